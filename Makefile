@@ -1,0 +1,50 @@
+# Set-up for deft_mmseg. `make demo` and `make test` create or reuse a virtual environment at .venv/
+# with the real OpenMMLab stack, then run the demo or the tests. Re-running is fast: the install step
+# only runs again when setup.py or requirements/*.txt change.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+STAMP := $(VENV)/.deft_mmseg_installed
+DEMO_DIR ?= work_dirs/demo
+
+.PHONY: install demo test test-slow test-all benchmark clean-demo
+
+install: $(STAMP)
+
+$(STAMP): setup.py requirements/stack.txt requirements/openmmlab.txt requirements/tests.txt
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	# torch (standard build, see requirements/stack.txt for why `===`), torchvision, numpy, opencv
+	$(PIP) install -r requirements/stack.txt
+	# mmcv 2.1.0 has no wheel for torch 2.13: build it with its compiled ops (CPU), once; pip caches it.
+	@if $(PY) -c "import mmcv, mmcv.ops; assert mmcv.__version__ == '2.1.0'" >/dev/null 2>&1; then \
+	    echo "mmcv 2.1.0 with ops already installed"; \
+	else \
+	    $(PIP) install "setuptools<70" wheel ninja psutil && \
+	    MMCV_WITH_OPS=1 FORCE_CUDA=0 $(PIP) install --no-build-isolation mmcv==2.1.0; \
+	fi
+	# torch itself asks for setuptools>=77; mmcv's build needed <70 only while it compiled.
+	$(PIP) install "setuptools>=77" -r requirements/openmmlab.txt -r requirements/tests.txt
+	$(PIP) install --no-deps --no-build-isolation -e .
+	$(PY) -c "import deft_mmseg, mmcv.ops, mmseg, mmdet, mmpretrain; print('deft_mmseg stack OK')"
+	@touch $(STAMP)
+
+# Generate the embedded demo data, train DeFT on it, test on every target domain, print the table.
+demo: $(STAMP)
+	$(PY) tools/make_demo_data.py data/demo
+	$(PY) tools/train.py configs/deft/deeplabv3plus_tiny_demo.py --work-dir $(DEMO_DIR)
+	$(PY) tools/test.py configs/deft/deeplabv3plus_tiny_demo.py $(DEMO_DIR)/iter_final.pth --work-dir $(DEMO_DIR)/test
+
+# The default test run (CI): everything but the tests marked `slow`.
+test: $(STAMP)
+	$(PY) -m pytest tests -m "not slow" -q
+
+# Slower end-to-end checks (multi-process DDP, long resumes, every config): documented in README.
+test-slow: $(STAMP)
+	$(PY) -m pytest tests -m slow -q
+
+test-all: $(STAMP)
+	$(PY) -m pytest tests -q
+
+benchmark: $(STAMP)
+	$(PY) benchmarks/deft_step.py

@@ -1,0 +1,18 @@
+# Paper 000 "Baseline" row (Tables 4 and 6, first row): joint finetuning of DeepLabv3+ with an
+# ImageNet ResNet-50 (V1c) on GTAV, with the PSPNet-style auxiliary CE head on stage 3 and without
+# colour-jitter / blur augmentation (random scale, crop and flip are kept: training crops need
+# them). SGD lr 1e-2, weight decay 5e-4, poly(0.9), 40K iterations, batch 4, crop 768.
+# Evaluated on Cityscapes, BDD100K and Mapillary.
+_base_ = [
+    '../_base_/models/deeplabv3plus_r50-d8.py', '../_base_/datasets/gtav_to_cbm_768.py',
+    '../_base_/default_runtime.py', '../_base_/schedules/sgd_poly_40k.py'
+]
+model = dict(
+    auxiliary_head=dict(
+        type='FCNHead', in_channels=1024, in_index=2, channels=256, num_convs=1,
+        concat_input=False, dropout_ratio=0.1, num_classes=19, norm_cfg=_base_.norm_cfg,
+        align_corners=False,
+        loss_decode=dict(type='CrossEntropyLoss', use_sigmoid=False, loss_weight=0.4)))
+train_dataloader = dict(dataset=dict(pipeline=[
+    p for p in _base_.train_pipeline if p['type'] not in ('PhotoMetricDistortion',
+                                                          'RandomGaussianBlur')]))

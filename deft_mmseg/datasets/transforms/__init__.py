@@ -1,0 +1,3 @@
+from .gaussian_blur import RandomGaussianBlur
+
+__all__ = ['RandomGaussianBlur']

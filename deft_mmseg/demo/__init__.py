@@ -1,0 +1,3 @@
+from .synthetic_streets import DEMO_TARGET_DOMAINS, generate_demo_dataset, render_scene
+
+__all__ = ['generate_demo_dataset', 'render_scene', 'DEMO_TARGET_DOMAINS']

@@ -1,0 +1,76 @@
+"""Loading mmengine checkpoints under torch >= 2.6 without giving up weights-only safety.
+
+torch >= 2.6 loads with ``weights_only=True``; mmengine 0.10.7 calls ``torch.load`` without the
+argument, so its own checkpoints (which hold ``HistoryBuffer`` and numpy objects in ``message_hub``)
+fail to load for ``--resume`` and ``tools/test.py`` (open-mmlab/mmengine#1655, unreleased fix).
+
+Rather than turning weights-only loading off, this module registers a loader for local paths
+(mmengine's ``CheckpointLoader`` scheme ``''``) that keeps ``weights_only=True`` and allow-lists the
+exact, data-only globals mmengine writes into checkpoints (its ``HistoryBuffer`` and numpy's array /
+dtype / scalar reconstructors). A file that needs anything else is refused with an error naming the
+global; full unpickling is only done when the user opts in for that process with the environment
+variable ``DEFT_MMSEG_ALLOW_PICKLE=1`` (a warning is logged each time).
+"""
+import os
+import os.path as osp
+import pickle
+import warnings
+
+import numpy as np
+import torch
+from mmengine.logging import HistoryBuffer, print_log
+from mmengine.runner.checkpoint import CheckpointLoader
+
+ALLOW_PICKLE_ENV = 'DEFT_MMSEG_ALLOW_PICKLE'
+
+
+class CheckpointSecurityError(pickle.UnpicklingError):
+    """A checkpoint needs globals that weights-only loading does not allow."""
+
+
+def trusted_checkpoint_globals():
+    """The data-only globals mmengine/mmseg checkpoints contain, allowed for weights-only loads."""
+    allowed = [HistoryBuffer, np.ndarray, np.dtype]
+    core = getattr(np, '_core', None) or np.core
+    allowed += [core.multiarray._reconstruct, core.multiarray.scalar]
+    # numpy >= 1.25 pickles dtypes through their concrete classes (numpy.dtypes.Float64DType, ...)
+    dtypes = getattr(np, 'dtypes', None)
+    if dtypes is not None:
+        allowed += [getattr(dtypes, name) for name in dir(dtypes)
+                    if name.endswith('DType') and isinstance(getattr(dtypes, name), type)]
+    return allowed
+
+
+def load_local_checkpoint(filename, map_location=None):
+    """Load a local checkpoint with ``weights_only=True`` plus :func:`trusted_checkpoint_globals`.
+
+    Raises:
+        FileNotFoundError: the file does not exist.
+        CheckpointSecurityError: the file needs a global outside the allow-list and
+            ``DEFT_MMSEG_ALLOW_PICKLE=1`` is not set.
+    """
+    filename = osp.expanduser(filename)
+    if not osp.isfile(filename):
+        raise FileNotFoundError(f'checkpoint {filename!r} does not exist. Check the path (for a '
+                                f'run, see work_dirs/<config>/last_checkpoint).')
+    try:
+        with torch.serialization.safe_globals(trusted_checkpoint_globals()):
+            return torch.load(filename, map_location=map_location, weights_only=True)
+    except pickle.UnpicklingError as e:
+        if os.environ.get(ALLOW_PICKLE_ENV) == '1':
+            warnings.warn(f'{ALLOW_PICKLE_ENV}=1: loading {filename!r} with full unpickling, which '
+                          f'can run arbitrary code. Only do this for files you trust.')
+            print_log(f'Loading {filename} with full unpickling ({ALLOW_PICKLE_ENV}=1).',
+                      logger='current')
+            return torch.load(filename, map_location=map_location, weights_only=False)
+        raise CheckpointSecurityError(
+            f'checkpoint {filename!r} holds Python objects that weights-only loading refuses '
+            f'(torch says: {str(e).splitlines()[0][:300]}). Checkpoints written by mmengine/mmseg '
+            f'runs load as they are; this one contains something else. If you trust the file, '
+            f'set {ALLOW_PICKLE_ENV}=1 for this run to unpickle it fully, or re-save its '
+            f"'state_dict' alone.") from e
+
+
+def install_checkpoint_loader():
+    """Make :func:`load_local_checkpoint` mmengine's loader for local paths (idempotent)."""
+    CheckpointLoader.register_scheme(prefixes='', loader=load_local_checkpoint, force=True)

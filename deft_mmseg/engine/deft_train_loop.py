@@ -1,0 +1,109 @@
+"""The iteration loop that runs both DeFT stages in one ``tools/train.py`` run."""
+import copy
+
+from mmengine.logging import print_log
+from mmengine.model import is_model_wrapper
+from mmengine.runner import IterBasedTrainLoop
+
+from mmseg.registry import LOOPS
+
+STAGES = ('warmup', 'decoupled')
+
+
+def resolve_stage_schedulers(schedulers, warmup_iters, max_iters):
+    """Replace ``stage='warmup'|'decoupled'`` in scheduler configs by ``begin``/``end``.
+
+    Accepts the forms ``param_scheduler`` takes (a dict, a list, or a dict of lists for several
+    optimizers) and returns a resolved copy.
+    """
+    if schedulers is None:
+        return None
+    if isinstance(schedulers, dict) and 'type' not in schedulers:
+        return {k: resolve_stage_schedulers(v, warmup_iters, max_iters)
+                for k, v in schedulers.items()}
+    single = isinstance(schedulers, dict)
+    out = []
+    for cfg in ([schedulers] if single else schedulers):
+        if not isinstance(cfg, dict) or 'stage' not in cfg:
+            out.append(cfg)
+            continue
+        cfg = copy.deepcopy(cfg)
+        stage = cfg.pop('stage')
+        if stage not in STAGES:
+            raise ValueError(f"param_scheduler {cfg.get('type')}: unknown stage {stage!r}; use "
+                             f"one of {STAGES}.")
+        if 'begin' in cfg or 'end' in cfg:
+            raise ValueError(f"param_scheduler {cfg.get('type')}: give either stage= or "
+                             f'begin/end, not both.')
+        cfg['begin'], cfg['end'] = (0, warmup_iters) if stage == 'warmup' else (warmup_iters,
+                                                                                 max_iters)
+        cfg['by_epoch'] = False
+        if cfg['begin'] == cfg['end']:  # an empty stage (e.g. no warm-up): drop its schedulers
+            continue
+        out.append(cfg)
+    return out[0] if single and out else out
+
+
+@LOOPS.register_module()
+class DeFTTrainLoop(IterBasedTrainLoop):
+    """``IterBasedTrainLoop`` with DeFT's two stages (paper 000, Alg. 1 then Alg. 2).
+
+    Iterations ``[0, warmup_iters)`` warm up the decoder on the frozen encoder; at iteration
+    ``warmup_iters`` the loop calls ``model.start_decoupled_finetuning()`` (which initializes both
+    pathways from the warmed-up model) and iterations ``[warmup_iters, max_iters)`` run decoupled
+    finetuning. ``warmup_iters`` is the single place the stage length is set: param schedulers
+    written with ``stage='warmup'`` or ``stage='decoupled'`` get their ``begin``/``end`` from it.
+    On resume the switch is not repeated (the model's ``decoupled`` state is in the checkpoint).
+
+    Args:
+        warmup_iters (int): length of the warm-up stage; 0 skips it.
+        decoupled_iters (int, optional): length of decoupled finetuning; the run then has
+            ``warmup_iters + decoupled_iters`` iterations.
+        max_iters (int, optional): total iterations, instead of ``decoupled_iters``.
+        Others as ``IterBasedTrainLoop``.
+    """
+
+    def __init__(self, runner, dataloader, warmup_iters, decoupled_iters=None, max_iters=None,
+                 val_begin=1, val_interval=1000, dynamic_intervals=None):
+        if (decoupled_iters is None) == (max_iters is None):
+            raise ValueError('DeFTTrainLoop: give exactly one of decoupled_iters (the paper\'s '
+                             'second stage, e.g. 40000) and max_iters (warm-up + decoupled).')
+        if not isinstance(warmup_iters, int) or warmup_iters < 0:
+            raise ValueError(f'DeFTTrainLoop: warmup_iters must be an integer >= 0, got '
+                             f'{warmup_iters!r}.')
+        if decoupled_iters is not None:
+            max_iters = warmup_iters + decoupled_iters
+        if warmup_iters >= max_iters:
+            raise ValueError(
+                f'DeFTTrainLoop: the warm-up ({warmup_iters} iterations) is not shorter than the '
+                f'whole run (max_iters={max_iters}), so decoupled finetuning would never start. '
+                f'Set train_cfg.max_iters = warmup_iters + <decoupled iterations>.')
+        self.warmup_iters = warmup_iters
+        self.decoupled_iters = max_iters - warmup_iters
+        runner.param_schedulers = resolve_stage_schedulers(runner.param_schedulers, warmup_iters,
+                                                           max_iters)
+        super().__init__(runner, dataloader, max_iters=max_iters, val_begin=val_begin,
+                         val_interval=val_interval, dynamic_intervals=dynamic_intervals)
+        model = self._segmentor()
+        if not hasattr(model, 'start_decoupled_finetuning'):
+            raise TypeError(f'DeFTTrainLoop trains a DualPathwaySegmentor, got '
+                            f'{type(model).__name__}. Use model=dict(type='
+                            f"'DualPathwaySegmentor', ...) or train_cfg type 'IterBasedTrainLoop'.")
+
+    def _segmentor(self):
+        model = self.runner.model
+        return model.module if is_model_wrapper(model) else model
+
+    @property
+    def stage(self):
+        """``'warmup'`` or ``'decoupled'``: the stage of the next iteration."""
+        return 'warmup' if self._iter < self.warmup_iters else 'decoupled'
+
+    def run_iter(self, data_batch):
+        model = self._segmentor()
+        if self._iter >= self.warmup_iters and not model.decoupled:
+            model.start_decoupled_finetuning()
+            print_log(f'DeFT: warm-up finished at iteration {self._iter}; decoupled finetuning '
+                      f'starts (e1 = e~2 = warmed-up encoder, d~1 = d2 = warmed-up decoder).',
+                      logger='current')
+        super().run_iter(data_batch)

@@ -1,0 +1,191 @@
+"""Validation/test loops that evaluate several target domains in one run.
+
+mmengine's ``ValLoop``/``TestLoop`` take one dataloader and one evaluator, and ``ConcatDataset``
+refuses datasets with differing metainfo; tagging samples by path inside one metric is only correct
+at batch size 1. These loops instead build one dataloader and one evaluator *per domain* from a
+shared dataloader config::
+
+    val_dataloader = dict(
+        batch_size=1, num_workers=2, persistent_workers=True,
+        sampler=dict(type='DefaultSampler', shuffle=False),
+        datasets=dict(cityscapes=dict(type='CityscapesDataset', ...),
+                      bdd100k=dict(type='BDD100KDataset', ...)))
+    val_evaluator = dict(type='DGIoUMetric', iou_metrics=['mIoU'])
+    val_cfg = dict(type='MultiDomainValLoop')
+
+Metrics are logged as ``<domain>/mIoU`` (and mAcc, aAcc) plus ``avg/<metric>``, the unweighted mean
+over domains, so ``CheckpointHook(save_best='avg/mIoU')`` works. A table (a row per domain and a last
+``avg`` row) is printed and ``multi_domain_results.json`` is written to the work dir. A plain
+``dataset=`` dataloader config is accepted too (one domain, named by ``domain_name`` or the type).
+"""
+import copy
+import json
+import os.path as osp
+from collections import OrderedDict
+
+from mmengine.dist import is_main_process
+from mmengine.logging import print_log
+from mmengine.runner import TestLoop, ValLoop
+from mmengine.runner.amp import autocast
+from mmengine.runner.loops import _parse_losses, _update_losses
+import torch
+
+from mmseg.registry import LOOPS
+
+from ..datasets.checks import DatasetConfigError, check_dataset_cfg, check_num_classes
+from ..evaluation.multi_domain_summary import format_domain_table, summarize_domains
+
+RESULTS_FILE = 'multi_domain_results.json'
+
+
+def _domain_name(dataset_cfg):
+    name = dataset_cfg.get('type', 'dataset')
+    name = name.__name__ if isinstance(name, type) else str(name)
+    return name[:-len('Dataset')].lower() if name.endswith('Dataset') else name.lower()
+
+
+class _MultiDomainMixin:
+    """Builds and runs one (dataloader, evaluator) pair per domain."""
+
+    def _build_domains(self, runner, dataloader, evaluator, per_class, results_file, where):
+        self._runner = runner
+        self.per_class = per_class
+        self.results_file = results_file
+        if not isinstance(dataloader, dict):
+            raise DatasetConfigError(
+                f'{where}: {type(self).__name__} needs a dataloader config dict with `datasets` '
+                f'(domain name -> dataset config) or `dataset`.')
+        dl_cfg = copy.deepcopy(dataloader)
+        datasets = dl_cfg.pop('datasets', None)
+        name = dl_cfg.pop('domain_name', None)
+        if datasets is None:
+            if 'dataset' not in dl_cfg:
+                raise DatasetConfigError(f'{where} has neither `datasets` nor `dataset`.')
+            datasets = {name or _domain_name(dl_cfg['dataset']): dl_cfg.pop('dataset')}
+        elif not datasets:
+            raise DatasetConfigError(f'{where}.datasets is empty: name at least one domain.')
+        if isinstance(evaluator, dict) and evaluator.get('type') in ('IoUMetric', 'DGIoUMetric'):
+            evaluator = dict(evaluator, type='DGIoUMetric', per_class=per_class)
+        self.domains = OrderedDict()
+        for domain, ds_cfg in datasets.items():
+            check_dataset_cfg(ds_cfg, f'{where}.datasets.{domain}')
+            loader = runner.build_dataloader(dict(dl_cfg, dataset=ds_cfg), seed=runner.seed)
+            domain_eval_cfg = copy.deepcopy(evaluator)
+            if isinstance(domain_eval_cfg, dict) and domain_eval_cfg.get('output_dir'):
+                domain_eval_cfg['output_dir'] = osp.join(domain_eval_cfg['output_dir'], domain)
+            domain_eval = runner.build_evaluator(domain_eval_cfg)
+            domain_eval.dataset_meta = loader.dataset.metainfo
+            self.domains[domain] = (loader, domain_eval)
+        # mmengine API compatibility: `runner.val_loop.dataloader` / `.evaluator` exist
+        self.dataloader, self.evaluator = next(iter(self.domains.values()))
+        runner.visualizer.dataset_meta = self.dataloader.dataset.metainfo
+
+    def _check_model(self):
+        model = self.runner.model
+        model = getattr(model, 'module', model)
+        for domain, (loader, _) in self.domains.items():
+            check_num_classes(model, loader.dataset.metainfo, f'domain {domain!r}')
+
+    def _run_domains(self, stage):
+        self._check_model()
+        per_domain = OrderedDict()
+        for domain, (loader, evaluator) in self.domains.items():
+            self.runner.visualizer.dataset_meta = loader.dataset.metainfo
+            for idx, data_batch in enumerate(loader):
+                self.run_iter(idx, data_batch, evaluator)
+            metrics = evaluator.evaluate(len(loader.dataset))
+            per_domain[domain] = metrics
+        flat, nested = summarize_domains(per_domain)
+        self._report(nested, stage)
+        return flat
+
+    def _report(self, nested, stage):
+        where = f' at iteration {self.runner.iter}' if stage == 'val' else ''
+        print_log(f'Multi-domain {stage} results{where}:\n' + format_domain_table(nested),
+                  logger='current')
+        if is_main_process():
+            path = osp.join(self.runner.work_dir, self.results_file)
+            with open(path, 'w') as f:
+                json.dump(nested, f, indent=2)
+            print_log(f'Multi-domain results written to {path}', logger='current')
+
+
+@LOOPS.register_module()
+class MultiDomainValLoop(_MultiDomainMixin, ValLoop):
+    """Validation on several target domains; see the module docstring for the config.
+
+    Args:
+        runner (Runner): the runner.
+        dataloader (dict): shared dataloader settings plus ``datasets`` (domain -> dataset cfg).
+        evaluator (dict | list): evaluator config, instantiated once per domain (``IoUMetric`` is
+            upgraded to :class:`DGIoUMetric`).
+        fp16 (bool): fp16 validation. Default False.
+        per_class (bool): also report per-class IoU/Acc per domain. Default False.
+        results_file (str): file name written in the work dir. Default
+            ``multi_domain_results.json``.
+    """
+
+    def __init__(self, runner, dataloader, evaluator, fp16=False, per_class=False,
+                 results_file=RESULTS_FILE):
+        self._build_domains(runner, dataloader, evaluator, per_class, results_file,
+                            'val_dataloader')
+        self.fp16 = fp16
+        self.val_loss = dict()
+
+    def run(self):
+        self.runner.call_hook('before_val')
+        self.runner.call_hook('before_val_epoch')
+        self.runner.model.eval()
+        self.val_loss.clear()
+        metrics = self._run_domains('val')
+        if self.val_loss:
+            metrics.update(_parse_losses(self.val_loss, 'val'))
+        self.runner.call_hook('after_val_epoch', metrics=metrics)
+        self.runner.call_hook('after_val')
+        return metrics
+
+    @torch.no_grad()
+    def run_iter(self, idx, data_batch, evaluator=None):
+        evaluator = evaluator or self.evaluator
+        self.runner.call_hook('before_val_iter', batch_idx=idx, data_batch=data_batch)
+        with autocast(enabled=self.fp16):
+            outputs = self.runner.model.val_step(data_batch)
+        outputs, self.val_loss = _update_losses(outputs, self.val_loss)
+        evaluator.process(data_samples=outputs, data_batch=data_batch)
+        self.runner.call_hook('after_val_iter', batch_idx=idx, data_batch=data_batch,
+                              outputs=outputs)
+
+
+@LOOPS.register_module()
+class MultiDomainTestLoop(_MultiDomainMixin, TestLoop):
+    """Test on several target domains; same arguments as :class:`MultiDomainValLoop`."""
+
+    def __init__(self, runner, dataloader, evaluator, fp16=False, per_class=False,
+                 results_file=RESULTS_FILE):
+        self._build_domains(runner, dataloader, evaluator, per_class, results_file,
+                            'test_dataloader')
+        self.fp16 = fp16
+        self.test_loss = dict()
+
+    def run(self):
+        self.runner.call_hook('before_test')
+        self.runner.call_hook('before_test_epoch')
+        self.runner.model.eval()
+        self.test_loss.clear()
+        metrics = self._run_domains('test')
+        if self.test_loss:
+            metrics.update(_parse_losses(self.test_loss, 'test'))
+        self.runner.call_hook('after_test_epoch', metrics=metrics)
+        self.runner.call_hook('after_test')
+        return metrics
+
+    @torch.no_grad()
+    def run_iter(self, idx, data_batch, evaluator=None):
+        evaluator = evaluator or self.evaluator
+        self.runner.call_hook('before_test_iter', batch_idx=idx, data_batch=data_batch)
+        with autocast(enabled=self.fp16):
+            outputs = self.runner.model.test_step(data_batch)
+        outputs, self.test_loss = _update_losses(outputs, self.test_loss)
+        evaluator.process(data_samples=outputs, data_batch=data_batch)
+        self.runner.call_hook('after_test_iter', batch_idx=idx, data_batch=data_batch,
+                              outputs=outputs)

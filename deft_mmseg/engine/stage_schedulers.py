@@ -1,0 +1,56 @@
+"""Parameter schedulers that restart at a training stage's start (DeFT runs two stages in one run).
+
+mmengine's ``PolyLR`` is chainable: each step multiplies the *current* value, so a second poly stage
+that starts where the first one decayed the lr to ``eta_min = 0`` stays at zero. DeFT (paper 000,
+Sec. 4.1) restarts a poly(0.9) decay from lr 1e-2 at the start of decoupled finetuning; these
+schedulers compute their value in closed form from the optimizer's initial value instead.
+
+``begin``/``end`` may be given directly, or filled in by :class:`DeFTTrainLoop` from
+``stage='warmup'`` / ``stage='decoupled'`` so that the warm-up length is set in one place.
+"""
+from mmengine.optim.scheduler.lr_scheduler import LRSchedulerMixin
+from mmengine.optim.scheduler.param_scheduler import INF, _ParamScheduler
+from mmengine.registry import PARAM_SCHEDULERS
+
+
+@PARAM_SCHEDULERS.register_module()
+class StagePolyParamScheduler(_ParamScheduler):
+    """Polynomial decay from the initial value, restarting at ``begin``.
+
+    value(k) = (v0 - eta_min) * (1 - k / (end - begin - 1)) ** power + eta_min for the k-th step
+    after ``begin`` (the same values as mmengine's ``PolyParamScheduler`` when it starts at step 0).
+    """
+
+    def __init__(self, optimizer, param_name, eta_min=0., power=1.0, begin=0, end=INF,
+                 last_step=-1, by_epoch=False, verbose=False):
+        self.eta_min = eta_min
+        self.power = power
+        self.total_iters = end - begin - 1
+        super().__init__(optimizer, param_name=param_name, begin=begin, end=end,
+                         last_step=last_step, by_epoch=by_epoch, verbose=verbose)
+
+    def _get_value(self):
+        frac = 1.0 if self.total_iters <= 0 else 1.0 - min(self.last_step, self.total_iters) / \
+            self.total_iters
+        return [(base - self.eta_min) * frac**self.power + self.eta_min
+                for base in self.base_values]
+
+
+@PARAM_SCHEDULERS.register_module()
+class StagePolyLR(LRSchedulerMixin, StagePolyParamScheduler):
+    """:class:`StagePolyParamScheduler` for the learning rate."""
+
+
+@PARAM_SCHEDULERS.register_module()
+class StageConstantParamScheduler(_ParamScheduler):
+    """Hold ``param_name`` at ``value`` for steps in ``[begin, end)`` (e.g. DeFT's weight decay:
+    5e-3 during warm-up, 5e-4 during decoupled finetuning)."""
+
+    def __init__(self, optimizer, param_name, value, begin=0, end=INF, last_step=-1,
+                 by_epoch=False, verbose=False):
+        self.value = value
+        super().__init__(optimizer, param_name=param_name, begin=begin, end=end,
+                         last_step=last_step, by_epoch=by_epoch, verbose=verbose)
+
+    def _get_value(self):
+        return [self.value for _ in self.optimizer.param_groups]

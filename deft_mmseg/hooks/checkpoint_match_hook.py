@@ -1,0 +1,75 @@
+"""Refuse checkpoints that do not fit the model, instead of loading them half-way."""
+from mmengine.hooks import Hook
+from mmengine.model import is_model_wrapper
+
+from mmseg.registry import HOOKS
+
+
+class CheckpointMismatchError(ValueError):
+    """A checkpoint's weights do not match the model built from the config."""
+
+
+def _remap_plain_keys(model, state_dict):
+    """Mirror DualPathwaySegmentor's loading of plain EncoderDecoder keys into both pathways."""
+    if not hasattr(model, 'pathway1') or any(k.startswith('pathway1.') for k in state_dict):
+        return state_dict
+    out = {}
+    for key, value in state_dict.items():
+        if key.split('.')[0] in ('backbone', 'neck', 'decode_head'):
+            out['pathway1.' + key] = value
+            out['pathway2.' + key] = value
+        else:
+            out[key] = value
+    out.setdefault('decoupled_flag', model.decoupled_flag)
+    return out
+
+
+def check_checkpoint_matches(model, state_dict, source='checkpoint', allow_missing=False):
+    """Raise :class:`CheckpointMismatchError` if ``state_dict`` does not fit ``model``.
+
+    Mismatched shapes always raise; keys of the model absent from the checkpoint raise unless
+    ``allow_missing`` (they would silently keep their random initialization).
+    """
+    state_dict = _remap_plain_keys(model, state_dict)
+    expected = model.state_dict()
+    common = [k for k in expected if k in state_dict]
+    if not common:
+        raise CheckpointMismatchError(
+            f'{source} shares no weight names with the model {type(model).__name__} (e.g. '
+            f'checkpoint has {list(state_dict)[:3]}, model expects {list(expected)[:3]}). It was '
+            f'trained with another architecture: use the config it was trained with.')
+    shapes = [f'{k}: checkpoint {tuple(state_dict[k].shape)} vs model {tuple(expected[k].shape)}'
+              for k in common if hasattr(state_dict[k], 'shape')
+              and tuple(state_dict[k].shape) != tuple(expected[k].shape)]
+    if shapes:
+        raise CheckpointMismatchError(
+            f'{source} does not fit the model: {len(shapes)} weights differ in shape, e.g. '
+            f'{shapes[:3]}. Was it trained with another config (num_classes, depth, width)?')
+    missing = [k for k in expected if k not in state_dict]
+    if missing and not allow_missing:
+        raise CheckpointMismatchError(
+            f'{source} lacks {len(missing)} of the model\'s {len(expected)} weights, e.g. '
+            f'{missing[:3]}; they would stay randomly initialized. Use the config the checkpoint '
+            f'was trained with, or set default_hooks.checkpoint_match.allow_missing=True for a '
+            f'deliberate partial load.')
+
+
+@HOOKS.register_module()
+class CheckpointMatchHook(Hook):
+    """Check every checkpoint the runner loads (``load_from``, ``--resume``, ``tools/test.py``)
+    against the model before its weights are copied; see :func:`check_checkpoint_matches`.
+
+    Args:
+        allow_missing (bool): accept checkpoints lacking some of the model's weights.
+    """
+
+    priority = 'VERY_HIGH'
+
+    def __init__(self, allow_missing=False):
+        self.allow_missing = allow_missing
+
+    def after_load_checkpoint(self, runner, checkpoint):
+        model = runner.model.module if is_model_wrapper(runner.model) else runner.model
+        state_dict = checkpoint.get('state_dict', checkpoint)
+        check_checkpoint_matches(model, state_dict, 'the loaded checkpoint',
+                                 allow_missing=self.allow_missing)

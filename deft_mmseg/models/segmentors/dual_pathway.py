@@ -1,0 +1,233 @@
+"""DeFT's two-pathway segmentor (paper 000, Sec. 3 and Alg. 1-2 of App. A)."""
+import copy
+
+import torch
+from mmseg.models import EncoderDecoder
+from mmseg.models.segmentors import BaseSegmentor
+from mmseg.registry import MODELS
+from mmseg.utils import add_prefix
+
+#: Table 7 of paper 000: which encoder / decoder the model used for inference takes.
+FINAL_MODELS = {
+    'I': dict(encoder='uc', decoder='uc'),    # e1 + d2
+    'II': dict(encoder='uc', decoder='gc'),   # e1 + d~1   (= f1)
+    'III': dict(encoder='gc', decoder='uc'),  # e~2 + d2   (= f2)
+    'IV': dict(encoder='gc', decoder='gc'),   # e~2 + d~1  (DeFT's final model)
+}
+
+
+def _parse_final_model(final_model):
+    if isinstance(final_model, str):
+        if final_model not in FINAL_MODELS:
+            raise ValueError(f'final_model {final_model!r}: use one of {list(FINAL_MODELS)} '
+                             f"(Table 7) or dict(encoder='gc'|'uc', decoder='gc'|'uc').")
+        return dict(FINAL_MODELS[final_model])
+    final_model = dict(final_model)
+    if set(final_model) != {'encoder', 'decoder'} or not set(final_model.values()) <= {'gc',
+                                                                                        'uc'}:
+        raise ValueError(f"final_model {final_model!r}: expected dict(encoder='gc'|'uc', "
+                         f"decoder='gc'|'uc') or a Table 7 id {list(FINAL_MODELS)}.")
+    return final_model
+
+
+@MODELS.register_module()
+class DualPathwaySegmentor(EncoderDecoder):
+    """Two encoder-decoder pathways trained by Decoupled FineTuning (DeFT).
+
+    Built from the usual ``EncoderDecoder`` fields. It holds two mmseg ``EncoderDecoder`` s:
+
+    - ``pathway1`` = f1 = d~1 o e1: trainable encoder e1 (UC), EMA decoder d~1 (GC);
+    - ``pathway2`` = f2 = d2 o e~2: EMA encoder e~2 (GC), trainable decoder d2 (UC).
+
+    "Encoder" is the backbone plus the neck (if any), "decoder" the decode head. ``requires_grad`` is
+    fixed here, once (DDP and the optimizer need it final): GC parameters never require grad, so
+    the optimizer (weight decay and momentum included) never changes them; only
+    :class:`CrossEMAHook` does, by Eq. 2.
+
+    Training (``loss``), inputs ``(N, 3, H, W)``:
+
+    - **Warm-up** (Alg. 1), before :meth:`start_decoupled_finetuning`: the decoder d2 learns on
+      the frozen pretrained encoder e1 (run under ``no_grad`` and in eval mode, so e1 and its
+      normalization statistics stay bit-identical). Losses are logged as ``warmup.*``.
+    - **Decoupled finetuning** (Alg. 2): L = CE(f1(x)) + CE(f2(x)) logged as ``f1.*`` and ``f2.*``.
+      Gradients reach e1 (through d~1, which holds none) and d2; e~2 runs without an autograd
+      graph.
+
+    Inference (``predict``, inherited from ``EncoderDecoder``: whole or slide mode) runs the
+    encoder/decoder chosen by ``final_model``: by default d~1 o e~2 (Table 7, IV). Before decoupled
+    finetuning has started (a warm-up checkpoint) it runs the warm-up model d2 o e1.
+
+    Args:
+        backbone, decode_head, neck, train_cfg, test_cfg, data_preprocessor, pretrained,
+            init_cfg: as mmseg ``EncoderDecoder``. ``auxiliary_head`` is not supported (paper 000
+            excludes the auxiliary loss, Sec. 4.1).
+        final_model (str | dict): ``'IV'`` (default), ``'I'``, ``'II'``, ``'III'`` or
+            ``dict(encoder='gc'|'uc', decoder='gc'|'uc')``.
+    """
+
+    def __init__(self, backbone, decode_head, neck=None, auxiliary_head=None, train_cfg=None,
+                 test_cfg=None, data_preprocessor=None, pretrained=None, init_cfg=None,
+                 final_model='IV'):
+        # Skip EncoderDecoder.__init__ (it would build a single backbone/head); the inference
+        # methods of EncoderDecoder are reused through the `backbone`/`neck`/`decode_head`
+        # properties below, which select the final model's modules.
+        BaseSegmentor.__init__(self, data_preprocessor=data_preprocessor, init_cfg=init_cfg)
+        if auxiliary_head is not None:
+            raise ValueError('DualPathwaySegmentor does not support auxiliary_head: DeFT excludes '
+                             'the auxiliary CE loss (paper 000, Sec. 4.1). Remove it from the '
+                             'model config (e.g. auxiliary_head=None).')
+        pathway = dict(type='EncoderDecoder', backbone=copy.deepcopy(backbone),
+                       decode_head=copy.deepcopy(decode_head), neck=copy.deepcopy(neck),
+                       train_cfg=train_cfg, test_cfg=test_cfg, pretrained=pretrained)
+        if pretrained is not None:
+            pathway['backbone']['init_cfg'] = dict(type='Pretrained', checkpoint=pretrained)
+            pathway.pop('pretrained')
+        self.pathway1 = MODELS.build(copy.deepcopy(pathway))
+        self.pathway2 = MODELS.build(copy.deepcopy(pathway))
+        self.train_cfg = train_cfg
+        self.test_cfg = test_cfg
+        head = self.pathway1.decode_head
+        self.align_corners = head.align_corners
+        self.num_classes = head.num_classes
+        self.out_channels = head.out_channels
+        self.final_model = _parse_final_model(final_model)
+        # 0 during warm-up, 1 once decoupled finetuning started; saved in checkpoints.
+        self.register_buffer('decoupled_flag', torch.zeros((), dtype=torch.uint8))
+        # GC modules' train/eval mode during training, set by CrossEMAHook(buffer_update=...).
+        self.gc_train_mode = True
+        for module in self.gc_modules():
+            module.requires_grad_(False)
+
+    # ----------------------------------------------------------------------------- components
+    def encoder_modules(self, pathway):
+        """The backbone (and neck) of ``pathway`` as a list of modules."""
+        return [m for m in (pathway.backbone, getattr(pathway, 'neck', None)) if m is not None]
+
+    def uc_modules(self):
+        """Usual components: e1 (backbone/neck of pathway1) and d2 (decode head of pathway2)."""
+        return self.encoder_modules(self.pathway1) + [self.pathway2.decode_head]
+
+    def gc_modules(self):
+        """Generalized components: e~2 (backbone/neck of pathway2), d~1 (head of pathway1)."""
+        return self.encoder_modules(self.pathway2) + [self.pathway1.decode_head]
+
+    def cross_pairs(self):
+        """``(gc_module, uc_module)`` pairs of Eq. 2: (e~2, e1) and (d~1, d2)."""
+        pairs = list(zip(self.encoder_modules(self.pathway2),
+                         self.encoder_modules(self.pathway1)))
+        pairs.append((self.pathway1.decode_head, self.pathway2.decode_head))
+        return pairs
+
+    @property
+    def decoupled(self):
+        """Whether decoupled finetuning (stage 2) has started."""
+        return bool(self.decoupled_flag.item())
+
+    @torch.no_grad()
+    def start_decoupled_finetuning(self):
+        """Alg. 2, lines 6-10: e1 = e~2 = warmed-up encoder, d~1 = d2 = warmed-up decoder.
+
+        Hard-copies parameters *and* buffers (BN statistics) e1 -> e~2 and d2 -> d~1.
+        """
+        for gc, uc in self.cross_pairs():
+            gc.load_state_dict(uc.state_dict())
+        self.decoupled_flag.fill_(1)
+        self.train(self.training)
+
+    def _inference_modules(self):
+        if not self.decoupled:
+            return self.pathway1, self.pathway2  # warm-up model d2 o e1
+        enc = self.pathway2 if self.final_model['encoder'] == 'gc' else self.pathway1
+        dec = self.pathway1 if self.final_model['decoder'] == 'gc' else self.pathway2
+        return enc, dec
+
+    # The final model's modules, used by EncoderDecoder.extract_feat / encode_decode / inference.
+    @property
+    def backbone(self):
+        return self._inference_modules()[0].backbone
+
+    @property
+    def neck(self):
+        return getattr(self._inference_modules()[0], 'neck', None)
+
+    @property
+    def decode_head(self):
+        return self._inference_modules()[1].decode_head
+
+    @property
+    def with_neck(self):
+        return self.neck is not None
+
+    @property
+    def with_auxiliary_head(self):
+        return False
+
+    # ------------------------------------------------------------------------------ training
+    def loss(self, inputs, data_samples):
+        """Losses of the current stage (see the class docstring)."""
+        if not self.decoupled:
+            with torch.no_grad():
+                feats = self.pathway1.extract_feat(inputs)  # frozen pretrained encoder e1
+            losses = self.pathway2.decode_head.loss(feats, data_samples, self.train_cfg)
+            return add_prefix(losses, 'warmup')
+        feats1 = self.pathway1.extract_feat(inputs)  # e1 (UC)
+        losses1 = self.pathway1.decode_head.loss(feats1, data_samples, self.train_cfg)  # d~1
+        with torch.no_grad():
+            feats2 = self.pathway2.extract_feat(inputs)  # e~2 (GC): no autograd graph
+        losses2 = self.pathway2.decode_head.loss(feats2, data_samples, self.train_cfg)  # d2
+        losses = add_prefix(losses1, 'f1')
+        losses.update(add_prefix(losses2, 'f2'))
+        return losses
+
+    def train(self, mode=True):
+        """Set train/eval mode, keeping frozen or EMA components in the mode DeFT intends.
+
+        Warm-up: the frozen encoder e1 stays in eval mode. Decoupled: GC modules follow
+        ``gc_train_mode`` (see ``CrossEMAHook(buffer_update=...)``).
+        """
+        super().train(mode)
+        if mode:
+            if not self.decoupled:
+                for module in self.encoder_modules(self.pathway1):
+                    module.eval()
+            elif not self.gc_train_mode:
+                for module in self.gc_modules():
+                    module.eval()
+        return self
+
+    # --------------------------------------------------------------------------- checkpoints
+    def _load_from_state_dict(self, state_dict, prefix, local_metadata, strict, missing_keys,
+                              unexpected_keys, error_msgs):
+        """Accept plain ``EncoderDecoder`` checkpoints (e.g. exported or warm-up models).
+
+        Keys ``backbone.*``/``neck.*``/``decode_head.*`` are loaded into both pathways (the model
+        then counts as not yet decoupled, so it predicts with exactly those weights).
+        """
+        plain = [k for k in state_dict if k.startswith(prefix) and k[len(prefix):].split('.')[0]
+                 in ('backbone', 'neck', 'decode_head')]
+        if plain and not any(k.startswith(prefix + 'pathway1.') for k in state_dict):
+            for key in plain:
+                value = state_dict.pop(key)
+                rest = key[len(prefix):]
+                state_dict[f'{prefix}pathway1.{rest}'] = value
+                state_dict[f'{prefix}pathway2.{rest}'] = value.clone()
+            state_dict.setdefault(prefix + 'decoupled_flag', torch.zeros((), dtype=torch.uint8))
+        super()._load_from_state_dict(state_dict, prefix, local_metadata, strict, missing_keys,
+                                      unexpected_keys, error_msgs)
+
+    def final_model_state_dict(self):
+        """State dict of the inference model as a plain ``EncoderDecoder``
+        (``backbone.*``, ``neck.*``, ``decode_head.*``)."""
+        enc, dec = self._inference_modules()
+        state = {}
+        for name in ('backbone', 'neck'):
+            module = getattr(enc, name, None)
+            if module is not None:
+                state.update(add_prefix(module.state_dict(), name))
+        state.update(add_prefix(dec.decode_head.state_dict(), 'decode_head'))
+        return {k: v.detach().clone() for k, v in state.items()}
+
+    def describe_final_model(self):
+        enc, dec = self._inference_modules()
+        names = {id(self.pathway1): ('e1', 'd~1'), id(self.pathway2): ('e~2', 'd2')}
+        return f'{names[id(dec)][1]} o {names[id(enc)][0]}'

@@ -1,0 +1,3 @@
+from .user_errors import USER_ERRORS, run_with_user_errors
+
+__all__ = ['USER_ERRORS', 'run_with_user_errors']

@@ -1,0 +1,98 @@
+"""Test a checkpoint on every target domain of a config (same arguments as mmseg's tools/test.py).
+
+    python tools/test.py CONFIG CHECKPOINT [--work-dir DIR] [--out DIR] [--show-dir DIR]
+        [--per-class] [--cfg-options k=v ...]
+
+Prints a table with a row per domain (mIoU, mAcc, aAcc) and an ``avg`` row, and writes
+``multi_domain_results.json`` in the work dir.
+"""
+import argparse
+import os
+import os.path as osp
+
+from mmengine.config import Config, DictAction
+from mmengine.runner import Runner
+
+import deft_mmseg  # noqa: F401
+from deft_mmseg.datasets.checks import check_dataset_cfg
+from deft_mmseg.utils import run_with_user_errors
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description='Test (and eval) a segmentor on each domain')
+    parser.add_argument('config', help='test config file path')
+    parser.add_argument('checkpoint', help='checkpoint file')
+    parser.add_argument('--work-dir', help='the directory to save the metric results')
+    parser.add_argument('--out', type=str,
+                        help='directory to save the predicted label maps (one folder per domain)')
+    parser.add_argument('--show', action='store_true', help='show prediction results')
+    parser.add_argument('--show-dir', help='directory where painted images will be saved')
+    parser.add_argument('--wait-time', type=float, default=2, help='the interval of show (s)')
+    parser.add_argument('--per-class', action='store_true',
+                        help='also report per-class IoU/Acc for every domain')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
+                        help='override settings in the config, key=value')
+    parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
+                        default='none', help='job launcher')
+    parser.add_argument('--tta', action='store_true', help='test time augmentation')
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    args = parser.parse_args(argv)
+    if 'LOCAL_RANK' not in os.environ:
+        os.environ['LOCAL_RANK'] = str(args.local_rank)
+    return args
+
+
+def trigger_visualization_hook(cfg, args):
+    default_hooks = cfg.default_hooks
+    if 'visualization' in default_hooks:
+        hook = default_hooks['visualization']
+        hook['draw'] = True
+        if args.show:
+            hook['show'] = True
+            hook['wait_time'] = args.wait_time
+        if args.show_dir:
+            cfg.visualizer['save_dir'] = args.show_dir
+    else:
+        raise RuntimeError('VisualizationHook must be included in default_hooks; see '
+                           'configs/_base_/default_runtime.py.')
+    return cfg
+
+
+def build_cfg(args):
+    cfg = Config.fromfile(args.config)
+    cfg.launcher = args.launcher
+    if args.cfg_options is not None:
+        cfg.merge_from_dict(args.cfg_options)
+    if args.work_dir is not None:
+        cfg.work_dir = args.work_dir
+    elif cfg.get('work_dir', None) is None:
+        cfg.work_dir = osp.join('./work_dirs', osp.splitext(osp.basename(args.config))[0])
+    if not osp.isfile(args.checkpoint):
+        raise FileNotFoundError(f'checkpoint {args.checkpoint!r} does not exist.')
+    cfg.load_from = args.checkpoint
+    if args.show or args.show_dir:
+        cfg = trigger_visualization_hook(cfg, args)
+    if args.tta:
+        cfg.test_dataloader.dataset.pipeline = cfg.tta_pipeline
+        cfg.tta_model.module = cfg.model
+        cfg.model = cfg.tta_model
+    if args.out is not None:
+        cfg.test_evaluator['output_dir'] = args.out
+        cfg.test_evaluator['keep_results'] = True
+    if args.per_class:
+        cfg.test_cfg['per_class'] = True
+    test = cfg.test_dataloader
+    for name, ds in (test.get('datasets') or {'dataset': test.get('dataset')}).items():
+        check_dataset_cfg(ds, f'test_dataloader.datasets.{name}')
+    return cfg
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    cfg = run_with_user_errors(build_cfg, args)
+    runner = run_with_user_errors(Runner.from_cfg, cfg)
+    run_with_user_errors(runner.test)
+
+
+if __name__ == '__main__':
+    main()
