@@ -28,11 +28,27 @@ class CheckpointSecurityError(pickle.UnpicklingError):
     """A checkpoint needs globals that weights-only loading does not allow."""
 
 
+def _history_buffer_getattr(obj, name):
+    """Stand-in for ``getattr`` during weights-only loads.
+
+    ``HistoryBuffer`` pickles its statistics methods as ``getattr(HistoryBuffer, 'mean')``.
+    Allowing the real ``getattr`` would let a file read any attribute of any allowed global, so
+    only these exact look-ups are resolved; anything else is refused.
+    """
+    if obj is HistoryBuffer and name in ('min', 'max', 'current', 'mean'):
+        return getattr(HistoryBuffer, name)
+    raise pickle.UnpicklingError(f'getattr({obj!r}, {name!r}) is not allowed in a checkpoint')
+
+
 def trusted_checkpoint_globals():
     """The data-only globals mmengine/mmseg checkpoints contain, allowed for weights-only loads."""
-    allowed = [HistoryBuffer, np.ndarray, np.dtype]
-    core = getattr(np, '_core', None) or np.core
-    allowed += [core.multiarray._reconstruct, core.multiarray.scalar]
+    allowed = [HistoryBuffer, np.ndarray, np.dtype, (_history_buffer_getattr, 'builtins.getattr'),
+               (_history_buffer_getattr, '__builtin__.getattr')]
+    try:  # numpy >= 2
+        from numpy._core import multiarray
+    except ImportError:  # numpy 1.x
+        from numpy.core import multiarray
+    allowed += [multiarray._reconstruct, multiarray.scalar]
     # numpy >= 1.25 pickles dtypes through their concrete classes (numpy.dtypes.Float64DType, ...)
     dtypes = getattr(np, 'dtypes', None)
     if dtypes is not None:

@@ -10,6 +10,10 @@ from mmseg.registry import LOOPS
 STAGES = ('warmup', 'decoupled')
 
 
+class DeFTConfigError(ValueError):
+    """A DeFT setting (stages, beta, model/loop/hook combination) is invalid."""
+
+
 def resolve_stage_schedulers(schedulers, warmup_iters, max_iters):
     """Replace ``stage='warmup'|'decoupled'`` in scheduler configs by ``begin``/``end``.
 
@@ -30,10 +34,10 @@ def resolve_stage_schedulers(schedulers, warmup_iters, max_iters):
         cfg = copy.deepcopy(cfg)
         stage = cfg.pop('stage')
         if stage not in STAGES:
-            raise ValueError(f"param_scheduler {cfg.get('type')}: unknown stage {stage!r}; use "
+            raise DeFTConfigError(f"param_scheduler {cfg.get('type')}: unknown stage {stage!r}; use "
                              f"one of {STAGES}.")
         if 'begin' in cfg or 'end' in cfg:
-            raise ValueError(f"param_scheduler {cfg.get('type')}: give either stage= or "
+            raise DeFTConfigError(f"param_scheduler {cfg.get('type')}: give either stage= or "
                              f'begin/end, not both.')
         cfg['begin'], cfg['end'] = (0, warmup_iters) if stage == 'warmup' else (warmup_iters,
                                                                                  max_iters)
@@ -66,15 +70,15 @@ class DeFTTrainLoop(IterBasedTrainLoop):
     def __init__(self, runner, dataloader, warmup_iters, decoupled_iters=None, max_iters=None,
                  val_begin=1, val_interval=1000, dynamic_intervals=None):
         if (decoupled_iters is None) == (max_iters is None):
-            raise ValueError('DeFTTrainLoop: give exactly one of decoupled_iters (the paper\'s '
+            raise DeFTConfigError('DeFTTrainLoop: give exactly one of decoupled_iters (the paper\'s '
                              'second stage, e.g. 40000) and max_iters (warm-up + decoupled).')
         if not isinstance(warmup_iters, int) or warmup_iters < 0:
-            raise ValueError(f'DeFTTrainLoop: warmup_iters must be an integer >= 0, got '
+            raise DeFTConfigError(f'DeFTTrainLoop: warmup_iters must be an integer >= 0, got '
                              f'{warmup_iters!r}.')
         if decoupled_iters is not None:
             max_iters = warmup_iters + decoupled_iters
         if warmup_iters >= max_iters:
-            raise ValueError(
+            raise DeFTConfigError(
                 f'DeFTTrainLoop: the warm-up ({warmup_iters} iterations) is not shorter than the '
                 f'whole run (max_iters={max_iters}), so decoupled finetuning would never start. '
                 f'Set train_cfg.max_iters = warmup_iters + <decoupled iterations>.')
@@ -86,7 +90,7 @@ class DeFTTrainLoop(IterBasedTrainLoop):
                          val_interval=val_interval, dynamic_intervals=dynamic_intervals)
         model = self._segmentor()
         if not hasattr(model, 'start_decoupled_finetuning'):
-            raise TypeError(f'DeFTTrainLoop trains a DualPathwaySegmentor, got '
+            raise DeFTConfigError(f'DeFTTrainLoop trains a DualPathwaySegmentor, got '
                             f'{type(model).__name__}. Use model=dict(type='
                             f"'DualPathwaySegmentor', ...) or train_cfg type 'IterBasedTrainLoop'.")
 

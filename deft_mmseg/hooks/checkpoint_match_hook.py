@@ -11,7 +11,9 @@ class CheckpointMismatchError(ValueError):
 
 def _remap_plain_keys(model, state_dict):
     """Mirror DualPathwaySegmentor's loading of plain EncoderDecoder keys into both pathways."""
-    if not hasattr(model, 'pathway1') or any(k.startswith('pathway1.') for k in state_dict):
+    plain = [k for k in state_dict if k.split('.')[0] in ('backbone', 'neck', 'decode_head')]
+    if not hasattr(model, 'pathway1') or not plain or any(
+            k.startswith('pathway1.') for k in state_dict):
         return state_dict
     out = {}
     for key, value in state_dict.items():

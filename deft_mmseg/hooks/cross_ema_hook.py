@@ -5,6 +5,8 @@ from mmengine.model import is_model_wrapper
 
 from mmseg.registry import HOOKS
 
+from ..engine.deft_train_loop import DeFTConfigError
+
 BUFFER_UPDATES = ('forward', 'ema', 'copy')
 
 
@@ -44,9 +46,9 @@ class CrossEMAHook(Hook):
 
     def __init__(self, beta=0.9999, buffer_update='forward'):
         if not isinstance(beta, (int, float)) or not 0.0 < beta < 1.0:
-            raise ValueError(f'CrossEMAHook: beta must be in (0, 1) (paper: 0.9999), got {beta!r}.')
+            raise DeFTConfigError(f'CrossEMAHook: beta must be in (0, 1) (paper: 0.9999), got {beta!r}.')
         if buffer_update not in BUFFER_UPDATES:
-            raise ValueError(f'CrossEMAHook: buffer_update must be one of {BUFFER_UPDATES}, got '
+            raise DeFTConfigError(f'CrossEMAHook: buffer_update must be one of {BUFFER_UPDATES}, got '
                              f'{buffer_update!r}.')
         self.beta = float(beta)
         self.buffer_update = buffer_update
@@ -59,10 +61,10 @@ class CrossEMAHook(Hook):
     def before_train(self, runner):
         model = self._segmentor(runner)
         if not hasattr(model, 'cross_pairs'):
-            raise TypeError(f'CrossEMAHook needs model type DualPathwaySegmentor, got '
+            raise DeFTConfigError(f'CrossEMAHook needs model type DualPathwaySegmentor, got '
                             f'{type(model).__name__}. Remove the hook or use DualPathwaySegmentor.')
         if not hasattr(runner.train_loop, 'warmup_iters'):
-            raise TypeError(f'CrossEMAHook: train_cfg type {type(runner.train_loop).__name__} has '
+            raise DeFTConfigError(f'CrossEMAHook: train_cfg type {type(runner.train_loop).__name__} has '
                             f"no DeFT stages; use train_cfg=dict(type='DeFTTrainLoop', "
                             f'warmup_iters=..., max_iters=...).')
         model.gc_train_mode = self.buffer_update == 'forward'

@@ -5,11 +5,12 @@ from ..datasets.checks import DatasetConfigError
 from ..datasets.converters import ConversionError
 from ..datasets.dg_base import DatasetSampleError
 from ..engine.checkpoint_loading import CheckpointSecurityError
+from ..engine.deft_train_loop import DeFTConfigError
 from ..evaluation.dg_iou_metric import LabelRangeError
 from ..hooks.checkpoint_match_hook import CheckpointMismatchError
 
 USER_ERRORS = (DatasetConfigError, DatasetSampleError, LabelRangeError, CheckpointSecurityError,
-               CheckpointMismatchError, ConversionError, FileNotFoundError)
+               CheckpointMismatchError, ConversionError, DeFTConfigError, FileNotFoundError)
 
 
 def _message(exc):

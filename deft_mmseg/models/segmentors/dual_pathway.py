@@ -7,6 +7,8 @@ from mmseg.models.segmentors import BaseSegmentor
 from mmseg.registry import MODELS
 from mmseg.utils import add_prefix
 
+from ...engine.deft_train_loop import DeFTConfigError
+
 #: Table 7 of paper 000: which encoder / decoder the model used for inference takes.
 FINAL_MODELS = {
     'I': dict(encoder='uc', decoder='uc'),    # e1 + d2
@@ -19,13 +21,13 @@ FINAL_MODELS = {
 def _parse_final_model(final_model):
     if isinstance(final_model, str):
         if final_model not in FINAL_MODELS:
-            raise ValueError(f'final_model {final_model!r}: use one of {list(FINAL_MODELS)} '
+            raise DeFTConfigError(f'final_model {final_model!r}: use one of {list(FINAL_MODELS)} '
                              f"(Table 7) or dict(encoder='gc'|'uc', decoder='gc'|'uc').")
         return dict(FINAL_MODELS[final_model])
     final_model = dict(final_model)
     if set(final_model) != {'encoder', 'decoder'} or not set(final_model.values()) <= {'gc',
                                                                                         'uc'}:
-        raise ValueError(f"final_model {final_model!r}: expected dict(encoder='gc'|'uc', "
+        raise DeFTConfigError(f"final_model {final_model!r}: expected dict(encoder='gc'|'uc', "
                          f"decoder='gc'|'uc') or a Table 7 id {list(FINAL_MODELS)}.")
     return final_model
 
@@ -73,7 +75,7 @@ class DualPathwaySegmentor(EncoderDecoder):
         # properties below, which select the final model's modules.
         BaseSegmentor.__init__(self, data_preprocessor=data_preprocessor, init_cfg=init_cfg)
         if auxiliary_head is not None:
-            raise ValueError('DualPathwaySegmentor does not support auxiliary_head: DeFT excludes '
+            raise DeFTConfigError('DualPathwaySegmentor does not support auxiliary_head: DeFT excludes '
                              'the auxiliary CE loss (paper 000, Sec. 4.1). Remove it from the '
                              'model config (e.g. auxiliary_head=None).')
         pathway = dict(type='EncoderDecoder', backbone=copy.deepcopy(backbone),

@@ -1,0 +1,127 @@
+"""Step time and peak memory of DeFT stage 2 vs joint finetuning of the same model.
+
+Both are measured in the same process run (each configuration in its own child process, so peak
+memory is clean), and printed as ratios DeFT / joint. Targets (issue #3): time <= 1.35x, peak
+memory <= 1.6x, Cross-EMA update <= 2% of a DeFT step.
+
+    python benchmarks/deft_step.py [--model r50|tiny] [--size 512] [--batch 2] [--steps 10]
+        [--device cpu|cuda]
+
+On CUDA, peak memory is torch.cuda.max_memory_allocated; on CPU it is the child's peak RSS.
+"""
+import argparse
+import copy
+import json
+import os.path as osp
+import subprocess
+import sys
+import time
+
+REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
+
+
+def _model_cfg(name, segmentor):
+    from mmengine.config import Config
+    base = {'r50': 'deeplabv3plus_r50-d8.py', 'tiny': 'deeplabv3plus_tiny_demo.py'}[name]
+    cfg = Config.fromfile(osp.join(REPO, 'configs', '_base_', 'models', base))
+    model = copy.deepcopy(cfg.model.to_dict())
+    model.pop('pretrained', None)
+    model['data_preprocessor'] = None
+    model['type'] = segmentor
+    for head in ('decode_head', ):
+        model[head]['norm_cfg'] = dict(type='BN', requires_grad=True)
+    model['backbone']['norm_cfg'] = dict(type='BN', requires_grad=True)
+    return model
+
+
+def child(args):
+    import resource
+
+    import torch
+    from mmengine.structures import PixelData
+    from mmseg.registry import MODELS
+    from mmseg.structures import SegDataSample
+
+    import deft_mmseg  # noqa: F401
+    from deft_mmseg.hooks import CrossEMAHook
+
+    torch.manual_seed(0)
+    device = torch.device(args.device)
+    segmentor = 'DualPathwaySegmentor' if args.mode == 'deft' else 'EncoderDecoder'
+    model = MODELS.build(_model_cfg(args.model, segmentor)).to(device).train()
+    hook = None
+    if args.mode == 'deft':
+        model.start_decoupled_finetuning()
+        model.train()
+        hook = CrossEMAHook(beta=0.9999)
+        hook._params, hook._float_buffers, hook._int_buffers = hook._pair_tensors(model)
+    opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9, weight_decay=5e-4)
+    inputs = torch.randn(args.batch, 3, args.size, args.size, device=device)
+    samples = []
+    for _ in range(args.batch):
+        s = SegDataSample()
+        s.gt_sem_seg = PixelData(data=torch.randint(0, 19, (1, args.size, args.size),
+                                                    device=device))
+        s.set_metainfo(dict(img_shape=(args.size, ) * 2, pad_shape=(args.size, ) * 2))
+        samples.append(s)
+
+    def sync():
+        if device.type == 'cuda':
+            torch.cuda.synchronize()
+
+    step_times, ema_times = [], []
+    for i in range(args.steps + 2):  # two warm-up steps are not timed
+        sync()
+        t0 = time.perf_counter()
+        opt.zero_grad(set_to_none=True)
+        losses = model.loss(inputs, samples)
+        sum(v for k, v in losses.items() if 'loss' in k).backward()
+        opt.step()
+        sync()
+        t1 = time.perf_counter()
+        if hook is not None:
+            hook.cross_ema_update()
+        sync()
+        t2 = time.perf_counter()
+        if i >= 2:
+            step_times.append(t2 - t0)
+            ema_times.append(t2 - t1)
+    if device.type == 'cuda':
+        peak = torch.cuda.max_memory_allocated() / 2**20
+    else:
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps(dict(step=sum(step_times) / len(step_times),
+                          ema=sum(ema_times) / len(ema_times), peak_mib=peak)))
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('--model', choices=['r50', 'tiny'], default='tiny')
+    parser.add_argument('--size', type=int, default=256)
+    parser.add_argument('--batch', type=int, default=2)
+    parser.add_argument('--steps', type=int, default=5)
+    parser.add_argument('--device', default='cpu')
+    parser.add_argument('--mode', choices=['deft', 'joint'], help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.mode:
+        return child(args)
+    results = {}
+    for mode in ('joint', 'deft'):
+        cmd = [sys.executable, __file__, '--mode', mode, '--model', args.model, '--size',
+               str(args.size), '--batch', str(args.batch), '--steps', str(args.steps),
+               '--device', args.device]
+        out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+        results[mode] = json.loads(out.strip().splitlines()[-1])
+    j, d = results['joint'], results['deft']
+    print(f'model={args.model} size={args.size} batch={args.batch} steps={args.steps} '
+          f'device={args.device}')
+    print(f"joint finetuning : step {j['step'] * 1e3:9.1f} ms   peak {j['peak_mib']:9.1f} MiB")
+    print(f"DeFT stage 2     : step {d['step'] * 1e3:9.1f} ms   peak {d['peak_mib']:9.1f} MiB   "
+          f"cross-EMA {d['ema'] * 1e3:.2f} ms")
+    print(f"ratio time   DeFT/joint = {d['step'] / j['step']:.3f}   (target <= 1.35)")
+    print(f"ratio memory DeFT/joint = {d['peak_mib'] / j['peak_mib']:.3f}   (target <= 1.6)")
+    print(f"cross-EMA share of a DeFT step = {100 * d['ema'] / d['step']:.2f}%   (target <= 2%)")
+
+
+if __name__ == '__main__':
+    main()

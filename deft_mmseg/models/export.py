@@ -1,0 +1,61 @@
+"""Export DeFT's final model as a plain mmseg ``EncoderDecoder`` (checkpoint + config)."""
+import copy
+import os
+import os.path as osp
+
+import torch
+from mmengine.config import Config
+
+#: keys of DualPathwaySegmentor that plain EncoderDecoder does not take
+_DEFT_MODEL_KEYS = ('final_model', )
+
+
+def plain_model_cfg(model_cfg):
+    """The ``EncoderDecoder`` config equivalent to a DualPathwaySegmentor config (no pretrained
+    loading: the weights come from the exported checkpoint)."""
+    cfg = copy.deepcopy(dict(model_cfg))
+    cfg['type'] = 'EncoderDecoder'
+    for key in _DEFT_MODEL_KEYS + ('pretrained', 'init_cfg'):
+        cfg.pop(key, None)
+    cfg['backbone'] = {k: v for k, v in cfg['backbone'].items() if k not in ('init_cfg',
+                                                                            'pretrained')}
+    cfg.pop('auxiliary_head', None)
+    return cfg
+
+
+def _plain_test_pipeline(cfg):
+    loader = cfg.get('test_dataloader') or {}
+    datasets = loader.get('datasets') or {'d': loader.get('dataset')}
+    first = next(iter(datasets.values())) or {}
+    pipeline = first.get('pipeline') or cfg.get('test_pipeline') or []
+    return [t for t in pipeline if t.get('type') != 'LoadAnnotations']
+
+
+def export_final_model(cfg, model, out_dir, dataset_meta=None):
+    """Write ``final_model.pth`` and ``final_model_config.py`` to ``out_dir``.
+
+    The checkpoint holds only tensors (``state_dict``) and plain ``meta``, so vanilla mmseg under
+    torch >= 2.6 loads it with weights-only safety and without deft_mmseg installed.
+
+    Returns:
+        tuple[str, str]: the config and checkpoint paths.
+    """
+    os.makedirs(out_dir, exist_ok=True)
+    if hasattr(model, 'final_model_state_dict'):
+        state = model.final_model_state_dict()
+        description = model.describe_final_model()
+    else:  # already a plain EncoderDecoder (joint finetuning): export as it is
+        state = {k: v.detach().clone() for k, v in model.state_dict().items()
+                 if not k.startswith('auxiliary_head.')}
+        description = type(model).__name__
+    meta = dict(exported_from=description)
+    if dataset_meta:
+        meta['dataset_meta'] = dict(classes=list(dataset_meta['classes']),
+                                    palette=[list(p) for p in dataset_meta['palette']])
+    ckpt_path = osp.join(out_dir, 'final_model.pth')
+    torch.save(dict(state_dict=state, meta=meta), ckpt_path)
+    plain = Config(dict(default_scope='mmseg', model=plain_model_cfg(cfg.model),
+                        test_pipeline=_plain_test_pipeline(cfg)))
+    cfg_path = osp.join(out_dir, 'final_model_config.py')
+    plain.dump(cfg_path)
+    return cfg_path, ckpt_path

@@ -1,0 +1,29 @@
+"""Shared fixtures. `tests/` is deliberately not a package: the mmseg wheel installs a top-level
+package named `tests`."""
+import os
+import os.path as osp
+import sys
+
+import pytest
+
+REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
+sys.path.insert(0, osp.join(REPO, 'tools'))  # tools/*.py importable as modules
+os.environ.setdefault('OMP_NUM_THREADS', '2')
+
+import deft_mmseg  # noqa: E402,F401
+from mmengine.registry import init_default_scope  # noqa: E402
+
+init_default_scope('mmseg')
+
+
+@pytest.fixture(scope='session')
+def demo_root(tmp_path_factory):
+    """A small copy of the embedded demo data (12 source, 4 images per target domain)."""
+    from deft_mmseg.demo import generate_demo_dataset
+    root = str(tmp_path_factory.mktemp('demo'))
+    generate_demo_dataset(root, num_source=12, num_target=4, seed=0)
+    return root
+
+
+def config_path(*parts):
+    return osp.join(REPO, 'configs', *parts)

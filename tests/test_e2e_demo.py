@@ -1,0 +1,133 @@
+"""End to end on the demo data: train (both DeFT stages in one run), validate and test on every
+target domain, export, resume, and the upstream mmseg tools with custom_imports only."""
+import json
+import os
+import os.path as osp
+import shutil
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import torch
+
+import test as test_tool
+import train as train_tool
+from conftest import REPO
+from deft_mmseg.engine.checkpoint_loading import load_local_checkpoint
+from e2e_helpers import (BASELINE_DEMO, DEFT_DEMO, checkpoints, deft_demo_options,  # noqa: F401
+                         demo_cwd)
+
+DOMAINS = ['demo_real', 'demo_fog', 'demo_night']
+
+
+def _check_results(path):
+    results = json.load(open(path))
+    assert list(results) == DOMAINS + ['avg']
+    for domain in DOMAINS:
+        assert set(results[domain]) >= {'mIoU', 'mAcc', 'aAcc'}
+        assert 0 <= results[domain]['mIoU'] <= 100
+    assert results['avg']['mIoU'] == pytest.approx(
+        np.mean([results[d]['mIoU'] for d in DOMAINS]), abs=0.01)
+    return results
+
+
+def test_deft_demo_trains_both_stages_and_tests_every_domain(demo_cwd, capsys):
+    work = str(demo_cwd / 'work')
+    train_tool.main([DEFT_DEMO, '--work-dir', work, *deft_demo_options()])
+    ckpts = checkpoints(work)
+    assert [osp.basename(c) for c in ckpts] == ['iter_2.pth', 'iter_4.pth', 'iter_6.pth']
+    warm = load_local_checkpoint(ckpts[0])['state_dict']
+    final = load_local_checkpoint(ckpts[-1])['state_dict']
+    assert warm['decoupled_flag'] == 0 and final['decoupled_flag'] == 1
+    log = open(next(iter(sorted(__import__('glob').glob(f'{work}/*/*.log'))))).read()
+    assert 'warm-up finished at iteration 2' in log
+    assert 'warmup.loss_ce' in log and 'f1.loss_ce' in log and 'f2.loss_ce' in log
+    assert 'demo_fog/mIoU' in log and 'avg/mIoU' in log
+    _check_results(osp.join(work, 'multi_domain_results.json'))
+
+    test_dir = str(demo_cwd / 'test')
+    capsys.readouterr()
+    test_tool.main([DEFT_DEMO, ckpts[-1], '--work-dir', test_dir, '--per-class'])
+    results = _check_results(osp.join(test_dir, 'multi_domain_results.json'))
+    assert 'IoU.road' in results['demo_real']
+    # the export gives a plain EncoderDecoder with identical predictions in vanilla mmseg
+    out = str(demo_cwd / 'export')
+    export_tool = __import__('export_final_model')
+    export_tool.main([DEFT_DEMO, ckpts[-1], out])
+    _vanilla_matches(out, ckpts[-1], demo_cwd)
+
+
+def _vanilla_matches(out, ckpt, demo_cwd):
+    from mmengine.config import Config
+    from mmseg.apis import inference_model, init_model
+    img = osp.join('data', 'demo', 'demo_fog', 'leftImg8bit', 'val', 'demo',
+                   'demo_000001_000019_leftImg8bit.png')
+    cfg = Config.fromfile(DEFT_DEMO)
+    model = init_model(cfg, ckpt, device='cpu')
+    assert type(model).__name__ == 'DualPathwaySegmentor' and model.decoupled
+    expected = inference_model(model, img).seg_logits.data.numpy()
+    np.save(demo_cwd / 'expected.npy', expected)
+    script = f"""
+import sys, numpy as np
+from mmseg.apis import init_model, inference_model
+m = init_model({out + '/final_model_config.py'!r}, {out + '/final_model.pth'!r}, device='cpu')
+assert type(m).__name__ == 'EncoderDecoder'
+got = inference_model(m, {img!r}).seg_logits.data.numpy()
+assert 'deft_mmseg' not in sys.modules, 'vanilla mmseg must not import the plugin'
+np.save('got.npy', got)
+"""
+    env = dict(os.environ, PYTHONPATH='')
+    proc = subprocess.run([sys.executable, '-c', script], cwd=demo_cwd, env=env,
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    np.testing.assert_array_equal(np.load(demo_cwd / 'got.npy'), expected)
+
+
+@pytest.mark.parametrize('resume_from', ['iter_2.pth', 'iter_4.pth'])
+def test_resume_in_either_stage_matches_uninterrupted_run(demo_cwd, resume_from):
+    opts = deft_demo_options(warmup=3, decoupled=3, interval=2,
+                             extra=['model.decode_head.dropout_ratio=0'])
+    full = str(demo_cwd / 'full')
+    train_tool.main([DEFT_DEMO, '--work-dir', full, *opts])
+    reference = load_local_checkpoint(osp.join(full, 'iter_6.pth'))['state_dict']
+    part = str(demo_cwd / 'part')
+    os.makedirs(part)
+    shutil.copy(osp.join(full, resume_from), part)  # as if the run had stopped there
+    with open(osp.join(part, 'last_checkpoint'), 'w') as f:
+        f.write(osp.join(part, resume_from))
+    train_tool.main([DEFT_DEMO, '--work-dir', part, '--resume', *opts])
+    resumed = load_local_checkpoint(osp.join(part, 'iter_6.pth'))['state_dict']
+    assert set(resumed) == set(reference)
+    diff = [k for k in reference if not torch.equal(reference[k], resumed[k])]
+    assert diff == []
+
+
+def test_baseline_demo_and_upstream_mmseg_train_with_custom_imports_only(demo_cwd):
+    import mmseg
+    upstream = osp.join(osp.dirname(mmseg.__file__), '.mim', 'tools', 'train.py')
+    assert osp.isfile(upstream)
+    work = str(demo_cwd / 'upstream')
+    env = dict(os.environ, PYTHONPATH='')
+    proc = subprocess.run(
+        [sys.executable, upstream, BASELINE_DEMO, '--work-dir', work, '--cfg-options',
+         'train_cfg.max_iters=4', 'train_cfg.val_interval=4', 'default_hooks.checkpoint.interval=4',
+         'param_scheduler.0.end=4'], cwd=demo_cwd, env=env, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert osp.isfile(osp.join(work, 'iter_4.pth'))
+    _check_results(osp.join(work, 'multi_domain_results.json'))
+
+
+def test_user_errors_are_reported_without_traceback(demo_cwd):
+    proc = subprocess.run(
+        [sys.executable, osp.join(REPO, 'tools', 'train.py'), DEFT_DEMO, '--cfg-options',
+         'train_dataloader.dataset.data_root=data/missing'], cwd=demo_cwd, capture_output=True,
+        text=True)
+    assert proc.returncode == 2
+    assert 'data_root' in proc.stderr and 'data/missing' in proc.stderr
+    assert 'Traceback' not in proc.stderr
+    proc = subprocess.run(
+        [sys.executable, osp.join(REPO, 'tools', 'train.py'), DEFT_DEMO, '--cfg-options',
+         'train_cfg.warmup_iters=400', 'train_cfg.decoupled_iters=0'], cwd=demo_cwd,
+        capture_output=True, text=True)
+    assert proc.returncode != 0 and 'warm-up (400 iterations) is not shorter' in proc.stderr
