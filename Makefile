@@ -7,6 +7,7 @@ PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 STAMP := $(VENV)/.deft_mmseg_installed
 DEMO_DIR ?= work_dirs/demo
+DEMO_CONFIG ?= configs/deft/deeplabv3plus_r50_gtav_demo.py
 
 .PHONY: install demo test test-slow test-all benchmark clean-demo
 
@@ -32,8 +33,8 @@ $(STAMP): setup.py requirements/stack.txt requirements/openmmlab.txt requirement
 # Generate the embedded demo data, train DeFT on it, test on every target domain, print the table.
 demo: $(STAMP)
 	$(PY) tools/make_demo_data.py data/demo
-	$(PY) tools/train.py configs/deft/deeplabv3plus_tiny_demo.py --work-dir $(DEMO_DIR)
-	$(PY) tools/test.py configs/deft/deeplabv3plus_tiny_demo.py $(DEMO_DIR)/iter_final.pth --work-dir $(DEMO_DIR)/test
+	$(PY) tools/train.py $(DEMO_CONFIG) --work-dir $(DEMO_DIR)
+	$(PY) tools/test.py $(DEMO_CONFIG) "$$(cat $(DEMO_DIR)/last_checkpoint)" --work-dir $(DEMO_DIR)/test
 
 # The default test run (CI): everything but the tests marked `slow`.
 test: $(STAMP)

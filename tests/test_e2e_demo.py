@@ -131,3 +131,17 @@ def test_user_errors_are_reported_without_traceback(demo_cwd):
          'train_cfg.warmup_iters=400', 'train_cfg.decoupled_iters=0'], cwd=demo_cwd,
         capture_output=True, text=True)
     assert proc.returncode != 0 and 'warm-up (400 iterations) is not shorter' in proc.stderr
+
+
+@pytest.mark.parametrize('config', ['deft/segformer_mit-b5_gtav_demo.py',
+                                    'deft/mask2former_r50_gtav_demo.py',
+                                    'baselines/deeplabv3plus_r50_gtav_demo.py'])
+def test_every_demo_config_trains_and_validates(demo_cwd, config):
+    from conftest import config_path
+    work = str(demo_cwd / 'work')
+    opts = (deft_demo_options(warmup=1, decoupled=2, interval=3) if config.startswith('deft')
+            else ['--cfg-options', 'train_cfg.max_iters=3', 'train_cfg.val_interval=3',
+                  'default_hooks.checkpoint.interval=3', 'param_scheduler.0.end=3'])
+    train_tool.main([config_path(config), '--work-dir', work, *opts])
+    assert osp.isfile(osp.join(work, 'iter_3.pth'))
+    _check_results(osp.join(work, 'multi_domain_results.json'))

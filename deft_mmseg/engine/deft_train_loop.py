@@ -107,6 +107,10 @@ class DeFTTrainLoop(IterBasedTrainLoop):
         model = self._segmentor()
         if self._iter >= self.warmup_iters and not model.decoupled:
             model.start_decoupled_finetuning()
+            # the log would otherwise keep showing the last warm-up losses next to f1/f2
+            scalars = self.runner.message_hub.log_scalars
+            for key in [k for k in scalars if k.startswith('train/warmup.')]:
+                scalars.pop(key)
             print_log(f'DeFT: warm-up finished at iteration {self._iter}; decoupled finetuning '
                       f'starts (e1 = e~2 = warmed-up encoder, d~1 = d2 = warmed-up decoder).',
                       logger='current')

@@ -1,0 +1,64 @@
+"""DeFT with SegFormer (MiT) and Mask2Former heads: stages, gradient flags, EMA and export."""
+import copy
+
+import pytest
+import torch
+from mmengine.config import Config, ConfigDict
+
+from conftest import config_path
+from deft_mmseg.hooks import CrossEMAHook
+from deft_helpers import batch, build, changed, same, snapshot, total_loss
+
+HEADS = Config.fromfile(config_path('_base_', 'models', 'tiny_heads_demo.py'))
+
+
+def _cfg(name, type_='DualPathwaySegmentor'):
+    cfg = ConfigDict(copy.deepcopy(HEADS[name]))
+    cfg.type = type_
+    cfg.data_preprocessor = None
+    return cfg
+
+
+@pytest.mark.parametrize('name', ['segformer_tiny', 'mask2former_tiny'])
+def test_both_stages_and_export_with_head(name):
+    model = build(_cfg(name))
+    model.train()
+    opt = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9, weight_decay=5e-3)
+    inputs, samples = batch(n=2, size=64)
+    e1_before = snapshot(model.pathway1.backbone)
+    d2_before = snapshot(model.pathway2.decode_head)
+    opt.zero_grad()
+    total_loss(model.loss(inputs, samples)).backward()
+    opt.step()
+    assert same(e1_before, snapshot(model.pathway1.backbone))
+    assert changed(d2_before, snapshot(model.pathway2.decode_head))
+
+    model.start_decoupled_finetuning()
+    gc_before = [snapshot(m) for m in model.gc_modules()]
+    opt.zero_grad(set_to_none=True)
+    losses = model.loss(inputs, samples)
+    assert any(k.startswith('f1.') for k in losses) and any(k.startswith('f2.') for k in losses)
+    total_loss(losses).backward()
+    for m in model.gc_modules():
+        assert all(p.grad is None for p in m.parameters())
+    assert any(p.grad is not None for p in model.pathway1.backbone.parameters())
+    assert any(p.grad is not None for p in model.pathway2.decode_head.parameters())
+    opt.step()
+    for before, m in zip(gc_before, model.gc_modules()):
+        for key, p in m.named_parameters():
+            assert torch.equal(before[key], p.detach())
+    hook = CrossEMAHook(beta=0.5)
+    hook._params, hook._float_buffers, hook._int_buffers = hook._pair_tensors(model)
+    hook.cross_ema_update()
+    (gc, uc), = [(g, u) for g, u in model.cross_pairs() if g is model.pathway1.decode_head]
+    for (key, g), u in zip(gc.named_parameters(), uc.parameters()):
+        assert torch.equal(g, gc_before[-1][key].mul(0.5).add(u, alpha=0.5))
+
+    model.eval()
+    inputs, samples = batch(n=1, size=64, seed=3)
+    with torch.no_grad():
+        logits = model.predict(inputs, samples)[0].seg_logits.data
+        plain = build(_cfg(name, 'EncoderDecoder'))
+        plain.load_state_dict(model.final_model_state_dict())
+        plain.eval()
+        assert torch.equal(logits, plain.predict(inputs, samples)[0].seg_logits.data)
