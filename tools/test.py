@@ -15,7 +15,7 @@ from mmengine.runner import Runner
 
 import deft_mmseg  # noqa: F401
 from deft_mmseg.datasets.checks import check_dataset_cfg
-from deft_mmseg.utils import run_with_user_errors
+from deft_mmseg.utils import prepare_cpu_distributed, run_with_user_errors
 
 
 def parse_args(argv=None):
@@ -90,6 +90,7 @@ def build_cfg(args):
 def main(argv=None):
     args = parse_args(argv)
     cfg = run_with_user_errors(build_cfg, args)
+    prepare_cpu_distributed(cfg)
     runner = run_with_user_errors(Runner.from_cfg, cfg)
     run_with_user_errors(runner.test)
 

@@ -13,7 +13,7 @@ from mmengine.runner import Runner
 
 import deft_mmseg  # noqa: F401  (registers the plugin, installs the safe checkpoint loader)
 from deft_mmseg.datasets.checks import check_dataset_cfg
-from deft_mmseg.utils import run_with_user_errors
+from deft_mmseg.utils import prepare_cpu_distributed, run_with_user_errors
 
 
 def parse_args(argv=None):
@@ -68,11 +68,15 @@ def preflight(cfg):
             check_dataset_cfg(ds, f'val_dataloader.datasets.{name}')
 
 
-def main(argv=None):
-    args = parse_args(argv)
+def build_runner(args):
     cfg = run_with_user_errors(build_cfg, args)
     run_with_user_errors(preflight, cfg)
-    runner = run_with_user_errors(Runner.from_cfg, cfg)
+    prepare_cpu_distributed(cfg)
+    return run_with_user_errors(Runner.from_cfg, cfg)
+
+
+def main(argv=None):
+    runner = build_runner(parse_args(argv))
     run_with_user_errors(runner.train)
 
 

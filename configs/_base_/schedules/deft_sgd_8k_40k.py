@@ -15,5 +15,7 @@ param_scheduler = [
 train_cfg = dict(type='DeFTTrainLoop', warmup_iters=8000, decoupled_iters=40000,
                  val_interval=4000)
 custom_hooks = [dict(type='CrossEMAHook', beta=0.9999, buffer_update='forward')]
-# warm-up: the frozen encoder gets no gradient, so DDP must allow unused parameters
-model_wrapper_cfg = dict(type='MMDistributedDataParallel', find_unused_parameters=True)
+# warm-up: the frozen encoder gets no gradient, so DDP must allow unused parameters. Buffers are
+# not broadcast (mmengine's default): the GC modules are updated identically on every rank.
+model_wrapper_cfg = dict(type='MMDistributedDataParallel', find_unused_parameters=True,
+                         broadcast_buffers=False)
