@@ -3,23 +3,20 @@ import copy
 
 import pytest
 import torch
-from mmengine.config import Config, ConfigDict
+from mmengine.config import Config
 
 from conftest import config_path
 from deft_mmseg.hooks import CrossEMAHook
 from deft_helpers import batch, build, changed, same, snapshot, total_loss
 
-HEADS = Config.fromfile(config_path('_base_', 'models', 'tiny_heads_demo.py'))
-
-
 def _cfg(name, type_='DualPathwaySegmentor'):
-    cfg = ConfigDict(copy.deepcopy(HEADS[name]))
+    cfg = copy.deepcopy(Config.fromfile(config_path('_base_', 'models', f'{name}.py')).model)
     cfg.type = type_
     cfg.data_preprocessor = None
     return cfg
 
 
-@pytest.mark.parametrize('name', ['segformer_tiny', 'mask2former_tiny'])
+@pytest.mark.parametrize('name', ['segformer_tiny_demo', 'mask2former_tiny_demo'])
 def test_both_stages_and_export_with_head(name):
     model = build(_cfg(name))
     model.train()

@@ -145,3 +145,22 @@ def test_every_demo_config_trains_and_validates(demo_cwd, config):
     train_tool.main([config_path(config), '--work-dir', work, *opts])
     assert osp.isfile(osp.join(work, 'iter_3.pth'))
     _check_results(osp.join(work, 'multi_domain_results.json'))
+
+
+@pytest.mark.parametrize('snippet,message', [
+    ("custom_hooks = [dict(type='CrossEMAHook')]\n"
+     "_base_ = ['BASELINE']\n", 'CrossEMAHook needs model type DualPathwaySegmentor'),
+    ("_base_ = ['DEFT']\ncustom_hooks = [dict(type='CrossEMAHook', beta=1.0)]\n",
+     r'beta must be in \(0, 1\)'),
+    ("_base_ = ['DEFT']\ntrain_cfg = dict(_delete_=True, type='IterBasedTrainLoop', "
+     "max_iters=4, val_interval=4)\n", "stage= is resolved by train_cfg type 'DeFTTrainLoop'"),
+])
+def test_deft_misconfigurations_give_one_line_errors(demo_cwd, snippet, message):
+    import re
+    cfg_file = demo_cwd / 'bad_config.py'
+    cfg_file.write_text(snippet.replace('BASELINE', BASELINE_DEMO).replace('DEFT', DEFT_DEMO))
+    proc = subprocess.run([sys.executable, osp.join(REPO, 'tools', 'train.py'), str(cfg_file),
+                           '--cfg-options', 'train_dataloader.num_workers=0'],
+                          cwd=demo_cwd, capture_output=True, text=True)
+    assert proc.returncode == 2, proc.stderr[-2000:]
+    assert re.search(message, proc.stderr) and 'Traceback' not in proc.stderr

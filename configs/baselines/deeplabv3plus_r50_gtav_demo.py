@@ -4,7 +4,7 @@
 # schedule so it runs on 2 CPU cores in a few minutes.
 _base_ = [
     '../_base_/models/deeplabv3plus_tiny_demo.py', '../_base_/datasets/demo.py',
-    '../_base_/default_runtime.py', '../_base_/schedules/sgd_poly_40k.py'
+    '../_base_/default_runtime_demo.py', '../_base_/schedules/sgd_poly_40k.py'
 ]
 model = dict(
     auxiliary_head=dict(
@@ -17,10 +17,3 @@ train_dataloader = dict(dataset=dict(pipeline=[
                                                           'RandomGaussianBlur')]))
 param_scheduler = [dict(type='PolyLR', eta_min=0.0, power=0.9, begin=0, end=300, by_epoch=False)]
 train_cfg = dict(max_iters=300, val_interval=150)
-default_hooks = dict(logger=dict(interval=25),
-                     checkpoint=dict(interval=150, save_best=None),
-                     visualization=dict(type='SegVisualizationHook'))
-vis_backends = [dict(type='LocalVisBackend')]
-visualizer = dict(vis_backends=vis_backends)
-env_cfg = dict(cudnn_benchmark=False)
-randomness = dict(seed=0)

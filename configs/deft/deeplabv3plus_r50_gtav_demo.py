@@ -5,14 +5,9 @@
 # 1 / (1 - beta) = 10K steps).
 _base_ = [
     '../_base_/models/deeplabv3plus_tiny_demo.py', '../_base_/datasets/demo.py',
-    '../_base_/default_runtime.py', '../_base_/schedules/deft_sgd_8k_40k.py'
+    '../_base_/default_runtime_demo.py', '../_base_/schedules/deft_sgd_8k_40k.py'
 ]
 model = dict(type='DualPathwaySegmentor', final_model='IV')
 train_cfg = dict(warmup_iters=300, decoupled_iters=1500, val_interval=600)
 custom_hooks = [dict(type='CrossEMAHook', beta=0.99, buffer_update='forward')]
-default_hooks = dict(logger=dict(interval=100),
-                     checkpoint=dict(interval=600, save_best=None))
-vis_backends = [dict(type='LocalVisBackend')]
-visualizer = dict(vis_backends=vis_backends)
-env_cfg = dict(cudnn_benchmark=False)
-randomness = dict(seed=0)
+default_hooks = dict(logger=dict(interval=100), checkpoint=dict(interval=600))

@@ -1,15 +1,10 @@
 # segformer_mit-b5_gtav.py on the embedded demo data: the same method and optimizer recipe with a tiny
-# segformer (random init) and a short schedule (100 warm-up + 200 decoupled iterations, beta 0.99;
+# SegFormer (random init) and a short schedule (100 warm-up + 200 decoupled iterations, beta 0.99;
 # see deeplabv3plus_r50_gtav_demo.py for why beta is smaller on a short run).
 _base_ = [
-    '../_base_/models/tiny_heads_demo.py', '../_base_/datasets/demo.py',
-    '../_base_/default_runtime.py', '../_base_/schedules/deft_adamw_segformer.py'
+    '../_base_/models/segformer_tiny_demo.py', '../_base_/datasets/demo.py',
+    '../_base_/default_runtime_demo.py', '../_base_/schedules/deft_adamw_segformer.py'
 ]
-model = dict(_base_.segformer_tiny, type='DualPathwaySegmentor', final_model='IV')
+model = dict(type='DualPathwaySegmentor', final_model='IV')
 train_cfg = dict(warmup_iters=100, decoupled_iters=200, val_interval=150)
 custom_hooks = [dict(type='CrossEMAHook', beta=0.99, buffer_update='forward')]
-default_hooks = dict(logger=dict(interval=25), checkpoint=dict(interval=150, save_best=None))
-vis_backends = [dict(type='LocalVisBackend')]
-visualizer = dict(vis_backends=vis_backends)
-env_cfg = dict(cudnn_benchmark=False)
-randomness = dict(seed=0)

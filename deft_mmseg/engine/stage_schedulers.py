@@ -12,6 +12,15 @@ from mmengine.optim.scheduler.lr_scheduler import LRSchedulerMixin
 from mmengine.optim.scheduler.param_scheduler import INF, _ParamScheduler
 from mmengine.registry import PARAM_SCHEDULERS
 
+from .deft_train_loop import DeFTConfigError
+
+
+def _reject_unresolved_stage(stage, name):
+    if stage is not None:
+        raise DeFTConfigError(
+            f"{name}(stage={stage!r}): stage= is resolved by train_cfg type 'DeFTTrainLoop' "
+            f'(which sets begin/end from warmup_iters); with another train loop give begin/end.')
+
 
 @PARAM_SCHEDULERS.register_module()
 class StagePolyParamScheduler(_ParamScheduler):
@@ -22,7 +31,8 @@ class StagePolyParamScheduler(_ParamScheduler):
     """
 
     def __init__(self, optimizer, param_name, eta_min=0., power=1.0, begin=0, end=INF,
-                 last_step=-1, by_epoch=False, verbose=False):
+                 last_step=-1, by_epoch=False, verbose=False, stage=None):
+        _reject_unresolved_stage(stage, type(self).__name__)
         self.eta_min = eta_min
         self.power = power
         self.total_iters = end - begin - 1
@@ -47,7 +57,8 @@ class StageConstantParamScheduler(_ParamScheduler):
     5e-3 during warm-up, 5e-4 during decoupled finetuning)."""
 
     def __init__(self, optimizer, param_name, value, begin=0, end=INF, last_step=-1,
-                 by_epoch=False, verbose=False):
+                 by_epoch=False, verbose=False, stage=None):
+        _reject_unresolved_stage(stage, type(self).__name__)
         self.value = value
         super().__init__(optimizer, param_name=param_name, begin=begin, end=end,
                          last_step=last_step, by_epoch=by_epoch, verbose=verbose)

@@ -1,13 +1,7 @@
 # DeepLabv3+ with an ImageNet ResNet-50 (V1c), output stride 8, no auxiliary head (paper 000).
+_base_ = ['./seg_data_preprocessor.py']
 norm_cfg = dict(type='SyncBN', requires_grad=True)
-data_preprocessor = dict(
-    type='SegDataPreProcessor',
-    mean=[123.675, 116.28, 103.53],
-    std=[58.395, 57.12, 57.375],
-    bgr_to_rgb=True,
-    pad_val=0,
-    seg_pad_val=255,
-    size=(768, 768))
+data_preprocessor = dict(_base_.data_preprocessor, size=(768, 768))
 model = dict(
     type='EncoderDecoder',
     data_preprocessor=data_preprocessor,

@@ -1,13 +1,7 @@
 # A tiny DeepLabv3+ (ResNet-18 V1c at 1/4 width) that trains on the demo data on CPU in minutes.
+_base_ = ['./seg_data_preprocessor.py']
 norm_cfg = dict(type='BN', requires_grad=True)
-data_preprocessor = dict(
-    type='SegDataPreProcessor',
-    mean=[123.675, 116.28, 103.53],
-    std=[58.395, 57.12, 57.375],
-    bgr_to_rgb=True,
-    pad_val=0,
-    seg_pad_val=255,
-    size=(64, 64))
+data_preprocessor = dict(_base_.data_preprocessor, size=(64, 64))
 model = dict(
     type='EncoderDecoder',
     data_preprocessor=data_preprocessor,

@@ -1,15 +1,8 @@
 # Mask2Former with an ImageNet ResNet-50 (mmseg's Mask2FormerHead on mmdet's pixel decoder and
 # transformer decoder), as in mmseg's mask2former_r50 Cityscapes config.
+_base_ = ['./seg_data_preprocessor.py']
 num_classes = 19
-data_preprocessor = dict(
-    type='SegDataPreProcessor',
-    mean=[123.675, 116.28, 103.53],
-    std=[58.395, 57.12, 57.375],
-    bgr_to_rgb=True,
-    pad_val=0,
-    seg_pad_val=255,
-    size=(768, 768),
-    test_cfg=dict(size_divisor=32))
+data_preprocessor = dict(_base_.data_preprocessor, size=(768, 768), test_cfg=dict(size_divisor=32))
 model = dict(
     type='EncoderDecoder',
     data_preprocessor=data_preprocessor,

@@ -1,15 +1,9 @@
 # SegFormer: MiT-B5 encoder + all-MLP decoder (mmseg's MixVisionTransformer and SegformerHead).
 # ImageNet weights: convert the official mit_b5.pth with mmseg's
 # tools/model_converters/mit2mmseg.py into pretrain/mit_b5_mmseg.pth.
+_base_ = ['./seg_data_preprocessor.py']
 norm_cfg = dict(type='SyncBN', requires_grad=True)
-data_preprocessor = dict(
-    type='SegDataPreProcessor',
-    mean=[123.675, 116.28, 103.53],
-    std=[58.395, 57.12, 57.375],
-    bgr_to_rgb=True,
-    pad_val=0,
-    seg_pad_val=255,
-    size=(768, 768))
+data_preprocessor = dict(_base_.data_preprocessor, size=(768, 768))
 model = dict(
     type='EncoderDecoder',
     data_preprocessor=data_preprocessor,
