@@ -41,7 +41,7 @@ def test_deft_demo_trains_both_stages_and_tests_every_domain(demo_cwd, capsys):
     final = load_local_checkpoint(ckpts[-1])['state_dict']
     assert warm['decoupled_flag'] == 0 and final['decoupled_flag'] == 1
     log = open(next(iter(sorted(__import__('glob').glob(f'{work}/*/*.log'))))).read()
-    assert 'warm-up finished at iteration 2' in log
+    assert 'Warm-up finished at iteration 2: DeFT decoupled finetuning starts' in log
     assert 'warmup.loss_ce' in log and 'f1.loss_ce' in log and 'f2.loss_ce' in log
     assert 'demo_fog/mIoU' in log and 'avg/mIoU' in log
     _check_results(osp.join(work, 'multi_domain_results.json'))

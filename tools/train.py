@@ -26,6 +26,9 @@ def parse_args(argv=None):
                         help='enable automatic-mixed-precision training')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
                         help='override settings in the config, key=value')
+    parser.add_argument('--demo', action='store_true', default=False,
+                        help='run the config\'s method for a few iterations on the demo data '
+                        '(data/demo, from tools/make_demo_data.py) with a tiny network')
     parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
                         default='none', help='job launcher')
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
@@ -37,6 +40,9 @@ def parse_args(argv=None):
 
 def build_cfg(args):
     cfg = Config.fromfile(args.config)
+    if args.demo:
+        from deft_mmseg.demo import make_demo_config
+        cfg = make_demo_config(cfg)
     cfg.launcher = args.launcher
     if args.cfg_options is not None:
         cfg.merge_from_dict(args.cfg_options)

@@ -53,9 +53,9 @@ class DeFTTrainLoop(IterBasedTrainLoop):
     """``IterBasedTrainLoop`` with DeFT's two stages (paper 000, Alg. 1 then Alg. 2).
 
     Iterations ``[0, warmup_iters)`` warm up the decoder on the frozen encoder; at iteration
-    ``warmup_iters`` the loop calls ``model.start_decoupled_finetuning()`` (which initializes both
-    pathways from the warmed-up model) and iterations ``[warmup_iters, max_iters)`` run decoupled
-    finetuning. ``warmup_iters`` is the single place the stage length is set: param schedulers
+    ``warmup_iters`` the loop calls ``model.end_warmup()`` (for DeFT: initialize both pathways from
+    the warmed-up model) and iterations ``[warmup_iters, max_iters)`` run the second stage
+    (decoupled finetuning; for ``StagedEncoderDecoder`` the joint/freeze baselines). ``warmup_iters`` is the single place the stage length is set: param schedulers
     written with ``stage='warmup'`` or ``stage='decoupled'`` get their ``begin``/``end`` from it.
     On resume the switch is not repeated (the model's ``decoupled`` state is in the checkpoint).
 
@@ -89,10 +89,11 @@ class DeFTTrainLoop(IterBasedTrainLoop):
         super().__init__(runner, dataloader, max_iters=max_iters, val_begin=val_begin,
                          val_interval=val_interval, dynamic_intervals=dynamic_intervals)
         model = self._segmentor()
-        if not hasattr(model, 'start_decoupled_finetuning'):
-            raise DeFTConfigError(f'DeFTTrainLoop trains a DualPathwaySegmentor, got '
-                            f'{type(model).__name__}. Use model=dict(type='
-                            f"'DualPathwaySegmentor', ...) or train_cfg type 'IterBasedTrainLoop'.")
+        if not hasattr(model, 'end_warmup'):
+            raise DeFTConfigError(
+                f'DeFTTrainLoop trains a two-stage segmentor (DualPathwaySegmentor, '
+                f'StagedEncoderDecoder), got {type(model).__name__}. Change model.type or use '
+                f"train_cfg type 'IterBasedTrainLoop'.")
 
     def _segmentor(self):
         model = self.runner.model
@@ -105,13 +106,12 @@ class DeFTTrainLoop(IterBasedTrainLoop):
 
     def run_iter(self, data_batch):
         model = self._segmentor()
-        if self._iter >= self.warmup_iters and not model.decoupled:
-            model.start_decoupled_finetuning()
+        if self._iter >= self.warmup_iters and model.in_warmup:
+            model.end_warmup()
             # the log would otherwise keep showing the last warm-up losses next to f1/f2
             scalars = self.runner.message_hub.log_scalars
             for key in [k for k in scalars if k.startswith('train/warmup.')]:
                 scalars.pop(key)
-            print_log(f'DeFT: warm-up finished at iteration {self._iter}; decoupled finetuning '
-                      f'starts (e1 = e~2 = warmed-up encoder, d~1 = d2 = warmed-up decoder).',
-                      logger='current')
+            print_log(f'Warm-up finished at iteration {self._iter}: '
+                      f'{model.second_stage_description}', logger='current')
         super().run_iter(data_batch)

@@ -26,13 +26,17 @@ def _reject_unresolved_stage(stage, name):
 class StagePolyParamScheduler(_ParamScheduler):
     """Polynomial decay from the initial value, restarting at ``begin``.
 
-    value(k) = (v0 - eta_min) * (1 - k / (end - begin - 1)) ** power + eta_min for the k-th step
-    after ``begin`` (the same values as mmengine's ``PolyParamScheduler`` when it starts at step 0).
+    value(k) = (factor * v0 - eta_min) * (1 - k / (end - begin - 1)) ** power + eta_min for the
+    k-th step after ``begin``, v0 the optimizer's initial value (per parameter group, so lr
+    multipliers are kept). With ``factor=1`` these are the values of mmengine's
+    ``PolyParamScheduler`` started at step 0; ``factor`` lets a stage start from a different value
+    (e.g. paper 000's Table 2: lr 3e-3 after a warm-up at 1e-2 is ``factor=0.3``).
     """
 
     def __init__(self, optimizer, param_name, eta_min=0., power=1.0, begin=0, end=INF,
-                 last_step=-1, by_epoch=False, verbose=False, stage=None):
+                 last_step=-1, by_epoch=False, verbose=False, stage=None, factor=1.0):
         _reject_unresolved_stage(stage, type(self).__name__)
+        self.factor = factor
         self.eta_min = eta_min
         self.power = power
         self.total_iters = end - begin - 1
@@ -42,7 +46,7 @@ class StagePolyParamScheduler(_ParamScheduler):
     def _get_value(self):
         frac = 1.0 if self.total_iters <= 0 else 1.0 - min(self.last_step, self.total_iters) / \
             self.total_iters
-        return [(base - self.eta_min) * frac**self.power + self.eta_min
+        return [(self.factor * base - self.eta_min) * frac**self.power + self.eta_min
                 for base in self.base_values]
 
 

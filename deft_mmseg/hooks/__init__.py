@@ -2,8 +2,10 @@ from .checkpoint_match_hook import (CheckpointMatchHook, CheckpointMismatchError
                                     check_checkpoint_matches)
 from .cross_ema_hook import CrossEMAHook
 from .dataset_model_check_hook import DatasetModelCheckHook
+from .param_distance_hook import ParamDistanceHook, distance_norms
+from .target_loss_hook import TargetLossHook
 
 __all__ = [
     'CrossEMAHook', 'CheckpointMatchHook', 'CheckpointMismatchError', 'check_checkpoint_matches',
-    'DatasetModelCheckHook'
+    'DatasetModelCheckHook', 'ParamDistanceHook', 'distance_norms', 'TargetLossHook'
 ]

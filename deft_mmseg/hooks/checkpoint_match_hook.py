@@ -47,7 +47,9 @@ def check_checkpoint_matches(model, state_dict, source='checkpoint', allow_missi
         raise CheckpointMismatchError(
             f'{source} does not fit the model: {len(shapes)} weights differ in shape, e.g. '
             f'{shapes[:3]}. Was it trained with another config (num_classes, depth, width)?')
-    missing = [k for k in expected if k not in state_dict]
+    # the regularizer's anchors are training state: a checkpoint written without one may be
+    # loaded into a model that has one (set_anchor fills them when finetuning starts)
+    missing = [k for k in expected if k not in state_dict and not k.startswith('distance_reg.')]
     if missing and not allow_missing:
         raise CheckpointMismatchError(
             f'{source} lacks {len(missing)} of the model\'s {len(expected)} weights, e.g. '

@@ -7,7 +7,8 @@ import torch
 from mmengine.config import Config
 
 #: keys of DualPathwaySegmentor that plain EncoderDecoder does not take
-_DEFT_MODEL_KEYS = ('final_model', )
+_DEFT_MODEL_KEYS = ('final_model', 'distance_reg', 'after_warmup')
+_PLAIN_PARTS = ('backbone', 'neck', 'decode_head')
 
 
 def plain_model_cfg(model_cfg):
@@ -44,9 +45,9 @@ def export_final_model(cfg, model, out_dir, dataset_meta=None):
     if hasattr(model, 'final_model_state_dict'):
         state = model.final_model_state_dict()
         description = model.describe_final_model()
-    else:  # already a plain EncoderDecoder (joint finetuning): export as it is
+    else:  # an EncoderDecoder (joint finetuning): its encoder and decoder as they are
         state = {k: v.detach().clone() for k, v in model.state_dict().items()
-                 if not k.startswith('auxiliary_head.')}
+                 if k.split('.')[0] in _PLAIN_PARTS}
         description = type(model).__name__
     meta = dict(exported_from=description)
     if dataset_meta:

@@ -65,11 +65,14 @@ class DualPathwaySegmentor(EncoderDecoder):
             excludes the auxiliary loss, Sec. 4.1).
         final_model (str | dict): ``'IV'`` (default), ``'I'``, ``'II'``, ``'III'`` or
             ``dict(encoder='gc'|'uc', decoder='gc'|'uc')``.
+        distance_reg (dict, optional): a :class:`ParamDistanceRegularizer` config (Eq. 3) added
+            to the decoupled-finetuning loss as ``loss_dist``; by default it covers the usual
+            components e1 and d2, anchored when decoupled finetuning starts.
     """
 
     def __init__(self, backbone, decode_head, neck=None, auxiliary_head=None, train_cfg=None,
                  test_cfg=None, data_preprocessor=None, pretrained=None, init_cfg=None,
-                 final_model='IV'):
+                 final_model='IV', distance_reg=None):
         # Skip EncoderDecoder.__init__ (it would build a single backbone/head); the inference
         # methods of EncoderDecoder are reused through the `backbone`/`neck`/`decode_head`
         # properties below, which select the final model's modules.
@@ -99,6 +102,13 @@ class DualPathwaySegmentor(EncoderDecoder):
         self.gc_train_mode = True
         for module in self.gc_modules():
             module.requires_grad_(False)
+        self.distance_reg = None
+        if distance_reg is not None:
+            self.distance_reg = MODELS.build(distance_reg)
+            uc_names = ['pathway1.backbone', 'pathway2.decode_head']
+            if getattr(self.pathway1, 'neck', None) is not None:
+                uc_names.insert(1, 'pathway1.neck')
+            self.distance_reg.bind(self, uc_names)
 
     # ----------------------------------------------------------------------------- components
     def encoder_modules(self, pathway):
@@ -134,7 +144,20 @@ class DualPathwaySegmentor(EncoderDecoder):
         for gc, uc in self.cross_pairs():
             gc.load_state_dict(uc.state_dict())
         self.decoupled_flag.fill_(1)
+        if self.distance_reg is not None:
+            self.distance_reg.set_anchor()  # W^(0): the weights finetuning starts from
         self.train(self.training)
+
+    # the two-stage protocol DeFTTrainLoop drives
+    @property
+    def in_warmup(self):
+        return not self.decoupled
+
+    def end_warmup(self):
+        self.start_decoupled_finetuning()
+
+    second_stage_description = ('DeFT decoupled finetuning starts (e1 = e~2 = warmed-up encoder, '
+                                'd~1 = d2 = warmed-up decoder).')
 
     def _inference_modules(self):
         if not self.decoupled:
@@ -179,6 +202,8 @@ class DualPathwaySegmentor(EncoderDecoder):
         losses2 = self.pathway2.decode_head.loss(feats2, data_samples, self.train_cfg)  # d2
         losses = add_prefix(losses1, 'f1')
         losses.update(add_prefix(losses2, 'f2'))
+        if self.distance_reg is not None:
+            losses['loss_dist'] = self.distance_reg()
         return losses
 
     def train(self, mode=True):

@@ -1,0 +1,11 @@
+# Paper 000, Table 2: joint finetuning after the warm-up with learning rate 1e-4 (the warm-up
+# keeps lr 1e-2): StagePolyLR of the second stage starts from factor 0.01 x 1e-2.
+_base_ = ['./deeplabv3plus_r50_gtav_lpft.py']
+param_scheduler = [
+    dict(type='StagePolyLR', stage='warmup', power=0.9, eta_min=0.0),
+    dict(type='StagePolyLR', stage='decoupled', power=0.9, eta_min=0.0, factor=0.01),
+    dict(type='StageConstantParamScheduler', param_name='weight_decay', value=5e-3,
+         stage='warmup'),
+    dict(type='StageConstantParamScheduler', param_name='weight_decay', value=5e-4,
+         stage='decoupled'),
+]

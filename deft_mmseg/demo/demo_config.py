@@ -1,0 +1,76 @@
+"""Turn any config of this repo into a short run on the embedded demo data (``--demo``).
+
+The method-level settings stay as they are (segmentor type and its options, loss terms, hooks,
+optimizer recipe, stages); the network is replaced by the tiny model of the same family
+(DeepLabv3+, SegFormer, Mask2Former), the data by the demo data, and the schedule is shortened.
+This is how the tests check that every config trains, and how a user can try a config on CPU.
+"""
+import copy
+import os.path as osp
+
+from mmengine.config import Config, ConfigDict
+
+CONFIG_ROOT = osp.join(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))), 'configs')
+TINY_MODELS = {
+    'DepthwiseSeparableASPPHead': 'deeplabv3plus_tiny_demo.py',
+    'SegformerHead': 'segformer_tiny_demo.py',
+    'Mask2FormerHead': 'mask2former_tiny_demo.py',
+}
+#: model keys that describe the network (replaced); all other keys are the method's (kept)
+NETWORK_KEYS = ('backbone', 'neck', 'decode_head', 'auxiliary_head', 'data_preprocessor',
+                'pretrained', 'init_cfg', 'train_cfg', 'test_cfg')
+DATA_KEYS = ('train_dataloader', 'val_dataloader', 'test_dataloader', 'val_evaluator',
+             'test_evaluator', 'val_cfg', 'test_cfg')
+TINY_AUX_HEAD = dict(type='FCNHead', in_channels=64, in_index=2, channels=16, num_convs=1,
+                     concat_input=False, dropout_ratio=0.1, num_classes=19,
+                     norm_cfg=dict(type='BN', requires_grad=True), align_corners=False,
+                     loss_decode=dict(type='CrossEntropyLoss', use_sigmoid=False,
+                                      loss_weight=0.4))
+
+
+def make_demo_config(cfg, warmup_iters=2, iters=6, demo_root=None):
+    """Return a copy of ``cfg`` that trains ``iters`` iterations on the demo data."""
+    cfg = copy.deepcopy(cfg)
+    head = cfg.model['decode_head']['type']
+    if head not in TINY_MODELS:
+        raise ValueError(f'--demo: no tiny model for decode head {head!r} '
+                         f'(known: {list(TINY_MODELS)})')
+    tiny = Config.fromfile(osp.join(CONFIG_ROOT, '_base_', 'models', TINY_MODELS[head])).model
+    model = ConfigDict({k: v for k, v in cfg.model.items() if k not in NETWORK_KEYS})
+    model.update({k: v for k, v in tiny.items() if k in NETWORK_KEYS and k != 'type'})
+    if cfg.model.get('auxiliary_head') is not None:
+        model['auxiliary_head'] = copy.deepcopy(TINY_AUX_HEAD)
+    cfg.model = model
+    data = Config.fromfile(osp.join(CONFIG_ROOT, '_base_', 'datasets', 'demo.py'))
+    for key in DATA_KEYS:
+        cfg[key] = copy.deepcopy(data[key])
+    if demo_root is not None:
+        cfg.train_dataloader.dataset.data_root = osp.join(demo_root, 'gtav')
+        for name, ds in cfg.val_dataloader.datasets.items():
+            ds.data_root = osp.join(demo_root, name)
+        cfg.test_dataloader = copy.deepcopy(cfg.val_dataloader)
+    loop = cfg.train_cfg
+    if loop.get('type') == 'DeFTTrainLoop':
+        loop.warmup_iters = min(loop.warmup_iters, warmup_iters)
+        loop.pop('max_iters', None)
+        loop.decoupled_iters = iters - loop.warmup_iters
+    else:
+        loop.max_iters = iters
+        for sched in (cfg.param_scheduler if isinstance(cfg.param_scheduler, list)
+                      else [cfg.param_scheduler]):
+            if 'end' in sched:
+                sched['end'] = min(sched['end'], iters)
+    loop.val_interval = iters
+    cfg.default_hooks.checkpoint.update(interval=iters, save_best=None)
+    cfg.default_hooks.logger.interval = 1
+    cfg.visualizer.vis_backends = [dict(type='LocalVisBackend')]
+    for hook in cfg.get('custom_hooks', []):
+        if 'interval' in hook:
+            hook['interval'] = max(1, iters // 3)
+        if hook.get('type') == 'TargetLossHook':
+            hook['dataloader'] = dict(cfg.val_dataloader, dataset=copy.deepcopy(
+                next(iter(cfg.val_dataloader.datasets.values()))))
+            hook['dataloader'].pop('datasets')
+    cfg.randomness = dict(seed=0)
+    cfg.env_cfg.cudnn_benchmark = False
+    return cfg

@@ -1,0 +1,107 @@
+"""Distance of the inference model from its initialization (paper 000, Fig. 3)."""
+import torch
+from mmengine.hooks import Hook
+from mmengine.logging import print_log
+from mmengine.model import is_model_wrapper
+
+from mmseg.registry import HOOKS
+
+CKPT_KEY = 'param_distance_anchor'
+
+
+def _as_matrix(delta):
+    """A layer's weight change as a matrix: (out, in*k*k) for kernels, (n, 1) for vectors."""
+    return delta.reshape(delta.shape[0], -1) if delta.dim() > 1 else delta.reshape(-1, 1)
+
+
+def distance_norms(current, anchor):
+    """The three distances of Fig. 3 between two lists of tensors (one per layer).
+
+    - ``l2``: ||theta - theta0||_2 over all entries (Nagarajan & Kolter, 2019);
+    - ``mars``: sum over layers of the maximum absolute row sum of the change,
+      max_i sum_j |dW_ij| (Gouk et al., 2021);
+    - ``operator``: sum over layers of the largest singular value of the change (Long & Sedghi,
+      2020; kernels flattened to (out, in*k*k) instead of the convolution operator).
+    """
+    sq = torch.zeros((), dtype=torch.float64)
+    mars = torch.zeros((), dtype=torch.float64)
+    op = torch.zeros((), dtype=torch.float64)
+    for w, w0 in zip(current, anchor):
+        delta = (w.detach() - w0).double()
+        sq += delta.pow(2).sum()
+        m = _as_matrix(delta)
+        mars += m.abs().sum(dim=1).max()
+        op += torch.linalg.matrix_norm(m, ord=2)
+    return dict(l2=float(sq.sqrt()), mars=float(mars), operator=float(op))
+
+
+def inference_parts(model):
+    """``{'encoder': [modules], 'decoder': [modules]}`` of the model used at inference
+    (for DeFT: e~2 and d~1 once decoupled finetuning started)."""
+    if hasattr(model, '_inference_modules'):
+        enc, dec = model._inference_modules()
+        enc_mods = [enc.backbone] + ([enc.neck] if getattr(enc, 'neck', None) is not None else [])
+        return dict(encoder=enc_mods, decoder=[dec.decode_head])
+    enc_mods = [model.backbone] + ([model.neck] if getattr(model, 'with_neck', False) else [])
+    return dict(encoder=enc_mods, decoder=[model.decode_head])
+
+
+@HOOKS.register_module()
+class ParamDistanceHook(Hook):
+    """Every ``interval`` iterations, log L2, MARS and operator-norm distances (see
+    :func:`distance_norms`) of the inference model's encoder and decoder from their weights at the
+    start of finetuning (after the warm-up of two-stage models, else at the first iteration), as
+    ``dist_<norm>/<encoder|decoder>`` to the logger and the visualizer backends (TensorBoard).
+    The reference weights are saved in checkpoints (``param_distance_anchor``) for ``--resume``.
+
+    Args:
+        interval (int): iterations between measurements. Default 500.
+    """
+
+    priority = 'LOW'
+
+    def __init__(self, interval=500):
+        self.interval = interval
+        self.anchor = None
+
+    @staticmethod
+    def _model(runner):
+        return runner.model.module if is_model_wrapper(runner.model) else runner.model
+
+    def _params(self, model):
+        return {part: [p for m in mods for p in m.parameters()]
+                for part, mods in inference_parts(model).items()}
+
+    def _maybe_anchor(self, runner):
+        model = self._model(runner)
+        if self.anchor is None and not getattr(model, 'in_warmup', False):
+            self.anchor = {part: [p.detach().clone() for p in ps]
+                           for part, ps in self._params(model).items()}
+
+    def before_train_iter(self, runner, batch_idx, data_batch=None):
+        self._maybe_anchor(runner)
+
+    def after_train_iter(self, runner, batch_idx, data_batch=None, outputs=None):
+        if self.anchor is None or not self.every_n_train_iters(runner, self.interval):
+            return
+        scalars = self.measure(self._model(runner))
+        runner.visualizer.add_scalars(scalars, step=runner.iter + 1)
+        print_log(f'Iter {runner.iter + 1} parameter distance from initialization: ' +
+                  '  '.join(f'{k}: {v:.4g}' for k, v in scalars.items()), logger='current')
+
+    def measure(self, model):
+        scalars = {}
+        for part, params in self._params(model).items():
+            for norm, value in distance_norms(params, self.anchor[part]).items():
+                scalars[f'dist_{norm}/{part}'] = value
+        return scalars
+
+    def before_save_checkpoint(self, runner, checkpoint):
+        if self.anchor is not None:
+            checkpoint[CKPT_KEY] = {part: [t.cpu() for t in ts] for part, ts in self.anchor.items()}
+
+    def after_load_checkpoint(self, runner, checkpoint):
+        if CKPT_KEY in checkpoint:
+            device = next(self._model(runner).parameters()).device
+            self.anchor = {part: [t.to(device) for t in ts]
+                           for part, ts in checkpoint[CKPT_KEY].items()}

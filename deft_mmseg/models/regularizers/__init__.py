@@ -1,0 +1,3 @@
+from .param_distance import ParamDistanceRegularizer
+
+__all__ = ['ParamDistanceRegularizer']

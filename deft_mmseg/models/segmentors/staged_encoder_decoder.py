@@ -1,0 +1,114 @@
+"""Joint-finetuning baselines of paper 000 with an optional decoder warm-up (Tables 1-3, 6)."""
+import torch
+from torch.func import functional_call
+
+from mmseg.models import EncoderDecoder
+from mmseg.registry import MODELS
+from mmseg.utils import add_prefix
+
+from ...engine.deft_train_loop import DeFTConfigError
+
+AFTER_WARMUP = ('joint', 'freeze_encoder', 'freeze_decoder')
+
+
+@MODELS.register_module()
+class StagedEncoderDecoder(EncoderDecoder):
+    """mmseg ``EncoderDecoder`` trained in two stages by ``DeFTTrainLoop``.
+
+    Stage 1 (``warmup_iters``) warms up the decoder on the frozen encoder (run under ``no_grad``
+    and in eval mode, so it stays bit-identical), exactly as DeFT's Alg. 1. Stage 2 depends on
+    ``after_warmup``:
+
+    - ``'joint'``: joint finetuning of encoder and decoder (LP-FT; Table 2, Table 3 "Joint
+      Finetuning", Table 6 row 4). With ``warmup_iters=0`` it is plain joint finetuning.
+    - ``'freeze_encoder'``: only the decoder keeps training (Table 1, "Freezing Encoder").
+    - ``'freeze_decoder'``: only the encoder trains; the decoder runs with detached weights (so
+      gradients reach the encoder through it while its own weights, momentum and weight decay are
+      untouched) and in eval mode (Table 1, "Freezing Decoder").
+
+    ``requires_grad`` is never changed after construction (DDP needs it final): frozen modules just
+    receive no gradient, which torch optimizers skip.
+
+    Args:
+        after_warmup (str): one of ``'joint'``, ``'freeze_encoder'``, ``'freeze_decoder'``.
+        distance_reg (dict, optional): :class:`ParamDistanceRegularizer` config (Eq. 3) added in
+            stage 2 as ``loss_dist``, anchored when stage 2 starts. Default coverage: the modules
+            stage 2 trains (a frozen module must get no gradient at all, or weight decay and
+            momentum would move it); covering a frozen module is refused.
+        Others: as ``EncoderDecoder``.
+    """
+
+    def __init__(self, *args, after_warmup='joint', distance_reg=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if after_warmup not in AFTER_WARMUP:
+            raise DeFTConfigError(f'StagedEncoderDecoder: after_warmup must be one of '
+                                  f'{AFTER_WARMUP}, got {after_warmup!r}.')
+        self.after_warmup = after_warmup
+        self.register_buffer('warmup_done', torch.zeros((), dtype=torch.uint8))
+        self.distance_reg = None
+        if distance_reg is not None:
+            self.distance_reg = MODELS.build(distance_reg)
+            encoder = ['backbone'] + (['neck'] if self.with_neck else [])
+            frozen = {'joint': [], 'freeze_encoder': encoder,
+                      'freeze_decoder': ['decode_head']}[after_warmup]
+            trained = [m for m in encoder + ['decode_head'] if m not in frozen]
+            covered = self.distance_reg.module_names or trained
+            if set(covered) & set(frozen):
+                raise DeFTConfigError(
+                    f'StagedEncoderDecoder: distance_reg covers {sorted(set(covered) & set(frozen))}'
+                    f", which after_warmup='{after_warmup}' freezes; its gradient would let weight "
+                    f'decay move them. Cover only {trained}.')
+            self.distance_reg.bind(self, trained)
+
+    @property
+    def in_warmup(self):
+        return not bool(self.warmup_done.item())
+
+    def end_warmup(self):
+        self.warmup_done.fill_(1)
+        if self.distance_reg is not None:
+            self.distance_reg.set_anchor()
+        self.train(self.training)
+
+    @property
+    def second_stage_description(self):
+        return f"stage 2 starts ({self.after_warmup.replace('_', ' ')})."
+
+    def _encoder_modules(self):
+        return [self.backbone] + ([self.neck] if self.with_neck else [])
+
+    def train(self, mode=True):
+        super().train(mode)
+        if mode:
+            if self.in_warmup or self.after_warmup == 'freeze_encoder':
+                for module in self._encoder_modules():
+                    module.eval()
+            elif self.after_warmup == 'freeze_decoder':
+                self.decode_head.eval()
+        return self
+
+    def _frozen_decoder_loss(self, feats, data_samples):
+        head = self.decode_head
+        detached = {k: v.detach() for k, v in head.named_parameters()}
+        detached.update(dict(head.named_buffers()))
+        seg_logits = functional_call(head, detached, (feats, ))
+        return head.loss_by_feat(seg_logits, data_samples)
+
+    def loss(self, inputs, data_samples):
+        if self.in_warmup or self.after_warmup == 'freeze_encoder':
+            with torch.no_grad():
+                feats = self.extract_feat(inputs)
+            losses = add_prefix(self.decode_head.loss(feats, data_samples, self.train_cfg),
+                                'warmup' if self.in_warmup else 'decode')
+            if self.with_auxiliary_head:
+                losses.update(self._auxiliary_head_forward_train(feats, data_samples))
+        elif self.after_warmup == 'freeze_decoder':
+            feats = self.extract_feat(inputs)
+            losses = add_prefix(self._frozen_decoder_loss(feats, data_samples), 'decode')
+            if self.with_auxiliary_head:
+                losses.update(self._auxiliary_head_forward_train(feats, data_samples))
+        else:
+            losses = super().loss(inputs, data_samples)
+        if self.distance_reg is not None and not self.in_warmup:
+            losses['loss_dist'] = self.distance_reg()
+        return losses
