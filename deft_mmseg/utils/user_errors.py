@@ -8,9 +8,11 @@ from ..engine.checkpoint_loading import CheckpointSecurityError
 from ..engine.deft_train_loop import DeFTConfigError
 from ..evaluation.dg_iou_metric import LabelRangeError
 from ..hooks.checkpoint_match_hook import CheckpointMismatchError
+from .curves import CurveError
 
 USER_ERRORS = (DatasetConfigError, DatasetSampleError, LabelRangeError, CheckpointSecurityError,
-               CheckpointMismatchError, ConversionError, DeFTConfigError, FileNotFoundError)
+               CheckpointMismatchError, ConversionError, DeFTConfigError, CurveError,
+               FileNotFoundError)
 
 
 def _message(exc):
