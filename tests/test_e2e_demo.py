@@ -34,7 +34,9 @@ def _check_results(path):
 
 def test_deft_demo_trains_both_stages_and_tests_every_domain(demo_cwd, capsys):
     work = str(demo_cwd / 'work')
-    train_tool.main([DEFT_DEMO, '--work-dir', work, *deft_demo_options()])
+    train_tool.main([DEFT_DEMO, '--work-dir', work, *deft_demo_options(
+        extra=['default_hooks.checkpoint.save_best=avg/mIoU'])])
+    assert len(__import__('glob').glob(osp.join(work, 'best_avg_mIoU_iter_*.pth'))) == 1
     ckpts = checkpoints(work)
     assert [osp.basename(c) for c in ckpts] == ['iter_2.pth', 'iter_4.pth', 'iter_6.pth']
     warm = load_local_checkpoint(ckpts[0])['state_dict']
@@ -48,9 +50,17 @@ def test_deft_demo_trains_both_stages_and_tests_every_domain(demo_cwd, capsys):
 
     test_dir = str(demo_cwd / 'test')
     capsys.readouterr()
-    test_tool.main([DEFT_DEMO, ckpts[-1], '--work-dir', test_dir, '--per-class'])
+    out_dir, show_dir = str(demo_cwd / 'preds'), str(demo_cwd / 'painted')
+    test_tool.main([DEFT_DEMO, ckpts[-1], '--work-dir', test_dir, '--per-class', '--out',
+                    out_dir, '--show-dir', show_dir,
+                    '--cfg-options', 'visualizer.name=test_vis'])  # named singleton in-process
     results = _check_results(osp.join(test_dir, 'multi_domain_results.json'))
     assert 'IoU.road' in results['demo_real']
+    for domain in DOMAINS:  # predicted label maps, one folder per domain
+        preds = sorted(os.listdir(osp.join(out_dir, domain)))
+        assert len(preds) == 4 and preds[0].endswith('_leftImg8bit.png')
+    painted = [f for _, _, fs in os.walk(show_dir) for f in fs if f.endswith('.png')]
+    assert len(painted) == 12
     # the export gives a plain EncoderDecoder with identical predictions in vanilla mmseg
     out = str(demo_cwd / 'export')
     export_tool = __import__('export_final_model')

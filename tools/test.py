@@ -26,7 +26,8 @@ def parse_args(argv=None):
     parser.add_argument('--out', type=str,
                         help='directory to save the predicted label maps (one folder per domain)')
     parser.add_argument('--show', action='store_true', help='show prediction results')
-    parser.add_argument('--show-dir', help='directory where painted images will be saved')
+    parser.add_argument('--show-dir', help='directory where painted images will be saved (every '
+                        'image, unless default_hooks.visualization.interval is set)')
     parser.add_argument('--wait-time', type=float, default=2, help='the interval of show (s)')
     parser.add_argument('--per-class', action='store_true',
                         help='also report per-class IoU/Acc for every domain')
@@ -52,6 +53,7 @@ def trigger_visualization_hook(cfg, args):
             hook['wait_time'] = args.wait_time
         if args.show_dir:
             cfg.visualizer['save_dir'] = args.show_dir
+            hook.setdefault('interval', 1)  # paint every test image unless the config says
     else:
         raise RuntimeError('VisualizationHook must be included in default_hooks; see '
                            'configs/_base_/default_runtime.py.')

@@ -18,6 +18,7 @@ over domains, so ``CheckpointHook(save_best='avg/mIoU')`` works. A table (a row 
 ``avg`` row) is printed and ``multi_domain_results.json`` is written to the work dir. A plain
 ``dataset=`` dataloader config is accepted too (one domain, named by ``domain_name`` or the type).
 """
+import contextlib
 import copy
 import json
 import os.path as osp
@@ -91,13 +92,30 @@ class _MultiDomainMixin:
         per_domain = OrderedDict()
         for domain, (loader, evaluator) in self.domains.items():
             self.runner.visualizer.dataset_meta = loader.dataset.metainfo
-            for idx, data_batch in enumerate(loader):
-                self.run_iter(idx, data_batch, evaluator)
+            with self._domain_image_dir(domain):
+                for idx, data_batch in enumerate(loader):
+                    self.run_iter(idx, data_batch, evaluator)
             metrics = evaluator.evaluate(len(loader.dataset))
             per_domain[domain] = metrics
         flat, nested = summarize_domains(per_domain)
         self._report(nested, stage)
         return flat
+
+    @contextlib.contextmanager
+    def _domain_image_dir(self, domain):
+        """Painted images (``--show-dir``) of each domain go to ``vis_image/<domain>/``: domains
+        may share file names. mmengine's LocalVisBackend has no public setter for its image
+        folder, so its ``_img_save_dir`` is switched for the domain and restored."""
+        backends = [b for b in getattr(self.runner.visualizer, '_vis_backends', {}).values()
+                    if hasattr(b, '_img_save_dir')]
+        saved = [b._img_save_dir for b in backends]
+        for b, base in zip(backends, saved):
+            b._img_save_dir = osp.join(base, domain)
+        try:
+            yield
+        finally:
+            for b, base in zip(backends, saved):
+                b._img_save_dir = base
 
     def _report(self, nested, stage):
         where = f' at iteration {self.runner.iter}' if stage == 'val' else ''
