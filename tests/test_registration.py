@@ -8,8 +8,10 @@ from mmseg.registry import (DATASETS, HOOKS, LOOPS, METRICS, MODELS, PARAM_SCHED
 from conftest import config_path
 
 EXPECTED = {
-    MODELS: ['DualPathwaySegmentor'],
-    HOOKS: ['CrossEMAHook', 'CheckpointMatchHook', 'DatasetModelCheckHook'],
+    MODELS: ['DualPathwaySegmentor', 'StagedEncoderDecoder', 'ParamDistanceRegularizer',
+             'VFMVisionTransformer', 'Reins', 'LoRAReins', 'ReinMask2FormerHead'],
+    HOOKS: ['CrossEMAHook', 'CheckpointMatchHook', 'DatasetModelCheckHook', 'ParamDistanceHook',
+            'TargetLossHook'],
     DATASETS: ['GTAVDataset', 'SynthiaDataset', 'MapillaryCS19Dataset', 'ACDCDataset',
                'CityscapesDataset', 'BDD100KDataset'],
     LOOPS: ['MultiDomainValLoop', 'MultiDomainTestLoop', 'DeFTTrainLoop'],

@@ -15,6 +15,7 @@ TINY_MODELS = {
     'DepthwiseSeparableASPPHead': 'deeplabv3plus_tiny_demo.py',
     'SegformerHead': 'segformer_tiny_demo.py',
     'Mask2FormerHead': 'mask2former_tiny_demo.py',
+    'ReinMask2FormerHead': 'rein_vit_tiny_demo.py',
 }
 #: model keys that describe the network (replaced); all other keys are the method's (kept)
 NETWORK_KEYS = ('backbone', 'neck', 'decode_head', 'auxiliary_head', 'data_preprocessor',

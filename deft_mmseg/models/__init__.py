@@ -1,5 +1,9 @@
+from .backbones import VFMVisionTransformer
+from .decode_heads import ReinMask2FormerHead
+from .peft import LoRAReins, Reins
 from .regularizers import ParamDistanceRegularizer
 from .segmentors import FINAL_MODELS, DualPathwaySegmentor, StagedEncoderDecoder
 
 __all__ = ['DualPathwaySegmentor', 'FINAL_MODELS', 'StagedEncoderDecoder',
-           'ParamDistanceRegularizer']
+           'ParamDistanceRegularizer', 'VFMVisionTransformer', 'Reins', 'LoRAReins',
+           'ReinMask2FormerHead']

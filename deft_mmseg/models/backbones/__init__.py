@@ -1,0 +1,3 @@
+from .vfm_vit import VFMVisionTransformer
+
+__all__ = ['VFMVisionTransformer']

@@ -1,0 +1,88 @@
+"""mmpretrain Vision Transformers (DINOv2, CLIP, ...) as segmentation encoders, with optional
+frozen trunk and Rein layers (paper 002)."""
+import torch
+import torch.nn.functional as F
+from mmengine.model import BaseModule
+from mmpretrain.models.utils import resize_pos_embed
+
+from mmseg.registry import MODELS
+
+
+@MODELS.register_module()
+class VFMVisionTransformer(BaseModule):
+    """An mmpretrain ``VisionTransformer`` giving multi-scale feature maps.
+
+    The ViT's blocks are run one by one so that, with ``reins``, the Rein layers refine each
+    block's output (paper 002). Outputs of the blocks in ``out_indices`` (patch tokens, shape
+    (B, C, H/p, W/p)) are rescaled by ``scales`` with parameter-free bilinear interpolation (the
+    official Rein release does the same) to give a pyramid for Mask2Former / necks.
+
+    Args:
+        vit (dict): the mmpretrain ViT, e.g. ``dict(type='mmpretrain.VisionTransformer',
+            arch='large', patch_size=14, layer_scale_init_value=1e-5)`` (DINOv2-L).
+        out_indices (Sequence[int]): blocks whose outputs are returned.
+        scales (Sequence[float]): rescaling factor per output; default (4, 2, 1, 0.5) gives
+            strides p/4, p/2, p, 2p.
+        freeze_vit (bool): freeze the ViT (``requires_grad=False`` from construction, eval mode).
+        reins (dict, optional): a ``Reins`` / ``LoRAReins`` config; its parameters are the only
+            trainable ones of a frozen trunk. With ``link_token_to_query`` the forward returns
+            ``(features, queries)`` for ``ReinMask2FormerHead``.
+    """
+
+    def __init__(self, vit, out_indices=(7, 11, 15, 23), scales=(4, 2, 1, 0.5),
+                 freeze_vit=True, reins=None, init_cfg=None):
+        super().__init__(init_cfg)
+        if len(scales) != len(out_indices):
+            raise ValueError(f'VFMVisionTransformer: {len(scales)} scales for '
+                             f'{len(out_indices)} out_indices')
+        self.vit = MODELS.build(dict(vit, out_type='featmap', final_norm=False))
+        num_layers = len(self.vit.layers)
+        self.out_indices = [i if i >= 0 else num_layers + i for i in out_indices]
+        if max(self.out_indices) >= num_layers:
+            raise ValueError(f'VFMVisionTransformer: out_indices {out_indices} beyond the '
+                             f'{num_layers} blocks of the ViT')
+        self.scales = tuple(scales)
+        self.freeze_vit = freeze_vit
+        if freeze_vit:
+            self.vit.requires_grad_(False)
+        self.reins = MODELS.build(reins) if reins is not None else None
+        if self.reins is not None and self.reins.num_layers != num_layers:
+            raise ValueError(f'Reins num_layers={self.reins.num_layers} but the ViT has '
+                             f'{num_layers} blocks')
+
+    @property
+    def embed_dims(self):
+        return self.vit.embed_dims
+
+    def train(self, mode=True):
+        super().train(mode)
+        if self.freeze_vit:
+            self.vit.eval()
+        return self
+
+    def forward(self, x):
+        """(B, 3, H, W) -> list of (B, C, H/p*s, W/p*s) [, queries (m, Q)]."""
+        vit = self.vit
+        batch = x.shape[0]
+        tokens, hw = vit.patch_embed(x)
+        has_cls = vit.cls_token is not None
+        if has_cls:
+            tokens = torch.cat((vit.cls_token.expand(batch, -1, -1), tokens), dim=1)
+        tokens = tokens + resize_pos_embed(vit.pos_embed, vit.patch_resolution, hw,
+                                           mode=vit.interpolate_mode,
+                                           num_extra_tokens=vit.num_extra_tokens)
+        tokens = vit.pre_norm(vit.drop_after_pos(tokens))
+        outs = []
+        for i, layer in enumerate(vit.layers):
+            tokens = layer(tokens)
+            if self.reins is not None:
+                tokens = self.reins(tokens, i, batch_first=True, has_cls_token=has_cls)
+            if i in self.out_indices:
+                patches = tokens[:, vit.num_extra_tokens:] if has_cls else tokens
+                outs.append(patches.transpose(1, 2).reshape(batch, -1, *hw).contiguous())
+        outs = [o if s == 1 else F.interpolate(o, scale_factor=s, mode='bilinear',
+                                               align_corners=False)
+                for o, s in zip(outs, self.scales)]
+        if self.reins is not None and self.reins.link_token_to_query:
+            return outs, self.reins.queries()
+        return outs

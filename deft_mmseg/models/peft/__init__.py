@@ -1,0 +1,3 @@
+from .reins import LoRAReins, Reins
+
+__all__ = ['Reins', 'LoRAReins']

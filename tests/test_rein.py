@@ -1,0 +1,73 @@
+"""Rein on a frozen mmpretrain ViT with the Mask2Former query link (paper 002)."""
+import copy
+
+import pytest
+import torch
+from mmengine.config import Config
+from mmseg.registry import MODELS
+
+from conftest import config_path
+from deft_helpers import batch, changed, same, snapshot, total_loss
+
+
+def _model_cfg(name):
+    return copy.deepcopy(Config.fromfile(config_path('_base_', 'models', name)).model)
+
+
+def test_dinov2_large_rein_trainable_count_is_2_99m():
+    cfg = _model_cfg('rein_dinov2-l_mask2former.py').backbone
+    cfg.init_cfg = None
+    backbone = MODELS.build(cfg)
+    trainable = sum(p.numel() for p in backbone.parameters() if p.requires_grad)
+    print(f'Rein (DINOv2-L, Mask2Former link) trainable parameters: {trainable:,}')
+    assert trainable == pytest.approx(2.99e6, rel=0.01)
+    assert trainable == 2_990_081  # 24*100*16 + 24*16*1024 + 1 + 2*(1024^2+1024) + 262,400 + 196,864
+    assert all(not p.requires_grad for p in backbone.vit.parameters())
+    assert sum(p.numel() for p in backbone.vit.parameters()) > 300e6  # ViT-L trunk
+
+
+def test_tiny_rein_mask2former_trains_reins_and_head_only():
+    cfg = _model_cfg('rein_vit_tiny_demo.py')
+    cfg.data_preprocessor = None
+    torch.manual_seed(0)
+    model = MODELS.build(cfg)
+    model.train()
+    assert not model.backbone.vit.training  # frozen trunk stays in eval mode
+    trunk_before = snapshot(model.backbone.vit)
+    reins_before = snapshot(model.backbone.reins)
+    opt = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=1e-3)
+    inputs, samples = batch(n=2, size=64)
+    for _ in range(2):
+        opt.zero_grad()
+        total_loss(model.loss(inputs, samples)).backward()
+        assert model.backbone.reins.learnable_tokens_a.grad is not None
+        assert model.decode_head.querys2feat.weight.grad is not None
+        opt.step()
+    assert same(trunk_before, snapshot(model.backbone.vit))
+    assert changed(reins_before, snapshot(model.backbone.reins))
+    model.eval()
+    with torch.no_grad():
+        out = model.predict(*batch(n=1, size=64, seed=5))
+    assert out[0].seg_logits.data.shape == (19, 64, 64)
+    keys = model.state_dict().keys()  # official Rein parameter names
+    assert {'backbone.reins.learnable_tokens_a', 'backbone.reins.learnable_tokens_b',
+            'backbone.reins.scale', 'backbone.reins.mlp_token2feat.weight',
+            'backbone.reins.mlp_delta_f.weight', 'backbone.reins.transform.weight',
+            'backbone.reins.merge.weight', 'decode_head.querys2feat.weight'} <= set(keys)
+    assert not any(k.startswith(('decode_head.query_embed', 'decode_head.query_feat'))
+                   for k in keys)
+
+
+def test_rein_refinement_formula():
+    from deft_mmseg.models import Reins
+    torch.manual_seed(0)
+    reins = Reins(num_layers=2, embed_dims=4, patch_size=2, query_dims=4, token_length=3)
+    x = torch.randn(2, 1 + 5, 4)  # (B, cls + N, C)
+    out = reins(x, 1)
+    assert torch.equal(out[:, 0], x[:, 0])  # the class token is untouched
+    f = x[:, 1:]
+    t = reins.learnable_tokens[1]
+    attn = torch.softmax(f @ t.T / 2.0, dim=-1)
+    delta = reins.mlp_delta_f(attn[..., 1:] @ reins.mlp_token2feat(t[1:]) + f)
+    torch.testing.assert_close(out[:, 1:], f + reins.scale * delta)
+    assert reins.queries().shape == (3, 4)
