@@ -71,3 +71,44 @@ def test_rein_refinement_formula():
     delta = reins.mlp_delta_f(attn[..., 1:] @ reins.mlp_token2feat(t[1:]) + f)
     torch.testing.assert_close(out[:, 1:], f + reins.scale * delta)
     assert reins.queries().shape == (3, 4)
+
+
+def test_deft_on_rein_shares_the_frozen_trunk():
+    from deft_mmseg.hooks import CrossEMAHook
+    cfg = _model_cfg('rein_vit_tiny_demo.py')
+    cfg.data_preprocessor = None
+    cfg.type = 'DualPathwaySegmentor'
+    torch.manual_seed(0)
+    model = MODELS.build(cfg)
+    assert model.shared_encoder_parts == ['backbone.vit']
+    assert model.pathway1.backbone.vit is model.pathway2.backbone.vit
+    assert model.pathway1.backbone.reins is not model.pathway2.backbone.reins
+    unique = {id(p): p.numel() for p in model.parameters()}
+    plain = MODELS.build(dict(cfg, type='EncoderDecoder'))
+    vit = sum(p.numel() for p in plain.backbone.vit.parameters())
+    per_pathway = sum(p.numel() for p in plain.parameters()) - vit
+    assert sum(unique.values()) == vit + 2 * per_pathway  # the trunk exists once
+    trunk = snapshot(model.pathway1.backbone.vit)
+    opt = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=1e-3)
+    model.train()
+    inputs, samples = batch(n=2, size=64)
+    for stage in ('warmup', 'decoupled'):
+        if stage == 'decoupled':
+            model.start_decoupled_finetuning()
+        opt.zero_grad(set_to_none=True)
+        total_loss(model.loss(inputs, samples)).backward()
+        opt.step()
+    assert same(trunk, snapshot(model.pathway1.backbone.vit))
+    hook = CrossEMAHook(beta=0.5)
+    params, _, _ = hook._pair_tensors(model)
+    assert not any(g.data_ptr() == u.data_ptr() for g, u in zip(*params))  # trunk not averaged
+    gc_tokens = model.pathway2.backbone.reins.learnable_tokens_a.detach().clone()
+    uc_tokens = model.pathway1.backbone.reins.learnable_tokens_a.detach().clone()
+    hook._params, hook._float_buffers, hook._int_buffers = params, *hook._pair_tensors(model)[1:]
+    hook.cross_ema_update()
+    assert torch.equal(model.pathway2.backbone.reins.learnable_tokens_a,
+                       gc_tokens.mul(0.5).add(uc_tokens, alpha=0.5))
+    assert same(trunk, snapshot(model.pathway1.backbone.vit))
+    model.eval()
+    with torch.no_grad():
+        assert model.predict(*batch(n=1, size=64))[0].seg_logits.data.shape == (19, 64, 64)

@@ -77,10 +77,14 @@ class CrossEMAHook(Hook):
         for gc, uc in model.cross_pairs():
             uc_params = dict(uc.named_parameters())
             for name, p in gc.named_parameters():
+                if p is uc_params[name]:
+                    continue  # a frozen part shared by both pathways: nothing to average
                 params[0].append(p.data)
                 params[1].append(uc_params[name].data)
             uc_buffers = dict(uc.named_buffers())
             for name, b in gc.named_buffers():
+                if b is uc_buffers[name]:
+                    continue
                 target = floats if b.is_floating_point() else ints
                 target[0].append(b)
                 target[1].append(uc_buffers[name])

@@ -68,11 +68,15 @@ class DualPathwaySegmentor(EncoderDecoder):
         distance_reg (dict, optional): a :class:`ParamDistanceRegularizer` config (Eq. 3) added
             to the decoupled-finetuning loss as ``loss_dist``; by default it covers the usual
             components e1 and d2, anchored when decoupled finetuning starts.
+        share_frozen_encoder_parts (bool): submodules of the encoder that are frozen from
+            construction (e.g. the ViT trunk of a Rein backbone) are built once and shared by
+            both pathways, so frozen weights exist once in memory; only the trainable parts
+            (Rein layers) are duplicated into UC/GC. Default True.
     """
 
     def __init__(self, backbone, decode_head, neck=None, auxiliary_head=None, train_cfg=None,
                  test_cfg=None, data_preprocessor=None, pretrained=None, init_cfg=None,
-                 final_model='IV', distance_reg=None):
+                 final_model='IV', distance_reg=None, share_frozen_encoder_parts=True):
         # Skip EncoderDecoder.__init__ (it would build a single backbone/head); the inference
         # methods of EncoderDecoder are reused through the `backbone`/`neck`/`decode_head`
         # properties below, which select the final model's modules.
@@ -96,6 +100,9 @@ class DualPathwaySegmentor(EncoderDecoder):
         self.num_classes = head.num_classes
         self.out_channels = head.out_channels
         self.final_model = _parse_final_model(final_model)
+        self.shared_encoder_parts = []
+        if share_frozen_encoder_parts:
+            self._share_frozen_encoder_parts()
         # 0 during warm-up, 1 once decoupled finetuning started; saved in checkpoints.
         self.register_buffer('decoupled_flag', torch.zeros((), dtype=torch.uint8))
         # GC modules' train/eval mode during training, set by CrossEMAHook(buffer_update=...).
@@ -109,6 +116,18 @@ class DualPathwaySegmentor(EncoderDecoder):
             if getattr(self.pathway1, 'neck', None) is not None:
                 uc_names.insert(1, 'pathway1.neck')
             self.distance_reg.bind(self, uc_names)
+
+    def _share_frozen_encoder_parts(self):
+        """Replace pathway2's fully frozen encoder submodules by pathway1's (one copy)."""
+        for name in ('backbone', 'neck'):
+            enc1, enc2 = getattr(self.pathway1, name, None), getattr(self.pathway2, name, None)
+            if enc1 is None:
+                continue
+            for child, module in list(enc1.named_children()):
+                params = list(module.parameters())
+                if params and not any(p.requires_grad for p in params):
+                    setattr(enc2, child, module)
+                    self.shared_encoder_parts.append(f'{name}.{child}')
 
     # ----------------------------------------------------------------------------- components
     def encoder_modules(self, pathway):

@@ -1,0 +1,9 @@
+# DeFT on Rein / frozen DINOv2-L with Mask2Former, GTAV -> Cityscapes, BDD100K, Mapillary. The two
+# pathways share one frozen ViT trunk (its weights exist once in memory); only the Rein layers
+# (encoder) and the Mask2Former head (decoder) are usual/generalized components. DeFT's stages
+# and beta with the Rein optimizer recipe (_base_/schedules/deft_adamw_peft.py).
+_base_ = [
+    '../_base_/models/rein_dinov2-l_mask2former.py', '../_base_/datasets/gtav_to_cbm_512.py',
+    '../_base_/default_runtime.py', '../_base_/schedules/deft_adamw_peft.py'
+]
+model = dict(type='DualPathwaySegmentor', final_model='IV')

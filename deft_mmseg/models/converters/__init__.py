@@ -1,0 +1,3 @@
+from .dinov2 import convert_dinov2
+
+__all__ = ['convert_dinov2']
