@@ -49,8 +49,8 @@ def test_dinov2_conversion_loads_without_missing_or_unexpected_keys(tmp_path):
     path = str(tmp_path / 'official.pth')
     torch.save(official, path)
     dst = str(tmp_path / 'converted.pth')
-    proc = subprocess.run([sys.executable, f'{REPO}/tools/model_converters/dinov2.py', path, dst,
-                           '--patch-size', '16'], capture_output=True, text=True)
+    proc = subprocess.run([sys.executable, f'{REPO}/tools/model_converters/vfm.py', 'dinov2', path,
+                           dst, '--patch-size', '16'], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
     backbone = _backbone(16)
     load_checkpoint(backbone, dst, map_location='cpu', strict=True)  # raises on any mismatch
@@ -72,3 +72,60 @@ def test_dinov2_without_resizing_keeps_values_and_rejects_other_models():
     assert unexpected == [] and missing == []
     with pytest.raises(ConversionKeyError, match='w12'):
         convert_dinov2(dict(official_dinov2_state(), **{'blocks.0.mlp.w12.weight': torch.zeros(1)}))
+
+
+def official_clip_state():
+    g = torch.Generator().manual_seed(1)
+
+    def t(*shape):
+        return torch.randn(*shape, generator=g)
+    state = {'visual.class_embedding': t(C), 'visual.positional_embedding': t(1 + GRID * GRID, C),
+             'visual.conv1.weight': t(C, 3, 14, 14), 'visual.ln_pre.weight': t(C),
+             'visual.ln_pre.bias': t(C), 'visual.ln_post.weight': t(C),
+             'visual.ln_post.bias': t(C), 'visual.proj': t(C, 16),
+             'token_embedding.weight': t(10, 16), 'logit_scale': t(())}  # text side: ignored
+    for i in range(DEPTH):
+        b = f'visual.transformer.resblocks.{i}.'
+        state.update({b + 'ln_1.weight': t(C), b + 'ln_1.bias': t(C),
+                      b + 'attn.in_proj_weight': t(3 * C, C), b + 'attn.in_proj_bias': t(3 * C),
+                      b + 'attn.out_proj.weight': t(C, C), b + 'attn.out_proj.bias': t(C),
+                      b + 'ln_2.weight': t(C), b + 'ln_2.bias': t(C),
+                      b + 'mlp.c_fc.weight': t(4 * C, C), b + 'mlp.c_fc.bias': t(4 * C),
+                      b + 'mlp.c_proj.weight': t(C, 4 * C), b + 'mlp.c_proj.bias': t(C)})
+    return state
+
+
+def test_clip_conversion_loads_without_missing_or_unexpected_keys():
+    from deft_mmseg.models.converters import convert_clip
+    official = official_clip_state()
+    backbone = MODELS.build(dict(
+        type='VFMVisionTransformer', out_indices=(0, 1), scales=(1, 1),
+        vit=dict(type='mmpretrain.VisionTransformer', patch_size=14, img_size=56, pre_norm=True,
+                 layer_cfgs=dict(act_cfg=dict(type='mmpretrain.QuickGELU')),
+                 arch=dict(embed_dims=C, num_layers=DEPTH, num_heads=2,
+                           feedforward_channels=4 * C))))
+    missing, unexpected = backbone.load_state_dict(convert_clip(official), strict=False)
+    assert missing == [] and unexpected == []
+    vit = backbone.vit
+    assert torch.equal(vit.cls_token[0, 0], official['visual.class_embedding'])
+    assert torch.equal(vit.layers[1].attn.qkv.weight,
+                       official['visual.transformer.resblocks.1.attn.in_proj_weight'])
+    assert torch.equal(vit.pre_norm.weight, official['visual.ln_pre.weight'])
+    with pytest.raises(ConversionKeyError, match='no visual'):
+        convert_clip({'token_embedding.weight': torch.zeros(1)})
+
+
+def test_vfm_baseline_trainable_counts():
+    from mmengine.config import Config
+    from conftest import config_path
+    counts = {}
+    for name, freeze in (('frozen', True), ('full', False)):
+        cfg = Config.fromfile(config_path('_base_', 'models', 'vfm_dinov2-l_mask2former.py'))
+        cfg.model.backbone.init_cfg = None
+        cfg.model.backbone.freeze_vit = freeze
+        backbone = MODELS.build(cfg.model.backbone)
+        counts[name] = sum(p.numel() for p in backbone.parameters() if p.requires_grad)
+    print(f"DINOv2-L trainable backbone parameters: frozen {counts['frozen']:,}, "
+          f"full {counts['full']:,}")
+    assert counts['frozen'] == 0
+    assert counts['full'] == pytest.approx(304.20e6, rel=0.01)  # paper 002 Table 2 "Full"

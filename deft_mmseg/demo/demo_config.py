@@ -17,6 +17,8 @@ TINY_MODELS = {
     'Mask2FormerHead': 'mask2former_tiny_demo.py',
     'ReinMask2FormerHead': 'rein_vit_tiny_demo.py',
 }
+#: VFM backbones use their own tiny models (a tiny ViT) whatever the head
+TINY_BACKBONES = {'VFMVisionTransformer': 'vfm_vit_tiny_demo.py'}
 #: model keys that describe the network (replaced); all other keys are the method's (kept)
 NETWORK_KEYS = ('backbone', 'neck', 'decode_head', 'auxiliary_head', 'data_preprocessor',
                 'pretrained', 'init_cfg', 'train_cfg', 'test_cfg')
@@ -36,7 +38,10 @@ def make_demo_config(cfg, warmup_iters=2, iters=6, demo_root=None):
     if head not in TINY_MODELS:
         raise ValueError(f'--demo: no tiny model for decode head {head!r} '
                          f'(known: {list(TINY_MODELS)})')
-    tiny = Config.fromfile(osp.join(CONFIG_ROOT, '_base_', 'models', TINY_MODELS[head])).model
+    tiny_file = TINY_MODELS[head]
+    if head == 'Mask2FormerHead' and cfg.model['backbone']['type'] in TINY_BACKBONES:
+        tiny_file = TINY_BACKBONES[cfg.model['backbone']['type']]
+    tiny = Config.fromfile(osp.join(CONFIG_ROOT, '_base_', 'models', tiny_file)).model
     model = ConfigDict({k: v for k, v in cfg.model.items() if k not in NETWORK_KEYS})
     model.update({k: v for k, v in tiny.items() if k in NETWORK_KEYS and k != 'type'})
     if cfg.model.get('auxiliary_head') is not None:
