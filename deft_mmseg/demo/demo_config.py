@@ -44,6 +44,13 @@ def make_demo_config(cfg, warmup_iters=2, iters=6, demo_root=None):
     tiny = Config.fromfile(osp.join(CONFIG_ROOT, '_base_', 'models', tiny_file)).model
     model = ConfigDict({k: v for k, v in cfg.model.items() if k not in NETWORK_KEYS})
     model.update({k: v for k, v in tiny.items() if k in NETWORK_KEYS and k != 'type'})
+    peft = cfg.model['backbone'].get('peft')
+    if peft is not None:  # keep the PEFT method, sized for the tiny ViT
+        vit = model['backbone']['vit']['arch']
+        model['backbone']['peft'] = dict(peft, num_layers=vit['num_layers'],
+                                         embed_dims=vit['embed_dims'])
+        if 'num_tokens' in peft or peft['type'] == 'ViTDeepPrompt':
+            model['backbone']['peft']['num_tokens'] = 4
     if cfg.model.get('auxiliary_head') is not None:
         model['auxiliary_head'] = copy.deepcopy(TINY_AUX_HEAD)
     cfg.model = model

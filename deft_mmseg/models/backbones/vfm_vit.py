@@ -27,10 +27,12 @@ class VFMVisionTransformer(BaseModule):
         reins (dict, optional): a ``Reins`` / ``LoRAReins`` config; its parameters are the only
             trainable ones of a frozen trunk. With ``link_token_to_query`` the forward returns
             ``(features, queries)`` for ``ReinMask2FormerHead``.
+        peft (dict, optional): another parameter-efficient method run block by block
+            (``ViTLoRA``, ``ViTAdaptFormer``, ``ViTDeepPrompt``; see ``models/peft``).
     """
 
     def __init__(self, vit, out_indices=(7, 11, 15, 23), scales=(4, 2, 1, 0.5),
-                 freeze_vit=True, reins=None, init_cfg=None):
+                 freeze_vit=True, reins=None, peft=None, init_cfg=None):
         super().__init__(init_cfg)
         if len(scales) != len(out_indices):
             raise ValueError(f'VFMVisionTransformer: {len(scales)} scales for '
@@ -49,6 +51,9 @@ class VFMVisionTransformer(BaseModule):
         if self.reins is not None and self.reins.num_layers != num_layers:
             raise ValueError(f'Reins num_layers={self.reins.num_layers} but the ViT has '
                              f'{num_layers} blocks')
+        self.peft = MODELS.build(peft) if peft is not None else None
+        if self.peft is not None:
+            self.peft.attach(self.vit)
 
     @property
     def embed_dims(self):
@@ -73,8 +78,9 @@ class VFMVisionTransformer(BaseModule):
                                            num_extra_tokens=vit.num_extra_tokens)
         tokens = vit.pre_norm(vit.drop_after_pos(tokens))
         outs = []
+        num_extra = vit.num_extra_tokens if has_cls else 0
         for i, layer in enumerate(vit.layers):
-            tokens = layer(tokens)
+            tokens = self.peft.block(layer, tokens, i, num_extra) if self.peft else layer(tokens)
             if self.reins is not None:
                 tokens = self.reins(tokens, i, batch_first=True, has_cls_token=has_cls)
             if i in self.out_indices:

@@ -1,0 +1,18 @@
+"""The interface a parameter-efficient finetuning (PEFT) method implements for
+``VFMVisionTransformer``: how one frozen ViT block is run."""
+from torch import nn
+
+
+class BlockPEFT(nn.Module):
+    """Base of the PEFT methods applied block by block to an mmpretrain ViT.
+
+    ``attach(vit)`` is called once after the ViT is built (e.g. to register hooks, so the ViT's
+    own parameter names, and thus pretrained checkpoints, stay unchanged); ``block(layer, x, i,
+    num_extra)`` runs block ``i`` on tokens ``x`` (B, num_extra + N, C) and returns the same shape.
+    """
+
+    def attach(self, vit):
+        pass
+
+    def block(self, layer, x, index, num_extra):
+        return layer(x)
