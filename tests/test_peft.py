@@ -66,3 +66,18 @@ def test_lora_adds_the_low_rank_update_to_q_and_v_only():
     torch.testing.assert_close(out[:, C:2 * C], base[:, C:2 * C])  # keys untouched
     torch.testing.assert_close(out[:, 2 * C:], base[:, 2 * C:] + dv)
     assert 'vit.layers.1.attn.qkv.weight' in model.state_dict()  # pretrained names unchanged
+
+
+def test_deft_with_lora_does_not_share_a_hooked_trunk():
+    from mmengine.config import Config
+    from conftest import config_path
+    cfg = Config.fromfile(config_path('_base_', 'models', 'vfm_vit_tiny_demo.py')).model
+    cfg.data_preprocessor = None
+    cfg.type = 'DualPathwaySegmentor'
+    cfg.backbone.peft = dict(type='ViTLoRA', num_layers=4, embed_dims=32, rank=2)
+    model = MODELS.build(cfg)
+    # LoRA's hooks bind one pathway's adapter to the trunk: each pathway keeps its own trunk
+    assert model.shared_encoder_parts == []
+    assert model.pathway1.backbone.vit is not model.pathway2.backbone.vit
+    cfg.backbone.pop('peft')
+    assert MODELS.build(cfg).shared_encoder_parts == ['backbone.vit']

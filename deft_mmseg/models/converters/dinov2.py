@@ -1,5 +1,6 @@
 """Official DINOv2 checkpoints (facebookresearch/dinov2, e.g. ``dinov2_vitl14_pretrain.pth``) ->
-``VFMVisionTransformer`` weights (mmpretrain ViT key names under ``vit.``)."""
+``VFMVisionTransformer`` weights (mmpretrain ViT key names under ``vit.``). The same timm-style
+key layout without layer scale is MAE's (``mae_pretrain_vit_large.pth``), so it converts too."""
 import re
 
 import torch
@@ -30,7 +31,7 @@ _TOP_KEYS = {
 }
 #: official keys with no counterpart in the segmentation encoder (MIM token, final norm: the
 #: encoder returns intermediate block outputs)
-_DROPPED = {'mask_token', 'norm.weight', 'norm.bias'}
+_DROPPED = {'mask_token', 'norm.weight', 'norm.bias', 'fc_norm.weight', 'fc_norm.bias'}
 
 
 class ConversionKeyError(KeyError):

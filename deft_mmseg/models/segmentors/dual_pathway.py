@@ -71,7 +71,8 @@ class DualPathwaySegmentor(EncoderDecoder):
         share_frozen_encoder_parts (bool): submodules of the encoder that are frozen from
             construction (e.g. the ViT trunk of a Rein backbone) are built once and shared by
             both pathways, so frozen weights exist once in memory; only the trainable parts
-            (Rein layers) are duplicated into UC/GC. Default True.
+            (Rein layers) are duplicated into UC/GC. Modules with forward hooks (ViTLoRA) are
+            not shared. Default True.
     """
 
     def __init__(self, backbone, decode_head, neck=None, auxiliary_head=None, train_cfg=None,
@@ -92,7 +93,14 @@ class DualPathwaySegmentor(EncoderDecoder):
             pathway['backbone']['init_cfg'] = dict(type='Pretrained', checkpoint=pretrained)
             pathway.pop('pretrained')
         self.pathway1 = MODELS.build(copy.deepcopy(pathway))
-        self.pathway2 = MODELS.build(copy.deepcopy(pathway))
+        shared = self._frozen_encoder_parts() if share_frozen_encoder_parts else {}
+        if shared:
+            # pathway2 is pathway1 with its frozen encoder parts shared, never allocated twice
+            # (init_weights later initializes both pathways as usual)
+            self.pathway2 = copy.deepcopy(self.pathway1, {id(m): m for m in shared.values()})
+        else:
+            self.pathway2 = MODELS.build(copy.deepcopy(pathway))
+        self.shared_encoder_parts = sorted(shared)
         self.train_cfg = train_cfg
         self.test_cfg = test_cfg
         head = self.pathway1.decode_head
@@ -100,9 +108,6 @@ class DualPathwaySegmentor(EncoderDecoder):
         self.num_classes = head.num_classes
         self.out_channels = head.out_channels
         self.final_model = _parse_final_model(final_model)
-        self.shared_encoder_parts = []
-        if share_frozen_encoder_parts:
-            self._share_frozen_encoder_parts()
         # 0 during warm-up, 1 once decoupled finetuning started; saved in checkpoints.
         self.register_buffer('decoupled_flag', torch.zeros((), dtype=torch.uint8))
         # GC modules' train/eval mode during training, set by CrossEMAHook(buffer_update=...).
@@ -117,17 +122,21 @@ class DualPathwaySegmentor(EncoderDecoder):
                 uc_names.insert(1, 'pathway1.neck')
             self.distance_reg.bind(self, uc_names)
 
-    def _share_frozen_encoder_parts(self):
-        """Replace pathway2's fully frozen encoder submodules by pathway1's (one copy)."""
+    def _frozen_encoder_parts(self):
+        """``{'backbone.vit': module}``: direct children of pathway1's backbone/neck whose
+        parameters are all frozen from construction. Modules with forward hooks inside (e.g.
+        ViTLoRA's) are not shared: a hook belongs to one pathway's adapter."""
+        parts = {}
         for name in ('backbone', 'neck'):
-            enc1, enc2 = getattr(self.pathway1, name, None), getattr(self.pathway2, name, None)
-            if enc1 is None:
+            encoder = getattr(self.pathway1, name, None)
+            if encoder is None:
                 continue
-            for child, module in list(enc1.named_children()):
+            for child, module in encoder.named_children():
                 params = list(module.parameters())
-                if params and not any(p.requires_grad for p in params):
-                    setattr(enc2, child, module)
-                    self.shared_encoder_parts.append(f'{name}.{child}')
+                hooked = any(m._forward_hooks or m._forward_pre_hooks for m in module.modules())
+                if params and not hooked and not any(p.requires_grad for p in params):
+                    parts[f'{name}.{child}'] = module
+        return parts
 
     # ----------------------------------------------------------------------------- components
     def encoder_modules(self, pathway):
@@ -214,10 +223,12 @@ class DualPathwaySegmentor(EncoderDecoder):
                 feats = self.pathway1.extract_feat(inputs)  # frozen pretrained encoder e1
             losses = self.pathway2.decode_head.loss(feats, data_samples, self.train_cfg)
             return add_prefix(losses, 'warmup')
+        # e~2 (GC) first, without an autograd graph: its transient activations are freed before
+        # f1's graph is built, so they do not add to the step's peak memory
+        with torch.no_grad():
+            feats2 = self.pathway2.extract_feat(inputs)
         feats1 = self.pathway1.extract_feat(inputs)  # e1 (UC)
         losses1 = self.pathway1.decode_head.loss(feats1, data_samples, self.train_cfg)  # d~1
-        with torch.no_grad():
-            feats2 = self.pathway2.extract_feat(inputs)  # e~2 (GC): no autograd graph
         losses2 = self.pathway2.decode_head.loss(feats2, data_samples, self.train_cfg)  # d2
         losses = add_prefix(losses1, 'f1')
         losses.update(add_prefix(losses2, 'f2'))
