@@ -129,3 +129,109 @@ def test_vfm_baseline_trainable_counts():
           f"full {counts['full']:,}")
     assert counts['frozen'] == 0
     assert counts['full'] == pytest.approx(304.20e6, rel=0.01)  # paper 002 Table 2 "Full"
+
+
+def _t(g, *shape):
+    return torch.randn(*shape, generator=g)
+
+
+def official_eva02_state(hidden=64):
+    g = torch.Generator().manual_seed(2)
+    state = {'cls_token': _t(g, 1, 1, C), 'pos_embed': _t(g, 1, 1 + GRID * GRID, C),
+             'patch_embed.proj.weight': _t(g, C, 3, 14, 14), 'patch_embed.proj.bias': _t(g, C),
+             'norm.weight': _t(g, C), 'norm.bias': _t(g, C), 'mask_token': _t(g, 1, 1, C),
+             'rope.freqs_cos': _t(g, 16, 16)}
+    for i in range(DEPTH):
+        b = f'blocks.{i}.'
+        state.update({b + 'norm1.weight': _t(g, C), b + 'norm1.bias': _t(g, C),
+                      b + 'attn.q_proj.weight': _t(g, C, C), b + 'attn.k_proj.weight': _t(g, C, C),
+                      b + 'attn.v_proj.weight': _t(g, C, C), b + 'attn.q_bias': _t(g, C),
+                      b + 'attn.v_bias': _t(g, C), b + 'attn.proj.weight': _t(g, C, C),
+                      b + 'attn.proj.bias': _t(g, C), b + 'norm2.weight': _t(g, C),
+                      b + 'norm2.bias': _t(g, C), b + 'mlp.w1.weight': _t(g, hidden, C),
+                      b + 'mlp.w1.bias': _t(g, hidden), b + 'mlp.w2.weight': _t(g, hidden, C),
+                      b + 'mlp.w2.bias': _t(g, hidden), b + 'mlp.ffn_ln.weight': _t(g, hidden),
+                      b + 'mlp.ffn_ln.bias': _t(g, hidden), b + 'mlp.w3.weight': _t(g, C, hidden),
+                      b + 'mlp.w3.bias': _t(g, C)})
+    return state
+
+
+def official_sam_state():
+    g = torch.Generator().manual_seed(3)
+    enc = {'pos_embed': _t(g, 1, 4, 4, C), 'patch_embed.proj.weight': _t(g, C, 3, 16, 16),
+           'patch_embed.proj.bias': _t(g, C), 'neck.0.weight': _t(g, 8, C, 1, 1)}
+    for i, rel in enumerate((3, 7)):  # block 0 windowed (window 2), block 1 global (4x4 grid)
+        b = f'blocks.{i}.'
+        enc.update({b + 'norm1.weight': _t(g, C), b + 'norm1.bias': _t(g, C),
+                    b + 'attn.qkv.weight': _t(g, 3 * C, C), b + 'attn.qkv.bias': _t(g, 3 * C),
+                    b + 'attn.proj.weight': _t(g, C, C), b + 'attn.proj.bias': _t(g, C),
+                    b + 'attn.rel_pos_h': _t(g, rel, 16), b + 'attn.rel_pos_w': _t(g, rel, 16),
+                    b + 'norm2.weight': _t(g, C), b + 'norm2.bias': _t(g, C),
+                    b + 'mlp.lin1.weight': _t(g, 64, C), b + 'mlp.lin1.bias': _t(g, 64),
+                    b + 'mlp.lin2.weight': _t(g, C, 64), b + 'mlp.lin2.bias': _t(g, C)})
+    state = {'image_encoder.' + k: v for k, v in enc.items()}
+    state['mask_decoder.iou_token.weight'] = _t(g, 1, 8)  # other SAM parts: ignored
+    return state
+
+
+VITS = {
+    'vit': dict(type='mmpretrain.VisionTransformer', patch_size=16, img_size=64,
+                layer_scale_init_value=1e-5,
+                arch=dict(embed_dims=C, num_layers=DEPTH, num_heads=2, feedforward_channels=64)),
+    'eva02': dict(type='mmpretrain.ViTEVA02', patch_size=14, img_size=56, sub_ln=True,
+                  arch=dict(embed_dims=C, num_layers=DEPTH, num_heads=2,
+                            feedforward_channels=64)),
+    'sam': dict(type='mmpretrain.ViTSAM', patch_size=16, img_size=64, window_size=2,
+                arch=dict(embed_dims=C, num_layers=DEPTH, num_heads=2, feedforward_channels=64,
+                          global_attn_indexes=[1])),
+}
+
+
+@pytest.mark.parametrize('family', ['vit', 'eva02', 'sam'])
+def test_block_loop_reproduces_mmpretrain_forward(family):
+    torch.manual_seed(0)
+    backbone = MODELS.build(dict(type='VFMVisionTransformer', out_indices=(0, 1), scales=(1, 1),
+                                 vit=dict(VITS[family], out_indices=[0, 1])))
+    assert backbone.family == family
+    size = 56 if family == 'eva02' else 64
+    x = torch.randn(2, 3, size, size)
+    with torch.no_grad():
+        ours, theirs = backbone(x), backbone.vit(x)
+    for a, b in zip(ours, theirs):
+        torch.testing.assert_close(a, b, rtol=0, atol=1e-6)
+
+
+@pytest.mark.parametrize('family,convert,state', [
+    ('eva02', 'convert_eva02', official_eva02_state), ('sam', 'convert_sam', official_sam_state)])
+def test_eva02_and_sam_conversion_load_strictly(family, convert, state):
+    from deft_mmseg.models import converters
+    official = state()
+    backbone = MODELS.build(dict(type='VFMVisionTransformer', out_indices=(0, 1), scales=(1, 1),
+                                 vit=VITS[family]))
+    missing, unexpected = backbone.load_state_dict(getattr(converters, convert)(official),
+                                                   strict=False)
+    assert unexpected == []
+    assert [k for k in missing if 'rope' not in k] == []  # rotary tables are computed
+    vit = backbone.vit
+    if family == 'eva02':
+        q, k = official['blocks.1.attn.q_proj.weight'], official['blocks.1.attn.k_proj.weight']
+        assert torch.equal(vit.layers[1].attn.qkv.weight[:C], q)
+        assert torch.equal(vit.layers[1].attn.qkv.weight[C:2 * C], k)
+        assert torch.equal(vit.layers[1].attn.qkv.bias[C:2 * C], torch.zeros(C))  # no k bias
+        assert torch.equal(vit.layers[0].mlp.w12.weight[64:], official['blocks.0.mlp.w2.weight'])
+    else:
+        assert torch.equal(vit.layers[1].attn.rel_pos_h,
+                           official['image_encoder.blocks.1.attn.rel_pos_h'])
+        assert torch.equal(vit.layers[0].ffn.layers[1].weight,
+                           official['image_encoder.blocks.0.mlp.lin2.weight'])
+    with pytest.raises(ConversionKeyError):
+        getattr(converters, convert)({'something.else': torch.zeros(1)})
+
+
+def test_sam_huge_rein_count_is_4_51m():
+    from deft_mmseg.models import LoRAReins
+    reins = LoRAReins(token_length=100, embed_dims=1280, num_layers=32, patch_size=16,
+                      link_token_to_query=True, lora_dim=16)
+    n = sum(p.numel() for p in reins.parameters())
+    print(f'Rein (SAM ViT-H) trainable parameters: {n:,}')
+    assert n == pytest.approx(4.51e6, rel=0.01)  # paper 002 Table 2, "SAM (Huge) Rein"

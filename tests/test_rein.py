@@ -112,3 +112,53 @@ def test_deft_on_rein_shares_the_frozen_trunk():
     model.eval()
     with torch.no_grad():
         assert model.predict(*batch(n=1, size=64))[0].seg_logits.data.shape == (19, 64, 64)
+
+
+@pytest.mark.parametrize('config,count', [
+    ('rein_eva02-l_mask2former.py', 2.99e6), ('rein_clip-l_mask2former.py', 2.99e6),
+    ('rein_sam-h_mask2former.py', 4.51e6)])
+def test_rein_configs_trainable_counts(config, count):
+    """Paper 002 Table 2: 2.99M for the ViT-L VFMs, 4.51M for SAM ViT-H."""
+    cfg = _model_cfg(config).backbone
+    cfg.init_cfg = None
+    backbone = MODELS.build(cfg)
+    trainable = sum(p.numel() for p in backbone.parameters() if p.requires_grad)
+    print(f'{config}: {trainable:,} trainable')
+    assert trainable == pytest.approx(count, rel=0.01)
+    with torch.no_grad():  # the full-size trunk runs (one 64x64 image keeps it quick)
+        feats, queries = backbone(torch.randn(1, 3, 64, 64))
+    assert queries.shape == (100, 256) and len(feats) == 4
+
+
+@pytest.mark.parametrize('head', ['deeplabv3plus', 'segformer'])
+def test_vfm_with_neck_feeds_deeplabv3plus_and_segformer_heads_under_deft(head):
+    cfg = _model_cfg(f'vfm_dinov2-l_{head}.py')
+    cfg.data_preprocessor = None
+    cfg.type = 'DualPathwaySegmentor'
+    cfg.backbone.update(init_cfg=None, out_indices=(0, 1, 2, 3),
+                        vit=dict(cfg.backbone.vit, patch_size=8, img_size=64,
+                                 arch=dict(embed_dims=32, num_layers=4, num_heads=2,
+                                           feedforward_channels=64)),
+                        reins=dict(type='LoRAReins', token_length=4, embed_dims=32, num_layers=4,
+                                   patch_size=8, link_token_to_query=False, lora_dim=4))
+    cfg.neck.update(in_channels=[32] * 4, out_channels=16)
+    cfg.decode_head.update(in_channels=16 if head == 'deeplabv3plus' else [16] * 4, channels=16,
+                           norm_cfg=dict(type='BN', requires_grad=True))
+    if head == 'deeplabv3plus':
+        cfg.decode_head.update(c1_in_channels=16, c1_channels=8, dilations=(1, 2, 3, 4))
+    cfg.test_cfg = dict(mode='whole')
+    torch.manual_seed(0)
+    model = MODELS.build(cfg)
+    assert model.shared_encoder_parts == ['backbone.vit']  # the neck and Reins are per pathway
+    trunk = snapshot(model.pathway1.backbone.vit)
+    opt = torch.optim.SGD([p for p in model.parameters() if p.requires_grad], lr=0.1)
+    inputs, samples = batch(n=2, size=64)
+    model.train()
+    model.start_decoupled_finetuning()
+    total_loss(model.loss(inputs, samples)).backward()
+    assert model.pathway1.neck.lateral_convs[0].conv.weight.grad is not None  # e1 includes neck
+    opt.step()
+    assert same(trunk, snapshot(model.pathway1.backbone.vit))
+    model.eval()
+    with torch.no_grad():
+        assert model.predict(*batch(n=1, size=64))[0].seg_logits.data.shape == (19, 64, 64)

@@ -3,10 +3,14 @@
     python tools/model_converters/vfm.py dinov2 dinov2_vitl14_pretrain.pth \
         checkpoints/dinov2_vitl_converted.pth [--patch-size 16]
     python tools/model_converters/vfm.py clip ViT-L-14.pt checkpoints/clip_vitl14_converted.pth
+    python tools/model_converters/vfm.py eva02 eva02_L_pt_m38m_p14.pt \
+        checkpoints/eva02_L_converted.pth --patch-size 16
+    python tools/model_converters/vfm.py sam sam_vit_h_4b8939.pth checkpoints/sam_vit_h_converted.pth
 
-dinov2: facebookresearch/dinov2 ViT-S/B/L releases (``--patch-size 16`` resizes the 14x14 patch
-embedding as the Rein release does). clip: OpenAI CLIP ViT image encoders (a TorchScript
-``.pt`` archive or a plain state dict).
+dinov2: facebookresearch/dinov2 ViT-S/B/L releases and MAE (``--patch-size 16`` resizes the 14x14
+patch embedding as the Rein release does). clip: OpenAI CLIP ViT image encoders (a TorchScript
+``.pt`` archive or a plain state dict). eva02: baaivision EVA02 releases. sam: Segment Anything
+(image encoder only).
 """
 import argparse
 import os
@@ -31,9 +35,10 @@ def main(argv=None):
     parser.add_argument('model', choices=sorted(CONVERTERS))
     parser.add_argument('src', help='official checkpoint')
     parser.add_argument('dst', help='output .pth (state_dict with vit.* keys)')
-    parser.add_argument('--patch-size', type=int, help='dinov2: resize the patch embedding')
+    parser.add_argument('--patch-size', type=int,
+                        help='dinov2 / eva02: resize the patch embedding (the Rein release: 16)')
     args = parser.parse_args(argv)
-    kwargs = {'patch_size': args.patch_size} if args.model == 'dinov2' else {}
+    kwargs = {'patch_size': args.patch_size} if args.model in ('dinov2', 'eva02') else {}
     try:
         if not osp.isfile(args.src):
             raise FileNotFoundError(f'{args.src!r} does not exist')

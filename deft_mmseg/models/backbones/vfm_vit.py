@@ -1,5 +1,5 @@
-"""mmpretrain Vision Transformers (DINOv2, CLIP, ...) as segmentation encoders, with optional
-frozen trunk and Rein layers (paper 002)."""
+"""mmpretrain Vision Transformers (DINOv2, CLIP, MAE, EVA02, SAM) as segmentation encoders, with
+an optional frozen trunk, Rein layers (paper 002) and other PEFT methods."""
 import torch
 import torch.nn.functional as F
 from mmengine.model import BaseModule
@@ -7,13 +7,18 @@ from mmpretrain.models.utils import resize_pos_embed
 
 from mmseg.registry import MODELS
 
+from ..peft.base import BlockPEFT
+
 
 @MODELS.register_module()
 class VFMVisionTransformer(BaseModule):
     """An mmpretrain ``VisionTransformer`` giving multi-scale feature maps.
 
     The ViT's blocks are run one by one so that, with ``reins``, the Rein layers refine each
-    block's output (paper 002). Outputs of the blocks in ``out_indices`` (patch tokens, shape
+    block's output (paper 002). Supported: ``VisionTransformer`` (DINOv2, CLIP, MAE),
+    ``ViTEVA02`` (blocks take the patch grid for their rotary embeddings) and ``ViTSAM`` (no
+    class token, blocks work on (B, H, W, C) with windowed attention; its channel-reduction neck
+    is not used). Outputs of the blocks in ``out_indices`` (patch tokens, shape
     (B, C, H/p, W/p)) are rescaled by ``scales`` with parameter-free bilinear interpolation (the
     official Rein release does the same) to give a pyramid for Mask2Former / necks.
 
@@ -37,7 +42,12 @@ class VFMVisionTransformer(BaseModule):
         if len(scales) != len(out_indices):
             raise ValueError(f'VFMVisionTransformer: {len(scales)} scales for '
                              f'{len(out_indices)} out_indices')
-        self.vit = MODELS.build(dict(vit, out_type='featmap', final_norm=False))
+        from mmpretrain.models import ViTEVA02, ViTSAM
+        vit_cls = MODELS.get(vit['type']) if isinstance(vit['type'], str) else vit['type']
+        extra = dict(out_channels=0) if issubclass(vit_cls, ViTSAM) else dict(final_norm=False)
+        self.vit = MODELS.build(dict(vit, out_type='featmap', **extra))
+        self.family = ('sam' if isinstance(self.vit, ViTSAM) else
+                       'eva02' if isinstance(self.vit, ViTEVA02) else 'vit')
         num_layers = len(self.vit.layers)
         self.out_indices = [i if i >= 0 else num_layers + i for i in out_indices]
         if max(self.out_indices) >= num_layers:
@@ -53,6 +63,10 @@ class VFMVisionTransformer(BaseModule):
                              f'{num_layers} blocks')
         self.peft = MODELS.build(peft) if peft is not None else None
         if self.peft is not None:
+            if self.family != 'vit' and type(self.peft).block is not BlockPEFT.block:
+                raise ValueError(f'{type(self.peft).__name__} rewrites the ViT block and supports '
+                                 f'mmpretrain VisionTransformer (DINOv2, CLIP, MAE) only, not '
+                                 f'{type(self.vit).__name__}; ViTLoRA and Reins work with all.')
             self.peft.attach(self.vit)
 
     @property
@@ -69,22 +83,35 @@ class VFMVisionTransformer(BaseModule):
         """(B, 3, H, W) -> list of (B, C, H/p*s, W/p*s) [, queries (m, Q)]."""
         vit = self.vit
         batch = x.shape[0]
-        tokens, hw = vit.patch_embed(x)
-        has_cls = vit.cls_token is not None
-        if has_cls:
-            tokens = torch.cat((vit.cls_token.expand(batch, -1, -1), tokens), dim=1)
-        tokens = tokens + resize_pos_embed(vit.pos_embed, vit.patch_resolution, hw,
-                                           mode=vit.interpolate_mode,
-                                           num_extra_tokens=vit.num_extra_tokens)
-        tokens = vit.pre_norm(vit.drop_after_pos(tokens))
+        tokens, hw = vit.patch_embed(x)  # (B, N, C)
+        if self.family == 'sam':
+            num_extra = 0
+            if vit.use_abs_pos:
+                tokens = vit.drop_after_pos(tokens + resize_pos_embed(
+                    vit.pos_embed.flatten(1, 2), vit.patch_resolution, hw,
+                    mode=vit.interpolate_mode, num_extra_tokens=0))
+        else:
+            num_extra = vit.num_extra_tokens if vit.cls_token is not None else 0
+            if vit.cls_token is not None:
+                tokens = torch.cat((vit.cls_token.expand(batch, -1, -1), tokens), dim=1)
+            tokens = tokens + resize_pos_embed(vit.pos_embed, vit.patch_resolution, hw,
+                                               mode=vit.interpolate_mode,
+                                               num_extra_tokens=num_extra)
+            tokens = vit.pre_norm(vit.drop_after_pos(tokens))
         outs = []
-        num_extra = vit.num_extra_tokens if has_cls else 0
         for i, layer in enumerate(vit.layers):
-            tokens = self.peft.block(layer, tokens, i, num_extra) if self.peft else layer(tokens)
+            if self.peft is not None and self.family == 'vit':
+                tokens = self.peft.block(layer, tokens, i, num_extra)
+            elif self.family == 'sam':
+                tokens = layer(tokens.view(batch, *hw, -1)).view(batch, -1, tokens.shape[-1])
+            elif self.family == 'eva02':
+                tokens = layer(tokens, hw)
+            else:
+                tokens = layer(tokens)
             if self.reins is not None:
-                tokens = self.reins(tokens, i, batch_first=True, has_cls_token=has_cls)
+                tokens = self.reins(tokens, i, batch_first=True, has_cls_token=num_extra > 0)
             if i in self.out_indices:
-                patches = tokens[:, vit.num_extra_tokens:] if has_cls else tokens
+                patches = tokens[:, num_extra:]
                 outs.append(patches.transpose(1, 2).reshape(batch, -1, *hw).contiguous())
         outs = [o if s == 1 else F.interpolate(o, scale_factor=s, mode='bilinear',
                                                align_corners=False)

@@ -38,6 +38,14 @@ class ConversionKeyError(KeyError):
     """The checkpoint has keys this converter does not know (another model or variant)."""
 
 
+def resize_patch_kernel(state, prefix, patch_size):
+    """Resize the patch-embedding kernel in ``state`` to ``patch_size`` (bicubic), in place."""
+    key = prefix + 'patch_embed.projection.weight'
+    if patch_size is not None and state[key].shape[-1] != patch_size:
+        state[key] = F.interpolate(state[key].float(), size=(patch_size, patch_size),
+                                   mode='bicubic', align_corners=False)
+
+
 def convert_dinov2(state_dict, patch_size=None, prefix='vit.'):
     """Map an official DINOv2 state dict to ``VFMVisionTransformer`` keys.
 
@@ -65,8 +73,5 @@ def convert_dinov2(state_dict, patch_size=None, prefix='vit.'):
         raise ConversionKeyError(
             f'{len(unknown)} keys are not those of a DINOv2 ViT-S/B/L checkpoint, e.g. '
             f'{unknown[:5]} (SwiGLU FFNs of ViT-g and register tokens are not supported).')
-    kernel_key = prefix + 'patch_embed.projection.weight'
-    if patch_size is not None and out[kernel_key].shape[-1] != patch_size:
-        out[kernel_key] = F.interpolate(out[kernel_key].float(), size=(patch_size, patch_size),
-                                        mode='bicubic', align_corners=False)
+    resize_patch_kernel(out, prefix, patch_size)
     return {k: v.detach().clone() if torch.is_tensor(v) else v for k, v in out.items()}
