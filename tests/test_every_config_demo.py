@@ -37,3 +37,25 @@ def test_config_trains_on_demo_data(demo_cwd, config):
         keys = set().union(*(s.keys() for s in _scalars(work)))
         assert {'dist_l2/encoder', 'dist_mars/decoder', 'dist_operator/encoder',
                 'target/loss_ce'} <= keys
+
+
+@pytest.mark.parametrize('config', CONFIGS)
+def test_demo_variant_keeps_the_method(config):
+    """--demo swaps network size and data, never the method of the config."""
+    from mmengine.config import Config
+    from deft_mmseg.demo import make_demo_config
+    cfg = Config.fromfile(osp.join(REPO, 'configs', config))
+    demo = make_demo_config(cfg)
+    for key in ('type', 'final_model', 'distance_reg', 'after_warmup'):
+        assert demo.model.get(key) == cfg.model.get(key), key
+    assert demo.model.decode_head.type == cfg.model.decode_head.type
+    assert demo.model.backbone.type == cfg.model.backbone.type
+    for key in ('reins', 'peft'):
+        original = cfg.model.backbone.get(key)
+        assert (demo.model.backbone.get(key) is None) == (original is None), key
+        if original is not None:
+            assert demo.model.backbone[key]['type'] == original['type']
+    assert ([h['type'] for h in demo.get('custom_hooks', [])] ==
+            [h['type'] for h in cfg.get('custom_hooks', [])])
+    assert demo.train_cfg.type == cfg.train_cfg.type
+    assert bool(demo.model.get('auxiliary_head')) == bool(cfg.model.get('auxiliary_head'))

@@ -17,8 +17,15 @@ TINY_MODELS = {
     'Mask2FormerHead': 'mask2former_tiny_demo.py',
     'ReinMask2FormerHead': 'rein_vit_tiny_demo.py',
 }
-#: VFM backbones use their own tiny models (a tiny ViT) whatever the head
-TINY_BACKBONES = {'VFMVisionTransformer': 'vfm_vit_tiny_demo.py'}
+#: VFM backbones keep a (tiny) ViT whatever the head
+TINY_VFM_MODELS = {
+    'Mask2FormerHead': 'vfm_vit_tiny_demo.py',
+    'ReinMask2FormerHead': 'rein_vit_tiny_demo.py',
+    'DepthwiseSeparableASPPHead': 'vfm_vit_tiny_deeplabv3plus_demo.py',
+    'SegformerHead': 'vfm_vit_tiny_segformer_demo.py',
+}
+#: method-level keys of a VFM backbone that the tiny ViT keeps, sized for it
+VFM_METHOD_KEYS = ('peft', 'reins')
 #: model keys that describe the network (replaced); all other keys are the method's (kept)
 NETWORK_KEYS = ('backbone', 'neck', 'decode_head', 'auxiliary_head', 'data_preprocessor',
                 'pretrained', 'init_cfg', 'train_cfg', 'test_cfg')
@@ -38,19 +45,23 @@ def make_demo_config(cfg, warmup_iters=2, iters=6, demo_root=None):
     if head not in TINY_MODELS:
         raise ValueError(f'--demo: no tiny model for decode head {head!r} '
                          f'(known: {list(TINY_MODELS)})')
-    tiny_file = TINY_MODELS[head]
-    if head == 'Mask2FormerHead' and cfg.model['backbone']['type'] in TINY_BACKBONES:
-        tiny_file = TINY_BACKBONES[cfg.model['backbone']['type']]
+    vfm = cfg.model['backbone']['type'] == 'VFMVisionTransformer'
+    tiny_file = TINY_VFM_MODELS[head] if vfm else TINY_MODELS[head]
     tiny = Config.fromfile(osp.join(CONFIG_ROOT, '_base_', 'models', tiny_file)).model
     model = ConfigDict({k: v for k, v in cfg.model.items() if k not in NETWORK_KEYS})
     model.update({k: v for k, v in tiny.items() if k in NETWORK_KEYS and k != 'type'})
-    peft = cfg.model['backbone'].get('peft')
-    if peft is not None:  # keep the PEFT method, sized for the tiny ViT
+    if vfm:  # keep the PEFT method / Reins, sized for the tiny ViT
         vit = model['backbone']['vit']['arch']
-        model['backbone']['peft'] = dict(peft, num_layers=vit['num_layers'],
-                                         embed_dims=vit['embed_dims'])
-        if 'num_tokens' in peft or peft['type'] == 'ViTDeepPrompt':
-            model['backbone']['peft']['num_tokens'] = 4
+        size = dict(num_layers=vit['num_layers'], embed_dims=vit['embed_dims'])
+        peft = cfg.model['backbone'].get('peft')
+        if peft is not None:
+            model['backbone']['peft'] = dict(peft, **size)
+            if peft['type'] == 'ViTDeepPrompt':
+                model['backbone']['peft']['num_tokens'] = 4
+        reins = cfg.model['backbone'].get('reins')
+        if reins is not None and not reins.get('link_token_to_query', True):
+            model['backbone']['reins'] = dict(reins, token_length=4, lora_dim=4, patch_size=8,
+                                              **size)
     if cfg.model.get('auxiliary_head') is not None:
         model['auxiliary_head'] = copy.deepcopy(TINY_AUX_HEAD)
     cfg.model = model
