@@ -27,3 +27,12 @@ def demo_root(tmp_path_factory):
 
 def config_path(*parts):
     return osp.join(REPO, 'configs', *parts)
+
+
+@pytest.fixture
+def demo_cwd(demo_root, tmp_path, monkeypatch):
+    """A working directory whose data/demo is the session's demo data (configs use data/demo)."""
+    os.makedirs(tmp_path / 'data')
+    os.symlink(demo_root, tmp_path / 'data' / 'demo')
+    monkeypatch.chdir(tmp_path)
+    return tmp_path

@@ -1,20 +1,8 @@
-"""Run the repo's tools in-process on the demo data."""
+"""Options and paths for running the repo's tools in-process on the demo data."""
 import glob
-import os
 import os.path as osp
 
-import pytest
-
 from conftest import config_path
-
-
-@pytest.fixture
-def demo_cwd(demo_root, tmp_path, monkeypatch):
-    """A working directory whose data/demo is the session's demo data (configs use data/demo)."""
-    os.makedirs(tmp_path / 'data')
-    os.symlink(demo_root, tmp_path / 'data' / 'demo')
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
 
 
 def deft_demo_options(warmup=2, decoupled=4, interval=2, extra=()):

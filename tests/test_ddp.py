@@ -7,7 +7,7 @@ import sys
 import torch
 
 from conftest import REPO
-from e2e_helpers import DEFT_DEMO, demo_cwd  # noqa: F401
+from e2e_helpers import DEFT_DEMO
 
 
 def test_two_process_ddp_keeps_gc_weights_identical(demo_cwd):

@@ -15,8 +15,7 @@ import test as test_tool
 import train as train_tool
 from conftest import REPO
 from deft_mmseg.engine.checkpoint_loading import load_local_checkpoint
-from e2e_helpers import (BASELINE_DEMO, DEFT_DEMO, checkpoints, deft_demo_options,  # noqa: F401
-                         demo_cwd)
+from e2e_helpers import BASELINE_DEMO, DEFT_DEMO, checkpoints, deft_demo_options
 
 DOMAINS = ['demo_real', 'demo_fog', 'demo_night']
 

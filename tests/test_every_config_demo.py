@@ -8,7 +8,6 @@ import pytest
 
 import train as train_tool
 from conftest import REPO
-from e2e_helpers import demo_cwd  # noqa: F401
 
 CONFIGS = sorted(
     osp.relpath(p, osp.join(REPO, 'configs'))

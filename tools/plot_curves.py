@@ -9,7 +9,7 @@ loss (TargetLossHook), the training losses and avg/mIoU.
 """
 import argparse
 
-from deft_mmseg.utils.curves import CurveError, plot_runs
+from deft_mmseg.utils.curves import plot_runs
 from deft_mmseg.utils.user_errors import run_with_user_errors
 
 

@@ -14,7 +14,7 @@ from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
 import deft_mmseg  # noqa: F401
-from deft_mmseg.datasets.checks import check_dataset_cfg
+from deft_mmseg.datasets.checks import DatasetConfigError, check_dataset_cfg
 from deft_mmseg.utils import prepare_cpu_distributed, run_with_user_errors
 
 
@@ -75,7 +75,12 @@ def build_cfg(args):
     if args.show or args.show_dir:
         cfg = trigger_visualization_hook(cfg, args)
     if args.tta:
-        cfg.test_dataloader.dataset.pipeline = cfg.tta_pipeline
+        if 'tta_pipeline' not in cfg:
+            raise DatasetConfigError('--tta needs `tta_pipeline` in the config (mmseg\'s '
+                                     'multi-scale/flip test pipeline); this config has none.')
+        test = cfg.test_dataloader
+        for ds in (test.get('datasets') or {'dataset': test.get('dataset')}).values():
+            ds.pipeline = cfg.tta_pipeline
         cfg.tta_model.module = cfg.model
         cfg.model = cfg.tta_model
     if args.out is not None:

@@ -1,7 +1,6 @@
 """Common base of this plugin's datasets: the 19 Cityscapes classes plus input validation."""
 import os.path as osp
 
-import torch
 from mmseg.datasets import BaseSegDataset, CityscapesDataset
 
 from ..evaluation.dg_iou_metric import check_label_ids
