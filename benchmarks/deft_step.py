@@ -67,7 +67,10 @@ def child(args):
     torch.manual_seed(0)
     device = torch.device(args.device)
     segmentor = 'DualPathwaySegmentor' if args.mode == 'deft' else 'EncoderDecoder'
-    model = MODELS.build(_model_cfg(args.model, segmentor, args.size)).to(device).train()
+    model_cfg = _model_cfg(args.model, segmentor, args.size)
+    if args.mode == 'deft' and args.checkpoint_gc_decoder:
+        model_cfg['checkpoint_gc_decoder'] = True
+    model = MODELS.build(model_cfg).to(device).train()
     hook = None
     if args.mode == 'deft':
         model.start_decoupled_finetuning()
@@ -124,6 +127,9 @@ def main():
     parser.add_argument('--batch', type=int, default=2)
     parser.add_argument('--steps', type=int, default=5)
     parser.add_argument('--device', default='cpu')
+    parser.add_argument('--checkpoint-gc-decoder', action='store_true',
+                        help='DeFT: recompute d~1 in the backward pass (DualPathwaySegmentor '
+                        'checkpoint_gc_decoder=True)')
     parser.add_argument('--mode', choices=['deft', 'joint'], help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.mode:
@@ -132,7 +138,8 @@ def main():
     for mode in ('joint', 'deft'):
         cmd = [sys.executable, __file__, '--mode', mode, '--model', args.model, '--size',
                str(args.size), '--batch', str(args.batch), '--steps', str(args.steps),
-               '--device', args.device]
+               '--device', args.device] + (['--checkpoint-gc-decoder']
+                                           if args.checkpoint_gc_decoder else [])
         proc = subprocess.run(cmd, capture_output=True, text=True)
         if proc.returncode != 0:
             sys.exit(f'{mode} run failed:\n{proc.stderr[-3000:]}')
@@ -141,7 +148,7 @@ def main():
     rein = args.model.startswith('rein')
     base_name = 'Rein training    ' if rein else 'joint finetuning '
     print(f'model={args.model} size={args.size} batch={args.batch} steps={args.steps} '
-          f'device={args.device}')
+          f'device={args.device} checkpoint_gc_decoder={args.checkpoint_gc_decoder}')
     print(f"{base_name}: step {j['step'] * 1e3:9.1f} ms   peak {j['peak_mib']:9.1f} MiB")
     print(f"DeFT stage 2     : step {d['step'] * 1e3:9.1f} ms   peak {d['peak_mib']:9.1f} MiB   "
           f"cross-EMA {d['ema'] * 1e3:.2f} ms")

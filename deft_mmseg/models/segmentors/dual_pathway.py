@@ -68,6 +68,10 @@ class DualPathwaySegmentor(EncoderDecoder):
         distance_reg (dict, optional): a :class:`ParamDistanceRegularizer` config (Eq. 3) added
             to the decoupled-finetuning loss as ``loss_dist``; by default it covers the usual
             components e1 and d2, anchored when decoupled finetuning starts.
+        checkpoint_gc_decoder (bool): recompute d~1's forward during the backward pass instead of
+            keeping its activations (``torch.utils.checkpoint``, RNG state preserved, so results
+            are unchanged). d~1 holds no gradients of its own; this trades one decoder forward
+            for its activation memory. Default False.
         share_frozen_encoder_parts (bool): submodules of the encoder that are frozen from
             construction (e.g. the ViT trunk of a Rein backbone) are built once and shared by
             both pathways, so frozen weights exist once in memory; only the trainable parts
@@ -77,7 +81,8 @@ class DualPathwaySegmentor(EncoderDecoder):
 
     def __init__(self, backbone, decode_head, neck=None, auxiliary_head=None, train_cfg=None,
                  test_cfg=None, data_preprocessor=None, pretrained=None, init_cfg=None,
-                 final_model='IV', distance_reg=None, share_frozen_encoder_parts=True):
+                 final_model='IV', distance_reg=None, share_frozen_encoder_parts=True,
+                 checkpoint_gc_decoder=False):
         # Skip EncoderDecoder.__init__ (it would build a single backbone/head); the inference
         # methods of EncoderDecoder are reused through the `backbone`/`neck`/`decode_head`
         # properties below, which select the final model's modules.
@@ -108,6 +113,7 @@ class DualPathwaySegmentor(EncoderDecoder):
         self.num_classes = head.num_classes
         self.out_channels = head.out_channels
         self.final_model = _parse_final_model(final_model)
+        self.checkpoint_gc_decoder = checkpoint_gc_decoder
         # 0 during warm-up, 1 once decoupled finetuning started; saved in checkpoints.
         self.register_buffer('decoupled_flag', torch.zeros((), dtype=torch.uint8))
         # GC modules' train/eval mode during training, set by CrossEMAHook(buffer_update=...).
@@ -228,13 +234,30 @@ class DualPathwaySegmentor(EncoderDecoder):
         with torch.no_grad():
             feats2 = self.pathway2.extract_feat(inputs)
         feats1 = self.pathway1.extract_feat(inputs)  # e1 (UC)
-        losses1 = self.pathway1.decode_head.loss(feats1, data_samples, self.train_cfg)  # d~1
+        losses1 = self._gc_decoder_loss(feats1, data_samples)  # d~1 (GC)
         losses2 = self.pathway2.decode_head.loss(feats2, data_samples, self.train_cfg)  # d2
         losses = add_prefix(losses1, 'f1')
         losses.update(add_prefix(losses2, 'f2'))
         if self.distance_reg is not None:
             losses['loss_dist'] = self.distance_reg()
         return losses
+
+    def _gc_decoder_loss(self, feats, data_samples):
+        """Losses of f1's decoder d~1 on e1's features, optionally activation-checkpointed."""
+        head = self.pathway1.decode_head
+        if not self.checkpoint_gc_decoder:
+            return head.loss(feats, data_samples, self.train_cfg)
+        flat, spec = _flatten_feats(feats)
+        keys, others = [], {}
+
+        def run(*tensors):
+            losses = head.loss(_unflatten_feats(tensors, spec), data_samples, self.train_cfg)
+            keys[:] = [k for k, v in losses.items() if torch.is_tensor(v) and v.requires_grad]
+            others.update({k: v for k, v in losses.items() if k not in keys})
+            return tuple(losses[k] for k in keys)
+
+        values = torch.utils.checkpoint.checkpoint(run, *flat, use_reentrant=False)
+        return {**dict(zip(keys, values)), **others}
 
     def train(self, mode=True):
         """Set train/eval mode, keeping frozen or EMA components in the mode DeFT intends.
@@ -288,3 +311,15 @@ class DualPathwaySegmentor(EncoderDecoder):
         enc, dec = self._inference_modules()
         names = {id(self.pathway1): ('e1', 'd~1'), id(self.pathway2): ('e~2', 'd2')}
         return f'{names[id(dec)][1]} o {names[id(enc)][0]}'
+
+
+def _flatten_feats(feats):
+    """Encoder outputs (a list of tensors, or (list, tensor) for Rein) as a flat tuple + spec."""
+    if isinstance(feats, (list, tuple)) and len(feats) == 2 and isinstance(feats[0], (list, tuple)):
+        return tuple(feats[0]) + (feats[1], ), ('pair', len(feats[0]))
+    return tuple(feats), ('list', len(feats))
+
+
+def _unflatten_feats(tensors, spec):
+    kind, n = spec
+    return (list(tensors[:n]), tensors[n]) if kind == 'pair' else list(tensors)
