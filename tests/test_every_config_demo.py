@@ -1,5 +1,8 @@
 """Every config of configs/ trains a few iterations on the demo data (`tools/train.py --demo`:
-the config's method with the tiny network of its family)."""
+the config's method with the tiny network of its family).
+
+The default run trains one config per method / head / backbone family (REPRESENTATIVE) and checks
+for every config that its demo variant keeps the method; `make test-slow` trains all of them."""
 import glob
 import json
 import os.path as osp
@@ -15,6 +18,27 @@ CONFIGS = sorted(
     if '_base_' not in p)
 
 
+#: one config per segmentor / head / backbone / PEFT / hook combination
+REPRESENTATIVE = {
+    'deft/deeplabv3plus_r50_gtav.py', 'deft/segformer_mit-b5_gtav.py',
+    'deft/mask2former_r50_gtav.py', 'deft/deeplabv3plus_r50_gtav_distreg.py',
+    'deft/deeplabv3plus_r50_gtav_diagnostics.py', 'deft/rein_dinov2-l_mask2former_gtav.py',
+    'deft/deeplabv3plus_r50_cityscapes.py', 'baselines/deeplabv3plus_r50_gtav.py',
+    'baselines/deeplabv3plus_r50_gtav_freeze-decoder.py',
+    'baselines/deeplabv3plus_r50_gtav_lpft_diagnostics.py',
+    'baselines/vfm/dinov2-l_mask2former_gtav_lora.py',
+    'baselines/vfm/dinov2-l_mask2former_gtav_vpt.py',
+    'baselines/vfm/dinov2-l_mask2former_gtav_adaptformer.py',
+    'rein/rein_dinov2-l_deeplabv3plus_gtav.py', 'rein/rein_sam-h_mask2former_cityscapes.py',
+}
+TRAIN_PARAMS = [c if c in REPRESENTATIVE else pytest.param(c, marks=pytest.mark.slow)
+                for c in CONFIGS]
+
+
+def test_representative_configs_exist():
+    assert REPRESENTATIVE <= set(CONFIGS)
+
+
 def _scalars(work):
     lines = []
     for path in glob.glob(osp.join(work, '*', 'vis_data', 'scalars.json')):
@@ -22,7 +46,7 @@ def _scalars(work):
     return lines
 
 
-@pytest.mark.parametrize('config', CONFIGS)
+@pytest.mark.parametrize('config', TRAIN_PARAMS)
 def test_config_trains_on_demo_data(demo_cwd, config):
     work = str(demo_cwd / 'work')
     # mmengine's visualizer is a named singleton: a unique name per in-process run
