@@ -1,13 +1,9 @@
-# vfm_dinov2-l_segformer.py at a tiny size (the tiny ViT, a 16-channel neck and head) for the demo
-# data on CPU.
-_base_ = ['./vfm_dinov2-l_segformer.py']
+# vfm_dinov2-l_segformer.py at a tiny size: the tiny ViT and 16-channel neck of
+# vfm_vit_tiny_deeplabv3plus_demo.py with a 16-channel SegFormer head, for the demo data on CPU.
+_base_ = ['./vfm_vit_tiny_deeplabv3plus_demo.py']
 model = dict(
-    data_preprocessor=dict(size=(64, 64)),
-    backbone=dict(
-        vit=dict(arch=dict(_delete_=True, embed_dims=32, num_layers=4, num_heads=2,
-                           feedforward_channels=64), patch_size=8, img_size=64),
-        out_indices=(0, 1, 2, 3), init_cfg=None),
-    neck=dict(in_channels=[32, 32, 32, 32], out_channels=16),
-    decode_head=dict(in_channels=[16, 16, 16, 16], channels=16,
-                     norm_cfg=dict(type='BN', requires_grad=True)),
-    test_cfg=dict(_delete_=True, mode='whole'))
+    decode_head=dict(
+        _delete_=True, type='SegformerHead', in_channels=[16, 16, 16, 16],
+        in_index=[0, 1, 2, 3], channels=16, dropout_ratio=0.1, num_classes=19,
+        norm_cfg=_base_.norm_cfg, align_corners=False,
+        loss_decode=dict(type='CrossEntropyLoss', use_sigmoid=False, loss_weight=1.0)))
