@@ -34,11 +34,11 @@ def resolve_stage_schedulers(schedulers, warmup_iters, max_iters):
         cfg = copy.deepcopy(cfg)
         stage = cfg.pop('stage')
         if stage not in STAGES:
-            raise DeFTConfigError(f"param_scheduler {cfg.get('type')}: unknown stage {stage!r}; use "
-                             f"one of {STAGES}.")
+            raise DeFTConfigError(f"param_scheduler {cfg.get('type')}: unknown stage "
+                                  f'{stage!r}; use one of {STAGES}.')
         if 'begin' in cfg or 'end' in cfg:
-            raise DeFTConfigError(f"param_scheduler {cfg.get('type')}: give either stage= or "
-                             f'begin/end, not both.')
+            raise DeFTConfigError(f"param_scheduler {cfg.get('type')}: give either stage= "
+                                  f'or begin/end, not both.')
         cfg['begin'], cfg['end'] = (0, warmup_iters) if stage == 'warmup' else (warmup_iters,
                                                                                  max_iters)
         cfg['by_epoch'] = False
@@ -70,11 +70,12 @@ class DeFTTrainLoop(IterBasedTrainLoop):
     def __init__(self, runner, dataloader, warmup_iters, decoupled_iters=None, max_iters=None,
                  val_begin=1, val_interval=1000, dynamic_intervals=None):
         if (decoupled_iters is None) == (max_iters is None):
-            raise DeFTConfigError('DeFTTrainLoop: give exactly one of decoupled_iters (the paper\'s '
-                             'second stage, e.g. 40000) and max_iters (warm-up + decoupled).')
+            raise DeFTConfigError(
+                "DeFTTrainLoop: give exactly one of decoupled_iters (the paper's second stage, "
+                'e.g. 40000) and max_iters (warm-up + decoupled).')
         if not isinstance(warmup_iters, int) or warmup_iters < 0:
-            raise DeFTConfigError(f'DeFTTrainLoop: warmup_iters must be an integer >= 0, got '
-                             f'{warmup_iters!r}.')
+            raise DeFTConfigError(f'DeFTTrainLoop: warmup_iters must be an integer >= 0, '
+                                  f'got {warmup_iters!r}.')
         if decoupled_iters is not None:
             max_iters = warmup_iters + decoupled_iters
         if warmup_iters >= max_iters:

@@ -46,10 +46,11 @@ class CrossEMAHook(Hook):
 
     def __init__(self, beta=0.9999, buffer_update='forward'):
         if not isinstance(beta, (int, float)) or not 0.0 < beta < 1.0:
-            raise DeFTConfigError(f'CrossEMAHook: beta must be in (0, 1) (paper: 0.9999), got {beta!r}.')
+            raise DeFTConfigError(
+                f'CrossEMAHook: beta must be in (0, 1) (paper: 0.9999), got {beta!r}.')
         if buffer_update not in BUFFER_UPDATES:
-            raise DeFTConfigError(f'CrossEMAHook: buffer_update must be one of {BUFFER_UPDATES}, got '
-                             f'{buffer_update!r}.')
+            raise DeFTConfigError(f'CrossEMAHook: buffer_update must be one of '
+                                  f'{BUFFER_UPDATES}, got {buffer_update!r}.')
         self.beta = float(beta)
         self.buffer_update = buffer_update
 
@@ -61,12 +62,14 @@ class CrossEMAHook(Hook):
     def before_train(self, runner):
         model = self._segmentor(runner)
         if not hasattr(model, 'cross_pairs'):
-            raise DeFTConfigError(f'CrossEMAHook needs model type DualPathwaySegmentor, got '
-                            f'{type(model).__name__}. Remove the hook or use DualPathwaySegmentor.')
+            raise DeFTConfigError(
+                f'CrossEMAHook needs model type DualPathwaySegmentor, got '
+                f'{type(model).__name__}. Remove the hook or use DualPathwaySegmentor.')
         if not hasattr(runner.train_loop, 'warmup_iters'):
-            raise DeFTConfigError(f'CrossEMAHook: train_cfg type {type(runner.train_loop).__name__} has '
-                            f"no DeFT stages; use train_cfg=dict(type='DeFTTrainLoop', "
-                            f'warmup_iters=..., max_iters=...).')
+            raise DeFTConfigError(
+                f'CrossEMAHook: train_cfg type {type(runner.train_loop).__name__} has no DeFT '
+                f"stages; use train_cfg=dict(type='DeFTTrainLoop', warmup_iters=..., "
+                f'decoupled_iters=...).')
         model.gc_train_mode = self.buffer_update == 'forward'
         self._params, self._float_buffers, self._int_buffers = self._pair_tensors(model)
 
@@ -105,7 +108,7 @@ class CrossEMAHook(Hook):
             for g, u in zip(*self._int_buffers):
                 g.copy_(u)
         elif self.buffer_update == 'copy':
-            for g, u in zip(*self._float_buffers, ):
+            for g, u in zip(*self._float_buffers):
                 g.copy_(u)
             for g, u in zip(*self._int_buffers):
                 g.copy_(u)

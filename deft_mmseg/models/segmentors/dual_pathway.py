@@ -88,9 +88,10 @@ class DualPathwaySegmentor(EncoderDecoder):
         # properties below, which select the final model's modules.
         BaseSegmentor.__init__(self, data_preprocessor=data_preprocessor, init_cfg=init_cfg)
         if auxiliary_head is not None:
-            raise DeFTConfigError('DualPathwaySegmentor does not support auxiliary_head: DeFT excludes '
-                             'the auxiliary CE loss (paper 000, Sec. 4.1). Remove it from the '
-                             'model config (e.g. auxiliary_head=None).')
+            raise DeFTConfigError(
+                'DualPathwaySegmentor does not support auxiliary_head: DeFT excludes the '
+                'auxiliary CE loss (paper 000, Sec. 4.1). Remove it from the model config '
+                '(e.g. auxiliary_head=None).')
         pathway = dict(type='EncoderDecoder', backbone=copy.deepcopy(backbone),
                        decode_head=copy.deepcopy(decode_head), neck=copy.deepcopy(neck),
                        train_cfg=train_cfg, test_cfg=test_cfg, pretrained=pretrained)
