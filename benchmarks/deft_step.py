@@ -76,7 +76,7 @@ def child(args):
         model.start_decoupled_finetuning()
         model.train()
         hook = CrossEMAHook(beta=0.9999)
-        hook._params, hook._float_buffers, hook._int_buffers = hook._pair_tensors(model)
+        hook.bind(model)
     params = [p for p in model.parameters() if p.requires_grad]
     if args.model.startswith('rein'):  # the Rein recipe (SGD at 1e-2 diverges on random ViTs)
         opt = torch.optim.AdamW(params, lr=1e-4, weight_decay=0.05)

@@ -45,7 +45,7 @@ def test_both_stages_and_export_with_head(name):
         for key, p in m.named_parameters():
             assert torch.equal(before[key], p.detach())
     hook = CrossEMAHook(beta=0.5)
-    hook._params, hook._float_buffers, hook._int_buffers = hook._pair_tensors(model)
+    hook.bind(model)
     hook.cross_ema_update()
     (gc, uc), = [(g, u) for g, u in model.cross_pairs() if g is model.pathway1.decode_head]
     for (key, g), u in zip(gc.named_parameters(), uc.parameters()):

@@ -103,7 +103,7 @@ def test_cross_ema_update_is_exactly_eq2(buffer_update):
                 if not b.is_floating_point():
                     b.add_(7)
     hook = CrossEMAHook(beta=beta, buffer_update=buffer_update)
-    hook._params, hook._float_buffers, hook._int_buffers = hook._pair_tensors(model)
+    hook.bind(model)
     pairs = model.cross_pairs()
     gc_before = [snapshot(gc) for gc, _ in pairs]
     uc_now = [snapshot(uc) for _, uc in pairs]
@@ -128,7 +128,6 @@ def test_cross_ema_update_is_exactly_eq2(buffer_update):
                                    before[key].mul(beta).add(u[key], alpha=1 - beta))
         assert same(u, snapshot(uc))  # the UC side is never modified
     assert n_params == sum(1 for gc, _ in pairs for _ in gc.parameters())
-    model.gc_train_mode = buffer_update == 'forward'
     model.train()
     assert all(m.training == (buffer_update == 'forward') for m in model.gc_modules())
 

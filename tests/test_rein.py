@@ -104,7 +104,7 @@ def test_deft_on_rein_shares_the_frozen_trunk():
     assert not any(g.data_ptr() == u.data_ptr() for g, u in zip(*params))  # trunk not averaged
     gc_tokens = model.pathway2.backbone.reins.learnable_tokens_a.detach().clone()
     uc_tokens = model.pathway1.backbone.reins.learnable_tokens_a.detach().clone()
-    hook._params, hook._float_buffers, hook._int_buffers = params, *hook._pair_tensors(model)[1:]
+    hook.bind(model)
     hook.cross_ema_update()
     assert torch.equal(model.pathway2.backbone.reins.learnable_tokens_a,
                        gc_tokens.mul(0.5).add(uc_tokens, alpha=0.5))

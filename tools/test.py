@@ -14,7 +14,8 @@ from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
 import deft_mmseg  # noqa: F401
-from deft_mmseg.datasets.checks import DatasetConfigError, check_dataset_cfg
+from deft_mmseg.datasets.checks import (DatasetConfigError, check_dataset_cfg,
+                                        domain_dataset_cfgs)
 from deft_mmseg.utils import prepare_cpu_distributed, run_with_user_errors
 
 
@@ -78,8 +79,7 @@ def build_cfg(args):
         if 'tta_pipeline' not in cfg:
             raise DatasetConfigError('--tta needs `tta_pipeline` in the config (mmseg\'s '
                                      'multi-scale/flip test pipeline); this config has none.')
-        test = cfg.test_dataloader
-        for ds in (test.get('datasets') or {'dataset': test.get('dataset')}).values():
+        for ds in domain_dataset_cfgs(cfg.test_dataloader).values():
             ds.pipeline = cfg.tta_pipeline
         cfg.tta_model.module = cfg.model
         cfg.model = cfg.tta_model
@@ -88,8 +88,7 @@ def build_cfg(args):
         cfg.test_evaluator['keep_results'] = True
     if args.per_class:
         cfg.test_cfg['per_class'] = True
-    test = cfg.test_dataloader
-    for name, ds in (test.get('datasets') or {'dataset': test.get('dataset')}).items():
+    for name, ds in domain_dataset_cfgs(cfg.test_dataloader).items():
         check_dataset_cfg(ds, f'test_dataloader.datasets.{name}')
     return cfg
 

@@ -12,7 +12,7 @@ from mmengine.logging import print_log
 from mmengine.runner import Runner
 
 import deft_mmseg  # noqa: F401  (registers the plugin, installs the safe checkpoint loader)
-from deft_mmseg.datasets.checks import check_dataset_cfg
+from deft_mmseg.datasets.checks import check_dataset_cfg, domain_dataset_cfgs
 from deft_mmseg.utils import prepare_cpu_distributed, run_with_user_errors
 
 
@@ -68,10 +68,8 @@ def build_cfg(args):
 def preflight(cfg):
     """Fail fast, with a message, on missing data paths (before any model is built)."""
     check_dataset_cfg(cfg.train_dataloader.get('dataset'), 'train_dataloader.dataset')
-    val = cfg.get('val_dataloader')
-    if val:
-        for name, ds in (val.get('datasets') or {'dataset': val.get('dataset')}).items():
-            check_dataset_cfg(ds, f'val_dataloader.datasets.{name}')
+    for name, ds in domain_dataset_cfgs(cfg.get('val_dataloader') or {}).items():
+        check_dataset_cfg(ds, f'val_dataloader.datasets.{name}')
 
 
 def build_runner(args):

@@ -1,6 +1,7 @@
 """Datasets of the DG protocols (mmseg's CityscapesDataset and BDD100KDataset are used as they are)."""
 from .acdc import ACDC_CONDITIONS, ACDCDataset
-from .checks import DatasetConfigError, check_dataset_cfg, check_num_classes
+from .checks import (DatasetConfigError, check_dataset_cfg, check_num_classes,
+                     domain_dataset_cfgs)
 from .dg_base import DatasetSampleError, DGBaseSegDataset
 from .gtav import GTAVDataset
 from .mapillary_cs19 import MapillaryCS19Dataset
@@ -10,5 +11,5 @@ from .transforms import RandomGaussianBlur
 __all__ = [
     'ACDCDataset', 'ACDC_CONDITIONS', 'DGBaseSegDataset', 'GTAVDataset', 'SynthiaDataset',
     'MapillaryCS19Dataset', 'DatasetConfigError', 'DatasetSampleError', 'check_dataset_cfg',
-    'check_num_classes', 'RandomGaussianBlur'
+    'check_num_classes', 'domain_dataset_cfgs', 'RandomGaussianBlur'
 ]

@@ -24,6 +24,24 @@ def _iter_dataset_cfgs(cfg):
         yield cfg
 
 
+def domain_dataset_cfgs(loader_cfg):
+    """``{domain: dataset config}`` of a dataloader config: its ``datasets`` mapping (the
+    multi-domain loops' form), or its single ``dataset`` named by ``domain_name`` or its type
+    (``CityscapesDataset`` -> ``cityscapes``)."""
+    datasets = loader_cfg.get('datasets')
+    if datasets is not None:
+        return dict(datasets)
+    dataset = loader_cfg.get('dataset')
+    if dataset is None:
+        return {}
+    name = loader_cfg.get('domain_name')
+    if name is None:
+        name = dataset.get('type', 'dataset')
+        name = name.__name__ if isinstance(name, type) else str(name)
+        name = name[:-len('Dataset')].lower() if name.endswith('Dataset') else name.lower()
+    return {name: dataset}
+
+
 def check_dataset_cfg(cfg, where='dataset'):
     """Check that a dataset config's type is registered and its data paths exist.
 

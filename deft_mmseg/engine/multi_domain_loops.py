@@ -33,16 +33,11 @@ import torch
 
 from mmseg.registry import LOOPS
 
-from ..datasets.checks import DatasetConfigError, check_dataset_cfg, check_num_classes
+from ..datasets.checks import (DatasetConfigError, check_dataset_cfg, check_num_classes,
+                               domain_dataset_cfgs)
 from ..evaluation.multi_domain_summary import format_domain_table, summarize_domains
 
 RESULTS_FILE = 'multi_domain_results.json'
-
-
-def _domain_name(dataset_cfg):
-    name = dataset_cfg.get('type', 'dataset')
-    name = name.__name__ if isinstance(name, type) else str(name)
-    return name[:-len('Dataset')].lower() if name.endswith('Dataset') else name.lower()
 
 
 class _MultiDomainMixin:
@@ -56,15 +51,14 @@ class _MultiDomainMixin:
             raise DatasetConfigError(
                 f'{where}: {type(self).__name__} needs a dataloader config dict with `datasets` '
                 f'(domain name -> dataset config) or `dataset`.')
-        dl_cfg = copy.deepcopy(dataloader)
-        datasets = dl_cfg.pop('datasets', None)
-        name = dl_cfg.pop('domain_name', None)
-        if datasets is None:
-            if 'dataset' not in dl_cfg:
-                raise DatasetConfigError(f'{where} has neither `datasets` nor `dataset`.')
-            datasets = {name or _domain_name(dl_cfg['dataset']): dl_cfg.pop('dataset')}
-        elif not datasets:
+        if dataloader.get('datasets') is not None and not dataloader['datasets']:
             raise DatasetConfigError(f'{where}.datasets is empty: name at least one domain.')
+        datasets = domain_dataset_cfgs(dataloader)
+        if not datasets:
+            raise DatasetConfigError(
+                f'{where} has neither `datasets` (domain name -> dataset config) nor `dataset`.')
+        dl_cfg = {k: copy.deepcopy(v) for k, v in dataloader.items()
+                  if k not in ('datasets', 'dataset', 'domain_name')}
         if isinstance(evaluator, dict) and evaluator.get('type') in ('IoUMetric', 'DGIoUMetric'):
             evaluator = dict(evaluator, type='DGIoUMetric', per_class=per_class)
         self.domains = OrderedDict()

@@ -9,30 +9,15 @@ class CheckpointMismatchError(ValueError):
     """A checkpoint's weights do not match the model built from the config."""
 
 
-def _remap_plain_keys(model, state_dict):
-    """Mirror DualPathwaySegmentor's loading of plain EncoderDecoder keys into both pathways."""
-    plain = [k for k in state_dict if k.split('.')[0] in ('backbone', 'neck', 'decode_head')]
-    if not hasattr(model, 'pathway1') or not plain or any(
-            k.startswith('pathway1.') for k in state_dict):
-        return state_dict
-    out = {}
-    for key, value in state_dict.items():
-        if key.split('.')[0] in ('backbone', 'neck', 'decode_head'):
-            out['pathway1.' + key] = value
-            out['pathway2.' + key] = value
-        else:
-            out[key] = value
-    out.setdefault('decoupled_flag', model.decoupled_flag)
-    return out
-
-
 def check_checkpoint_matches(model, state_dict, source='checkpoint', allow_missing=False):
     """Raise :class:`CheckpointMismatchError` if ``state_dict`` does not fit ``model``.
 
     Mismatched shapes always raise; keys of the model absent from the checkpoint raise unless
     ``allow_missing`` (they would silently keep their random initialization).
     """
-    state_dict = _remap_plain_keys(model, state_dict)
+    if hasattr(model, 'pathway1'):  # DualPathwaySegmentor loads plain checkpoints this way
+        from ..models.segmentors import expand_plain_state_dict
+        state_dict = expand_plain_state_dict(dict(state_dict))
     expected = model.state_dict()
     common = [k for k in expected if k in state_dict]
     if not common:

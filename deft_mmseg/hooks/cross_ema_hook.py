@@ -70,6 +70,11 @@ class CrossEMAHook(Hook):
                 f'CrossEMAHook: train_cfg type {type(runner.train_loop).__name__} has no DeFT '
                 f"stages; use train_cfg=dict(type='DeFTTrainLoop', warmup_iters=..., "
                 f'decoupled_iters=...).')
+        self.bind(model)
+
+    def bind(self, model):
+        """Pair the GC tensors of ``model`` with their UC counterparts for
+        :meth:`cross_ema_update` and set the GC modules' train mode per ``buffer_update``."""
         model.gc_train_mode = self.buffer_update == 'forward'
         self._params, self._float_buffers, self._int_buffers = self._pair_tensors(model)
 

@@ -6,6 +6,8 @@ import os.path as osp
 import torch
 from mmengine.config import Config
 
+from ..datasets.checks import domain_dataset_cfgs
+
 #: keys of DualPathwaySegmentor that plain EncoderDecoder does not take
 _DEFT_MODEL_KEYS = ('final_model', 'distance_reg', 'after_warmup')
 _PLAIN_PARTS = ('backbone', 'neck', 'decode_head')
@@ -25,9 +27,8 @@ def plain_model_cfg(model_cfg):
 
 
 def _plain_test_pipeline(cfg):
-    loader = cfg.get('test_dataloader') or {}
-    datasets = loader.get('datasets') or {'d': loader.get('dataset')}
-    first = next(iter(datasets.values())) or {}
+    datasets = domain_dataset_cfgs(cfg.get('test_dataloader') or {})
+    first = next(iter(datasets.values()), {})
     pipeline = first.get('pipeline') or cfg.get('test_pipeline') or []
     return [t for t in pipeline if t.get('type') != 'LoadAnnotations']
 

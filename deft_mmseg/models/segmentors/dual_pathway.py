@@ -284,15 +284,7 @@ class DualPathwaySegmentor(EncoderDecoder):
         Keys ``backbone.*``/``neck.*``/``decode_head.*`` are loaded into both pathways (the model
         then counts as not yet decoupled, so it predicts with exactly those weights).
         """
-        plain = [k for k in state_dict if k.startswith(prefix) and k[len(prefix):].split('.')[0]
-                 in ('backbone', 'neck', 'decode_head')]
-        if plain and not any(k.startswith(prefix + 'pathway1.') for k in state_dict):
-            for key in plain:
-                value = state_dict.pop(key)
-                rest = key[len(prefix):]
-                state_dict[f'{prefix}pathway1.{rest}'] = value
-                state_dict[f'{prefix}pathway2.{rest}'] = value.clone()
-            state_dict.setdefault(prefix + 'decoupled_flag', torch.zeros((), dtype=torch.uint8))
+        expand_plain_state_dict(state_dict, prefix)
         super()._load_from_state_dict(state_dict, prefix, local_metadata, strict, missing_keys,
                                       unexpected_keys, error_msgs)
 
@@ -324,3 +316,21 @@ def _flatten_feats(feats):
 def _unflatten_feats(tensors, spec):
     kind, n = spec
     return (list(tensors[:n]), tensors[n]) if kind == 'pair' else list(tensors)
+
+
+def expand_plain_state_dict(state_dict, prefix=''):
+    """Turn a plain ``EncoderDecoder`` state dict (``backbone.*``, ``neck.*``, ``decode_head.*``
+    under ``prefix``) into DualPathwaySegmentor keys, in place: each weight goes to both pathways
+    and ``decoupled_flag`` is 0, so the model predicts with exactly those weights. A state dict
+    that already has pathway keys, or no plain ones, is left as it is. Returns ``state_dict``."""
+    plain = [k for k in state_dict if k.startswith(prefix)
+             and k[len(prefix):].split('.')[0] in ('backbone', 'neck', 'decode_head')]
+    if plain and not any(k.startswith(prefix + 'pathway1.') for k in state_dict):
+        for key in plain:
+            value = state_dict.pop(key)
+            rest = key[len(prefix):]
+            state_dict[f'{prefix}pathway1.{rest}'] = value
+            state_dict[f'{prefix}pathway2.{rest}'] = value
+        state_dict.setdefault(prefix + 'decoupled_flag', torch.zeros((), dtype=torch.uint8))
+    return state_dict
+
