@@ -25,7 +25,9 @@ TINY_VFM_MODELS = {
     'SegformerHead': 'vfm_vit_tiny_segformer_demo.py',
 }
 #: method-level keys of a VFM backbone that the tiny ViT keeps, sized for it
-VFM_METHOD_KEYS = ('peft', 'reins')
+VFM_METHOD_KEYS = ('peft', 'reins', 'freeze_vit')
+#: two-stage loops and the key of their second stage's length
+STAGED_LOOPS = {'DeFTTrainLoop': 'decoupled_iters', 'FisherTuneTrainLoop': 'tune_iters'}
 #: model keys that describe the network (replaced); all other keys are the method's (kept)
 NETWORK_KEYS = ('backbone', 'neck', 'decode_head', 'auxiliary_head', 'data_preprocessor',
                 'pretrained', 'init_cfg', 'train_cfg', 'test_cfg')
@@ -53,6 +55,7 @@ def make_demo_config(cfg, warmup_iters=2, iters=6, demo_root=None):
     if vfm:  # keep the PEFT method / Reins, sized for the tiny ViT
         vit = model['backbone']['vit']['arch']
         size = dict(num_layers=vit['num_layers'], embed_dims=vit['embed_dims'])
+        model['backbone']['freeze_vit'] = cfg.model['backbone'].get('freeze_vit', True)
         peft = cfg.model['backbone'].get('peft')
         if peft is not None:
             model['backbone']['peft'] = dict(peft, **size)
@@ -74,10 +77,12 @@ def make_demo_config(cfg, warmup_iters=2, iters=6, demo_root=None):
             ds.data_root = osp.join(demo_root, name)
         cfg.test_dataloader = copy.deepcopy(cfg.val_dataloader)
     loop = cfg.train_cfg
-    if loop.get('type') == 'DeFTTrainLoop':
+    if loop.get('type') in STAGED_LOOPS:
         loop.warmup_iters = min(loop.warmup_iters, warmup_iters)
         loop.pop('max_iters', None)
-        loop.decoupled_iters = iters - loop.warmup_iters
+        loop[STAGED_LOOPS[loop.type]] = iters - loop.warmup_iters
+        if 'estimate_iters' in loop:
+            loop.estimate_iters = min(loop.estimate_iters, 2)
     else:
         loop.max_iters = iters
         for sched in (cfg.param_scheduler if isinstance(cfg.param_scheduler, list)

@@ -14,16 +14,17 @@ class DeFTConfigError(ValueError):
     """A DeFT setting (stages, beta, model/loop/hook combination) is invalid."""
 
 
-def resolve_stage_schedulers(schedulers, warmup_iters, max_iters):
-    """Replace ``stage='warmup'|'decoupled'`` in scheduler configs by ``begin``/``end``.
+def resolve_stage_schedulers(schedulers, warmup_iters, max_iters, stages=STAGES):
+    """Replace ``stage=<first>|<second>`` in scheduler configs by ``begin``/``end``.
 
     Accepts the forms ``param_scheduler`` takes (a dict, a list, or a dict of lists for several
-    optimizers) and returns a resolved copy.
+    optimizers) and returns a resolved copy. ``stages`` names the two stages (DeFT:
+    ``('warmup', 'decoupled')``, FisherTune: ``('warmup', 'tune')``).
     """
     if schedulers is None:
         return None
     if isinstance(schedulers, dict) and 'type' not in schedulers:
-        return {k: resolve_stage_schedulers(v, warmup_iters, max_iters)
+        return {k: resolve_stage_schedulers(v, warmup_iters, max_iters, stages)
                 for k, v in schedulers.items()}
     single = isinstance(schedulers, dict)
     out = []
@@ -33,13 +34,13 @@ def resolve_stage_schedulers(schedulers, warmup_iters, max_iters):
             continue
         cfg = copy.deepcopy(cfg)
         stage = cfg.pop('stage')
-        if stage not in STAGES:
+        if stage not in stages:
             raise DeFTConfigError(f"param_scheduler {cfg.get('type')}: unknown stage "
-                                  f'{stage!r}; use one of {STAGES}.')
+                                  f'{stage!r}; use one of {stages}.')
         if 'begin' in cfg or 'end' in cfg:
             raise DeFTConfigError(f"param_scheduler {cfg.get('type')}: give either stage= "
                                   f'or begin/end, not both.')
-        cfg['begin'], cfg['end'] = (0, warmup_iters) if stage == 'warmup' else (warmup_iters,
+        cfg['begin'], cfg['end'] = (0, warmup_iters) if stage == stages[0] else (warmup_iters,
                                                                                  max_iters)
         cfg['by_epoch'] = False
         if cfg['begin'] == cfg['end']:  # an empty stage (e.g. no warm-up): drop its schedulers
@@ -67,6 +68,12 @@ class DeFTTrainLoop(IterBasedTrainLoop):
         Others as ``IterBasedTrainLoop``.
     """
 
+    #: names of the two stages for ``param_scheduler`` entries written with ``stage=``
+    stages = STAGES
+    #: what the model must implement to be trained by this loop
+    model_methods = ('end_warmup', )
+    segmentor_kinds = 'a two-stage segmentor (DualPathwaySegmentor, StagedEncoderDecoder)'
+
     def __init__(self, runner, dataloader, warmup_iters, decoupled_iters=None, max_iters=None,
                  val_begin=1, val_interval=1000, dynamic_intervals=None):
         if (decoupled_iters is None) == (max_iters is None):
@@ -86,15 +93,15 @@ class DeFTTrainLoop(IterBasedTrainLoop):
         self.warmup_iters = warmup_iters
         self.decoupled_iters = max_iters - warmup_iters
         runner.param_schedulers = resolve_stage_schedulers(runner.param_schedulers, warmup_iters,
-                                                           max_iters)
+                                                           max_iters, self.stages)
         super().__init__(runner, dataloader, max_iters=max_iters, val_begin=val_begin,
                          val_interval=val_interval, dynamic_intervals=dynamic_intervals)
         model = self._segmentor()
-        if not hasattr(model, 'end_warmup'):
+        if not all(hasattr(model, m) for m in self.model_methods):
             raise DeFTConfigError(
-                f'DeFTTrainLoop trains a two-stage segmentor (DualPathwaySegmentor, '
-                f'StagedEncoderDecoder), got {type(model).__name__}. Change model.type or use '
-                f"train_cfg type 'IterBasedTrainLoop'.")
+                f'{type(self).__name__} trains {self.segmentor_kinds}, got '
+                f"{type(model).__name__}. Change model.type or use train_cfg type "
+                f"'IterBasedTrainLoop'.")
 
     def _segmentor(self):
         model = self.runner.model
@@ -108,11 +115,15 @@ class DeFTTrainLoop(IterBasedTrainLoop):
     def run_iter(self, data_batch):
         model = self._segmentor()
         if self._iter >= self.warmup_iters and model.in_warmup:
-            model.end_warmup()
-            # the log would otherwise keep showing the last warm-up losses next to f1/f2
-            scalars = self.runner.message_hub.log_scalars
-            for key in [k for k in scalars if k.startswith('train/warmup.')]:
-                scalars.pop(key)
-            print_log(f'Warm-up finished at iteration {self._iter}: '
-                      f'{model.second_stage_description}', logger='current')
+            self.start_second_stage(model)
         super().run_iter(data_batch)
+
+    def start_second_stage(self, model):
+        """Switch ``model`` from the warm-up to the second stage."""
+        model.end_warmup()
+        # the log would otherwise keep showing the last warm-up losses next to f1/f2
+        scalars = self.runner.message_hub.log_scalars
+        for key in [k for k in scalars if k.startswith('train/warmup.')]:
+            scalars.pop(key)
+        print_log(f'Warm-up finished at iteration {self._iter}: '
+                  f'{model.second_stage_description}', logger='current')

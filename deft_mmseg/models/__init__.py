@@ -2,8 +2,9 @@ from .backbones import VFMVisionTransformer
 from .decode_heads import ReinMask2FormerHead
 from .peft import LoRAReins, Reins
 from .regularizers import ParamDistanceRegularizer
-from .segmentors import FINAL_MODELS, DualPathwaySegmentor, StagedEncoderDecoder
+from .segmentors import (FINAL_MODELS, DualPathwaySegmentor, FisherTuneEncoderDecoder,
+                         StagedEncoderDecoder)
 
 __all__ = ['DualPathwaySegmentor', 'FINAL_MODELS', 'StagedEncoderDecoder',
-           'ParamDistanceRegularizer', 'VFMVisionTransformer', 'Reins', 'LoRAReins',
+           'FisherTuneEncoderDecoder', 'ParamDistanceRegularizer', 'VFMVisionTransformer', 'Reins', 'LoRAReins',
            'ReinMask2FormerHead']

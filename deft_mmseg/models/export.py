@@ -9,7 +9,7 @@ from mmengine.config import Config
 from ..datasets.checks import domain_dataset_cfgs
 
 #: keys of DualPathwaySegmentor that plain EncoderDecoder does not take
-_DEFT_MODEL_KEYS = ('final_model', 'distance_reg', 'after_warmup')
+_DEFT_MODEL_KEYS = ('final_model', 'distance_reg', 'after_warmup', 'fishertune')
 _PLAIN_PARTS = ('backbone', 'neck', 'decode_head')
 
 

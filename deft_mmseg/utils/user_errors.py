@@ -8,11 +8,12 @@ from ..engine.checkpoint_loading import CheckpointSecurityError
 from ..engine.deft_train_loop import DeFTConfigError
 from ..evaluation.dg_iou_metric import LabelRangeError
 from ..hooks.checkpoint_match_hook import CheckpointMismatchError
+from ..models.fishertune.candidates import FisherTuneConfigError
 from .curves import CurveError
 
 USER_ERRORS = (DatasetConfigError, DatasetSampleError, LabelRangeError, CheckpointSecurityError,
                CheckpointMismatchError, ConversionError, DeFTConfigError, CurveError,
-               FileNotFoundError)
+               FisherTuneConfigError, FileNotFoundError)
 
 
 def _message(exc):

@@ -1,0 +1,7 @@
+# FisherTune on DINOv2-L + Mask2Former, Cityscapes -> BDD100K / ACDC (paper 003 Table 2: 67.7 /
+# 77.5; Table 4 "DRF").
+_base_ = [
+    '../_base_/models/fishertune_dinov2-l_mask2former.py',
+    '../_base_/datasets/cityscapes_to_acdc_bdd_512.py', '../_base_/default_runtime.py',
+    '../_base_/schedules/fishertune_adamw_4k_40k.py'
+]

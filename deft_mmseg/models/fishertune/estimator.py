@@ -1,0 +1,267 @@
+"""Estimate DR-FIM on a segmentor (paper 003, Alg. 1 step 2) and keep it as a file."""
+import json
+import math
+import os.path as osp
+
+import torch
+from torch.func import functional_call
+
+from .candidates import FisherTuneConfigError
+from .feature_perturbation import FeatureStatsPerturbation
+from .fisher import EPS, SCORES, DiagonalFisher, drf_from_fisher, drf_from_precisions
+from .variational import VariationalPrecision
+
+ARTIFACT_FORMAT = 'deft_mmseg.fishertune_sensitivity'
+ARTIFACT_VERSION = 1
+#: file names in the work dir
+ARTIFACT_FILE = 'fishertune_sensitivity.pth'
+SUMMARY_FILE = 'fishertune_sensitivity_summary.json'
+METHODS = ('variational', 'empirical')
+
+
+def _module(root, path):
+    module = root
+    for part in path.split('.'):
+        if not hasattr(module, part):
+            raise FisherTuneConfigError(
+                f"FisherTune perturb_at='{path}': the backbone has no module '{part}' there "
+                f"(use e.g. 'vit.patch_embed' or 'vit.layers.0').")
+        module = getattr(module, part)
+    return module
+
+
+class DRFIMEstimator:
+    """Runs the estimation stage of FisherTune on a ``FisherTuneEncoderDecoder``.
+
+    For every batch ``(x, y)`` the simulated unseen-domain batch ``x'`` perturbs the output of
+    ``backbone.<perturb_at>`` (default: the patch embedding, i.e. the first ViT features) by
+    :class:`FeatureStatsPerturbation` (Eq. 6). Then, with ``method``:
+
+    - ``'variational'`` (the paper's stable estimation, Eq. 10-15): one SGVB step of a
+      :class:`VariationalPrecision` on ``x`` and one on ``x'`` (two posteriors, ``Lambda_x`` and
+      ``Lambda_x'``); the file stores both precisions.
+    - ``'empirical'`` (the "traditional" estimation of Eq. 7 and 9, Fig. 5's baseline): squared
+      per-sample gradients accumulated on ``x`` and ``x'``; the file stores both Fisher
+      diagonals.
+
+    Scores (DR-FIM Eq. 7 / 15, F, Delta F) are computed from the stored pair when loading
+    (:func:`artifact_scores`), so one estimate serves every score of the Table 4 ablation.
+    The model runs in eval mode (no dropout / drop path) during estimation.
+
+    Args:
+        method (str): ``'variational'`` or ``'empirical'``.
+        gamma (float), tau (float): Eq. 10-15; ``gamma * tau^-2`` is the Fisher floor below which
+            the variational estimate does not resolve curvature (docs/fishertune.md).
+        lr (float): Adam learning rate on ``log Lambda``.
+        antithetic (bool): antithetic noise pairs in SGVB.
+        noise_std (float): standard deviation of Eq. 6's eps_mu, eps_sigma.
+        perturb_at (str): module of the backbone whose output is perturbed.
+        domain_weight (float, optional): Eq. 7's ``exp(-(eps_mu + eps_sigma))``; default: from the
+            draws made during estimation.
+        seed (int): seed of the SGVB noise and of the perturbation draws.
+        log_interval (int): iterations between progress lines.
+    """
+
+    def __init__(self, method='variational', gamma=1e-4, tau=1e-3, lr=0.05, antithetic=True,
+                 noise_std=1.0, perturb_at='vit.patch_embed', domain_weight=None, seed=0,
+                 log_interval=50):
+        if method not in METHODS:
+            raise FisherTuneConfigError(f'FisherTune estimator method {method!r}: use one of '
+                                        f'{METHODS}.')
+        if gamma <= 0 or tau <= 0:
+            raise FisherTuneConfigError(f'FisherTune estimator: gamma and tau must be > 0, got '
+                                        f'gamma={gamma}, tau={tau}.')
+        self.method, self.gamma, self.tau, self.lr = method, float(gamma), float(tau), lr
+        self.antithetic = antithetic
+        self.perturbation = FeatureStatsPerturbation(noise_std=noise_std)
+        self.perturb_at = perturb_at
+        self.domain_weight = domain_weight
+        self.seed = seed
+        self.log_interval = log_interval
+
+    def estimate(self, model, next_batch, num_iters, log=print):
+        """Estimate on ``num_iters`` batches from ``next_batch()`` (preprocessed
+        ``(inputs, data_samples)``); returns the artifact dict (see :func:`save_artifact`)."""
+        if num_iters < 1:
+            raise FisherTuneConfigError(f'FisherTune: estimate_iters must be >= 1, got '
+                                        f'{num_iters}.')
+        site = _module(model.backbone, self.perturb_at)
+        params = model.candidate_parameters()
+        was_training = model.training
+        model.eval()
+        try:
+            with model.full_loss_mode():
+                if self.method == 'variational':
+                    source, perturbed = self._variational(model, params, site, next_batch,
+                                                          num_iters, log)
+                else:
+                    source, perturbed = self._empirical(model, params, site, next_batch,
+                                                        num_iters, log)
+        finally:
+            model.train(was_training)
+        weight = (self.domain_weight if self.domain_weight is not None else
+                  self.perturbation.domain_weight())
+        meta = dict(method=self.method, kind='precision' if self.method == 'variational' else
+                    'fisher', gamma=self.gamma, tau=self.tau, domain_weight=float(weight),
+                    iters=int(num_iters), perturb_at=self.perturb_at,
+                    noise_std=self.perturbation.noise_std, **model.candidate_meta())
+        return dict(format=ARTIFACT_FORMAT, version=ARTIFACT_VERSION, meta=meta,
+                    source={n: t.detach().cpu() for n, t in source.items()},
+                    perturbed={n: t.detach().cpu() for n, t in perturbed.items()})
+
+    @staticmethod
+    def _loss(model, inputs, samples, weights=None):
+        if weights is None:
+            losses = model(inputs, samples, mode='loss')
+        else:
+            losses = functional_call(model, weights, (inputs, samples), dict(mode='loss'),
+                                     strict=False)
+        return sum(v for k, v in losses.items() if 'loss' in k)
+
+    def _variational(self, model, params, site, next_batch, num_iters, log):
+        posteriors = [VariationalPrecision(params, self.gamma, self.tau, lr=self.lr,
+                                           antithetic=self.antithetic) for _ in range(2)]
+        device = next(iter(params.values())).device
+        generator = torch.Generator(device=device).manual_seed(self.seed)
+        for it in range(num_iters):
+            inputs, samples = next_batch()
+            stats = []
+            for domain, posterior in zip(('x', "x'"), posteriors):
+                loss_fn = (lambda w: self._loss(model, inputs, samples, w))  # noqa: E731
+                if domain == 'x':
+                    stats.append(posterior.step(loss_fn, generator))
+                else:  # the same x' for both evaluations of an antithetic pair
+                    self.perturbation.seed = self.seed * 1000003 + it
+                    with self.perturbation.attached(site):
+                        stats.append(posterior.step(loss_fn, generator))
+                    self.perturbation.seed = None
+            if (it + 1) % self.log_interval == 0 or it + 1 == num_iters:
+                resolved = _resolved_fraction(posteriors[0].precisions(), self.tau)
+                log(f'FisherTune estimation {it + 1}/{num_iters}: E_q[L] x {stats[0][0]:.4f}, '
+                    f"x' {stats[1][0]:.4f}; precision above the prior's for {resolved:.1%} of "
+                    f'elements')
+        return posteriors[0].precisions(), posteriors[1].precisions()
+
+    def _empirical(self, model, params, site, next_batch, num_iters, log):
+        fishers = [DiagonalFisher(params), DiagonalFisher(params)]
+        for it in range(num_iters):
+            inputs, samples = next_batch()
+            for i in range(inputs.shape[0]):
+                fishers[0].add_sample_loss(self._loss(model, inputs[i:i + 1], samples[i:i + 1]))
+            # x' per sample, with the feature uncertainty of the whole batch (Eq. 6)
+            with torch.no_grad(), self.perturbation.recording_uncertainty(site):
+                model.backbone(inputs)
+            with self.perturbation.attached(site):
+                for i in range(inputs.shape[0]):
+                    fishers[1].add_sample_loss(self._loss(model, inputs[i:i + 1],
+                                                          samples[i:i + 1]))
+            self.perturbation.uncertainty = None
+            if (it + 1) % self.log_interval == 0 or it + 1 == num_iters:
+                log(f'FisherTune estimation {it + 1}/{num_iters}: {fishers[0].count} samples')
+        for fisher in fishers:
+            fisher.all_reduce()
+        return fishers[0].result(), fishers[1].result()
+
+
+def _resolved_fraction(precisions, tau):
+    """Share of elements whose precision rose more than 10 % above the prior's ``tau^-2``."""
+    floor = 1.1 * tau**-2
+    above = sum(int((p > floor).sum()) for p in precisions.values())
+    return above / max(1, sum(p.numel() for p in precisions.values()))
+
+
+def artifact_scores(artifact, score='drf', formula='printed', domain_weight=None, eps=EPS):
+    """Per-element scores (dict name -> float32 tensor) from a sensitivity artifact.
+
+    Args:
+        score (str): ``'drf'`` (Eq. 7 / 15), ``'fisher'`` (F, Eq. 9 / 14) or ``'delta_fisher'``
+            (Delta F, Eq. 5).
+        formula (str): for variational estimates, ``'printed'`` or ``'substituted'`` Eq. 15.
+        domain_weight (float, optional): overrides the stored Eq. 7 weight.
+    """
+    if score not in SCORES or score == 'random':
+        raise FisherTuneConfigError(f'FisherTune score {score!r}: a sensitivity file gives '
+                                    f'{[s for s in SCORES if s != "random"]}.')
+    meta = artifact['meta']
+    weight = meta['domain_weight'] if domain_weight is None else domain_weight
+    out = {}
+    for name, src in artifact['source'].items():
+        pert = artifact['perturbed'][name]
+        if meta['kind'] == 'precision':
+            out[name] = drf_from_precisions(src, pert, meta['gamma'], meta['tau'], weight, score,
+                                            formula, eps)
+        else:
+            out[name] = drf_from_fisher(src, pert, weight, score, eps)
+    return out
+
+
+def save_artifact(artifact, work_dir):
+    """Write the artifact (tensors and plain values only: loads with ``weights_only=True``) and a
+    small JSON summary (per block and group means of F, Delta F and DR-FIM). Returns the path."""
+    path = osp.join(work_dir, ARTIFACT_FILE)
+    torch.save(artifact, path)
+    with open(osp.join(work_dir, SUMMARY_FILE), 'w') as f:
+        json.dump(block_group_summary(artifact), f, indent=1)
+    return path
+
+
+def load_artifact(path):
+    """Load a sensitivity artifact; clear errors for a missing or foreign file."""
+    if not osp.isfile(path):
+        raise FileNotFoundError(
+            f'FisherTune sensitivity file {path} does not exist. It is written by the estimation '
+            f'stage of a FisherTune run (work_dir/{ARTIFACT_FILE}); drop load_sensitivity from '
+            f'train_cfg to estimate again.')
+    try:
+        artifact = torch.load(path, map_location='cpu', weights_only=True)
+    except Exception as exc:  # noqa: BLE001 - any unreadable file gets the same advice
+        raise FisherTuneConfigError(f'FisherTune sensitivity file {path} cannot be read '
+                                    f'({type(exc).__name__}: {exc}).') from exc
+    if not isinstance(artifact, dict) or artifact.get('format') != ARTIFACT_FORMAT:
+        raise FisherTuneConfigError(f'{path} is not a FisherTune sensitivity file (it has no '
+                                    f"format '{ARTIFACT_FORMAT}'); is it a model checkpoint?")
+    if artifact.get('version') != ARTIFACT_VERSION:
+        raise FisherTuneConfigError(f'{path}: sensitivity file version {artifact.get("version")}, '
+                                    f'this deft_mmseg reads version {ARTIFACT_VERSION}.')
+    return artifact
+
+
+def block_group_summary(artifact, scores=('fisher', 'delta_fisher', 'drf'), formula='printed'):
+    """Mean score per (group, block) for each score: ``{score: {group: [mean per block]}}``
+    (the data of paper 003 Fig. 6), plus ``num_blocks``."""
+    rows = artifact['meta']['rows']
+    num_blocks = 1 + max(r['block'] for r in rows)
+    groups = sorted({r['group'] for r in rows}, key=['q', 'k', 'v', 'ffn', 'proj'].index)
+    summary = dict(num_blocks=num_blocks, method=artifact['meta']['method'])
+    for score in scores:
+        values = artifact_scores(artifact, score, formula)
+        sums = {g: [0.0] * num_blocks for g in groups}
+        counts = {g: [0] * num_blocks for g in groups}
+        for r in rows:
+            part = values[r['name']][r['start']:r['end']]
+            sums[r['group']][r['block']] += float(part.double().sum())
+            counts[r['group']][r['block']] += part.numel()
+        summary[score] = {g: [s / max(1, c) for s, c in zip(sums[g], counts[g])]
+                          for g in groups}
+    return summary
+
+
+def check_artifact_matches(artifact, meta, path):
+    """Refuse a sensitivity file estimated for another network (names, shapes)."""
+    theirs = artifact['meta']
+    if theirs.get('backbone') != meta['backbone']:
+        raise FisherTuneConfigError(
+            f"{path} was estimated for a {theirs.get('backbone')} backbone, this model has a "
+            f"{meta['backbone']}: estimate again (drop load_sensitivity from train_cfg).")
+    missing = [n for n in meta['shapes'] if n not in theirs['shapes']]
+    if missing:
+        raise FisherTuneConfigError(
+            f'{path} has no estimate for {len(missing)} parameters this model may tune (e.g. '
+            f'{missing[0]}); it was estimated for other FisherTune groups or another network.')
+    wrong = [n for n, s in meta['shapes'].items() if list(theirs['shapes'][n]) != list(s)]
+    if wrong:
+        raise FisherTuneConfigError(
+            f'{path}: {wrong[0]} has shape {theirs["shapes"][wrong[0]]} there but '
+            f'{meta["shapes"][wrong[0]]} in this model (another ViT size?).')
+    if not math.isfinite(theirs.get('domain_weight', 0.0)):
+        raise FisherTuneConfigError(f'{path}: non-finite domain weight')

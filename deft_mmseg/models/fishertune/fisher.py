@@ -1,0 +1,101 @@
+"""Diagonal Fisher information and the DR-FIM scores of paper 003 (Eq. 5, 7, 9, 14, 15)."""
+import torch
+
+#: the paper's epsilon of Eq. 5 / 7 / 15
+EPS = 1e-8
+SCORES = ('drf', 'fisher', 'delta_fisher', 'random')
+#: 'printed': Eq. 15 exactly as written; 'substituted': Eq. 14 put into Eq. 7 term by term
+DRF_FORMULAS = ('printed', 'substituted')
+
+
+class DiagonalFisher:
+    """Empirical diagonal Fisher information (paper 003, Eq. 8-9).
+
+    ``F_n = 1/N sum_i (d L(f(x_i), y_i) / d theta_n)^2`` over the N samples added with
+    :meth:`add_sample_loss`, each loss computed from one sample alone (per-sample gradients, not
+    the gradient of a batch mean). Labels are the ground truth (the ``F(x, y)`` of Eq. 5/7; see
+    docs/fishertune.md).
+
+    Args:
+        params (dict[str, Tensor]): the parameters (requiring grad) to estimate for; the
+            result has the same names and shapes. Memory: one float32 accumulator per element.
+    """
+
+    def __init__(self, params):
+        self.params = dict(params)
+        self.sums = {n: torch.zeros_like(p, dtype=torch.float32) for n, p in self.params.items()}
+        self.count = 0
+
+    def add_sample_loss(self, loss):
+        """Accumulate the squared gradient of one sample's scalar loss."""
+        grads = torch.autograd.grad(loss, list(self.params.values()), allow_unused=True)
+        for (name, _), grad in zip(self.params.items(), grads):
+            if grad is not None:
+                self.sums[name].addcmul_(grad, grad)
+        self.count += 1
+
+    def all_reduce(self):
+        """Sum accumulators and counts over distributed ranks (no-op when not distributed)."""
+        from mmengine import dist
+        if dist.get_world_size() > 1:
+            for tensor in self.sums.values():
+                dist.all_reduce(tensor, op='sum')
+            count = torch.tensor(float(self.count), device=next(iter(self.sums.values())).device)
+            dist.all_reduce(count, op='sum')
+            self.count = int(count.item())
+
+    def result(self):
+        """dict of F (float32, shape of each parameter)."""
+        if self.count == 0:
+            raise RuntimeError('DiagonalFisher: no sample was added')
+        return {n: s / self.count for n, s in self.sums.items()}
+
+
+def delta_fisher(f_src, f_pert, eps=EPS):
+    """Eq. 5: ``|F(x) - F(x')| / (min(F(x), F(x')) + eps)`` element-wise."""
+    return (f_src - f_pert).abs() / (torch.minimum(f_src, f_pert) + eps)
+
+
+def drf_from_fisher(f_src, f_pert, weight, score='drf', eps=EPS):
+    """Eq. 7: ``DRF = F(x) + weight * DeltaF`` with ``weight = exp(-(eps_mu + eps_sigma))``.
+
+    ``score='fisher'`` returns ``F(x)`` and ``'delta_fisher'`` returns ``DeltaF`` (the Table 4
+    ablations).
+    """
+    if score == 'fisher':
+        return f_src.clone()
+    if score == 'delta_fisher':
+        return delta_fisher(f_src, f_pert, eps)
+    return f_src + weight * delta_fisher(f_src, f_pert, eps)
+
+
+def fisher_from_precision(precision, gamma, tau):
+    """Eq. 14: ``F = gamma * Lambda - gamma * tau^-2`` (diagonal precision ``Lambda``)."""
+    return gamma * (precision - tau**-2)
+
+
+def drf_from_precisions(prec_src, prec_pert, gamma, tau, weight, score='drf',
+                        formula='printed', eps=EPS):
+    """DR-FIM from the learned posterior precisions on x and x' (Eq. 15).
+
+    ``formula='printed'`` is Eq. 15 as the paper prints it::
+
+        DRF = gamma * (L_x - tau^-2 + weight * |L_x - L_x'| / (min(L_x, L_x') + eps / gamma))
+
+    ``formula='substituted'`` puts Eq. 14 (``F = gamma * (L - tau^-2)``) into Eq. 7 term by term,
+    which differs from the printed form by a factor gamma on the domain term and by
+    ``gamma * tau^-2`` in its denominator; see docs/fishertune.md. ``score='fisher'`` gives Eq. 14's
+    ``F(x)``; ``'delta_fisher'`` the domain term alone, in the same formula.
+    """
+    if formula not in DRF_FORMULAS:
+        raise ValueError(f'drf formula {formula!r}: use one of {DRF_FORMULAS}')
+    if formula == 'substituted':
+        return drf_from_fisher(fisher_from_precision(prec_src, gamma, tau),
+                               fisher_from_precision(prec_pert, gamma, tau), weight, score, eps)
+    if score == 'fisher':
+        return fisher_from_precision(prec_src, gamma, tau)
+    domain = gamma * (prec_src - prec_pert).abs() / (torch.minimum(prec_src, prec_pert) +
+                                                     eps / gamma)
+    if score == 'delta_fisher':
+        return domain
+    return fisher_from_precision(prec_src, gamma, tau) + weight * domain
