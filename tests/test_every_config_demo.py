@@ -30,6 +30,8 @@ REPRESENTATIVE = {
     'baselines/vfm/dinov2-l_mask2former_gtav_vpt.py',
     'baselines/vfm/dinov2-l_mask2former_gtav_adaptformer.py',
     'rein/rein_dinov2-l_deeplabv3plus_gtav.py', 'rein/rein_sam-h_mask2former_cityscapes.py',
+    'fishertune/fishertune_dinov2-l_mask2former_gtav.py',
+    'fishertune/ablations/fishertune_eva02-l_mask2former_cityscapes_random-q-5pct.py',
 }
 TRAIN_PARAMS = [c if c in REPRESENTATIVE else pytest.param(c, marks=pytest.mark.slow)
                 for c in CONFIGS]
@@ -69,10 +71,14 @@ def test_demo_variant_keeps_the_method(config):
     from deft_mmseg.demo import make_demo_config
     cfg = Config.fromfile(osp.join(REPO, 'configs', config))
     demo = make_demo_config(cfg)
-    for key in ('type', 'final_model', 'distance_reg', 'after_warmup'):
+    for key in ('type', 'final_model', 'distance_reg', 'after_warmup', 'fishertune'):
         assert demo.model.get(key) == cfg.model.get(key), key
     assert demo.model.decode_head.type == cfg.model.decode_head.type
     assert demo.model.backbone.type == cfg.model.backbone.type
+    if cfg.model.backbone.type == 'VFMVisionTransformer':
+        assert (demo.model.backbone.get('freeze_vit', True) ==
+                cfg.model.backbone.get('freeze_vit', True))
+    assert demo.train_cfg.type == cfg.train_cfg.type
     for key in ('reins', 'peft'):
         original = cfg.model.backbone.get(key)
         assert (demo.model.backbone.get(key) is None) == (original is None), key

@@ -13,5 +13,6 @@ fishertune_model = dict(
         fraction_of='backbone',
         schedule='text',  # delta grows delta_min -> delta_max; 'eq16' = Eq. 16 as printed
         drf_formula='printed',  # Eq. 15 as printed; 'substituted' = Eq. 14 put into Eq. 7
+        balance='mean',  # F and Delta F terms rescaled to mean 1 before the sum; 'none' = as printed
         estimator=dict(method='variational', gamma=1e-9, tau=1e-3, lr=0.05, antithetic=True,
                        noise_std=1.0, perturb_at='vit.patch_embed')))

@@ -8,7 +8,8 @@ from torch.func import functional_call
 
 from .candidates import FisherTuneConfigError
 from .feature_perturbation import FeatureStatsPerturbation
-from .fisher import EPS, SCORES, DiagonalFisher, drf_from_fisher, drf_from_precisions
+from .fisher import (BALANCES, EPS, SCORES, DiagonalFisher, combine_terms, drf_terms_from_fisher,
+                     drf_terms_from_precisions)
 from .variational import VariationalPrecision
 
 ARTIFACT_FORMAT = 'deft_mmseg.fishertune_sensitivity'
@@ -110,6 +111,15 @@ class DRFIMEstimator:
                     perturbed={n: t.detach().cpu() for n, t in perturbed.items()})
 
     @staticmethod
+    def _seeded_loss(model, inputs, samples, weights, seed):
+        """The loss with torch's RNG seeded: both evaluations of an antithetic pair then see the
+        same random choices inside the loss (Mask2Former samples its mask-loss points)."""
+        devices = [torch.cuda.current_device()] if inputs.is_cuda else []
+        with torch.random.fork_rng(devices=devices):
+            torch.manual_seed(seed)
+            return DRFIMEstimator._loss(model, inputs, samples, weights)
+
+    @staticmethod
     def _loss(model, inputs, samples, weights=None):
         if weights is None:
             losses = model(inputs, samples, mode='loss')
@@ -127,11 +137,15 @@ class DRFIMEstimator:
             inputs, samples = next_batch()
             stats = []
             for domain, posterior in zip(('x', "x'"), posteriors):
-                loss_fn = (lambda w: self._loss(model, inputs, samples, w))  # noqa: E731
+                seed = self.seed * 1000003 + 2 * it + (domain != 'x')
+
+                def loss_fn(weights, seed=seed):
+                    return self._seeded_loss(model, inputs, samples, weights, seed)
+
                 if domain == 'x':
                     stats.append(posterior.step(loss_fn, generator))
                 else:  # the same x' for both evaluations of an antithetic pair
-                    self.perturbation.seed = self.seed * 1000003 + it
+                    self.perturbation.seed = seed
                     with self.perturbation.attached(site):
                         stats.append(posterior.step(loss_fn, generator))
                     self.perturbation.seed = None
@@ -170,7 +184,8 @@ def _resolved_fraction(precisions, tau):
     return above / max(1, sum(p.numel() for p in precisions.values()))
 
 
-def artifact_scores(artifact, score='drf', formula='printed', domain_weight=None, eps=EPS):
+def artifact_scores(artifact, score='drf', formula='printed', domain_weight=None,
+                    balance='mean', eps=EPS):
     """Per-element scores (dict name -> float32 tensor) from a sensitivity artifact.
 
     Args:
@@ -178,21 +193,33 @@ def artifact_scores(artifact, score='drf', formula='printed', domain_weight=None
             (Delta F, Eq. 5).
         formula (str): for variational estimates, ``'printed'`` or ``'substituted'`` Eq. 15.
         domain_weight (float, optional): overrides the stored Eq. 7 weight.
+        balance (str): for ``'drf'``: ``'mean'`` divides the task and the domain term each by its
+            mean magnitude over all estimated elements before ``task + weight * domain`` (the
+            terms carry different units, see docs/fishertune.md); ``'none'`` adds them as printed.
     """
     if score not in SCORES or score == 'random':
         raise FisherTuneConfigError(f'FisherTune score {score!r}: a sensitivity file gives '
                                     f'{[s for s in SCORES if s != "random"]}.')
+    if balance not in BALANCES:
+        raise FisherTuneConfigError(f'FisherTune balance {balance!r}: use one of {BALANCES}.')
     meta = artifact['meta']
     weight = meta['domain_weight'] if domain_weight is None else domain_weight
-    out = {}
+    terms = {}
     for name, src in artifact['source'].items():
         pert = artifact['perturbed'][name]
         if meta['kind'] == 'precision':
-            out[name] = drf_from_precisions(src, pert, meta['gamma'], meta['tau'], weight, score,
-                                            formula, eps)
+            terms[name] = drf_terms_from_precisions(src, pert, meta['gamma'], meta['tau'],
+                                                    formula, eps)
         else:
-            out[name] = drf_from_fisher(src, pert, weight, score, eps)
-    return out
+            terms[name] = drf_terms_from_fisher(src, pert, eps)
+    scales = (1.0, 1.0)
+    if score == 'drf' and balance == 'mean':
+        count = sum(t.numel() for t, _ in terms.values())
+        scales = tuple(
+            max(sum(float(pair[i].double().abs().sum()) for pair in terms.values()) / count,
+                1e-30) for i in (0, 1))
+    return {name: combine_terms(task / scales[0], domain / scales[1], weight, score)
+            for name, (task, domain) in terms.items()}
 
 
 def save_artifact(artifact, work_dir):
@@ -212,8 +239,11 @@ def load_artifact(path):
             f'FisherTune sensitivity file {path} does not exist. It is written by the estimation '
             f'stage of a FisherTune run (work_dir/{ARTIFACT_FILE}); drop load_sensitivity from '
             f'train_cfg to estimate again.')
-    try:
-        artifact = torch.load(path, map_location='cpu', weights_only=True)
+    from ...engine.checkpoint_loading import CheckpointSecurityError, load_local_checkpoint
+    try:  # weights-only, with the allow-list of mmengine checkpoints (a wrong file is named)
+        artifact = load_local_checkpoint(path, map_location='cpu')
+    except CheckpointSecurityError:
+        raise
     except Exception as exc:  # noqa: BLE001 - any unreadable file gets the same advice
         raise FisherTuneConfigError(f'FisherTune sensitivity file {path} cannot be read '
                                     f'({type(exc).__name__}: {exc}).') from exc
@@ -226,7 +256,8 @@ def load_artifact(path):
     return artifact
 
 
-def block_group_summary(artifact, scores=('fisher', 'delta_fisher', 'drf'), formula='printed'):
+def block_group_summary(artifact, scores=('fisher', 'delta_fisher', 'drf'), formula='printed',
+                        balance='mean'):
     """Mean score per (group, block) for each score: ``{score: {group: [mean per block]}}``
     (the data of paper 003 Fig. 6), plus ``num_blocks``."""
     rows = artifact['meta']['rows']
@@ -234,7 +265,7 @@ def block_group_summary(artifact, scores=('fisher', 'delta_fisher', 'drf'), form
     groups = sorted({r['group'] for r in rows}, key=['q', 'k', 'v', 'ffn', 'proj'].index)
     summary = dict(num_blocks=num_blocks, method=artifact['meta']['method'])
     for score in scores:
-        values = artifact_scores(artifact, score, formula)
+        values = artifact_scores(artifact, score, formula, balance=balance)
         sums = {g: [0.0] * num_blocks for g in groups}
         counts = {g: [0] * num_blocks for g in groups}
         for r in rows:

@@ -62,12 +62,12 @@ class FeatureStatsPerturbation:
     def __call__(self, x, generator=None):
         """Return x' (same shape as ``x``). Without :attr:`uncertainty`, a batch of one sample
         has no uncertainty and is returned unchanged."""
+        if self.uncertainty is None and x.shape[0] == 1:
+            return x
         mu, sigma = self._stats(x)
         view = mu.shape
         if self.uncertainty is not None:
             sigma_mu, sigma_sigma = (u.to(x.dtype).view(1, *view[1:]) for u in self.uncertainty)
-        elif x.shape[0] == 1:
-            sigma_mu = sigma_sigma = torch.zeros_like(mu)
         else:
             sigma_mu, sigma_sigma = self.batch_uncertainty(x)
         if generator is None and self.seed is not None:

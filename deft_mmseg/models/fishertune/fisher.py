@@ -6,6 +6,8 @@ EPS = 1e-8
 SCORES = ('drf', 'fisher', 'delta_fisher', 'random')
 #: 'printed': Eq. 15 exactly as written; 'substituted': Eq. 14 put into Eq. 7 term by term
 DRF_FORMULAS = ('printed', 'substituted')
+#: 'mean': each DR-FIM term divided by its mean magnitude before the weighted sum; 'none': as printed
+BALANCES = ('mean', 'none')
 
 
 class DiagonalFisher:
@@ -56,17 +58,44 @@ def delta_fisher(f_src, f_pert, eps=EPS):
     return (f_src - f_pert).abs() / (torch.minimum(f_src, f_pert) + eps)
 
 
-def drf_from_fisher(f_src, f_pert, weight, score='drf', eps=EPS):
-    """Eq. 7: ``DRF = F(x) + weight * DeltaF`` with ``weight = exp(-(eps_mu + eps_sigma))``.
+def drf_terms_from_fisher(f_src, f_pert, eps=EPS):
+    """The task and domain terms of Eq. 7: ``(F(x), DeltaF)`` (DeltaF of Eq. 5)."""
+    return f_src, delta_fisher(f_src, f_pert, eps)
 
-    ``score='fisher'`` returns ``F(x)`` and ``'delta_fisher'`` returns ``DeltaF`` (the Table 4
-    ablations).
+
+def drf_terms_from_precisions(prec_src, prec_pert, gamma, tau, formula='printed', eps=EPS):
+    """The task and domain terms of DR-FIM from the posterior precisions (Eq. 14, 15).
+
+    ``formula='printed'`` splits Eq. 15 as the paper prints it,
+    ``DRF = gamma * (L_x - tau^-2) + weight * gamma * |L_x - L_x'| / (min(L_x, L_x') + eps / gamma)``;
+    ``'substituted'`` puts Eq. 14 (``F = gamma * (L - tau^-2)``) into Eq. 7 term by term, which
+    differs from the printed form by a factor gamma on the domain term and by ``gamma * tau^-2``
+    in its denominator (docs/fishertune.md).
     """
+    if formula not in DRF_FORMULAS:
+        raise ValueError(f'drf formula {formula!r}: use one of {DRF_FORMULAS}')
+    if formula == 'substituted':
+        return drf_terms_from_fisher(fisher_from_precision(prec_src, gamma, tau),
+                                     fisher_from_precision(prec_pert, gamma, tau), eps)
+    domain = gamma * (prec_src - prec_pert).abs() / (torch.minimum(prec_src, prec_pert) +
+                                                     eps / gamma)
+    return fisher_from_precision(prec_src, gamma, tau), domain
+
+
+def combine_terms(task, domain, weight, score='drf'):
+    """``'drf'``: ``task + weight * domain`` (Eq. 7 / 15); ``'fisher'``: the task term;
+    ``'delta_fisher'``: the domain term (the Table 4 ablations)."""
     if score == 'fisher':
-        return f_src.clone()
+        return task.clone()
     if score == 'delta_fisher':
-        return delta_fisher(f_src, f_pert, eps)
-    return f_src + weight * delta_fisher(f_src, f_pert, eps)
+        return domain.clone()
+    return task + weight * domain
+
+
+def drf_from_fisher(f_src, f_pert, weight, score='drf', eps=EPS):
+    """Eq. 7: ``DRF = F(x) + weight * DeltaF`` with ``weight = exp(-(eps_mu + eps_sigma))``;
+    ``score`` as :func:`combine_terms`."""
+    return combine_terms(*drf_terms_from_fisher(f_src, f_pert, eps), weight, score)
 
 
 def fisher_from_precision(precision, gamma, tau):
@@ -76,26 +105,7 @@ def fisher_from_precision(precision, gamma, tau):
 
 def drf_from_precisions(prec_src, prec_pert, gamma, tau, weight, score='drf',
                         formula='printed', eps=EPS):
-    """DR-FIM from the learned posterior precisions on x and x' (Eq. 15).
-
-    ``formula='printed'`` is Eq. 15 as the paper prints it::
-
-        DRF = gamma * (L_x - tau^-2 + weight * |L_x - L_x'| / (min(L_x, L_x') + eps / gamma))
-
-    ``formula='substituted'`` puts Eq. 14 (``F = gamma * (L - tau^-2)``) into Eq. 7 term by term,
-    which differs from the printed form by a factor gamma on the domain term and by
-    ``gamma * tau^-2`` in its denominator; see docs/fishertune.md. ``score='fisher'`` gives Eq. 14's
-    ``F(x)``; ``'delta_fisher'`` the domain term alone, in the same formula.
-    """
-    if formula not in DRF_FORMULAS:
-        raise ValueError(f'drf formula {formula!r}: use one of {DRF_FORMULAS}')
-    if formula == 'substituted':
-        return drf_from_fisher(fisher_from_precision(prec_src, gamma, tau),
-                               fisher_from_precision(prec_pert, gamma, tau), weight, score, eps)
-    if score == 'fisher':
-        return fisher_from_precision(prec_src, gamma, tau)
-    domain = gamma * (prec_src - prec_pert).abs() / (torch.minimum(prec_src, prec_pert) +
-                                                     eps / gamma)
-    if score == 'delta_fisher':
-        return domain
-    return fisher_from_precision(prec_src, gamma, tau) + weight * domain
+    """DR-FIM from the learned posterior precisions on x and x' (Eq. 15); ``formula`` as
+    :func:`drf_terms_from_precisions`, ``score`` as :func:`combine_terms`."""
+    return combine_terms(*drf_terms_from_precisions(prec_src, prec_pert, gamma, tau, formula, eps),
+                         weight, score)

@@ -8,7 +8,7 @@ from mmseg.registry import MODELS
 
 from ..fishertune.candidates import DEFAULT_GROUPS, FisherTuneConfigError, candidate_rows
 from ..fishertune.estimator import DRFIMEstimator, artifact_scores, check_artifact_matches
-from ..fishertune.fisher import DRF_FORMULAS, SCORES
+from ..fishertune.fisher import BALANCES, DRF_FORMULAS, SCORES
 from ..fishertune.schedule import SCHEDULES, selected_fraction
 from ..fishertune.sparse_mask import SparseParameterMask
 from .staged_encoder_decoder import StagedEncoderDecoder
@@ -46,6 +46,8 @@ class FisherTuneEncoderDecoder(StagedEncoderDecoder):
             - ``schedule`` (str): ``'text'`` (default) or ``'eq16'``, see
               :func:`selected_fraction`.
             - ``drf_formula`` (str): ``'printed'`` (default) or ``'substituted'`` Eq. 15.
+            - ``balance`` (str): ``'mean'`` (default) rescales DR-FIM's task and domain terms to
+              mean magnitude 1 before adding them; ``'none'`` adds them as printed.
             - ``domain_weight`` (float, optional): override Eq. 7's weight.
             - ``estimator`` (dict): :class:`DRFIMEstimator` arguments.
             - ``seed`` (int): seed of ``score='random'``.
@@ -59,7 +61,7 @@ class FisherTuneEncoderDecoder(StagedEncoderDecoder):
         super().__init__(*args, after_warmup='joint', **kwargs)
         cfg = dict(fishertune or {})
         known = ('groups', 'score', 'delta_min', 'delta_max', 'fraction_of', 'schedule',
-                 'drf_formula', 'domain_weight', 'estimator', 'seed')
+                 'drf_formula', 'balance', 'domain_weight', 'estimator', 'seed')
         unknown = sorted(set(cfg) - set(known))
         if unknown:
             raise FisherTuneConfigError(f'FisherTuneEncoderDecoder: unknown fishertune option(s) '
@@ -71,12 +73,14 @@ class FisherTuneEncoderDecoder(StagedEncoderDecoder):
         self.fraction_of = cfg.get('fraction_of', 'backbone')
         self.schedule = cfg.get('schedule', 'text')
         self.drf_formula = cfg.get('drf_formula', 'printed')
+        self.balance = cfg.get('balance', 'mean')
         self.domain_weight = cfg.get('domain_weight')
         self.seed = int(cfg.get('seed', 0))
         for value, allowed, what in ((self.score, SCORES, 'score'),
                                      (self.fraction_of, FRACTION_OF, 'fraction_of'),
                                      (self.schedule, SCHEDULES, 'schedule'),
-                                     (self.drf_formula, DRF_FORMULAS, 'drf_formula')):
+                                     (self.drf_formula, DRF_FORMULAS, 'drf_formula'),
+                                     (self.balance, BALANCES, 'balance')):
             if value not in allowed:
                 raise FisherTuneConfigError(f'FisherTune {what}={value!r}: use one of '
                                             f'{allowed}.')
@@ -157,7 +161,8 @@ class FisherTuneEncoderDecoder(StagedEncoderDecoder):
             if artifact is None:
                 raise FisherTuneConfigError(f"FisherTune score '{self.score}' needs an estimate.")
             check_artifact_matches(artifact, self.candidate_meta(), 'the sensitivity file')
-            values = artifact_scores(artifact, self.score, self.drf_formula, self.domain_weight)
+            values = artifact_scores(artifact, self.score, self.drf_formula, self.domain_weight,
+                                     self.balance)
         scores = {n: torch.full(p.shape, float('-inf')) for n, p in params.items()}
         for r in self.rows:
             scores[r.name][r.start:r.end] = values[r.name][r.start:r.end].float()
