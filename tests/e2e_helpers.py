@@ -19,3 +19,35 @@ BASELINE_DEMO = config_path('baselines', 'deeplabv3plus_r50_gtav_demo.py')
 def checkpoints(work_dir):
     return sorted(glob.glob(osp.join(work_dir, 'iter_*.pth')),
                   key=lambda p: int(osp.basename(p)[5:-4]))
+
+
+def assert_export_matches(config, ckpt, out, cwd, model_type, plugin=False):
+    """The model of ``config`` at ``ckpt`` and its export in ``out`` (loaded by mmseg's own
+    ``init_model`` in a subprocess; without deft_mmseg unless ``plugin``, when the exported config
+    must bring it in by ``custom_imports``) give identical logits on a demo image."""
+    import os
+    import subprocess
+    import sys
+
+    import numpy as np
+    from mmengine.config import Config
+    from mmseg.apis import inference_model, init_model
+    img = osp.join('data', 'demo', 'demo_fog', 'leftImg8bit', 'val', 'demo',
+                   'demo_000001_000019_leftImg8bit.png')
+    model = init_model(Config.fromfile(config), ckpt, device='cpu')
+    assert type(model).__name__ == model_type
+    expected = inference_model(model, img).seg_logits.data.numpy()
+    script = f"""
+import sys, numpy as np
+from mmseg.apis import init_model, inference_model
+m = init_model({out + '/final_model_config.py'!r}, {out + '/final_model.pth'!r}, device='cpu')
+assert type(m).__name__ == 'EncoderDecoder'
+got = inference_model(m, {img!r}).seg_logits.data.numpy()
+assert ('deft_mmseg' in sys.modules) == {plugin!r}, 'plugin imported iff the config asks'
+np.save('got.npy', got)
+"""
+    env = dict(os.environ, PYTHONPATH='')
+    proc = subprocess.run([sys.executable, '-c', script], cwd=cwd, env=env,
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    np.testing.assert_array_equal(np.load(osp.join(cwd, 'got.npy')), expected)

@@ -15,7 +15,8 @@ import test as test_tool
 import train as train_tool
 from conftest import REPO
 from deft_mmseg.engine.checkpoint_loading import load_local_checkpoint
-from e2e_helpers import BASELINE_DEMO, DEFT_DEMO, checkpoints, deft_demo_options
+from e2e_helpers import (BASELINE_DEMO, DEFT_DEMO, assert_export_matches, checkpoints,
+                         deft_demo_options)
 
 DOMAINS = ['demo_real', 'demo_fog', 'demo_night']
 
@@ -64,33 +65,8 @@ def test_deft_demo_trains_both_stages_and_tests_every_domain(demo_cwd, capsys):
     out = str(demo_cwd / 'export')
     export_tool = __import__('export_final_model')
     export_tool.main([DEFT_DEMO, ckpts[-1], out])
-    _vanilla_matches(out, ckpts[-1], demo_cwd)
-
-
-def _vanilla_matches(out, ckpt, demo_cwd):
-    from mmengine.config import Config
-    from mmseg.apis import inference_model, init_model
-    img = osp.join('data', 'demo', 'demo_fog', 'leftImg8bit', 'val', 'demo',
-                   'demo_000001_000019_leftImg8bit.png')
-    cfg = Config.fromfile(DEFT_DEMO)
-    model = init_model(cfg, ckpt, device='cpu')
-    assert type(model).__name__ == 'DualPathwaySegmentor' and model.decoupled
-    expected = inference_model(model, img).seg_logits.data.numpy()
-    np.save(demo_cwd / 'expected.npy', expected)
-    script = f"""
-import sys, numpy as np
-from mmseg.apis import init_model, inference_model
-m = init_model({out + '/final_model_config.py'!r}, {out + '/final_model.pth'!r}, device='cpu')
-assert type(m).__name__ == 'EncoderDecoder'
-got = inference_model(m, {img!r}).seg_logits.data.numpy()
-assert 'deft_mmseg' not in sys.modules, 'vanilla mmseg must not import the plugin'
-np.save('got.npy', got)
-"""
-    env = dict(os.environ, PYTHONPATH='')
-    proc = subprocess.run([sys.executable, '-c', script], cwd=demo_cwd, env=env,
-                          capture_output=True, text=True)
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    np.testing.assert_array_equal(np.load(demo_cwd / 'got.npy'), expected)
+    assert_export_matches(DEFT_DEMO, ckpts[-1], out, str(demo_cwd), 'DualPathwaySegmentor')
+    assert load_local_checkpoint(ckpts[-1])['state_dict']['decoupled_flag'] == 1
 
 
 @pytest.mark.parametrize('resume_from', ['iter_2.pth', 'iter_4.pth'])

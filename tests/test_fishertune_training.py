@@ -16,6 +16,7 @@ import train as train_tool
 from conftest import REPO, config_path
 from deft_mmseg.engine.checkpoint_loading import load_local_checkpoint
 from deft_mmseg.models.fishertune import ARTIFACT_FILE, SUMMARY_FILE, load_artifact
+from e2e_helpers import assert_export_matches
 
 FT_DEMO = config_path('fishertune', 'fishertune_dinov2-l_mask2former_gtav_demo.py')
 
@@ -84,6 +85,11 @@ def test_fishertune_run_estimates_selects_and_keeps_unselected_weights(demo_cwd)
     log = _log_text(work)
     assert 'FisherTune: tuning' in log and 'fishertune_selected' in log
     assert 'trainable at delta_max: 2,123' in log
+    # the tuned model exports to a plain EncoderDecoder with identical predictions
+    out = str(demo_cwd / 'export')
+    __import__('export_final_model').main([FT_DEMO, osp.join(work, 'iter_6.pth'), out])
+    assert_export_matches(FT_DEMO, osp.join(work, 'iter_6.pth'), out, str(demo_cwd),
+                          'FisherTuneEncoderDecoder', plugin=True)
 
 
 def test_fishertune_reuses_a_saved_estimate_and_resumes(demo_cwd):

@@ -26,6 +26,24 @@ def plain_model_cfg(model_cfg):
     return cfg
 
 
+def _plugin_types(cfg):
+    """``type`` names in a (nested) config that only deft_mmseg registers."""
+    from mmseg.registry import MODELS
+    found = []
+    if isinstance(cfg, dict):
+        kind = cfg.get('type')
+        if isinstance(kind, str):
+            cls = MODELS.get(kind)
+            if cls is not None and cls.__module__.startswith('deft_mmseg'):
+                found.append(kind)
+        for value in cfg.values():
+            found += _plugin_types(value)
+    elif isinstance(cfg, (list, tuple)):
+        for value in cfg:
+            found += _plugin_types(value)
+    return found
+
+
 def _plain_test_pipeline(cfg):
     datasets = domain_dataset_cfgs(cfg.get('test_dataloader') or {})
     first = next(iter(datasets.values()), {})
@@ -37,7 +55,10 @@ def export_final_model(cfg, model, out_dir, dataset_meta=None):
     """Write ``final_model.pth`` and ``final_model_config.py`` to ``out_dir``.
 
     The checkpoint holds only tensors (``state_dict``) and plain ``meta``, so vanilla mmseg under
-    torch >= 2.6 loads it with weights-only safety and without deft_mmseg installed.
+    torch >= 2.6 loads it with weights-only safety. The config is a plain ``EncoderDecoder``; when
+    a part of it is a deft_mmseg module (a VFM backbone, ``ReinMask2FormerHead``), it gets
+    ``custom_imports=dict(imports=['deft_mmseg'])`` and needs the plugin installed; otherwise
+    vanilla mmseg runs it without deft_mmseg.
 
     Returns:
         tuple[str, str]: the config and checkpoint paths.
@@ -56,8 +77,11 @@ def export_final_model(cfg, model, out_dir, dataset_meta=None):
                                     palette=[list(p) for p in dataset_meta['palette']])
     ckpt_path = osp.join(out_dir, 'final_model.pth')
     torch.save(dict(state_dict=state, meta=meta), ckpt_path)
-    plain = Config(dict(default_scope='mmseg', model=plain_model_cfg(cfg.model),
-                        test_pipeline=_plain_test_pipeline(cfg)))
+    model_cfg = plain_model_cfg(cfg.model)
+    plain = dict(default_scope='mmseg', model=model_cfg, test_pipeline=_plain_test_pipeline(cfg))
+    if _plugin_types(model_cfg):  # e.g. VFMVisionTransformer: mmseg needs the plugin to build it
+        plain['custom_imports'] = dict(imports=['deft_mmseg'], allow_failed_imports=False)
+    plain = Config(plain)
     cfg_path = osp.join(out_dir, 'final_model_config.py')
     plain.dump(cfg_path)
     return cfg_path, ckpt_path
