@@ -31,6 +31,7 @@ REPRESENTATIVE = {
     'baselines/vfm/dinov2-l_mask2former_gtav_adaptformer.py',
     'rein/rein_dinov2-l_deeplabv3plus_gtav.py', 'rein/rein_sam-h_mask2former_cityscapes.py',
     'fishertune/fishertune_dinov2-l_mask2former_gtav.py',
+    'fishertune/fishertune_dinov2-l_segformer_gtav.py',
     'fishertune/ablations/fishertune_eva02-l_mask2former_cityscapes_random-q-5pct.py',
 }
 TRAIN_PARAMS = [c if c in REPRESENTATIVE else pytest.param(c, marks=pytest.mark.slow)
