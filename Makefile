@@ -49,3 +49,4 @@ test-all: $(STAMP)
 
 benchmark: $(STAMP)
 	$(PY) benchmarks/deft_step.py
+	$(PY) benchmarks/fishertune_step.py

@@ -20,6 +20,8 @@ import subprocess
 import sys
 import time
 
+from bench_utils import peak_mib, random_batch, sync
+
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 
 
@@ -54,12 +56,8 @@ def _model_cfg(name, segmentor, size):
 
 
 def child(args):
-    import resource
-
     import torch
-    from mmengine.structures import PixelData
     from mmseg.registry import MODELS
-    from mmseg.structures import SegDataSample
 
     import deft_mmseg  # noqa: F401
     from deft_mmseg.hooks import CrossEMAHook
@@ -82,42 +80,27 @@ def child(args):
         opt = torch.optim.AdamW(params, lr=1e-4, weight_decay=0.05)
     else:  # DeFT's recipe
         opt = torch.optim.SGD(params, lr=0.01, momentum=0.9, weight_decay=5e-4)
-    inputs = torch.randn(args.batch, 3, args.size, args.size, device=device)
-    samples = []
-    for _ in range(args.batch):
-        s = SegDataSample()
-        s.gt_sem_seg = PixelData(data=torch.randint(0, 19, (1, args.size, args.size),
-                                                    device=device))
-        s.set_metainfo(dict(img_shape=(args.size, ) * 2, pad_shape=(args.size, ) * 2))
-        samples.append(s)
-
-    def sync():
-        if device.type == 'cuda':
-            torch.cuda.synchronize()
+    inputs, samples = random_batch(args.batch, args.size, device)
 
     step_times, ema_times = [], []
     for i in range(args.steps + 2):  # two warm-up steps are not timed
-        sync()
+        sync(device)
         t0 = time.perf_counter()
         opt.zero_grad(set_to_none=True)
         losses = model.loss(inputs, samples)
         sum(v for k, v in losses.items() if 'loss' in k).backward()
         opt.step()
-        sync()
+        sync(device)
         t1 = time.perf_counter()
         if hook is not None:
             hook.cross_ema_update()
-        sync()
+        sync(device)
         t2 = time.perf_counter()
         if i >= 2:
             step_times.append(t2 - t0)
             ema_times.append(t2 - t1)
-    if device.type == 'cuda':
-        peak = torch.cuda.max_memory_allocated() / 2**20
-    else:
-        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps(dict(step=sum(step_times) / len(step_times),
-                          ema=sum(ema_times) / len(ema_times), peak_mib=peak)))
+                          ema=sum(ema_times) / len(ema_times), peak_mib=peak_mib(device))))
 
 
 def main():

@@ -1,0 +1,32 @@
+"""Helpers shared by the benchmark scripts: a random batch, device sync, peak memory."""
+import resource
+
+
+def random_batch(batch, size, device, num_classes=19):
+    """``(inputs (B, 3, size, size), data_samples)`` with random labels, on ``device``."""
+    import torch
+    from mmengine.structures import PixelData
+    from mmseg.structures import SegDataSample
+    inputs = torch.randn(batch, 3, size, size, device=device)
+    samples = []
+    for _ in range(batch):
+        s = SegDataSample()
+        s.gt_sem_seg = PixelData(data=torch.randint(0, num_classes, (1, size, size),
+                                                    device=device))
+        s.set_metainfo(dict(img_shape=(size, ) * 2, pad_shape=(size, ) * 2))
+        samples.append(s)
+    return inputs, samples
+
+
+def sync(device):
+    import torch
+    if device.type == 'cuda':
+        torch.cuda.synchronize()
+
+
+def peak_mib(device):
+    """CUDA: max allocated; CPU: the process's peak RSS."""
+    import torch
+    if device.type == 'cuda':
+        return torch.cuda.max_memory_allocated() / 2**20
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
