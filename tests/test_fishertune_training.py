@@ -155,6 +155,21 @@ def test_fishertune_misconfigurations_give_one_line_errors(demo_cwd, options, me
     assert message in proc.stderr and 'Traceback' not in proc.stderr
 
 
+def test_fishertune_model_under_another_loop_is_refused(demo_cwd):
+    """Under a plain loop the model would stay in its warm-up: decoder-only training, silently."""
+    cfg_file = demo_cwd / 'plain_loop.py'
+    cfg_file.write_text(
+        f"_base_ = [{FT_DEMO!r}]\n"
+        "train_cfg = dict(_delete_=True, type='IterBasedTrainLoop', max_iters=4, val_interval=4)\n"
+        "param_scheduler = [dict(type='PolyLR', power=0.9, begin=0, end=4, by_epoch=False)]\n")
+    proc = subprocess.run([sys.executable, osp.join(REPO, 'tools', 'train.py'), str(cfg_file),
+                           '--work-dir', str(demo_cwd / 'plain')], cwd=demo_cwd,
+                          capture_output=True, text=True)
+    assert proc.returncode == 2, proc.stderr[-2000:]
+    assert "train_cfg type 'FisherTuneTrainLoop'" in proc.stderr
+    assert 'Traceback' not in proc.stderr
+
+
 def test_plot_sensitivity_draws_q_k_v_ffn_per_block(demo_cwd):
     work = str(demo_cwd / 'plot')
     train_tool.main([FT_DEMO, '--work-dir', work, *_options('vis_ft_plot', tune=1)])

@@ -21,6 +21,8 @@ default_hooks = dict(
                     save_best='avg/mIoU', save_last=True),
     sampler_seed=dict(type='DistSamplerSeedHook'),
     visualization=dict(type='SegVisualizationHook'),
-    # deft_mmseg checks: checkpoints must fit the model, num_classes must fit the data
+    # deft_mmseg checks: checkpoints must fit the model, num_classes must fit the data, staged
+    # segmentors need the loop that runs their stages
     checkpoint_match=dict(type='CheckpointMatchHook'),
-    dataset_model_check=dict(type='DatasetModelCheckHook'))
+    dataset_model_check=dict(type='DatasetModelCheckHook'),
+    train_loop_check=dict(type='TrainLoopCheckHook'))

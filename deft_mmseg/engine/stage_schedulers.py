@@ -19,7 +19,8 @@ def _reject_unresolved_stage(stage, name):
     if stage is not None:
         raise DeFTConfigError(
             f"{name}(stage={stage!r}): stage= is resolved by train_cfg type 'DeFTTrainLoop' "
-            f'(which sets begin/end from warmup_iters); with another train loop give begin/end.')
+            f"(or 'FisherTuneTrainLoop'), which sets begin/end from warmup_iters; with another "
+            f'train loop give begin/end.')
 
 
 @PARAM_SCHEDULERS.register_module()

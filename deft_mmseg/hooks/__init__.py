@@ -4,8 +4,10 @@ from .cross_ema_hook import CrossEMAHook
 from .dataset_model_check_hook import DatasetModelCheckHook
 from .param_distance_hook import ParamDistanceHook, distance_norms
 from .target_loss_hook import TargetLossHook
+from .train_loop_check_hook import TrainLoopCheckHook
 
 __all__ = [
     'CrossEMAHook', 'CheckpointMatchHook', 'CheckpointMismatchError', 'check_checkpoint_matches',
-    'DatasetModelCheckHook', 'ParamDistanceHook', 'distance_norms', 'TargetLossHook'
+    'DatasetModelCheckHook', 'ParamDistanceHook', 'distance_norms', 'TargetLossHook',
+    'TrainLoopCheckHook'
 ]

@@ -1,0 +1,35 @@
+"""Check before training that a staged segmentor is driven by the loop that runs its stages."""
+from mmengine.hooks import Hook
+from mmengine.model import is_model_wrapper
+
+from mmseg.registry import HOOKS
+
+from ..engine.deft_train_loop import DeFTConfigError, DeFTTrainLoop
+from ..engine.fishertune_train_loop import FisherTuneTrainLoop
+
+
+@HOOKS.register_module()
+class TrainLoopCheckHook(Hook):
+    """Raise ``DeFTConfigError`` at ``before_train`` when the model's stages would silently never
+    run: a two-stage segmentor (``DualPathwaySegmentor``, ``StagedEncoderDecoder``) under a loop
+    other than ``DeFTTrainLoop`` stays in its warm-up for the whole run (only the decoder trains),
+    and ``FisherTuneEncoderDecoder`` needs ``FisherTuneTrainLoop`` (which estimates DR-FIM and
+    selects the weights to tune)."""
+
+    priority = 'VERY_HIGH'
+
+    def before_train(self, runner):
+        model = runner.model.module if is_model_wrapper(runner.model) else runner.model
+        loop = runner.train_loop
+        name = type(model).__name__
+        if hasattr(model, 'estimate_sensitivity') and not isinstance(loop, FisherTuneTrainLoop):
+            raise DeFTConfigError(
+                f"{name} is trained by train_cfg type 'FisherTuneTrainLoop' (warm-up, DR-FIM "
+                f'estimation, sparse tuning), got {type(loop).__name__}; see '
+                f'configs/_base_/schedules/fishertune_adamw_4k_40k.py.')
+        if hasattr(model, 'end_warmup') and not isinstance(loop, DeFTTrainLoop):
+            raise DeFTConfigError(
+                f"{name} has two stages that train_cfg type 'DeFTTrainLoop' runs; under "
+                f'{type(loop).__name__} it would stay in its warm-up (decoder only) for the whole '
+                f"run. Use train_cfg=dict(type='DeFTTrainLoop', warmup_iters=..., "
+                f'decoupled_iters=...).')
