@@ -9,12 +9,13 @@ from conftest import config_path
 
 EXPECTED = {
     MODELS: ['DualPathwaySegmentor', 'StagedEncoderDecoder', 'ParamDistanceRegularizer',
-             'VFMVisionTransformer', 'Reins', 'LoRAReins', 'ReinMask2FormerHead'],
+             'VFMVisionTransformer', 'Reins', 'LoRAReins', 'ReinMask2FormerHead',
+             'FisherTuneEncoderDecoder'],
     HOOKS: ['CrossEMAHook', 'CheckpointMatchHook', 'DatasetModelCheckHook', 'ParamDistanceHook',
-            'TargetLossHook'],
+            'TargetLossHook', 'TrainLoopCheckHook'],
     DATASETS: ['GTAVDataset', 'SynthiaDataset', 'MapillaryCS19Dataset', 'ACDCDataset',
                'CityscapesDataset', 'BDD100KDataset'],
-    LOOPS: ['MultiDomainValLoop', 'MultiDomainTestLoop', 'DeFTTrainLoop'],
+    LOOPS: ['MultiDomainValLoop', 'MultiDomainTestLoop', 'DeFTTrainLoop', 'FisherTuneTrainLoop'],
     METRICS: ['DGIoUMetric'],
     TRANSFORMS: ['RandomGaussianBlur'],
     PARAM_SCHEDULERS: ['StagePolyLR', 'StageConstantParamScheduler'],

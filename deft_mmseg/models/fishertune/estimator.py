@@ -101,7 +101,7 @@ class DRFIMEstimator:
         finally:
             model.train(was_training)
         weight = (self.domain_weight if self.domain_weight is not None else
-                  self.perturbation.domain_weight())
+                  _mean_over_ranks(self.perturbation.domain_weight()))
         meta = dict(method=self.method, kind='precision' if self.method == 'variational' else
                     'fisher', gamma=self.gamma, tau=self.tau, domain_weight=float(weight),
                     iters=int(num_iters), perturb_at=self.perturb_at,
@@ -175,6 +175,17 @@ class DRFIMEstimator:
         for fisher in fishers:
             fisher.all_reduce()
         return fishers[0].result(), fishers[1].result()
+
+
+def _mean_over_ranks(value):
+    """The mean of a float over distributed ranks (each rank draws its own perturbations), so
+    that every rank scores, and selects, identically."""
+    from mmengine import dist
+    if dist.get_world_size() == 1:
+        return value
+    tensor = torch.tensor([value], dtype=torch.float64)
+    dist.all_reduce(tensor, op='mean')
+    return float(tensor.item())
 
 
 def _resolved_fraction(precisions, tau):
