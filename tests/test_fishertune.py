@@ -315,6 +315,7 @@ def test_random_q_scores_cover_only_query_rows():
     (dict(schedule='linear'), 'schedule'),
     (dict(groups=('qk', )), 'groups'),
     (dict(delta=0.05), 'unknown'),
+    (dict(estimator=dict(method='variational', beta=2.0)), 'beta'),
 ])
 def test_bad_options_are_refused(options, message):
     with pytest.raises(FisherTuneConfigError, match=message):

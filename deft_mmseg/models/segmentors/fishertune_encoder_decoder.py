@@ -88,7 +88,11 @@ class FisherTuneEncoderDecoder(StagedEncoderDecoder):
             raise FisherTuneConfigError(
                 f'FisherTune needs 0 <= delta_min <= delta_max <= 1 (fractions, 0.05 = 5 %), got '
                 f'delta_min={self.delta_min}, delta_max={self.delta_max}.')
-        self.estimator = DRFIMEstimator(**cfg.get('estimator', {}))
+        try:
+            self.estimator = DRFIMEstimator(**cfg.get('estimator', {}))
+        except TypeError as exc:  # an unknown keyword
+            raise FisherTuneConfigError(f'FisherTune estimator: {exc}; see DRFIMEstimator for '
+                                        f'its options.') from exc
         self._check_backbone()
         self.rows = candidate_rows(self.backbone.vit, self.groups, prefix='backbone.vit.')
         names = {r.name for r in self.rows}
