@@ -39,7 +39,8 @@ class FisherTuneTrainLoop(DeFTTrainLoop):
     """
 
     stages = ('warmup', 'tune')
-    model_methods = ('end_warmup', 'estimate_sensitivity', 'start_tuning', 'set_tune_step')
+    model_methods = ('end_warmup', 'estimate_sensitivity', 'start_tuning', 'set_tune_step',
+                     'tuning_summary')
     segmentor_kinds = 'FisherTuneEncoderDecoder'
 
     def __init__(self, runner, dataloader, warmup_iters, tune_iters, estimate_iters=100,
@@ -58,6 +59,7 @@ class FisherTuneTrainLoop(DeFTTrainLoop):
         self.load_sensitivity = load_sensitivity
         if load_sensitivity is not None and not osp.isfile(load_sensitivity):
             load_artifact(load_sensitivity)  # raises the explanatory FileNotFoundError
+        print_log(self._segmentor().tuning_summary(), logger='current')
 
     @property
     def artifact_path(self):

@@ -102,6 +102,12 @@ class FisherTuneEncoderDecoder(StagedEncoderDecoder):
         params = dict(self.named_parameters())
         self.num_candidates = sum((r.end - r.start) * params[r.name][0].numel()
                                   for r in self.rows)
+        most = int(round(self.delta_max * self.fraction_denominator))
+        if most > self.num_candidates:
+            raise FisherTuneConfigError(
+                f'FisherTune: delta_max={self.delta_max} of {self.fraction_denominator:,} '
+                f'{self.fraction_of} parameters is {most:,} elements, but groups {self.groups} '
+                f'hold only {self.num_candidates:,}.')
         self.sparse_mask = None
         self._full_loss = False
 
@@ -188,23 +194,21 @@ class FisherTuneEncoderDecoder(StagedEncoderDecoder):
             self.sparse_mask.remove()
         self.sparse_mask = SparseParameterMask(self.candidate_parameters(),
                                                self.selection_scores(artifact))
-        most = int(round(max(self.delta_min, self.delta_max) * self.fraction_denominator))
-        if most > self.sparse_mask.num_eligible:
-            raise FisherTuneConfigError(
-                f'FisherTune: delta_max={self.delta_max} of {self.fraction_denominator:,} '
-                f'{self.fraction_of} parameters is {most:,} elements, but groups {self.groups} '
-                f'hold only {self.sparse_mask.num_eligible:,}.')
         self.sparse_mask.attach_optimizers(optimizers)
+        print_log(self.tuning_summary(), logger='current')
+
+    def tuning_summary(self):
+        """One line: how many VFM elements are tuned (``delta_min`` -> ``delta_max``) and how many
+        decoder parameters train with them."""
         decoder = sum(p.numel() for n, p in self.named_parameters()
                       if p.requires_grad and not n.startswith('backbone.'))
         low, high = (int(round(d * self.fraction_denominator))
                      for d in (self.delta_min, self.delta_max))
-        print_log(
-            f'FisherTune: tuning {low:,} -> {high:,} of {self.num_backbone_params:,} VFM '
-            f'parameters (delta {self.delta_min:.2%} -> {self.delta_max:.2%} of the '
-            f"{self.fraction_of}, schedule '{self.schedule}', score '{self.score}') plus "
-            f'{decoder:,} decoder parameters; trainable at delta_max: {high:,} '
-            f'({high / 1e6:.2f}M) VFM parameters.', logger='current')
+        return (f'FisherTune: tuning {low:,} -> {high:,} of {self.num_backbone_params:,} VFM '
+                f'parameters (delta {self.delta_min:.2%} -> {self.delta_max:.2%} of the '
+                f"{self.fraction_of}, schedule '{self.schedule}', score '{self.score}') plus "
+                f'{decoder:,} decoder parameters; trainable at delta_max: {high:,} '
+                f'({high / 1e6:.2f}M) VFM parameters.')
 
     def set_tune_step(self, t, total):
         """Select the top elements for tuning step ``t`` (1-based) of ``total``."""
