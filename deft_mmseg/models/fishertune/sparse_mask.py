@@ -25,9 +25,11 @@ class SparseParameterMask:
         params (dict[str, nn.Parameter]): the maskable parameters.
         scores (dict[str, Tensor]): one score per element (same shapes); ``-inf`` marks elements
             that may never be selected.
+        max_k (int, optional): the largest ``k`` that will be selected; only the top ``max_k``
+            scores are kept sorted (default: all eligible elements).
     """
 
-    def __init__(self, params, scores):
+    def __init__(self, params, scores, max_k=None):
         if set(params) != set(scores):
             raise ValueError('SparseParameterMask: scores and parameters have different names')
         self.params = dict(params)
@@ -40,9 +42,14 @@ class SparseParameterMask:
                                  f'{tuple(param.shape)}')
         flat = torch.cat([s.flatten() for s in self.scores.values()])
         flat = flat[flat > float('-inf')]
-        #: eligible scores in descending order: the k-th is the selection threshold
-        self._sorted = torch.sort(flat, descending=True).values
-        self.num_eligible = self._sorted.numel()
+        self.num_eligible = flat.numel()
+        self.max_k = self.num_eligible if max_k is None else int(max_k)
+        if not 0 <= self.max_k <= self.num_eligible:
+            raise ValueError(f'SparseParameterMask: max_k={self.max_k} but only '
+                             f'{self.num_eligible} eligible elements')
+        #: the top max_k eligible scores in descending order: the k-th is the selection threshold
+        self._sorted = torch.topk(flat, self.max_k, sorted=True).values
+        del flat
         self.masks = {n: torch.zeros_like(p, dtype=torch.bool) for n, p in self.params.items()}
         self.frozen = {n: p.detach().clone() for n, p in self.params.items()}
         self.k = 0
@@ -60,9 +67,9 @@ class SparseParameterMask:
         """Select exactly the ``k`` highest-scoring eligible elements (ties broken by parameter
         order, then element order). Returns ``k``."""
         k = int(k)
-        if not 0 <= k <= self.num_eligible:
-            raise ValueError(f'SparseParameterMask: cannot select {k} of {self.num_eligible} '
-                             f'eligible elements')
+        if not 0 <= k <= self.max_k:
+            raise ValueError(f'SparseParameterMask: cannot select {k} elements (max_k='
+                             f'{self.max_k}, {self.num_eligible} eligible)')
         for name, param in self.params.items():
             self.frozen[name].copy_(param)
         if k == 0:

@@ -192,8 +192,9 @@ class FisherTuneEncoderDecoder(StagedEncoderDecoder):
         ``optimizers`` (torch optimizers)."""
         if self.sparse_mask is not None:
             self.sparse_mask.remove()
+        most = int(round(max(self.delta_min, self.delta_max) * self.fraction_denominator))
         self.sparse_mask = SparseParameterMask(self.candidate_parameters(),
-                                               self.selection_scores(artifact))
+                                               self.selection_scores(artifact), max_k=most)
         self.sparse_mask.attach_optimizers(optimizers)
         print_log(self.tuning_summary(), logger='current')
 
