@@ -24,8 +24,6 @@ TINY_VFM_MODELS = {
     'DepthwiseSeparableASPPHead': 'vfm_vit_tiny_deeplabv3plus_demo.py',
     'SegformerHead': 'vfm_vit_tiny_segformer_demo.py',
 }
-#: method-level keys of a VFM backbone that the tiny ViT keeps, sized for it
-VFM_METHOD_KEYS = ('peft', 'reins', 'freeze_vit')
 #: two-stage loops and the key of their second stage's length
 STAGED_LOOPS = {'DeFTTrainLoop': 'decoupled_iters', 'FisherTuneTrainLoop': 'tune_iters'}
 #: model keys that describe the network (replaced); all other keys are the method's (kept)

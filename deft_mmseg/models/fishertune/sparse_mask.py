@@ -77,16 +77,17 @@ class SparseParameterMask:
                 mask.zero_()
         else:
             threshold = self._sorted[k - 1]
-            remaining = k - int(sum((s > threshold).sum() for s in self.scores.values()))
-            for name, score in self.scores.items():
-                mask = score > threshold
+            for name, score in self.scores.items():  # one pass: everything above the threshold
+                torch.gt(score, threshold, out=self.masks[name])
+            remaining = k - self.num_selected()
+            for name, score in self.scores.items():  # then ties at the threshold, in order
+                if remaining == 0:
+                    break
                 ties = score == threshold
-                if remaining > 0 and bool(ties.any()):
-                    order = ties.flatten().cumsum(0).view_as(ties)
-                    take = ties & (order <= remaining)
-                    remaining -= int(take.sum())
-                    mask |= take
-                self.masks[name].copy_(mask)
+                order = ties.flatten().cumsum(0).view_as(ties)
+                take = ties & (order <= remaining)
+                remaining -= int(take.sum())
+                self.masks[name] |= take
         self.k = k
         return k
 

@@ -49,17 +49,18 @@ class VariationalPrecision:
             n: torch.full_like(p, math.log(init), dtype=torch.float32).requires_grad_(True)
             for n, p in self.params.items()}
         self.optimizer = torch.optim.Adam(list(self.log_precision.values()), lr=lr)
-        self.num_elements = sum(p.numel() for p in self.params.values())
+        num_elements = sum(p.numel() for p in self.params.values())
+        # the terms of Eq. 13 that do not depend on Lambda, computed once
+        distance = sum(float((self.params[n] - self.anchors[n]).double().pow(2).sum())
+                       for n in self.params)
+        self._kl_constant = 0.5 * (distance * tau**-2 + num_elements * (math.log(tau**2) - 1))
 
     def kl(self):
         """Eq. 13 (diagonal), a scalar differentiable in ``log Lambda``."""
         inv_tau2 = self.tau**-2
-        total = 0.0
-        for name, log_prec in self.log_precision.items():
-            diff = (self.params[name] - self.anchors[name]).float()
-            total = total + 0.5 * (inv_tau2 * torch.exp(-log_prec) + log_prec).sum() + \
-                0.5 * inv_tau2 * diff.pow(2).sum()
-        return total + 0.5 * self.num_elements * (math.log(self.tau**2) - 1)
+        total = sum(0.5 * (inv_tau2 * torch.exp(-log_prec) + log_prec).sum()
+                    for log_prec in self.log_precision.values())
+        return total + self._kl_constant
 
     def sample(self, noise, sign=1.0):
         """``theta_hat + sign * Lambda^-1/2 * noise`` per parameter (differentiable)."""
