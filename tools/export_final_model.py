@@ -8,6 +8,7 @@ without deft_mmseg (e.g. mmseg.apis.init_model(config, checkpoint)).
 import argparse
 
 from mmengine.config import Config
+from mmengine.registry import init_default_scope
 from mmengine.runner import load_checkpoint
 from mmseg.registry import MODELS
 
@@ -19,6 +20,7 @@ from deft_mmseg.utils import run_with_user_errors
 
 def export(args):
     cfg = Config.fromfile(args.config)
+    init_default_scope(cfg.get('default_scope', 'mmseg'))  # as mmseg's tools: mmseg's registries
     model_cfg = dict(cfg.model)
     model_cfg.pop('pretrained', None)
     model_cfg['backbone'] = {k: v for k, v in model_cfg['backbone'].items() if k != 'init_cfg'}

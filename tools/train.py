@@ -9,10 +9,11 @@ import os.path as osp
 
 from mmengine.config import Config, DictAction
 from mmengine.logging import print_log
-from mmengine.runner import Runner
+from mmengine.runner import Runner, find_latest_checkpoint
 
 import deft_mmseg  # noqa: F401  (registers the plugin, installs the safe checkpoint loader)
 from deft_mmseg.datasets.checks import check_dataset_cfg, domain_dataset_cfgs
+from deft_mmseg.engine.checkpoint_loading import read_checkpoint_meta
 from deft_mmseg.utils import prepare_cpu_distributed, run_with_user_errors
 
 
@@ -62,7 +63,22 @@ def build_cfg(args):
             cfg.optim_wrapper.type = 'AmpOptimWrapper'
             cfg.optim_wrapper.loss_scale = 'dynamic'
     cfg.resume = args.resume
+    if args.resume:
+        keep_resumed_seed(cfg)
     return cfg
+
+
+def keep_resumed_seed(cfg):
+    """Without a fixed ``randomness.seed`` mmengine draws a new one, builds the dataloaders with
+    it and only then reads the checkpoint's: the resumed data order would differ. Take the
+    checkpoint's seed before anything is built (ExactResumeHook then restores the streams)."""
+    if (cfg.get('randomness') or {}).get('seed') is not None:
+        return
+    ckpt = cfg.get('load_from') or find_latest_checkpoint(cfg.work_dir)
+    if ckpt and osp.isfile(ckpt):
+        seed = read_checkpoint_meta(ckpt).get('seed')
+        if seed is not None:
+            cfg.randomness = dict(cfg.get('randomness') or {}, seed=seed)
 
 
 def preflight(cfg):

@@ -25,4 +25,6 @@ default_hooks = dict(
     # segmentors need the loop that runs their stages
     checkpoint_match=dict(type='CheckpointMatchHook'),
     dataset_model_check=dict(type='DatasetModelCheckHook'),
-    train_loop_check=dict(type='TrainLoopCheckHook'))
+    train_loop_check=dict(type='TrainLoopCheckHook'),
+    # generator states and data-stream position in every checkpoint: --resume is bit-exact
+    exact_resume=dict(type='ExactResumeHook'))

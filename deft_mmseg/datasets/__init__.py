@@ -6,10 +6,10 @@ from .dg_base import DatasetSampleError, DGBaseSegDataset
 from .gtav import GTAVDataset
 from .mapillary_cs19 import MapillaryCS19Dataset
 from .synthia import SynthiaDataset
-from .transforms import RandomGaussianBlur
+from .transforms import CheckImageLabelPair, RandomGaussianBlur
 
 __all__ = [
     'ACDCDataset', 'ACDC_CONDITIONS', 'DGBaseSegDataset', 'GTAVDataset', 'SynthiaDataset',
     'MapillaryCS19Dataset', 'DatasetConfigError', 'DatasetSampleError', 'check_dataset_cfg',
-    'check_num_classes', 'domain_dataset_cfgs', 'RandomGaussianBlur'
+    'check_num_classes', 'domain_dataset_cfgs', 'CheckImageLabelPair', 'RandomGaussianBlur'
 ]

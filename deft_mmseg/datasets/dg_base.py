@@ -65,6 +65,8 @@ class DGBaseSegDataset(BaseSegDataset):
     def prepare_data(self, idx):
         try:
             data = super().prepare_data(idx)
+        except DatasetSampleError:
+            raise
         except Exception as e:
             info = self.get_data_info(idx)
             raise DatasetSampleError(

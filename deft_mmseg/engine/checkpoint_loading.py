@@ -90,3 +90,14 @@ def load_local_checkpoint(filename, map_location=None):
 def install_checkpoint_loader():
     """Make :func:`load_local_checkpoint` mmengine's loader for local paths (idempotent)."""
     CheckpointLoader.register_scheme(prefixes='', loader=load_local_checkpoint, force=True)
+
+
+def read_checkpoint_meta(filename):
+    """The ``meta`` dict of a local checkpoint, read through a memory map (the tensors of a
+    large checkpoint are not loaded)."""
+    with torch.serialization.safe_globals(trusted_checkpoint_globals()):
+        try:
+            ckpt = torch.load(filename, map_location='cpu', weights_only=True, mmap=True)
+        except (RuntimeError, pickle.UnpicklingError):  # legacy (non-zip) files cannot be mapped
+            ckpt = load_local_checkpoint(filename, map_location='cpu')
+    return ckpt.get('meta', {}) if isinstance(ckpt, dict) else {}

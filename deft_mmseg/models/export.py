@@ -48,7 +48,7 @@ def _plain_test_pipeline(cfg):
     datasets = domain_dataset_cfgs(cfg.get('test_dataloader') or {})
     first = next(iter(datasets.values()), {})
     pipeline = first.get('pipeline') or cfg.get('test_pipeline') or []
-    return [t for t in pipeline if t.get('type') != 'LoadAnnotations']
+    return [t for t in pipeline if t.get('type') not in ('LoadAnnotations', 'CheckImageLabelPair')]
 
 
 def export_final_model(cfg, model, out_dir, dataset_meta=None):

@@ -5,6 +5,7 @@ crop_size = (64, 64)
 train_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(type='LoadAnnotations'),
+    dict(type='CheckImageLabelPair'),  # label map fits its image (deft_mmseg)
     dict(type='RandomResize', scale=(128, 64), ratio_range=(0.75, 1.5), keep_ratio=True),
     dict(type='RandomCrop', crop_size=crop_size, cat_max_ratio=0.75),
     dict(type='RandomFlip', prob=0.5),
@@ -15,6 +16,7 @@ train_pipeline = [
 test_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(type='LoadAnnotations'),
+    dict(type='CheckImageLabelPair'),  # label map fits its image (deft_mmseg)
     dict(type='PackSegInputs'),
 ]
 _target = dict(type='CityscapesDataset',

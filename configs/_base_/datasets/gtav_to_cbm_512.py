@@ -6,6 +6,7 @@ crop_size = (512, 512)
 train_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(type='LoadAnnotations'),
+    dict(type='CheckImageLabelPair'),  # label map fits its image (deft_mmseg)
     dict(type='RandomChoiceResize', scales=[int(512 * x * 0.1) for x in range(5, 21)],
          resize_type='ResizeShortestEdge', max_size=2048),
     dict(type='RandomCrop', crop_size=crop_size, cat_max_ratio=0.75),
@@ -17,6 +18,7 @@ test_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(type='Resize', scale=(1024, 512), keep_ratio=True),
     dict(type='LoadAnnotations'),
+    dict(type='CheckImageLabelPair'),  # label map fits its image (deft_mmseg)
     dict(type='PackSegInputs'),
 ]
 train_dataloader = dict(dataset=dict(pipeline=train_pipeline))

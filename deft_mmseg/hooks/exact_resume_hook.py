@@ -1,0 +1,219 @@
+"""Bit-exact ``--resume``: random-number-generator states and the data-stream position in every
+checkpoint, restored at the point of the run where they were taken."""
+import random
+
+import numpy as np
+import torch
+from mmengine.dist import all_gather_object, get_dist_info
+from mmengine.hooks import CheckpointHook, Hook
+from mmengine.logging import print_log
+from mmengine.runner import IterBasedTrainLoop
+
+from mmseg.registry import HOOKS
+
+#: the checkpoint key this hook writes
+CHECKPOINT_KEY = 'rng_state'
+
+
+def capture_rng_state():
+    """The generator states of this process: Python ``random``, numpy's global generator, torch's
+    CPU generator and, when CUDA is in use, the current CUDA device's generator.
+
+    Returns:
+        dict: tensors and plain Python values only (loads with ``weights_only=True``).
+    """
+    np_state = np.random.get_state()
+    state = dict(python=random.getstate(),
+                 numpy=dict(key=torch.from_numpy(np_state[1].astype(np.int64)), pos=np_state[2],
+                            has_gauss=np_state[3], cached_gaussian=np_state[4]),
+                 torch=torch.get_rng_state())
+    if torch.cuda.is_available() and torch.cuda.is_initialized():
+        state['cuda'] = torch.cuda.get_rng_state()
+    return state
+
+
+def restore_rng_state(state):
+    """Inverse of :func:`capture_rng_state`. Returns the generators not restored (``['cuda']``
+    when the state has a CUDA generator and this process uses none)."""
+    random.setstate(state['python'])
+    np_state = state['numpy']
+    np.random.set_state(('MT19937', np_state['key'].numpy().astype(np.uint32), np_state['pos'],
+                         np_state['has_gauss'], np_state['cached_gaussian']))
+    torch.set_rng_state(state['torch'])
+    if 'cuda' not in state:
+        return []
+    if not torch.cuda.is_available():
+        return ['cuda']
+    torch.cuda.set_rng_state(state['cuda'])
+    return []
+
+
+class _CountingIterator:
+    """Wraps a train loop's ``dataloader_iterator``: counts the batches taken from the data stream
+    and, on resume, replays the stream up to where the checkpoint was taken and restores the
+    generator states before the first batch of the resumed run is loaded.
+
+    mmengine's ``IterBasedTrainLoop.run`` replays ``loop.iter`` batches after a resume; a loop can
+    take more batches than iterations (FisherTune's DR-FIM estimation), so the checkpoint records
+    the real count and the difference is replayed here too.
+    """
+
+    def __init__(self, iterator, consumed=0):
+        self.iterator = iterator
+        self.consumed = consumed
+        self._pending = None  # (batches the loop replays itself, batches to reach, state, log)
+
+    def resume_at(self, loop_replays, target, on_restore):
+        self._pending = (loop_replays, target, on_restore)
+        self.consumed = 0
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        if self._pending is not None and self.consumed >= self._pending[0]:
+            _, target, on_restore = self._pending
+            self._pending = None
+            while self.consumed < target:
+                next(self.iterator)
+                self.consumed += 1
+            on_restore()
+        batch = next(self.iterator)
+        self.consumed += 1
+        return batch
+
+    def __getattr__(self, name):  # e.g. ``_dataloader`` of mmengine's infinite iterator
+        return getattr(self.iterator, name)
+
+
+@HOOKS.register_module()
+class ExactResumeHook(Hook):
+    """Make ``--resume`` continue a run exactly as if it had never stopped.
+
+    mmengine restores weights, optimizer, schedulers and the iteration, and replays the sampler,
+    but not the random-number generators: after a resume, dropout, drop path and the random
+    augmentations of ``num_workers=0`` loading restart from the seed, so the resumed run drifts
+    from the uninterrupted one. This hook
+
+    - stores in every checkpoint (key ``rng_state``) the generator states of every rank (Python
+      ``random``, numpy, torch CPU, CUDA) as they are when the next training batch is about to be
+      loaded, plus the number of batches taken from the data stream;
+    - on resume, replays the data stream to that count (worker processes are re-seeded by
+      mmengine's ``worker_init_fn`` and replay their own augmentation draws) and then restores the
+      generators, just before the first batch of the resumed run is loaded;
+    - runs validation inside a fork of the generators (state saved before, restored after), so the
+      training stream does not depend on when or how often validation runs.
+
+    Resuming under another world size, or with a CUDA state on a machine without CUDA, restores
+    what it can and logs that the resume is not exact (the generators then continue from the seed
+    set at start). Works with ``IterBasedTrainLoop`` and its subclasses (``DeFTTrainLoop``,
+    ``FisherTuneTrainLoop``); under other loops the states are restored at the start of the resumed
+    epoch. In ``configs/_base_/default_runtime.py`` as ``default_hooks.exact_resume``; add
+    ``custom_hooks=[dict(type='ExactResumeHook')]`` to use it in other mmseg configs.
+    """
+
+    priority = 'NORMAL'  # after_train_iter must run before CheckpointHook's (VERY_LOW)
+
+    def __init__(self):
+        self._states = None      # states of all ranks for the checkpoint about to be written
+        self._val_states = None  # states of all ranks before validation, restored after it
+        self._resume_from = None  # the ``rng_state`` entry of a loaded checkpoint
+        self._run_seed = None
+        self._seed_mismatch = None
+
+    # -- taking the states -----------------------------------------------------------------
+    def _gather(self):
+        local = capture_rng_state()
+        _, world_size = get_dist_info()
+        return all_gather_object(local) if world_size > 1 else [local]
+
+    @staticmethod
+    def _checkpoint_due(runner):
+        for hook in runner.hooks:
+            if isinstance(hook, CheckpointHook) and not hook.by_epoch:
+                if hook.every_n_train_iters(runner, hook.interval, hook.save_begin) or (
+                        hook.save_last and hook.is_last_train_iter(runner)):
+                    return True
+        return False
+
+    def after_train_iter(self, runner, batch_idx, data_batch=None, outputs=None):
+        # all ranks take part in the gather; only rank 0 writes the checkpoint
+        self._states = self._gather() if self._checkpoint_due(runner) else None
+
+    def before_val(self, runner):
+        self._val_states = self._gather()
+
+    def after_val(self, runner):
+        if self._val_states is not None:
+            restore_rng_state(self._val_states[get_dist_info()[0]])
+            self._val_states = None
+
+    def before_save_checkpoint(self, runner, checkpoint):
+        # a checkpoint written during validation (save_best) gets the states from before it
+        states = self._val_states or self._states or [capture_rng_state()]
+        checkpoint[CHECKPOINT_KEY] = dict(
+            version=1, world_size=len(states), data_batches=loop_consumed(runner), ranks=states)
+
+    # -- putting them back -------------------------------------------------------------------
+    def before_run(self, runner):
+        self._run_seed = runner.seed  # the seed the dataloaders were built with
+
+    def after_load_checkpoint(self, runner, checkpoint):
+        self._resume_from = checkpoint.get(CHECKPOINT_KEY)
+        resumed_seed = checkpoint.get('meta', {}).get('seed')
+        if resumed_seed is not None and self._run_seed is not None and resumed_seed != self._run_seed:
+            self._seed_mismatch = (resumed_seed, self._run_seed)
+        else:
+            self._seed_mismatch = None
+
+    def before_train_epoch(self, runner):
+        loop = runner.train_loop
+        resumed = runner.iter > 0 if isinstance(loop, IterBasedTrainLoop) else runner.epoch > 0
+        saved, self._resume_from = (self._resume_from if resumed else None), None
+        if isinstance(loop, IterBasedTrainLoop) and not isinstance(loop.dataloader_iterator,
+                                                                   _CountingIterator):
+            loop.dataloader_iterator = _CountingIterator(loop.dataloader_iterator,
+                                                         consumed=runner.iter)
+        if not resumed:
+            return
+        if saved is None:
+            print_log('ExactResumeHook: the checkpoint holds no generator states (written without '
+                      'this hook): the resume is not exact (random streams restart from the '
+                      'seed).', logger='current', level=30)
+            return
+        if self._seed_mismatch:
+            print_log(f'ExactResumeHook: the checkpoint was trained with seed '
+                      f'{self._seed_mismatch[0]} but the dataloaders of this run were built with '
+                      f'seed {self._seed_mismatch[1]}: the resume is not exact. Set '
+                      f'randomness.seed={self._seed_mismatch[0]} (deft_mmseg\'s tools/train.py '
+                      f'does this itself).', logger='current', level=30)
+        restore = lambda: self._restore(runner, saved)  # noqa: E731
+        if isinstance(loop, IterBasedTrainLoop):
+            target = saved.get('data_batches')
+            loop.dataloader_iterator.resume_at(runner.iter, runner.iter if target is None
+                                               else target, restore)
+        else:
+            restore()
+
+    def _restore(self, runner, saved):
+        rank, world_size = get_dist_info()
+        if saved['world_size'] != world_size:
+            print_log(f'ExactResumeHook: the checkpoint was written by {saved["world_size"]} '
+                      f'process(es), this run has {world_size}: generator states are not '
+                      f'restored and the resume is not exact (documented in '
+                      f'docs/checkpoints.md).', logger='current', level=30)
+            return
+        missing = restore_rng_state(saved['ranks'][rank])
+        if missing:
+            print_log(f'ExactResumeHook: the checkpoint holds a {"/".join(missing)} generator '
+                      f'state this machine cannot restore: the resume is not exact on the '
+                      f'device side.', logger='current', level=30)
+            return
+        print_log(f'ExactResumeHook: data stream replayed to batch '
+                  f'{loop_consumed(runner)}, generator states restored: the run continues '
+                  f'exactly.', logger='current')
+
+
+def loop_consumed(runner):
+    """Batches taken from the training data stream so far (``None`` without the hook)."""
+    return getattr(getattr(runner.train_loop, 'dataloader_iterator', None), 'consumed', None)

@@ -1,0 +1,135 @@
+"""A real training process is killed (SIGKILL) right after a checkpoint is written and resumed with
+``--resume``: every tensor of the final checkpoint (model and optimizer state) equals the one of an
+uninterrupted run, with the configs as shipped (dropout, drop path and augmentation on)."""
+import os
+import os.path as osp
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+import torch
+
+from conftest import REPO, config_path
+from deft_mmseg.engine.checkpoint_loading import load_local_checkpoint
+
+TRAIN = osp.join(REPO, 'tools', 'train.py')
+SEEDED = ['randomness.seed=0', 'randomness.deterministic=True']
+EVERY_ITER = ['default_hooks.checkpoint.interval=1', 'default_hooks.checkpoint.max_keep_ckpts=-1',
+              'default_hooks.logger.interval=1']
+
+
+def _train(config, work, options, resume=False, demo=False, kill_after=None):
+    """Run tools/train.py in a fresh process; with ``kill_after=k`` SIGKILL it as soon as its
+    ``last_checkpoint`` names ``iter_k.pth`` or later. Returns the iteration of the last complete
+    checkpoint when killed, else None."""
+    cmd = [sys.executable, TRAIN, config, '--work-dir', work, *(['--demo'] if demo else []),
+           *(['--resume'] if resume else []), '--cfg-options', *options]
+    os.makedirs(work, exist_ok=True)
+    log = open(osp.join(work, 'stdout_resume.txt' if resume else 'stdout.txt'), 'w')
+    proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)
+    last = osp.join(work, 'last_checkpoint')
+    killed_at = None
+    while proc.poll() is None:
+        if kill_after is not None and osp.isfile(last):
+            name = open(last).read().strip()
+            if name.endswith('.pth') and int(osp.basename(name)[5:-4]) >= kill_after:
+                proc.send_signal(signal.SIGKILL)
+                proc.wait()
+                killed_at = int(osp.basename(open(last).read().strip())[5:-4])
+                break
+        time.sleep(0.002)
+    log.close()
+    if kill_after is not None:
+        assert killed_at is not None, f'the run ended before it could be killed: {work}'
+        assert proc.returncode == -signal.SIGKILL
+        return killed_at
+    assert proc.returncode == 0, open(log.name).read()[-3000:]
+    return None
+
+
+def _tensors(obj, prefix=''):
+    """Every tensor (and plain value) of a nested checkpoint entry, by path."""
+    if isinstance(obj, torch.Tensor):
+        return {prefix: obj}
+    if isinstance(obj, dict):
+        out = {}
+        for k, v in obj.items():
+            out.update(_tensors(v, f'{prefix}.{k}'))
+        return out
+    if isinstance(obj, (list, tuple)):
+        out = {}
+        for i, v in enumerate(obj):
+            out.update(_tensors(v, f'{prefix}.{i}'))
+        return out
+    return {prefix: obj}
+
+
+def assert_same_final_state(reference, resumed):
+    ref, res = load_local_checkpoint(reference), load_local_checkpoint(resumed)
+    for key in ('state_dict', 'optimizer'):
+        a, b = _tensors(ref[key], key), _tensors(res[key], key)
+        assert set(a) == set(b)
+        differ = [k for k in a if not (torch.equal(a[k], b[k]) if isinstance(a[k], torch.Tensor)
+                                       else a[k] == b[k])]
+        assert differ == [], f'{len(differ)} entries differ, e.g. {differ[:5]}'
+    assert ref['meta']['iter'] == res['meta']['iter']
+
+
+def interrupted_run_matches(tmp_path, config, options, final_iter, kill_after, stage_range,
+                            demo=False):
+    """Train uninterrupted; train again, kill after ``iter_<kill_after>``, resume; compare."""
+    full, part = str(tmp_path / 'full'), str(tmp_path / 'part')
+    _train(config, full, options, demo=demo)
+    killed_at = _train(config, part, options, demo=demo, kill_after=kill_after)
+    assert stage_range[0] <= killed_at <= stage_range[1], (
+        f'killed at iteration {killed_at}, outside the stage under test {stage_range}')
+    assert not osp.isfile(osp.join(part, f'iter_{final_iter}.pth'))
+    _train(config, part, options, resume=True, demo=demo)
+    resumed_log = open(osp.join(part, 'stdout_resume.txt')).read()
+    assert f'iter_{killed_at}.pth' in resumed_log and 'generator states restored' in resumed_log
+    assert_same_final_state(osp.join(full, f'iter_{final_iter}.pth'),
+                            osp.join(part, f'iter_{final_iter}.pth'))
+    return killed_at
+
+
+DEFT_DEMO = config_path('deft', 'deeplabv3plus_r50_gtav_demo.py')
+DEFT_OPTIONS = [*SEEDED, *EVERY_ITER, 'train_cfg.warmup_iters=4', 'train_cfg.decoupled_iters=8',
+                'train_cfg.val_interval=6']
+
+
+@pytest.mark.parametrize('stage,kill_after,stage_range', [('warmup', 2, (2, 4)),
+                                                          ('decoupled', 7, (5, 11))])
+def test_deft_killed_in_either_stage_resumes_bit_exact(demo_cwd, stage, kill_after, stage_range):
+    """As shipped: decoder dropout 0.1, random resize/crop/flip/photometric/blur, validation on
+    three domains at iteration 6, num_workers=0."""
+    interrupted_run_matches(demo_cwd, DEFT_DEMO, DEFT_OPTIONS, 12, kill_after, stage_range)
+
+
+@pytest.mark.slow
+def test_deft_with_two_workers_resumes_bit_exact(demo_cwd):
+    interrupted_run_matches(demo_cwd, DEFT_DEMO, [*DEFT_OPTIONS, 'train_dataloader.num_workers=2',
+                                                  'train_dataloader.persistent_workers=True'],
+                            12, 7, (5, 11))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize('config,options,final,kill_after,stage_range', [
+    ('baselines/deeplabv3plus_r50_gtav_demo.py', ['train_cfg.max_iters=10', 'train_cfg.val_interval=5',
+                                                  'param_scheduler.0.end=10'], 10, 6, (6, 9)),
+    ('baselines/deeplabv3plus_r50_gtav_lpft.py', ['train_cfg.warmup_iters=3',
+                                                  'train_cfg.decoupled_iters=6',
+                                                  'train_cfg.val_interval=5'], 9, 5, (4, 8)),
+    ('rein/rein_dinov2-l_mask2former_gtav_demo.py', ['train_cfg.max_iters=8',
+                                                     'train_cfg.val_interval=4'], 8, 5, (5, 7)),
+    # killed in the tuning stage, after the DR-FIM estimation consumed 3 extra batches
+    ('fishertune/fishertune_dinov2-l_mask2former_gtav_demo.py',
+     ['train_cfg.warmup_iters=3', 'train_cfg.estimate_iters=3', 'train_cfg.tune_iters=6',
+      'train_cfg.val_interval=5'], 9, 5, (4, 8)),
+])
+def test_every_method_family_resumes_bit_exact(demo_cwd, config, options, final, kill_after,
+                                               stage_range):
+    demo = not config.endswith('_demo.py')
+    interrupted_run_matches(demo_cwd, config_path(config), [*SEEDED, *EVERY_ITER, *options],
+                            final, kill_after, stage_range, demo=demo)
