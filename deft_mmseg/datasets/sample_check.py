@@ -96,7 +96,7 @@ def check_dataset(name, ds_cfg, workers=0, max_listed=20):
     loaders = _loader_cfgs(ds_cfg.get('pipeline'))
     tasks = [(dataset.get_data_info(i), loaders, num_classes, ignore_index)
              for i in range(len(dataset))]
-    print(f'{name}: {type(dataset).__name__}, {len(tasks)} samples', flush=True)
+    print(f'checking {name} ({type(dataset).__name__}, {len(tasks)} samples)', flush=True)
     if workers > 1:
         results = track_parallel_progress(check_sample, tasks, nproc=workers)
     else:
