@@ -133,3 +133,61 @@ def test_every_method_family_resumes_bit_exact(demo_cwd, config, options, final,
     demo = not config.endswith('_demo.py')
     interrupted_run_matches(demo_cwd, config_path(config), [*SEEDED, *EVERY_ITER, *options],
                             final, kill_after, stage_range, demo=demo)
+
+
+@pytest.mark.slow
+def test_run_without_a_fixed_seed_resumes_bit_exact(demo_cwd):
+    """mmengine draws a new seed for the resumed run; tools/train.py takes the checkpoint's."""
+    options = [o for o in DEFT_OPTIONS if not o.startswith('randomness.seed')]
+    interrupted_run_matches(demo_cwd, DEFT_DEMO, [*options, 'randomness.seed=None'], 12, 7,
+                            (5, 11))
+
+
+class _Runner:
+    """What ExactResumeHook._restore reads of a runner."""
+    train_loop = None
+
+
+@pytest.mark.parametrize('change,message', [
+    (dict(world_size=2), 'written by 2 process(es), this run has 1'),
+    (dict(cuda=True), 'holds a cuda generator state this machine cannot restore'),
+])
+def test_resume_under_another_world_size_or_device_falls_back_with_a_warning(
+        change, message, monkeypatch):
+    import random
+    from mmengine.logging import MMLogger
+    from deft_mmseg.hooks import ExactResumeHook, capture_rng_state
+    if change.get('cuda') and torch.cuda.is_available():
+        pytest.skip('needs a machine without CUDA')
+    state = capture_rng_state()
+    expected_next = random.random()
+    if change.get('cuda'):
+        state['cuda'] = torch.zeros(16, dtype=torch.uint8)
+    saved = dict(world_size=change.get('world_size', 1), ranks=[state] * 2, data_batches=3)
+    random.random()
+    logged = []
+    monkeypatch.setattr(MMLogger, 'get_current_instance',
+                        lambda: type('L', (), {'log': lambda self, level, msg: logged.append(msg),
+                                               'handlers': []})())
+    ExactResumeHook()._restore(_Runner(), saved)
+    assert any(message in m and 'not exact' in m for m in logged), logged
+    if 'world_size' in change:  # nothing restored
+        assert random.random() != expected_next
+    else:  # the CPU generators are restored, the device one is not
+        assert random.random() == expected_next
+
+
+def test_checkpoint_written_without_the_hook_resumes_with_a_warning(demo_cwd):
+    work = str(demo_cwd / 'work')
+    options = [*SEEDED, *EVERY_ITER, 'train_cfg.warmup_iters=1', 'train_cfg.decoupled_iters=2',
+               'train_cfg.val_interval=10']
+    _train(DEFT_DEMO, work, options)
+    ckpt = torch.load(osp.join(work, 'iter_2.pth'), weights_only=False)
+    del ckpt['rng_state']  # as written by an earlier version or without the hook
+    torch.save(ckpt, osp.join(work, 'iter_2.pth'))
+    with open(osp.join(work, 'last_checkpoint'), 'w') as f:
+        f.write(osp.join(work, 'iter_2.pth'))
+    _train(DEFT_DEMO, work, options, resume=True)
+    log = open(osp.join(work, 'stdout_resume.txt')).read()
+    assert 'holds no generator states' in log and 'not exact' in log
+    assert osp.isfile(osp.join(work, 'iter_3.pth'))
