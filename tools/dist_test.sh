@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # Distributed testing: tools/dist_test.sh CONFIG CHECKPOINT GPUS [test.py options]
+# Runs with $PYTHON, else the repository's .venv/bin/python when present, else python.
 CONFIG=$1
 CHECKPOINT=$2
 GPUS=$3
@@ -7,9 +8,13 @@ NNODES=${NNODES:-1}
 NODE_RANK=${NODE_RANK:-0}
 PORT=${PORT:-29500}
 MASTER_ADDR=${MASTER_ADDR:-"127.0.0.1"}
+REPO="$(cd "$(dirname "$0")/.." && pwd)"
+if [ -z "$PYTHON" ]; then
+    if [ -x "$REPO/.venv/bin/python" ]; then PYTHON="$REPO/.venv/bin/python"; else PYTHON=python; fi
+fi
 
-PYTHONPATH="$(dirname $0)/..":$PYTHONPATH \
-python -m torch.distributed.launch \
+PYTHONPATH="$REPO":$PYTHONPATH \
+"$PYTHON" -m torch.distributed.run \
     --nnodes=$NNODES --node_rank=$NODE_RANK --master_addr=$MASTER_ADDR \
     --nproc_per_node=$GPUS --master_port=$PORT \
-    $(dirname "$0")/test.py $CONFIG $CHECKPOINT --launcher pytorch ${@:4}
+    "$REPO/tools/test.py" $CONFIG $CHECKPOINT --launcher pytorch ${@:4}

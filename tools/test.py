@@ -4,7 +4,7 @@
         [--per-class] [--cfg-options k=v ...]
 
 Prints a table with a row per domain (mIoU, mAcc, aAcc) and an ``avg`` row, and writes
-``multi_domain_results.json`` in the work dir.
+``test_results.json`` in the work dir (validation during training writes ``multi_domain_results.json``).
 """
 import argparse
 import os
@@ -17,6 +17,7 @@ import deft_mmseg  # noqa: F401
 from deft_mmseg.datasets.checks import (DatasetConfigError, check_dataset_cfg,
                                         domain_dataset_cfgs)
 from deft_mmseg.utils import prepare_cpu_distributed, run_with_user_errors
+from deft_mmseg.utils.config_keys import check_config_keys
 
 
 def parse_args(argv=None):
@@ -66,6 +67,7 @@ def build_cfg(args):
     cfg.launcher = args.launcher
     if args.cfg_options is not None:
         cfg.merge_from_dict(args.cfg_options)
+    check_config_keys(cfg, list(args.cfg_options or {}))
     if args.work_dir is not None:
         cfg.work_dir = args.work_dir
     elif cfg.get('work_dir', None) is None:

@@ -1,19 +1,23 @@
 """Train a segmentor (same arguments as mmseg's tools/train.py), with deft_mmseg registered.
 
-    python tools/train.py CONFIG [--work-dir DIR] [--resume] [--amp] [--cfg-options k=v ...]
+    python tools/train.py CONFIG [--work-dir DIR] [--resume | --overwrite] [--amp]
+        [--cfg-options k=v ...]
 """
 import argparse
 import logging
 import os
 import os.path as osp
 
+import torch
 from mmengine.config import Config, DictAction
 from mmengine.logging import print_log
-from mmengine.runner import Runner, find_latest_checkpoint
+from mmengine.runner import Runner
 
 import deft_mmseg  # noqa: F401  (registers the plugin, installs the safe checkpoint loader)
 from deft_mmseg.datasets.checks import check_dataset_cfg, domain_dataset_cfgs
 from deft_mmseg.engine.checkpoint_loading import read_checkpoint_meta
+from deft_mmseg.engine.work_dir import checkpoint_to_resume, refuse_to_overwrite
+from deft_mmseg.utils.config_keys import ConfigKeyError, check_config_keys
 from deft_mmseg.utils import prepare_cpu_distributed, run_with_user_errors
 
 
@@ -24,7 +28,11 @@ def parse_args(argv=None):
     parser.add_argument('--resume', action='store_true', default=False,
                         help='resume from the latest checkpoint in the work_dir automatically')
     parser.add_argument('--amp', action='store_true', default=False,
-                        help='enable automatic-mixed-precision training')
+                        help='enable automatic-mixed-precision training (float16 on GPUs, '
+                        'bfloat16 autocast on CPU-only machines)')
+    parser.add_argument('--overwrite', action='store_true', default=False,
+                        help='start a new run in a work dir that already holds one (its '
+                        'checkpoints of the same names are overwritten)')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
                         help='override settings in the config, key=value')
     parser.add_argument('--demo', action='store_true', default=False,
@@ -52,20 +60,54 @@ def build_cfg(args):
     elif cfg.get('work_dir', None) is None:
         cfg.work_dir = osp.join('./work_dirs', osp.splitext(osp.basename(args.config))[0])
     if args.amp:
-        optim_wrapper = cfg.optim_wrapper.type
-        if optim_wrapper == 'AmpOptimWrapper':
-            print_log('AMP training is already enabled in your config.', logger='current',
-                      level=logging.WARNING)
-        else:
-            assert optim_wrapper == 'OptimWrapper', (
-                f'`--amp` is only supported when the optimizer wrapper type is `OptimWrapper` '
-                f'but got {optim_wrapper}.')
-            cfg.optim_wrapper.type = 'AmpOptimWrapper'
-            cfg.optim_wrapper.loss_scale = 'dynamic'
+        set_amp(cfg)
+    check_config_keys(cfg, list(args.cfg_options or {}))
     cfg.resume = args.resume
     if args.resume:
+        resolve_resume(cfg)
         keep_resumed_seed(cfg)
+    elif not args.overwrite and osp.isdir(cfg.work_dir):
+        refuse_to_overwrite(cfg.work_dir)
     return cfg
+
+
+def set_amp(cfg):
+    """``--amp``: mmengine's float16 ``AmpOptimWrapper`` on a GPU; on a CPU-only machine (where
+    mmengine's wrapper refuses to run) bfloat16 autocast (``CPUBF16OptimWrapper``)."""
+    wrapper = cfg.optim_wrapper.get('type', 'OptimWrapper')
+    if wrapper == 'AmpOptimWrapper' and not torch.cuda.is_available():
+        wrapper = cfg.optim_wrapper.type = 'OptimWrapper'  # the config's float16 AMP needs a GPU
+        cfg.optim_wrapper.pop('loss_scale', None)
+    if wrapper in ('AmpOptimWrapper', 'CPUBF16OptimWrapper'):
+        print_log('AMP training is already enabled in your config.', logger='current',
+                  level=logging.WARNING)
+        return
+    if wrapper != 'OptimWrapper':
+        raise ConfigKeyError(f'--amp replaces optim_wrapper type OptimWrapper, but this config '
+                             f'uses {wrapper}; set its mixed precision in the config instead.')
+    if torch.cuda.is_available():
+        cfg.optim_wrapper.type = 'AmpOptimWrapper'
+        cfg.optim_wrapper.loss_scale = 'dynamic'
+    else:
+        cfg.optim_wrapper.type = 'CPUBF16OptimWrapper'
+        print_log('--amp without a GPU: bfloat16 autocast on the CPU (CPUBF16OptimWrapper; see '
+                  'docs/checkpoints.md for whether it pays off).', logger='current')
+
+
+def resolve_resume(cfg):
+    """``--resume`` without ``load_from``: the checkpoint ``last_checkpoint`` names, or the newest
+    complete one when that file is gone; a new run when the work dir holds none."""
+    if cfg.get('load_from'):
+        return
+    ckpt, note = checkpoint_to_resume(cfg.work_dir)
+    if ckpt is None:
+        print_log(f'--resume: {note}; starting a new run.', logger='current',
+                  level=logging.WARNING)
+        cfg.resume = False
+        return
+    if note:
+        print_log(f'--resume: {note}.', logger='current', level=logging.WARNING)
+    cfg.load_from = ckpt  # mmengine then resumes from exactly this file
 
 
 def keep_resumed_seed(cfg):
@@ -74,7 +116,7 @@ def keep_resumed_seed(cfg):
     checkpoint's seed before anything is built (ExactResumeHook then restores the streams)."""
     if (cfg.get('randomness') or {}).get('seed') is not None:
         return
-    ckpt = cfg.get('load_from') or find_latest_checkpoint(cfg.work_dir)
+    ckpt = cfg.get('load_from')
     if ckpt and osp.isfile(ckpt):
         seed = read_checkpoint_meta(ckpt).get('seed')
         if seed is not None:

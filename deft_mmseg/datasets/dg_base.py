@@ -1,5 +1,6 @@
 """Common base of this plugin's datasets: the 19 Cityscapes classes plus input validation."""
 import os.path as osp
+from functools import partial
 
 from mmseg.datasets import BaseSegDataset, CityscapesDataset
 
@@ -63,23 +64,45 @@ class DGBaseSegDataset(BaseSegDataset):
         return data_list
 
     def prepare_data(self, idx):
-        try:
-            data = super().prepare_data(idx)
-        except DatasetSampleError:
-            raise
-        except Exception as e:
-            info = self.get_data_info(idx)
-            raise DatasetSampleError(
-                f'{type(self).__name__}: failed to load sample {idx} (image '
-                f'{info.get("img_path")!r}, label {info.get("seg_map_path")!r}): '
-                f'{type(e).__name__}: {e}. The file may be corrupt or not an image: re-extract '
-                f'it or remove it from the split.') from e
-        if data is None:
-            return data
-        samples = data.get('data_samples')
-        gt = getattr(samples, 'gt_sem_seg', None)
-        if gt is not None:
-            info = self.get_data_info(idx)
-            check_label_ids(gt.data, len(self.metainfo['classes']), self.ignore_index,
-                            repr(info.get('seg_map_path')))
+        return prepare_checked(self, idx, super().prepare_data)
+
+
+def prepare_checked(dataset, idx, prepare):
+    """``prepare(idx)`` of ``dataset`` with the plugin's sample errors: a sample that fails to
+    load raises :class:`DatasetSampleError` naming its image and label files (mmengine would retry
+    other indices in training or fail deep inside a dataloader worker), and a label holding ids
+    outside the classes raises ``LabelRangeError`` naming the file."""
+    try:
+        data = prepare(idx)
+    except DatasetSampleError:
+        raise
+    except Exception as e:
+        info = dataset.get_data_info(idx)
+        raise DatasetSampleError(
+            f'{type(dataset).__name__}: failed to load sample {idx} (image '
+            f'{info.get("img_path")!r}, label {info.get("seg_map_path")!r}): '
+            f'{type(e).__name__}: {e}. The file may be corrupt or not an image: re-extract '
+            f'it or remove it from the split.') from e
+    if data is None:
         return data
+    samples = data.get('data_samples')
+    gt = getattr(samples, 'gt_sem_seg', None)
+    if gt is not None:
+        info = dataset.get_data_info(idx)
+        check_label_ids(gt.data, len(dataset.metainfo['classes']),
+                        getattr(dataset, 'ignore_index', 255), repr(info.get('seg_map_path')))
+    return data
+
+
+def _prepare_guarded(dataset, prepare, idx):
+    return prepare_checked(dataset, idx, prepare)
+
+
+def guard_sample_errors(dataset):
+    """Give a dataset that is not a :class:`DGBaseSegDataset` (e.g. mmseg's
+    ``CityscapesDataset`` as a target domain) the same per-sample errors, in place."""
+    if isinstance(dataset, DGBaseSegDataset) or getattr(dataset, '_deft_guarded', False):
+        return dataset
+    dataset.prepare_data = partial(_prepare_guarded, dataset, dataset.prepare_data)
+    dataset._deft_guarded = True
+    return dataset

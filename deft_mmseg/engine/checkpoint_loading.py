@@ -14,6 +14,7 @@ variable ``DEFT_MMSEG_ALLOW_PICKLE=1`` (a warning is logged each time).
 import os
 import os.path as osp
 import pickle
+import re
 import warnings
 
 import numpy as np
@@ -57,6 +58,16 @@ def trusted_checkpoint_globals():
     return allowed
 
 
+def refused_global(error):
+    """The global a weights-only ``UnpicklingError`` refused, e.g. ``'the global posix.system'``
+    (torch words the message differently across versions and colours parts of it)."""
+    text = re.sub(r'\x1b\[[0-9;]*m', '', str(error))
+    match = re.search(r'GLOBAL ([\w.]+)', text) or re.search(r'global:? ([\w.]+\.[\w]+)', text)
+    if match:
+        return f'the global {match.group(1).rstrip(".")}'
+    return f'objects outside the allow-list ({text.strip().splitlines()[-1][:200]})'
+
+
 def load_local_checkpoint(filename, map_location=None):
     """Load a local checkpoint with ``weights_only=True`` plus :func:`trusted_checkpoint_globals`.
 
@@ -80,9 +91,9 @@ def load_local_checkpoint(filename, map_location=None):
                       logger='current')
             return torch.load(filename, map_location=map_location, weights_only=False)
         raise CheckpointSecurityError(
-            f'checkpoint {filename!r} holds Python objects that weights-only loading refuses '
-            f'(torch says: {str(e).splitlines()[0][:300]}). Checkpoints written by mmengine/mmseg '
-            f'runs load as they are; this one contains something else. If you trust the file, '
+            f'checkpoint {filename!r} needs {refused_global(e)}, which weights-only loading '
+            f'refuses. Checkpoints written by mmengine/mmseg runs load as they are; this one '
+            f'contains something else. If you trust the file, '
             f'set {ALLOW_PICKLE_ENV}=1 for this run to unpickle it fully, or re-save its '
             f"'state_dict' alone.") from e
 

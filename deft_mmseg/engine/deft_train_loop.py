@@ -84,12 +84,19 @@ class DeFTTrainLoop(IterBasedTrainLoop):
             raise DeFTConfigError(f'DeFTTrainLoop: warmup_iters must be an integer >= 0, '
                                   f'got {warmup_iters!r}.')
         if decoupled_iters is not None:
+            if not isinstance(decoupled_iters, int) or decoupled_iters < 1:
+                raise DeFTConfigError(
+                    f'DeFTTrainLoop: decoupled_iters={decoupled_iters!r} leaves no decoupled '
+                    f'finetuning after the {warmup_iters} warm-up iterations. Set '
+                    f'train_cfg.decoupled_iters to the length of the second stage (an integer '
+                    f'>= 1, e.g. 40000).')
             max_iters = warmup_iters + decoupled_iters
         if warmup_iters >= max_iters:
             raise DeFTConfigError(
                 f'DeFTTrainLoop: the warm-up ({warmup_iters} iterations) is not shorter than the '
                 f'whole run (max_iters={max_iters}), so decoupled finetuning would never start. '
-                f'Set train_cfg.max_iters = warmup_iters + <decoupled iterations>.')
+                f'Set train_cfg.max_iters={warmup_iters + 1} or more (warm-up + decoupled '
+                f'iterations).')
         self.warmup_iters = warmup_iters
         self.decoupled_iters = max_iters - warmup_iters
         runner.param_schedulers = resolve_stage_schedulers(runner.param_schedulers, warmup_iters,

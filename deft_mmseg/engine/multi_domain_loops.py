@@ -35,9 +35,12 @@ from mmseg.registry import LOOPS
 
 from ..datasets.checks import (DatasetConfigError, check_dataset_cfg, check_num_classes,
                                domain_dataset_cfgs)
+from ..datasets.dg_base import guard_sample_errors
 from ..evaluation.multi_domain_summary import format_domain_table, summarize_domains
 
 RESULTS_FILE = 'multi_domain_results.json'
+#: the test loop's own file, so a test in a training run's work dir keeps its validation results
+TEST_RESULTS_FILE = 'test_results.json'
 
 
 class _MultiDomainMixin:
@@ -64,7 +67,21 @@ class _MultiDomainMixin:
         self.domains = OrderedDict()
         for domain, ds_cfg in datasets.items():
             check_dataset_cfg(ds_cfg, f'{where}.datasets.{domain}')
-            loader = runner.build_dataloader(dict(dl_cfg, dataset=ds_cfg), seed=runner.seed)
+            try:
+                loader = runner.build_dataloader(dict(dl_cfg, dataset=ds_cfg), seed=runner.seed)
+                empty = len(loader.dataset) == 0
+            except ValueError as e:  # mmengine cannot serialize an empty data list
+                if 'at least one array' not in str(e):
+                    raise
+                empty = True
+            if empty:
+                prefix = ds_cfg.get('data_prefix') or {}
+                folder = osp.join(ds_cfg.get('data_root') or '', prefix.get('img_path', ''))
+                raise DatasetConfigError(
+                    f'{where}.datasets.{domain}: no images under {folder!r}'
+                    + (f" listed in {ds_cfg['ann_file']!r}" if ds_cfg.get('ann_file') else '')
+                    + f'. Put the images there or remove the domain from {where}.datasets.')
+            guard_sample_errors(loader.dataset)
             domain_eval_cfg = copy.deepcopy(evaluator)
             if isinstance(domain_eval_cfg, dict) and domain_eval_cfg.get('output_dir'):
                 domain_eval_cfg['output_dir'] = osp.join(domain_eval_cfg['output_dir'], domain)
@@ -170,10 +187,11 @@ class MultiDomainValLoop(_MultiDomainMixin, ValLoop):
 
 @LOOPS.register_module()
 class MultiDomainTestLoop(_MultiDomainMixin, TestLoop):
-    """Test on several target domains; same arguments as :class:`MultiDomainValLoop`."""
+    """Test on several target domains; same arguments as :class:`MultiDomainValLoop`, but the
+    results go to ``test_results.json`` (never over a training run's validation results)."""
 
     def __init__(self, runner, dataloader, evaluator, fp16=False, per_class=False,
-                 results_file=RESULTS_FILE):
+                 results_file=TEST_RESULTS_FILE):
         self._build_domains(runner, dataloader, evaluator, per_class, results_file,
                             'test_dataloader')
         self.fp16 = fp16

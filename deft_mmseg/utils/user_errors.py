@@ -1,4 +1,5 @@
 """The exceptions that mean "the user's input is wrong", and how the tools report them."""
+import re
 import sys
 
 from ..datasets.checks import DatasetConfigError
@@ -6,14 +7,16 @@ from ..datasets.converters import ConversionError
 from ..datasets.dg_base import DatasetSampleError
 from ..engine.checkpoint_loading import CheckpointSecurityError
 from ..engine.deft_train_loop import DeFTConfigError
+from ..engine.work_dir import WorkDirError
 from ..evaluation.dg_iou_metric import LabelRangeError
 from ..hooks.checkpoint_match_hook import CheckpointMismatchError
 from ..models.fishertune.candidates import FisherTuneConfigError
+from .config_keys import ConfigKeyError
 from .curves import CurveError
 
 USER_ERRORS = (DatasetConfigError, DatasetSampleError, LabelRangeError, CheckpointSecurityError,
                CheckpointMismatchError, ConversionError, DeFTConfigError, CurveError,
-               FisherTuneConfigError, FileNotFoundError)
+               FisherTuneConfigError, ConfigKeyError, WorkDirError, FileNotFoundError)
 
 
 def _message(exc):
@@ -22,6 +25,7 @@ def _message(exc):
     if 'Original Traceback' in text:
         lines = [ln for ln in text.strip().splitlines() if ln.strip()]
         text = lines[-1]
+    text = re.sub(r'\x1b\[[0-9;]*m', '', text)  # no terminal colour codes in a message
     return f'{type(exc).__name__}: {text}'
 
 

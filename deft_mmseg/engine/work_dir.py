@@ -1,0 +1,65 @@
+"""What a training run may do with its work dir: never overwrite another run's checkpoints, and
+resume from the newest complete checkpoint that really exists."""
+import glob
+import os.path as osp
+import re
+
+from .checkpoint_loading import read_checkpoint_meta
+
+
+class WorkDirError(ValueError):
+    """The work dir holds another run, or no checkpoint to resume from."""
+
+
+def run_checkpoints(work_dir):
+    """``iter_N.pth`` / ``epoch_N.pth`` files of ``work_dir``, newest (highest N) first."""
+    found = []
+    for path in glob.glob(osp.join(work_dir, '*.pth')):
+        match = re.fullmatch(r'(iter|epoch)_(\d+)\.pth', osp.basename(path))
+        if match:
+            found.append((int(match.group(2)), path))
+    return [p for _, p in sorted(found, reverse=True)]
+
+
+def refuse_to_overwrite(work_dir):
+    """Raise :class:`WorkDirError` when ``work_dir`` already holds a run's checkpoints: a new run
+    would overwrite its ``iter_N.pth`` and ``last_checkpoint``, and a later ``--resume`` would
+    continue the wrong run."""
+    ckpts = run_checkpoints(work_dir)
+    if ckpts or osp.isfile(osp.join(work_dir, 'last_checkpoint')):
+        what = (f'{len(ckpts)} checkpoint(s), the newest {osp.basename(ckpts[0])}' if ckpts
+                else 'a last_checkpoint file')
+        raise WorkDirError(
+            f'work dir {work_dir!r} already holds a run ({what}); a new run would overwrite them. '
+            f'Continue it with --resume, give another --work-dir, or pass --overwrite to start '
+            f'over in it.')
+
+
+def _complete(path):
+    try:
+        read_checkpoint_meta(path)
+        return True
+    except Exception:  # noqa: BLE001  (a file cut short by a kill does not load)
+        return False
+
+
+def checkpoint_to_resume(work_dir):
+    """The checkpoint ``--resume`` continues from, and a note when it is not the one
+    ``last_checkpoint`` names.
+
+    ``last_checkpoint`` is used when the file it names exists; otherwise (deleted, moved) the
+    newest complete ``iter_N.pth`` of the work dir. Returns ``(None, note)`` when there is none.
+    """
+    last = osp.join(work_dir, 'last_checkpoint')
+    named = open(last).read().strip() if osp.isfile(last) else None
+    if named and osp.isfile(named):
+        return named, None
+    for path in run_checkpoints(work_dir):
+        if _complete(path):
+            note = (f'last_checkpoint names {named!r}, which does not exist; resuming from the '
+                    f'newest complete checkpoint {path}' if named else
+                    f'no last_checkpoint file; resuming from the newest complete checkpoint '
+                    f'{path}')
+            return path, note
+    return None, (f'last_checkpoint names {named!r}, which does not exist, and ' if named else '') \
+        + f'{work_dir!r} holds no complete checkpoint'
