@@ -18,7 +18,10 @@ def step_time(model_name, size, batch, steps, bf16):
     from mmengine.optim import build_optim_wrapper
     from mmseg.registry import MODELS
 
+    from mmengine.registry import init_default_scope
+
     import deft_mmseg  # noqa: F401
+    init_default_scope('mmseg')
     torch.manual_seed(0)
     model = MODELS.build(_model_cfg(model_name, 'EncoderDecoder', size)).train()
     wrapper = build_optim_wrapper(model, dict(

@@ -23,3 +23,15 @@ class CPUBF16OptimWrapper(OptimWrapper):
     def optim_context(self, model):
         with super().optim_context(model), torch.autocast('cpu', dtype=torch.bfloat16):
             yield
+
+
+def cpu_has_bf16_instructions():
+    """Whether this CPU computes in bfloat16 natively (x86 ``avx512_bf16`` or ``amx_bf16``; read
+    from ``/proc/cpuinfo``, so ``False`` where that file does not exist). Without them bfloat16
+    autocast is emulated and slower than float32 (see docs/checkpoints.md)."""
+    try:
+        with open('/proc/cpuinfo') as f:
+            flags = f.read()
+    except OSError:
+        return False
+    return 'avx512_bf16' in flags or 'amx_bf16' in flags
