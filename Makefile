@@ -51,3 +51,4 @@ test-all: $(STAMP)
 benchmark: $(STAMP)
 	$(PY) benchmarks/deft_step.py
 	$(PY) benchmarks/fishertune_step.py
+	$(PY) benchmarks/amp_cpu.py

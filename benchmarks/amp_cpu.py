@@ -5,11 +5,10 @@
 
 Prints the mean step time of each and the ratio bf16 / fp32 (below 1: ``--amp`` pays off here).
 """
-import argparse
 import json
 import time
 
-from bench_utils import random_batch
+from bench_utils import random_batch, step_parser
 from deft_step import MODEL_FILES, _model_cfg
 
 
@@ -40,11 +39,7 @@ def step_time(model_name, size, batch, steps, bf16):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('--model', choices=sorted(MODEL_FILES), default='tiny')
-    parser.add_argument('--size', type=int, default=256)
-    parser.add_argument('--batch', type=int, default=2)
-    parser.add_argument('--steps', type=int, default=5)
+    parser = step_parser(__doc__, MODEL_FILES)
     args = parser.parse_args()
     fp32 = step_time(args.model, args.size, args.batch, args.steps, bf16=False)
     bf16 = step_time(args.model, args.size, args.batch, args.steps, bf16=True)

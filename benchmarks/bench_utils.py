@@ -30,3 +30,14 @@ def peak_mib(device):
     if device.type == 'cuda':
         return torch.cuda.max_memory_allocated() / 2**20
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def step_parser(doc, model_choices, default_model='tiny'):
+    """The arguments every step benchmark takes: ``--model --size --batch --steps``."""
+    import argparse
+    parser = argparse.ArgumentParser(description=doc.split('\n')[0])
+    parser.add_argument('--model', choices=sorted(model_choices), default=default_model)
+    parser.add_argument('--size', type=int, default=256)
+    parser.add_argument('--batch', type=int, default=2)
+    parser.add_argument('--steps', type=int, default=5)
+    return parser

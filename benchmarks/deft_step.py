@@ -20,7 +20,7 @@ import subprocess
 import sys
 import time
 
-from bench_utils import peak_mib, random_batch, sync
+from bench_utils import peak_mib, random_batch, step_parser, sync
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 
@@ -104,11 +104,7 @@ def child(args):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('--model', choices=sorted(MODEL_FILES), default='tiny')
-    parser.add_argument('--size', type=int, default=256)
-    parser.add_argument('--batch', type=int, default=2)
-    parser.add_argument('--steps', type=int, default=5)
+    parser = step_parser(__doc__, MODEL_FILES)
     parser.add_argument('--device', default='cpu')
     parser.add_argument('--checkpoint-gc-decoder', action='store_true',
                         help='DeFT: recompute d~1 in the backward pass (DualPathwaySegmentor '
