@@ -120,6 +120,7 @@ class ExactResumeHook(Hook):
         self._resume_from = None  # the ``rng_state`` entry of a loaded checkpoint
         self._run_seed = None
         self._seed_mismatch = None
+        self._started = False
 
     # -- taking the states -----------------------------------------------------------------
     def _gather(self):
@@ -167,6 +168,9 @@ class ExactResumeHook(Hook):
             self._seed_mismatch = None
 
     def before_train_epoch(self, runner):
+        if self._started:  # epoch-based loops call this every epoch; only the first matters
+            return
+        self._started = True
         loop = runner.train_loop
         resumed = runner.iter > 0 if isinstance(loop, IterBasedTrainLoop) else runner.epoch > 0
         saved, self._resume_from = (self._resume_from if resumed else None), None
