@@ -8,6 +8,7 @@ from mmpretrain.models.utils import resize_pos_embed
 from mmseg.registry import MODELS
 
 from ..peft.base import BlockPEFT
+from .eva02_rope import EVA02RotaryEmbedding
 
 
 @MODELS.register_module()
@@ -34,10 +35,15 @@ class VFMVisionTransformer(BaseModule):
             ``(features, queries)`` for ``ReinMask2FormerHead``.
         peft (dict, optional): another parameter-efficient method run block by block
             (``ViTLoRA``, ``ViTAdaptFormer``, ``ViTDeepPrompt``; see ``models/peft``).
+        eva02_rope (dict, optional): for ``ViTEVA02`` trunks, the rotary embedding as released
+            (:class:`EVA02RotaryEmbedding`, default ``dict(pt_grid=16)``) replaces mmpretrain's,
+            which is not the released one (see ``eva02_rope.py``). ``None`` keeps mmpretrain's
+            (it does not reproduce released EVA02 weights).
     """
 
     def __init__(self, vit, out_indices=(7, 11, 15, 23), scales=(4, 2, 1, 0.5),
-                 freeze_vit=True, reins=None, peft=None, init_cfg=None):
+                 freeze_vit=True, reins=None, peft=None, eva02_rope=dict(pt_grid=16),
+                 init_cfg=None):
         super().__init__(init_cfg)
         if len(scales) != len(out_indices):
             raise ValueError(f'VFMVisionTransformer: {len(scales)} scales for '
@@ -48,6 +54,8 @@ class VFMVisionTransformer(BaseModule):
         self.vit = MODELS.build(dict(vit, out_type='featmap', **extra))
         self.family = ('sam' if isinstance(self.vit, ViTSAM) else
                        'eva02' if isinstance(self.vit, ViTEVA02) else 'vit')
+        if self.family == 'eva02' and eva02_rope is not None:
+            self._use_released_eva02_rope(eva02_rope)
         num_layers = len(self.vit.layers)
         self.out_indices = [i if i >= 0 else num_layers + i for i in out_indices]
         if max(self.out_indices) >= num_layers:
@@ -68,6 +76,13 @@ class VFMVisionTransformer(BaseModule):
                                  f'mmpretrain VisionTransformer (DINOv2, CLIP, MAE) only, not '
                                  f'{type(self.vit).__name__}; ViTLoRA and Reins work with all.')
             self.peft.attach(self.vit)
+
+    def _use_released_eva02_rope(self, rope_cfg):
+        """Swap mmpretrain's rotary embedding (shared by every block) for the released one."""
+        rope = EVA02RotaryEmbedding(self.vit.embed_dims // self.vit.num_heads, **rope_cfg)
+        self.vit.rope = rope
+        for layer in self.vit.layers:
+            layer.attn.rope = rope
 
     @property
     def embed_dims(self):
