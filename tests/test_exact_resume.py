@@ -137,10 +137,18 @@ def test_every_method_family_resumes_bit_exact(demo_cwd, config, options, final,
 
 @pytest.mark.slow
 def test_run_without_a_fixed_seed_resumes_bit_exact(demo_cwd):
-    """mmengine draws a new seed for the resumed run; tools/train.py takes the checkpoint's."""
+    """mmengine draws a new seed for a resumed run and builds the dataloaders with it before it
+    reads the checkpoint's; tools/train.py takes the checkpoint's first. Reference: an
+    uninterrupted run with the seed the interrupted run drew."""
     options = [o for o in DEFT_OPTIONS if not o.startswith('randomness.seed')]
-    interrupted_run_matches(demo_cwd, DEFT_DEMO, [*options, 'randomness.seed=None'], 12, 7,
-                            (5, 11))
+    part, full = str(demo_cwd / 'part'), str(demo_cwd / 'full')
+    killed_at = _train(DEFT_DEMO, part, [*options, 'randomness.seed=None'], kill_after=7)
+    assert 5 <= killed_at <= 11
+    seed = load_local_checkpoint(osp.join(part, f'iter_{killed_at}.pth'))['meta']['seed']
+    _train(DEFT_DEMO, part, [*options, 'randomness.seed=None'], resume=True)
+    assert f'seed={seed}' in open(osp.join(part, 'stdout_resume.txt')).read()
+    _train(DEFT_DEMO, full, [*options, f'randomness.seed={seed}'])
+    assert_same_final_state(osp.join(full, 'iter_12.pth'), osp.join(part, 'iter_12.pth'))
 
 
 class _Runner:
