@@ -6,6 +6,6 @@ checkpoint loader for local files (see ``deft_mmseg.engine.checkpoint_loading``)
 """
 from .version import __version__  # noqa: F401
 from . import datasets, evaluation, engine, hooks, models, utils  # noqa: F401,E402
-from .engine.checkpoint_loading import install_checkpoint_loader  # noqa: E402
+from .utils.checkpoint_loading import install_checkpoint_loader  # noqa: E402
 
 install_checkpoint_loader()

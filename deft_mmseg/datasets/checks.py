@@ -3,9 +3,7 @@ import os.path as osp
 
 from mmseg.registry import DATASETS
 
-
-class DatasetConfigError(ValueError):
-    """A dataset config points at data that is not there or does not fit the model."""
+from ..utils.errors import DatasetConfigError  # noqa: F401  (re-exported)
 
 
 def _iter_dataset_cfgs(cfg):

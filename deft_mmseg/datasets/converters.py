@@ -14,11 +14,9 @@ from PIL import Image
 from .label_maps import (CITYSCAPES_ID_TO_TRAINID, MAPILLARY_V12_ID_TO_TRAINID,
                          SYNTHIA_ID_TO_TRAINID, lookup_table)
 
+from ..utils.errors import ConversionError  # noqa: F401  (re-exported)
+
 TRAINID_SUFFIX = '_labelTrainIds.png'
-
-
-class ConversionError(RuntimeError):
-    """A dataset on disk is not in the layout or format the converter expects."""
 
 
 def _map(args):

@@ -6,10 +6,7 @@ from mmseg.datasets import BaseSegDataset, CityscapesDataset
 
 from ..evaluation.dg_iou_metric import check_label_ids
 from .checks import DatasetConfigError
-
-
-class DatasetSampleError(RuntimeError):
-    """Loading one sample failed (corrupt image, bad label ids, ...)."""
+from ..utils.errors import DatasetSampleError  # noqa: F401  (re-exported)
 
 
 class DGBaseSegDataset(BaseSegDataset):

@@ -7,11 +7,9 @@ from mmengine.runner import IterBasedTrainLoop
 
 from mmseg.registry import LOOPS
 
+from ..utils.errors import DeFTConfigError  # noqa: F401  (re-exported)
+
 STAGES = ('warmup', 'decoupled')
-
-
-class DeFTConfigError(ValueError):
-    """A DeFT setting (stages, beta, model/loop/hook combination) is invalid."""
 
 
 def resolve_stage_schedulers(schedulers, warmup_iters, max_iters, stages=STAGES):

@@ -4,11 +4,8 @@ import glob
 import os.path as osp
 import re
 
-from .checkpoint_loading import read_checkpoint_meta
-
-
-class WorkDirError(ValueError):
-    """The work dir holds another run, or no checkpoint to resume from."""
+from ..utils.checkpoint_loading import read_checkpoint_meta
+from ..utils.errors import WorkDirError  # noqa: F401  (re-exported)
 
 
 def run_checkpoints(work_dir):

@@ -18,9 +18,7 @@ from mmseg.evaluation import IoUMetric
 from mmseg.registry import METRICS
 from prettytable import PrettyTable
 
-
-class LabelRangeError(ValueError):
-    """A label map holds ids that are neither a class nor the ignore index."""
+from ..utils.errors import LabelRangeError  # noqa: F401  (re-exported)
 
 
 def check_label_ids(label, num_classes, ignore_index, source):

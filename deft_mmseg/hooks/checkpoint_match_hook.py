@@ -4,9 +4,7 @@ from mmengine.model import is_model_wrapper
 
 from mmseg.registry import HOOKS
 
-
-class CheckpointMismatchError(ValueError):
-    """A checkpoint's weights do not match the model built from the config."""
+from ..utils.errors import CheckpointMismatchError  # noqa: F401  (re-exported)
 
 
 def check_checkpoint_matches(model, state_dict, source='checkpoint', allow_missing=False):

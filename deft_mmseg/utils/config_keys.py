@@ -10,15 +10,10 @@ import inspect
 
 from mmengine.registry import DefaultScope
 
+from .errors import ConfigKeyError  # noqa: F401  (re-exported)
+
 #: keys every typed config dict may hold (mmengine's, not the class's)
 REGISTRY_KEYS = {'type', '_scope_', '_delete_', 'priority'}
-
-
-class ConfigKeyError(KeyError):
-    """A config key that the module it configures does not take."""
-
-    def __str__(self):
-        return str(self.args[0])
 
 
 def _registries():

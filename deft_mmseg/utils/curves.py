@@ -5,11 +5,9 @@ import os
 import os.path as osp
 import re
 
+from .errors import CurveError  # noqa: F401  (re-exported)
+
 DEFAULT_PATTERNS = (r'^dist_', r'^target/', r'loss', r'avg/mIoU')
-
-
-class CurveError(ValueError):
-    """No scalar log where one was expected, or none of the asked keys."""
 
 
 def find_scalar_files(run):

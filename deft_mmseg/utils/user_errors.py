@@ -2,21 +2,7 @@
 import re
 import sys
 
-from ..datasets.checks import DatasetConfigError
-from ..datasets.converters import ConversionError
-from ..datasets.dg_base import DatasetSampleError
-from ..engine.checkpoint_loading import CheckpointSecurityError
-from ..engine.deft_train_loop import DeFTConfigError
-from ..engine.work_dir import WorkDirError
-from ..evaluation.dg_iou_metric import LabelRangeError
-from ..hooks.checkpoint_match_hook import CheckpointMismatchError
-from ..models.fishertune.candidates import FisherTuneConfigError
-from .config_keys import ConfigKeyError
-from .curves import CurveError
-
-USER_ERRORS = (DatasetConfigError, DatasetSampleError, LabelRangeError, CheckpointSecurityError,
-               CheckpointMismatchError, ConversionError, DeFTConfigError, CurveError,
-               FisherTuneConfigError, ConfigKeyError, WorkDirError, FileNotFoundError)
+from .errors import USER_ERRORS
 
 
 def _message(exc):

@@ -6,6 +6,8 @@ import re
 import torch
 import torch.nn.functional as F
 
+from ...utils.errors import ConversionKeyError  # noqa: F401  (re-exported)
+
 #: official key pattern -> mmpretrain key (``{}`` is the block index)
 _BLOCK_KEYS = {
     'norm1.weight': 'ln1.weight',
@@ -32,10 +34,6 @@ _TOP_KEYS = {
 #: official keys with no counterpart in the segmentation encoder (MIM token, final norm: the
 #: encoder returns intermediate block outputs)
 _DROPPED = {'mask_token', 'norm.weight', 'norm.bias', 'fc_norm.weight', 'fc_norm.bias'}
-
-
-class ConversionKeyError(KeyError):
-    """The checkpoint has keys this converter does not know (another model or variant)."""
 
 
 def resize_patch_kernel(state, prefix, patch_size):

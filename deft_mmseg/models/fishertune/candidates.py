@@ -4,13 +4,11 @@ from dataclasses import dataclass
 
 import torch.nn as nn
 
+from ...utils.errors import FisherTuneConfigError  # noqa: F401  (re-exported)
+
 #: parameter groups of a ViT block; Eq. 3 lists q, k, v and ffn
 GROUPS = ('q', 'k', 'v', 'ffn', 'proj')
 DEFAULT_GROUPS = ('q', 'k', 'v', 'ffn')
-
-
-class FisherTuneConfigError(ValueError):
-    """A FisherTune setting (groups, fractions, schedule, sensitivity file) is invalid."""
 
 
 @dataclass

@@ -250,7 +250,7 @@ def load_artifact(path):
             f'FisherTune sensitivity file {path} does not exist. It is written by the estimation '
             f'stage of a FisherTune run (work_dir/{ARTIFACT_FILE}); drop load_sensitivity from '
             f'train_cfg to estimate again.')
-    from ...engine.checkpoint_loading import CheckpointSecurityError, load_local_checkpoint
+    from ...utils.checkpoint_loading import CheckpointSecurityError, load_local_checkpoint
     try:  # weights-only, with the allow-list of mmengine checkpoints (a wrong file is named)
         artifact = load_local_checkpoint(path, map_location='cpu')
     except CheckpointSecurityError:

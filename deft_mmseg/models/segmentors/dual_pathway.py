@@ -7,7 +7,7 @@ from mmseg.models.segmentors import BaseSegmentor
 from mmseg.registry import MODELS
 from mmseg.utils import add_prefix
 
-from ...engine.deft_train_loop import DeFTConfigError
+from ...utils.errors import DeFTConfigError
 
 #: Table 7 of paper 000: which encoder / decoder the model used for inference takes.
 FINAL_MODELS = {

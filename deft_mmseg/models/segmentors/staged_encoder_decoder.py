@@ -6,7 +6,7 @@ from mmseg.models import EncoderDecoder
 from mmseg.registry import MODELS
 from mmseg.utils import add_prefix
 
-from ...engine.deft_train_loop import DeFTConfigError
+from ...utils.errors import DeFTConfigError
 
 AFTER_WARMUP = ('joint', 'freeze_encoder', 'freeze_decoder')
 

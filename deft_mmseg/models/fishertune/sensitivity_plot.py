@@ -9,7 +9,7 @@ GROUP_LABELS = {'q': 'Q', 'k': 'K', 'v': 'V', 'ffn': 'FFN', 'proj': 'proj'}
 def load_summary(path, scores=('fisher', 'delta_fisher', 'drf'), formula='printed'):
     """Per (group, block) means from a ``fishertune_sensitivity.pth`` or its
     ``fishertune_sensitivity_summary.json`` (which holds the three default scores)."""
-    from ..models.fishertune import block_group_summary, load_artifact
+    from . import block_group_summary, load_artifact
     if path.endswith('.json'):
         with open(path) as f:
             return json.load(f)

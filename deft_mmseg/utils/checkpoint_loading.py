@@ -1,0 +1,112 @@
+"""Loading mmengine checkpoints under torch >= 2.6 without giving up weights-only safety.
+
+torch >= 2.6 loads with ``weights_only=True``; mmengine 0.10.7 calls ``torch.load`` without the
+argument, so its own checkpoints (which hold ``HistoryBuffer`` and numpy objects in ``message_hub``)
+fail to load for ``--resume`` and ``tools/test.py`` (open-mmlab/mmengine#1655, unreleased fix).
+
+Rather than turning weights-only loading off, this module registers a loader for local paths
+(mmengine's ``CheckpointLoader`` scheme ``''``) that keeps ``weights_only=True`` and allow-lists the
+exact, data-only globals mmengine writes into checkpoints (its ``HistoryBuffer`` and numpy's array /
+dtype / scalar reconstructors). A file that needs anything else is refused with an error naming the
+global; full unpickling is only done when the user opts in for that process with the environment
+variable ``DEFT_MMSEG_ALLOW_PICKLE=1`` (a warning is logged each time).
+"""
+import os
+import os.path as osp
+import pickle
+import re
+import warnings
+
+import numpy as np
+import torch
+from mmengine.logging import HistoryBuffer, print_log
+from mmengine.runner.checkpoint import CheckpointLoader
+
+from .errors import CheckpointSecurityError  # noqa: F401  (re-exported)
+
+ALLOW_PICKLE_ENV = 'DEFT_MMSEG_ALLOW_PICKLE'
+
+
+def _history_buffer_getattr(obj, name):
+    """Stand-in for ``getattr`` during weights-only loads.
+
+    ``HistoryBuffer`` pickles its statistics methods as ``getattr(HistoryBuffer, 'mean')``.
+    Allowing the real ``getattr`` would let a file read any attribute of any allowed global, so
+    only these exact look-ups are resolved; anything else is refused.
+    """
+    if obj is HistoryBuffer and name in ('min', 'max', 'current', 'mean'):
+        return getattr(HistoryBuffer, name)
+    raise pickle.UnpicklingError(f'getattr({obj!r}, {name!r}) is not allowed in a checkpoint')
+
+
+def trusted_checkpoint_globals():
+    """The data-only globals mmengine/mmseg checkpoints contain, allowed for weights-only loads."""
+    allowed = [HistoryBuffer, np.ndarray, np.dtype, (_history_buffer_getattr, 'builtins.getattr'),
+               (_history_buffer_getattr, '__builtin__.getattr')]
+    try:  # numpy >= 2
+        from numpy._core import multiarray
+    except ImportError:  # numpy 1.x
+        from numpy.core import multiarray
+    allowed += [multiarray._reconstruct, multiarray.scalar]
+    # numpy >= 1.25 pickles dtypes through their concrete classes (numpy.dtypes.Float64DType, ...)
+    dtypes = getattr(np, 'dtypes', None)
+    if dtypes is not None:
+        allowed += [getattr(dtypes, name) for name in dir(dtypes)
+                    if name.endswith('DType') and isinstance(getattr(dtypes, name), type)]
+    return allowed
+
+
+def refused_global(error):
+    """The global a weights-only ``UnpicklingError`` refused, e.g. ``'the global posix.system'``
+    (torch words the message differently across versions and colours parts of it)."""
+    text = re.sub(r'\x1b\[[0-9;]*m', '', str(error))
+    match = re.search(r'GLOBAL ([\w.]+)', text) or re.search(r'global:? ([\w.]+\.[\w]+)', text)
+    if match:
+        return f'the global {match.group(1).rstrip(".")}'
+    return f'objects outside the allow-list ({text.strip().splitlines()[-1][:200]})'
+
+
+def load_local_checkpoint(filename, map_location=None):
+    """Load a local checkpoint with ``weights_only=True`` plus :func:`trusted_checkpoint_globals`.
+
+    Raises:
+        FileNotFoundError: the file does not exist.
+        CheckpointSecurityError: the file needs a global outside the allow-list and
+            ``DEFT_MMSEG_ALLOW_PICKLE=1`` is not set.
+    """
+    filename = osp.expanduser(filename)
+    if not osp.isfile(filename):
+        raise FileNotFoundError(f'checkpoint {filename!r} does not exist. Check the path (for a '
+                                f'run, see work_dirs/<config>/last_checkpoint).')
+    try:
+        with torch.serialization.safe_globals(trusted_checkpoint_globals()):
+            return torch.load(filename, map_location=map_location, weights_only=True)
+    except pickle.UnpicklingError as e:
+        if os.environ.get(ALLOW_PICKLE_ENV) == '1':
+            warnings.warn(f'{ALLOW_PICKLE_ENV}=1: loading {filename!r} with full unpickling, which '
+                          f'can run arbitrary code. Only do this for files you trust.')
+            print_log(f'Loading {filename} with full unpickling ({ALLOW_PICKLE_ENV}=1).',
+                      logger='current')
+            return torch.load(filename, map_location=map_location, weights_only=False)
+        raise CheckpointSecurityError(
+            f'checkpoint {filename!r} needs {refused_global(e)}, which weights-only loading '
+            f'refuses. Checkpoints written by mmengine/mmseg runs load as they are; this one '
+            f'contains something else. If you trust the file, '
+            f'set {ALLOW_PICKLE_ENV}=1 for this run to unpickle it fully, or re-save its '
+            f"'state_dict' alone.") from e
+
+
+def install_checkpoint_loader():
+    """Make :func:`load_local_checkpoint` mmengine's loader for local paths (idempotent)."""
+    CheckpointLoader.register_scheme(prefixes='', loader=load_local_checkpoint, force=True)
+
+
+def read_checkpoint_meta(filename):
+    """The ``meta`` dict of a local checkpoint, read through a memory map (the tensors of a
+    large checkpoint are not loaded)."""
+    with torch.serialization.safe_globals(trusted_checkpoint_globals()):
+        try:
+            ckpt = torch.load(filename, map_location='cpu', weights_only=True, mmap=True)
+        except (RuntimeError, pickle.UnpicklingError):  # legacy (non-zip) files cannot be mapped
+            ckpt = load_local_checkpoint(filename, map_location='cpu')
+    return ckpt.get('meta', {}) if isinstance(ckpt, dict) else {}

@@ -1,0 +1,62 @@
+"""Imports inside the package run one way: utils (errors, checkpoint loading) at the bottom;
+datasets, evaluation and models never import the engine or the hooks."""
+import ast
+import glob
+import os.path as osp
+
+import pytest
+
+from conftest import REPO
+
+PACKAGE = osp.join(REPO, 'deft_mmseg')
+#: subpackage -> subpackages it must not import
+FORBIDDEN = {
+    'utils': {'datasets', 'evaluation', 'models', 'engine', 'hooks', 'demo'},
+    'datasets': {'models', 'engine', 'hooks'},
+    'evaluation': {'models', 'engine', 'hooks'},
+    'models': {'engine', 'hooks'},
+}
+
+
+def imported_subpackages(path):
+    """deft_mmseg subpackages a module imports (absolute or relative imports, any depth)."""
+    rel = osp.relpath(path, PACKAGE).split(osp.sep)
+    tree = ast.parse(open(path).read())
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = rel[:-1][:len(rel) - node.level] if node.level > 1 else rel[:-1]
+                parts = base + (node.module.split('.') if node.module else [])
+            elif node.module and node.module.startswith('deft_mmseg'):
+                parts = node.module.split('.')[1:]
+            else:
+                continue
+            names = [parts[0]] if parts else [a.name for a in node.names]
+            found.update(names)
+        elif isinstance(node, ast.Import):
+            for a in node.names:
+                if a.name.startswith('deft_mmseg.'):
+                    found.add(a.name.split('.')[1])
+    return found
+
+
+@pytest.mark.parametrize('layer', sorted(FORBIDDEN))
+def test_no_import_runs_upward(layer):
+    upward = []
+    for path in glob.glob(osp.join(PACKAGE, layer, '**', '*.py'), recursive=True):
+        bad = imported_subpackages(path) & FORBIDDEN[layer]
+        if bad:
+            upward.append(f'{osp.relpath(path, REPO)} imports {sorted(bad)}')
+    assert upward == []
+
+
+def test_every_user_error_is_defined_once_in_utils_errors():
+    from deft_mmseg.utils import errors
+    defined = []
+    for path in glob.glob(osp.join(PACKAGE, '**', '*.py'), recursive=True):
+        for node in ast.walk(ast.parse(open(path).read())):
+            if isinstance(node, ast.ClassDef) and node.name.endswith('Error'):
+                defined.append(osp.relpath(path, PACKAGE))
+    assert set(defined) == {osp.join('utils', 'errors.py')}
+    assert all(issubclass(e, Exception) for e in errors.USER_ERRORS)
