@@ -185,6 +185,7 @@ def test_resume_under_another_world_size_or_device_falls_back_with_a_warning(
         assert random.random() == expected_next
 
 
+@pytest.mark.slow
 def test_checkpoint_written_without_the_hook_resumes_with_a_warning(demo_cwd):
     work = str(demo_cwd / 'work')
     options = [*SEEDED, *EVERY_ITER, 'train_cfg.warmup_iters=1', 'train_cfg.decoupled_iters=2',

@@ -43,6 +43,7 @@ def test_export_from_a_fresh_shell(short_run, tmp_path, where):
     assert_export_matches(DEFT_DEMO, ckpt, out, str(tmp_path), 'DualPathwaySegmentor')
 
 
+@pytest.mark.slow
 def test_plot_curves_and_make_demo_data_from_a_fresh_shell(short_run, tmp_path):
     tool('plot_curves.py', str(short_run / 'run'), '--out', str(tmp_path / 'plots'),
          cwd=str(tmp_path))
