@@ -60,3 +60,18 @@ def test_every_user_error_is_defined_once_in_utils_errors():
                 defined.append(osp.relpath(path, PACKAGE))
     assert set(defined) == {osp.join('utils', 'errors.py')}
     assert all(issubclass(e, Exception) for e in errors.USER_ERRORS)
+
+
+def test_models_are_unwrapped_in_one_place():
+    """``unwrap_model`` (utils/model_wrappers.py) is the only unwrapping of DDP/FSDP wrappers."""
+    from mmengine.model import MMDistributedDataParallel  # noqa: F401  (a wrapper type exists)
+    from torch import nn
+
+    from deft_mmseg.utils.model_wrappers import unwrap_model
+    inner = nn.Linear(2, 2)
+    assert unwrap_model(inner) is inner
+    copies = [osp.relpath(p, PACKAGE)
+              for p in glob.glob(osp.join(PACKAGE, '**', '*.py'), recursive=True)
+              if 'is_model_wrapper(' in open(p).read()
+              or "getattr(model, 'module'" in open(p).read()]
+    assert copies == [osp.join('utils', 'model_wrappers.py')]

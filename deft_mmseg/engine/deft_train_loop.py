@@ -2,12 +2,12 @@
 import copy
 
 from mmengine.logging import print_log
-from mmengine.model import is_model_wrapper
 from mmengine.runner import IterBasedTrainLoop
 
 from mmseg.registry import LOOPS
 
 from ..utils.errors import DeFTConfigError  # noqa: F401  (re-exported)
+from ..utils.model_wrappers import unwrap_model
 
 STAGES = ('warmup', 'decoupled')
 
@@ -110,7 +110,7 @@ class DeFTTrainLoop(IterBasedTrainLoop):
 
     def _segmentor(self):
         model = self.runner.model
-        return model.module if is_model_wrapper(model) else model
+        return unwrap_model(model)
 
     @property
     def stage(self):

@@ -37,6 +37,7 @@ from ..datasets.checks import (DatasetConfigError, check_dataset_cfg, check_num_
                                domain_dataset_cfgs)
 from ..datasets.dg_base import guard_sample_errors
 from ..evaluation.multi_domain_summary import format_domain_table, summarize_domains
+from ..utils.model_wrappers import unwrap_model
 
 RESULTS_FILE = 'multi_domain_results.json'
 #: the test loop's own file, so a test in a training run's work dir keeps its validation results
@@ -93,8 +94,7 @@ class _MultiDomainMixin:
         runner.visualizer.dataset_meta = self.dataloader.dataset.metainfo
 
     def _check_model(self):
-        model = self.runner.model
-        model = getattr(model, 'module', model)
+        model = unwrap_model(self.runner.model)
         for domain, (loader, _) in self.domains.items():
             check_num_classes(model, loader.dataset.metainfo, f'domain {domain!r}')
 

@@ -1,10 +1,10 @@
 """Refuse checkpoints that do not fit the model, instead of loading them half-way."""
 from mmengine.hooks import Hook
-from mmengine.model import is_model_wrapper
 
 from mmseg.registry import HOOKS
 
 from ..utils.errors import CheckpointMismatchError  # noqa: F401  (re-exported)
+from ..utils.model_wrappers import unwrap_model
 
 
 def check_checkpoint_matches(model, state_dict, source='checkpoint', allow_missing=False):
@@ -56,7 +56,7 @@ class CheckpointMatchHook(Hook):
         self.allow_missing = allow_missing
 
     def after_load_checkpoint(self, runner, checkpoint):
-        model = runner.model.module if is_model_wrapper(runner.model) else runner.model
+        model = unwrap_model(runner.model)
         state_dict = checkpoint.get('state_dict', checkpoint)
         check_checkpoint_matches(model, state_dict, 'the loaded checkpoint',
                                  allow_missing=self.allow_missing)

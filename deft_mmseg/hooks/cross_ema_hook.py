@@ -1,11 +1,11 @@
 """DeFT's cross-pathway EMA (paper 000, Eq. 2)."""
 import torch
 from mmengine.hooks import Hook
-from mmengine.model import is_model_wrapper
 
 from mmseg.registry import HOOKS
 
 from ..engine.deft_train_loop import DeFTConfigError
+from ..utils.model_wrappers import unwrap_model
 
 BUFFER_UPDATES = ('forward', 'ema', 'copy')
 
@@ -57,7 +57,7 @@ class CrossEMAHook(Hook):
     @staticmethod
     def _segmentor(runner):
         model = runner.model
-        return model.module if is_model_wrapper(model) else model
+        return unwrap_model(model)
 
     def before_train(self, runner):
         model = self._segmentor(runner)

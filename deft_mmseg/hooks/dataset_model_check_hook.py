@@ -1,10 +1,10 @@
 """Check before training that the model's class count matches the training data."""
 from mmengine.hooks import Hook
-from mmengine.model import is_model_wrapper
 
 from mmseg.registry import HOOKS
 
 from ..datasets.checks import check_num_classes
+from ..utils.model_wrappers import unwrap_model
 
 
 @HOOKS.register_module()
@@ -16,6 +16,6 @@ class DatasetModelCheckHook(Hook):
     priority = 'VERY_HIGH'
 
     def before_train(self, runner):
-        model = runner.model.module if is_model_wrapper(runner.model) else runner.model
+        model = unwrap_model(runner.model)
         dataset = runner.train_dataloader.dataset
         check_num_classes(model, getattr(dataset, 'metainfo', None), 'train_dataloader.dataset')

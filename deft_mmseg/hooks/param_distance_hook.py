@@ -2,9 +2,10 @@
 import torch
 from mmengine.hooks import Hook
 from mmengine.logging import print_log
-from mmengine.model import is_model_wrapper
 
 from mmseg.registry import HOOKS
+
+from ..utils.model_wrappers import unwrap_model
 
 CKPT_KEY = 'param_distance_anchor'
 
@@ -66,7 +67,7 @@ class ParamDistanceHook(Hook):
 
     @staticmethod
     def _model(runner):
-        return runner.model.module if is_model_wrapper(runner.model) else runner.model
+        return unwrap_model(runner.model)
 
     def _params(self, model):
         return {part: [p for m in mods for p in m.parameters()]

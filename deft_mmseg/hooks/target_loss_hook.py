@@ -3,11 +3,11 @@ import torch
 import torch.nn.functional as F
 from mmengine.hooks import Hook
 from mmengine.logging import print_log
-from mmengine.model import is_model_wrapper
 
 from mmseg.registry import HOOKS
 
 from ..datasets.checks import check_dataset_cfg
+from ..utils.model_wrappers import unwrap_model
 
 
 @HOOKS.register_module()
@@ -69,7 +69,7 @@ class TargetLossHook(Hook):
     def after_train_iter(self, runner, batch_idx, data_batch=None, outputs=None):
         if not self.every_n_train_iters(runner, self.interval):
             return
-        model = runner.model.module if is_model_wrapper(runner.model) else runner.model
+        model = unwrap_model(runner.model)
         loss = self.target_loss(model)
         runner.visualizer.add_scalars({'target/loss_ce': loss}, step=runner.iter + 1)
         print_log(f'Iter {runner.iter + 1} target loss_ce: {loss:.4f}', logger='current')

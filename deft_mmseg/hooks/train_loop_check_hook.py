@@ -1,11 +1,11 @@
 """Check before training that a staged segmentor is driven by the loop that runs its stages."""
 from mmengine.hooks import Hook
-from mmengine.model import is_model_wrapper
 
 from mmseg.registry import HOOKS
 
 from ..engine.deft_train_loop import DeFTConfigError, DeFTTrainLoop
 from ..engine.fishertune_train_loop import FisherTuneTrainLoop
+from ..utils.model_wrappers import unwrap_model
 
 
 @HOOKS.register_module()
@@ -19,7 +19,7 @@ class TrainLoopCheckHook(Hook):
     priority = 'VERY_HIGH'
 
     def before_train(self, runner):
-        model = runner.model.module if is_model_wrapper(runner.model) else runner.model
+        model = unwrap_model(runner.model)
         loop = runner.train_loop
         name = type(model).__name__
         if hasattr(model, 'estimate_sensitivity') and not isinstance(loop, FisherTuneTrainLoop):
