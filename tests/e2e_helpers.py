@@ -51,3 +51,22 @@ np.save('got.npy', got)
                           capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr[-3000:]
     np.testing.assert_array_equal(np.load(osp.join(cwd, 'got.npy')), expected)
+
+
+def run_tool(name, *args, cwd=None, env=None):
+    """``python tools/<name> args...`` in a fresh process, as a user runs it."""
+    import subprocess
+    import sys
+
+    from conftest import REPO
+    return subprocess.run([sys.executable, osp.join(REPO, 'tools', name), *args], cwd=cwd,
+                          env=env, capture_output=True, text=True)
+
+
+def one_error_line(proc):
+    """The single `error:` line of a refused run (exit 2, no traceback, no colour codes)."""
+    assert proc.returncode == 2, proc.stderr[-3000:]
+    assert 'Traceback' not in proc.stderr and '\x1b[' not in proc.stderr
+    lines = [ln for ln in proc.stderr.splitlines() if ln.startswith('error:')]
+    assert len(lines) == 1, proc.stderr[-3000:]
+    return lines[0]

@@ -10,32 +10,19 @@ import shutil
 import subprocess
 import sys
 
-import numpy as np
 import pytest
 from PIL import Image
 
 from conftest import REPO
-from e2e_helpers import DEFT_DEMO
+from e2e_helpers import DEFT_DEMO, one_error_line
+from e2e_helpers import run_tool as run
 
-TRAIN, TEST = osp.join(REPO, 'tools', 'train.py'), osp.join(REPO, 'tools', 'test.py')
+TRAIN, TEST = 'train.py', 'test.py'
 SHORT = ['train_cfg.warmup_iters=1', 'train_cfg.decoupled_iters=1', 'train_cfg.val_interval=100',
          'default_hooks.checkpoint.interval=1']
 FOG = osp.join('data', 'demo', 'demo_fog')
 FOG_IMAGES = osp.join(FOG, 'leftImg8bit', 'val', 'demo')
 FOG_LABELS = osp.join(FOG, 'gtFine', 'val', 'demo')
-
-
-def run(*args, env=None):
-    return subprocess.run([sys.executable, *args], capture_output=True, text=True, env=env)
-
-
-def one_error_line(proc):
-    """The single `error:` line of a refused run (exit 2, no traceback, no colour codes)."""
-    assert proc.returncode == 2, proc.stderr[-3000:]
-    assert 'Traceback' not in proc.stderr and '\x1b[' not in proc.stderr
-    lines = [ln for ln in proc.stderr.splitlines() if ln.startswith('error:')]
-    assert len(lines) == 1, proc.stderr[-3000:]
-    return lines[0]
 
 
 def digest(folder):
@@ -49,12 +36,7 @@ def trained(demo_root, tmp_path_factory):
     root = tmp_path_factory.mktemp('trained')
     os.makedirs(root / 'data')
     os.symlink(demo_root, root / 'data' / 'demo')
-    cwd = os.getcwd()
-    os.chdir(root)
-    try:
-        proc = run(TRAIN, DEFT_DEMO, '--work-dir', 'run', '--cfg-options', *SHORT)
-    finally:
-        os.chdir(cwd)
+    proc = run(TRAIN, DEFT_DEMO, '--work-dir', 'run', '--cfg-options', *SHORT, cwd=root)
     assert proc.returncode == 0, proc.stderr[-3000:]
     return root / 'run'
 

@@ -2,16 +2,13 @@
 naming both files; tools/check_dataset.py checks every sample of a config before a run."""
 import os.path as osp
 import shutil
-import subprocess
-import sys
 
 import numpy as np
 import pytest
 from PIL import Image
 
-from conftest import REPO
 from deft_mmseg.datasets import CheckImageLabelPair, DatasetSampleError
-from e2e_helpers import DEFT_DEMO
+from e2e_helpers import DEFT_DEMO, one_error_line, run_tool
 
 SOURCE_LABEL = osp.join('data', 'demo', 'gtav', 'labels', '00003_labelTrainIds.png')
 SOURCE_IMAGE = osp.join('data', 'demo', 'gtav', 'images', '00003.png')
@@ -31,10 +28,6 @@ def own_demo(demo_root, tmp_path, monkeypatch):
 def _half_size(path):
     img = Image.open(path)
     img.resize((img.width // 2, img.height // 2), Image.NEAREST).save(path)
-
-
-def _tool(*args):
-    return subprocess.run([sys.executable, *args], capture_output=True, text=True)
 
 
 def test_check_transform_against_the_image_shape():
@@ -66,18 +59,14 @@ def test_training_stops_at_a_label_that_does_not_fit_its_image(own_demo, damage)
         ids = np.array(Image.open(SOURCE_LABEL))
         Image.fromarray(np.stack([ids] * 3, -1)).save(SOURCE_LABEL)
         expected = 'has 3 channels'
-    proc = _tool(osp.join(REPO, 'tools', 'train.py'), DEFT_DEMO, '--work-dir', 'work',
-                 '--cfg-options', 'train_cfg.warmup_iters=2', 'train_cfg.decoupled_iters=6',
-                 'train_cfg.val_interval=100')
-    assert proc.returncode == 2, proc.stderr[-2000:]
-    assert 'Traceback' not in proc.stderr
-    lines = [ln for ln in proc.stderr.splitlines() if ln.startswith('error:')]
-    assert len(lines) == 1 and expected in lines[0]
-    assert SOURCE_LABEL in lines[0] and SOURCE_IMAGE in lines[0]
+    line = one_error_line(run_tool(
+        'train.py', DEFT_DEMO, '--work-dir', 'work', '--cfg-options', 'train_cfg.warmup_iters=2',
+        'train_cfg.decoupled_iters=6', 'train_cfg.val_interval=100'))
+    assert expected in line and SOURCE_LABEL in line and SOURCE_IMAGE in line
 
 
 def test_check_dataset_tool_passes_good_data(own_demo):
-    proc = _tool(osp.join(REPO, 'tools', 'check_dataset.py'), DEFT_DEMO)
+    proc = run_tool('check_dataset.py', DEFT_DEMO)
     assert proc.returncode == 0, proc.stderr[-2000:]
     rows = {ln.split()[0]: ln.split()[1:] for ln in proc.stdout.splitlines()
             if ln.startswith(('train/', 'val/'))}
@@ -95,7 +84,7 @@ def test_check_dataset_tool_lists_every_bad_sample(own_demo):
     ids = np.array(Image.open(FOG_LABEL))
     ids[0, 0] = 40  # not a train id
     Image.fromarray(ids).save(FOG_LABEL)
-    proc = _tool(osp.join(REPO, 'tools', 'check_dataset.py'), DEFT_DEMO, '--workers', '2')
+    proc = run_tool('check_dataset.py', DEFT_DEMO, '--workers', '2')
     assert proc.returncode == 2
     assert 'Traceback' not in proc.stderr
     assert 'error: 3 of 24 samples are bad' in proc.stderr

@@ -64,12 +64,17 @@ def test_every_user_error_is_defined_once_in_utils_errors():
 
 def test_models_are_unwrapped_in_one_place():
     """``unwrap_model`` (utils/model_wrappers.py) is the only unwrapping of DDP/FSDP wrappers."""
-    from mmengine.model import MMDistributedDataParallel  # noqa: F401  (a wrapper type exists)
+    from mmengine.model import MMDistributedDataParallel
     from torch import nn
 
     from deft_mmseg.utils.model_wrappers import unwrap_model
     inner = nn.Linear(2, 2)
     assert unwrap_model(inner) is inner
+    # a DDP wrapper without a process group: only its type and .module matter here
+    wrapper = MMDistributedDataParallel.__new__(MMDistributedDataParallel)
+    nn.Module.__init__(wrapper)
+    wrapper.module = inner
+    assert unwrap_model(wrapper) is inner
     copies = [osp.relpath(p, PACKAGE)
               for p in glob.glob(osp.join(PACKAGE, '**', '*.py'), recursive=True)
               if 'is_model_wrapper(' in open(p).read()

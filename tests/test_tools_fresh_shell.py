@@ -4,18 +4,15 @@ scope was only set because an earlier call in the same process had set it)."""
 import glob
 import os
 import os.path as osp
-import subprocess
-import sys
 
 import pytest
 
 from conftest import REPO
-from e2e_helpers import DEFT_DEMO, assert_export_matches
+from e2e_helpers import DEFT_DEMO, assert_export_matches, run_tool
 
 
 def tool(name, *args, cwd):
-    proc = subprocess.run([sys.executable, osp.join(REPO, 'tools', name), *args], cwd=cwd,
-                          capture_output=True, text=True)
+    proc = run_tool(name, *args, cwd=cwd)
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert 'Traceback' not in proc.stderr
     return proc

@@ -15,11 +15,11 @@ from mmengine.runner import Runner
 
 import deft_mmseg  # noqa: F401  (registers the plugin, installs the safe checkpoint loader)
 from deft_mmseg.datasets.checks import check_dataset_cfg, domain_dataset_cfgs
-from deft_mmseg.utils.checkpoint_loading import read_checkpoint_meta
 from deft_mmseg.engine.cpu_amp import cpu_has_bf16_instructions
 from deft_mmseg.engine.work_dir import checkpoint_to_resume, refuse_to_overwrite
-from deft_mmseg.utils.config_keys import ConfigKeyError, check_config_keys
 from deft_mmseg.utils import prepare_cpu_distributed, run_with_user_errors
+from deft_mmseg.utils.checkpoint_loading import read_checkpoint_meta
+from deft_mmseg.utils.config_keys import ConfigKeyError, check_config_keys
 
 
 def parse_args(argv=None):

@@ -61,10 +61,10 @@ class DGBaseSegDataset(BaseSegDataset):
         return data_list
 
     def prepare_data(self, idx):
-        return prepare_checked(self, idx, super().prepare_data)
+        return prepare_checked(self, super().prepare_data, idx)
 
 
-def prepare_checked(dataset, idx, prepare):
+def prepare_checked(dataset, prepare, idx):
     """``prepare(idx)`` of ``dataset`` with the plugin's sample errors: a sample that fails to
     load raises :class:`DatasetSampleError` naming its image and label files (mmengine would retry
     other indices in training or fail deep inside a dataloader worker), and a label holding ids
@@ -91,15 +91,11 @@ def prepare_checked(dataset, idx, prepare):
     return data
 
 
-def _prepare_guarded(dataset, prepare, idx):
-    return prepare_checked(dataset, idx, prepare)
-
-
 def guard_sample_errors(dataset):
     """Give a dataset that is not a :class:`DGBaseSegDataset` (e.g. mmseg's
     ``CityscapesDataset`` as a target domain) the same per-sample errors, in place."""
     if isinstance(dataset, DGBaseSegDataset) or getattr(dataset, '_deft_guarded', False):
         return dataset
-    dataset.prepare_data = partial(_prepare_guarded, dataset, dataset.prepare_data)
+    dataset.prepare_data = partial(prepare_checked, dataset, dataset.prepare_data)
     dataset._deft_guarded = True
     return dataset

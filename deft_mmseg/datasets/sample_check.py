@@ -9,10 +9,13 @@ import copy
 from collections import OrderedDict
 
 import numpy as np
+import torch
 from mmengine.utils import track_parallel_progress, track_progress
 
 from mmseg.registry import DATASETS, TRANSFORMS
 
+from ..evaluation.dg_iou_metric import check_label_ids
+from ..utils.errors import LabelRangeError
 from .checks import _iter_dataset_cfgs, domain_dataset_cfgs
 from .transforms.check_image_label import image_label_mismatch
 
@@ -74,11 +77,11 @@ def check_sample(task):
     reason = image_label_mismatch(results['ori_shape'], label.shape)
     if reason is not None:
         return f'label {seg_path!r} {reason} (image {img_path!r})'
-    ids = np.unique(label)
-    bad = [int(i) for i in ids if not (0 <= i < num_classes or i == ignore_index)]
-    if bad:
-        return (f'label {seg_path!r} holds ids {bad[:10]} outside the {num_classes} classes '
-                f'(0..{num_classes - 1}, ignore {ignore_index})')
+    try:  # the check training and the metric apply
+        check_label_ids(torch.from_numpy(np.ascontiguousarray(label)), num_classes, ignore_index,
+                        repr(seg_path))
+    except LabelRangeError as e:
+        return str(e)
     return None
 
 

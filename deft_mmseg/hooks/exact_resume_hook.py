@@ -1,5 +1,6 @@
 """Bit-exact ``--resume``: random-number-generator states and the data-stream position in every
 checkpoint, restored at the point of the run where they were taken."""
+import logging
 import random
 
 import numpy as np
@@ -61,7 +62,7 @@ class _CountingIterator:
     def __init__(self, iterator, consumed=0):
         self.iterator = iterator
         self.consumed = consumed
-        self._pending = None  # (batches the loop replays itself, batches to reach, state, log)
+        self._pending = None  # (batches the loop replays itself, batches to reach, restore)
 
     def resume_at(self, loop_replays, target, on_restore):
         self._pending = (loop_replays, target, on_restore)
@@ -183,14 +184,14 @@ class ExactResumeHook(Hook):
         if saved is None:
             print_log('ExactResumeHook: the checkpoint holds no generator states (written without '
                       'this hook): the resume is not exact (random streams restart from the '
-                      'seed).', logger='current', level=30)
+                      'seed).', logger='current', level=logging.WARNING)
             return
         if self._seed_mismatch:
             print_log(f'ExactResumeHook: the checkpoint was trained with seed '
                       f'{self._seed_mismatch[0]} but the dataloaders of this run were built with '
                       f'seed {self._seed_mismatch[1]}: the resume is not exact. Set '
                       f'randomness.seed={self._seed_mismatch[0]} (deft_mmseg\'s tools/train.py '
-                      f'does this itself).', logger='current', level=30)
+                      f'does this itself).', logger='current', level=logging.WARNING)
         restore = lambda: self._restore(runner, saved)  # noqa: E731
         if isinstance(loop, IterBasedTrainLoop):
             target = saved.get('data_batches')
@@ -205,13 +206,13 @@ class ExactResumeHook(Hook):
             print_log(f'ExactResumeHook: the checkpoint was written by {saved["world_size"]} '
                       f'process(es), this run has {world_size}: generator states are not '
                       f'restored and the resume is not exact (documented in '
-                      f'docs/checkpoints.md).', logger='current', level=30)
+                      f'docs/checkpoints.md).', logger='current', level=logging.WARNING)
             return
         missing = restore_rng_state(saved['ranks'][rank])
         if missing:
             print_log(f'ExactResumeHook: the checkpoint holds a {"/".join(missing)} generator '
                       f'state this machine cannot restore: the resume is not exact on the '
-                      f'device side.', logger='current', level=30)
+                      f'device side.', logger='current', level=logging.WARNING)
             return
         print_log(f'ExactResumeHook: data stream replayed to batch '
                   f'{loop_consumed(runner)}, generator states restored: the run continues '
