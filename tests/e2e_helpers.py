@@ -32,7 +32,8 @@ def assert_export_matches(config, ckpt, out, cwd, model_type, plugin=False):
     import numpy as np
     from mmengine.config import Config
     from mmseg.apis import inference_model, init_model
-    img = osp.join('data', 'demo', 'demo_fog', 'leftImg8bit', 'val', 'demo',
+    # absolute: the pytest process's own directory need not hold data/demo (it does not on CI)
+    img = osp.join(osp.abspath(cwd), 'data', 'demo', 'demo_fog', 'leftImg8bit', 'val', 'demo',
                    'demo_000001_000019_leftImg8bit.png')
     model = init_model(Config.fromfile(config), ckpt, device='cpu')
     assert type(model).__name__ == model_type
