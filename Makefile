@@ -24,8 +24,9 @@ $(STAMP): setup.py requirements/stack.txt requirements/openmmlab.txt requirement
 	    $(PIP) install "setuptools<70" wheel ninja psutil && \
 	    MMCV_WITH_OPS=1 FORCE_CUDA=0 $(PIP) install --no-build-isolation mmcv==2.1.0; \
 	fi
-	# torch itself asks for setuptools>=77; mmcv's build needed <70 only while it compiled.
-	$(PIP) install "setuptools>=77" -r requirements/openmmlab.txt -r requirements/tests.txt
+	# torch itself asks for setuptools>=77; mmcv's build needed <70 only while it compiled. <81:
+	# mmengine resolves `mmseg::`/`deft_mmseg::` config references with pkg_resources (gone in 81).
+	$(PIP) install "setuptools>=77,<81" -r requirements/openmmlab.txt -r requirements/tests.txt
 	$(PIP) install --no-deps --no-build-isolation -e .
 	$(PY) -c "import deft_mmseg, mmcv.ops, mmseg, mmdet, mmpretrain; print('deft_mmseg stack OK')"
 	@touch $(STAMP)

@@ -1,11 +1,27 @@
 """deft_mmseg: domain-generalized semantic segmentation for MMSegmentation 1.x.
 
-``import deft_mmseg`` (or ``custom_imports=dict(imports=['deft_mmseg'])`` in a config) registers
-every component into mmseg's registries (scope ``mmseg``) and installs the weights-only-safe
-checkpoint loader for local files (see ``deft_mmseg.engine.checkpoint_loading``).
+``import deft_mmseg`` (or ``custom_imports=dict(imports=['deft_mmseg'])`` in a config):
+
+- refuses an mmengine / mmseg / mmcv (mmdet, mmpretrain) outside the supported versions
+  (``deft_mmseg.version.SUPPORTED_VERSIONS``; ``DEFT_MMSEG_SKIP_VERSION_CHECK=1`` to try anyway);
+- registers every component into mmseg's registries (scope ``mmseg``);
+- makes ``deft_mmseg::<path>`` config references resolve to the configs shipped in the package;
+- installs the weights-only-safe loader for local checkpoint files
+  (``deft_mmseg.utils.checkpoint_loading``), which loads mmengine's own checkpoints under
+  torch >= 2.6. This changes how the whole process loads local checkpoints; to keep mmengine's
+  loader, set ``DEFT_MMSEG_SAFE_LOADER=0`` before the import, or call
+  ``deft_mmseg.uninstall_checkpoint_loader()`` after it.
 """
 from .version import __version__  # noqa: F401
-from . import datasets, evaluation, engine, hooks, models, utils  # noqa: F401,E402
-from .utils.checkpoint_loading import install_checkpoint_loader  # noqa: E402
+from .utils.version_check import check_versions
 
-install_checkpoint_loader()
+check_versions()
+
+from . import datasets, evaluation, engine, hooks, models, utils  # noqa: F401,E402
+from .utils.checkpoint_loading import (  # noqa: E402,F401
+    install_checkpoint_loader, install_checkpoint_loader_unless_disabled,
+    uninstall_checkpoint_loader)
+from .utils.package_configs import config_root, register_config_scope  # noqa: E402,F401
+
+register_config_scope()
+install_checkpoint_loader_unless_disabled()

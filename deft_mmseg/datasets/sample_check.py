@@ -10,6 +10,7 @@ from collections import OrderedDict
 
 import numpy as np
 import torch
+from mmcv.transforms import LoadImageFromFile
 from mmengine.utils import track_parallel_progress, track_progress
 
 from mmseg.registry import DATASETS, TRANSFORMS
@@ -66,7 +67,7 @@ def check_sample(task):
         try:
             results = transform(results)
         except Exception as e:  # noqa: BLE001  (any decoding failure is reported, not raised)
-            what = 'image' if type(transform).__name__ == 'LoadImageFromFile' else 'label'
+            what = 'image' if isinstance(transform, LoadImageFromFile) else 'label'
             path = img_path if what == 'image' else seg_path
             return f'{what} {path!r} cannot be read ({type(e).__name__}: {str(e)[:120]})'
         if results is None:

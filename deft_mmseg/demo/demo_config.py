@@ -10,7 +10,9 @@ import os.path as osp
 
 from mmengine.config import Config, ConfigDict
 
-CONFIG_ROOT = osp.join(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))), 'configs')
+from ..utils.package_configs import config_root
+
+CONFIG_ROOT = config_root()
 TINY_MODELS = {
     'DepthwiseSeparableASPPHead': 'deeplabv3plus_tiny_demo.py',
     'SegformerHead': 'segformer_tiny_demo.py',

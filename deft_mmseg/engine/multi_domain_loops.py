@@ -18,7 +18,6 @@ over domains, so ``CheckpointHook(save_best='avg/mIoU')`` works. A table (a row 
 ``avg`` row) is printed and ``multi_domain_results.json`` is written to the work dir. A plain
 ``dataset=`` dataloader config is accepted too (one domain, named by ``domain_name`` or the type).
 """
-import contextlib
 import copy
 import json
 import os.path as osp
@@ -28,7 +27,6 @@ from mmengine.dist import is_main_process
 from mmengine.logging import print_log
 from mmengine.runner import TestLoop, ValLoop
 from mmengine.runner.amp import autocast
-from mmengine.runner.loops import _parse_losses, _update_losses
 import torch
 
 from mmseg.registry import LOOPS
@@ -37,6 +35,7 @@ from ..datasets.checks import (DatasetConfigError, check_dataset_cfg, check_num_
                                domain_dataset_cfgs)
 from ..datasets.dg_base import guard_sample_errors
 from ..evaluation.multi_domain_summary import format_domain_table, summarize_domains
+from ..utils.mmengine_compat import image_save_dirs, parse_losses, update_losses
 from ..utils.model_wrappers import unwrap_model
 
 RESULTS_FILE = 'multi_domain_results.json'
@@ -103,7 +102,7 @@ class _MultiDomainMixin:
         per_domain = OrderedDict()
         for domain, (loader, evaluator) in self.domains.items():
             self.runner.visualizer.dataset_meta = loader.dataset.metainfo
-            with self._domain_image_dir(domain):
+            with image_save_dirs(self.runner.visualizer, domain):  # --show-dir per domain
                 for idx, data_batch in enumerate(loader):
                     self.run_iter(idx, data_batch, evaluator)
             metrics = evaluator.evaluate(len(loader.dataset))
@@ -111,22 +110,6 @@ class _MultiDomainMixin:
         flat, nested = summarize_domains(per_domain)
         self._report(nested, stage)
         return flat
-
-    @contextlib.contextmanager
-    def _domain_image_dir(self, domain):
-        """Painted images (``--show-dir``) of each domain go to ``vis_image/<domain>/``: domains
-        may share file names. mmengine's LocalVisBackend has no public setter for its image
-        folder, so its ``_img_save_dir`` is switched for the domain and restored."""
-        backends = [b for b in getattr(self.runner.visualizer, '_vis_backends', {}).values()
-                    if hasattr(b, '_img_save_dir')]
-        saved = [b._img_save_dir for b in backends]
-        for b, base in zip(backends, saved):
-            b._img_save_dir = osp.join(base, domain)
-        try:
-            yield
-        finally:
-            for b, base in zip(backends, saved):
-                b._img_save_dir = base
 
     def _report(self, nested, stage):
         where = f' at iteration {self.runner.iter}' if stage == 'val' else ''
@@ -168,7 +151,7 @@ class MultiDomainValLoop(_MultiDomainMixin, ValLoop):
         self.val_loss.clear()
         metrics = self._run_domains('val')
         if self.val_loss:
-            metrics.update(_parse_losses(self.val_loss, 'val'))
+            metrics.update(parse_losses(self.val_loss, 'val'))
         self.runner.call_hook('after_val_epoch', metrics=metrics)
         self.runner.call_hook('after_val')
         return metrics
@@ -179,7 +162,7 @@ class MultiDomainValLoop(_MultiDomainMixin, ValLoop):
         self.runner.call_hook('before_val_iter', batch_idx=idx, data_batch=data_batch)
         with autocast(enabled=self.fp16):
             outputs = self.runner.model.val_step(data_batch)
-        outputs, self.val_loss = _update_losses(outputs, self.val_loss)
+        outputs, self.val_loss = update_losses(outputs, self.val_loss)
         evaluator.process(data_samples=outputs, data_batch=data_batch)
         self.runner.call_hook('after_val_iter', batch_idx=idx, data_batch=data_batch,
                               outputs=outputs)
@@ -204,7 +187,7 @@ class MultiDomainTestLoop(_MultiDomainMixin, TestLoop):
         self.test_loss.clear()
         metrics = self._run_domains('test')
         if self.test_loss:
-            metrics.update(_parse_losses(self.test_loss, 'test'))
+            metrics.update(parse_losses(self.test_loss, 'test'))
         self.runner.call_hook('after_test_epoch', metrics=metrics)
         self.runner.call_hook('after_test')
         return metrics
@@ -215,7 +198,7 @@ class MultiDomainTestLoop(_MultiDomainMixin, TestLoop):
         self.runner.call_hook('before_test_iter', batch_idx=idx, data_batch=data_batch)
         with autocast(enabled=self.fp16):
             outputs = self.runner.model.test_step(data_batch)
-        outputs, self.test_loss = _update_losses(outputs, self.test_loss)
+        outputs, self.test_loss = update_losses(outputs, self.test_loss)
         evaluator.process(data_samples=outputs, data_batch=data_batch)
         self.runner.call_hook('after_test_iter', batch_idx=idx, data_batch=data_batch,
                               outputs=outputs)

@@ -9,9 +9,9 @@ schedulers compute their value in closed form from the optimizer's initial value
 ``stage='warmup'`` / ``stage='decoupled'`` so that the warm-up length is set in one place.
 """
 from mmengine.optim.scheduler.lr_scheduler import LRSchedulerMixin
-from mmengine.optim.scheduler.param_scheduler import INF, _ParamScheduler
-from mmengine.registry import PARAM_SCHEDULERS
+from mmseg.registry import PARAM_SCHEDULERS
 
+from ..utils.mmengine_compat import INF, ParamSchedulerBase
 from .deft_train_loop import DeFTConfigError
 
 
@@ -24,7 +24,7 @@ def _reject_unresolved_stage(stage, name):
 
 
 @PARAM_SCHEDULERS.register_module()
-class StagePolyParamScheduler(_ParamScheduler):
+class StagePolyParamScheduler(ParamSchedulerBase):
     """Polynomial decay from the initial value, restarting at ``begin``.
 
     value(k) = (factor * v0 - eta_min) * (1 - k / (end - begin - 1)) ** power + eta_min for the
@@ -57,7 +57,7 @@ class StagePolyLR(LRSchedulerMixin, StagePolyParamScheduler):
 
 
 @PARAM_SCHEDULERS.register_module()
-class StageConstantParamScheduler(_ParamScheduler):
+class StageConstantParamScheduler(ParamSchedulerBase):
     """Hold ``param_name`` at ``value`` for steps in ``[begin, end)`` (e.g. DeFT's weight decay:
     5e-3 during warm-up, 5e-4 during decoupled finetuning)."""
 

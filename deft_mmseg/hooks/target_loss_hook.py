@@ -4,6 +4,7 @@ import torch.nn.functional as F
 from mmengine.hooks import Hook
 from mmengine.logging import print_log
 
+from mmseg.models.decode_heads import Mask2FormerHead
 from mmseg.registry import HOOKS
 
 from ..datasets.checks import check_dataset_cfg
@@ -44,7 +45,9 @@ class TargetLossHook(Hook):
     def target_loss(self, model):
         model_was_training = model.training
         model.eval()
-        probabilities = type(model.decode_head).__name__ == 'Mask2FormerHead'
+        # every Mask2Former head (mmseg's and its subclasses, e.g. ReinMask2FormerHead) outputs
+        # sums of class probabilities x mask probabilities, not logits
+        probabilities = isinstance(model.decode_head, Mask2FormerHead)
         total, count = 0.0, 0
         for i, batch in enumerate(self.dataloader):
             if self.max_batches is not None and i >= self.max_batches:

@@ -20,7 +20,7 @@ import warnings
 import numpy as np
 import torch
 from mmengine.logging import HistoryBuffer, print_log
-from mmengine.runner.checkpoint import CheckpointLoader
+from mmengine.runner.checkpoint import CheckpointLoader, load_from_local
 
 from .errors import CheckpointSecurityError  # noqa: F401  (re-exported)
 
@@ -41,7 +41,9 @@ def _history_buffer_getattr(obj, name):
 
 def trusted_checkpoint_globals():
     """The data-only globals mmengine/mmseg checkpoints contain, allowed for weights-only loads."""
-    allowed = [HistoryBuffer, np.ndarray, np.dtype, (_history_buffer_getattr, 'builtins.getattr'),
+    # bytes: numpy pickles an empty array's buffer as bytes() (a HistoryBuffer never updated)
+    allowed = [HistoryBuffer, np.ndarray, np.dtype, bytes,
+               (_history_buffer_getattr, 'builtins.getattr'),
                (_history_buffer_getattr, '__builtin__.getattr')]
     try:  # numpy >= 2
         from numpy._core import multiarray
@@ -96,9 +98,28 @@ def load_local_checkpoint(filename, map_location=None):
             f"'state_dict' alone.") from e
 
 
+#: ``DEFT_MMSEG_SAFE_LOADER=0`` before ``import deft_mmseg``: the import leaves mmengine's loader
+SAFE_LOADER_ENV = 'DEFT_MMSEG_SAFE_LOADER'
+
+
 def install_checkpoint_loader():
-    """Make :func:`load_local_checkpoint` mmengine's loader for local paths (idempotent)."""
+    """Make :func:`load_local_checkpoint` mmengine's loader for local paths (idempotent).
+
+    ``import deft_mmseg`` calls this unless ``DEFT_MMSEG_SAFE_LOADER=0`` is set; undo it with
+    :func:`uninstall_checkpoint_loader`."""
     CheckpointLoader.register_scheme(prefixes='', loader=load_local_checkpoint, force=True)
+
+
+def uninstall_checkpoint_loader():
+    """Give local paths back to mmengine's own loader (``mmengine.runner.checkpoint.
+    load_from_local``), as if deft_mmseg had never been imported (idempotent)."""
+    CheckpointLoader.register_scheme(prefixes='', loader=load_from_local, force=True)
+
+
+def install_checkpoint_loader_unless_disabled():
+    """What ``import deft_mmseg`` does: install, unless ``DEFT_MMSEG_SAFE_LOADER=0``."""
+    if os.environ.get(SAFE_LOADER_ENV, '1') != '0':
+        install_checkpoint_loader()
 
 
 def read_checkpoint_meta(filename):

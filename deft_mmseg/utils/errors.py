@@ -59,8 +59,12 @@ class CurveError(ValueError):
     """No scalar log where one was expected, or none of the asked keys."""
 
 
+class UnsupportedVersionError(ImportError):
+    """An installed OpenMMLab package is outside the versions deft_mmseg supports."""
+
+
 #: what the tools report as one line (exit status 2) instead of a traceback
 USER_ERRORS = (DatasetConfigError, DatasetSampleError, LabelRangeError, ConversionError,
                ConversionKeyError, CheckpointSecurityError, CheckpointMismatchError,
                DeFTConfigError, FisherTuneConfigError, ConfigKeyError, WorkDirError, CurveError,
-               FileNotFoundError)
+               UnsupportedVersionError, FileNotFoundError)

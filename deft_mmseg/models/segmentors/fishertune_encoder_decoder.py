@@ -6,6 +6,7 @@ from mmengine.logging import print_log
 
 from mmseg.registry import MODELS
 
+from ..backbones.vfm_vit import VFMVisionTransformer
 from ..fishertune.candidates import DEFAULT_GROUPS, FisherTuneConfigError, candidate_rows
 from ..fishertune.estimator import DRFIMEstimator, artifact_scores, check_artifact_matches
 from ..fishertune.fisher import BALANCES, DRF_FORMULAS, SCORES
@@ -113,7 +114,7 @@ class FisherTuneEncoderDecoder(StagedEncoderDecoder):
 
     def _check_backbone(self):
         backbone = self.backbone
-        if type(backbone).__name__ != 'VFMVisionTransformer':
+        if not isinstance(backbone, VFMVisionTransformer):
             raise FisherTuneConfigError(
                 f'FisherTune tunes the weights of a ViT VFM: backbone must be '
                 f'VFMVisionTransformer, got {type(backbone).__name__}.')
