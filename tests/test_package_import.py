@@ -122,3 +122,25 @@ def test_safe_loader_loads_what_the_user_allowed_torch_to_load(tmp_path):
     finally:
         torch.serialization.clear_safe_globals()
         torch.serialization.add_safe_globals(before)
+
+
+def test_deft_mmseg_scope_from_this_checkout(tmp_path):
+    """``deft_mmseg::`` from a directory outside the repository with the editable install (where
+    pkg_resources places the distribution in site-packages, which holds no package folder), and
+    the base's dicts (``_scope_='deft_mmseg'``) build the same model as the file itself."""
+    from mmengine.config import Config
+    from mmseg.registry import MODELS
+
+    from conftest import config_path
+    (tmp_path / 'mine.py').write_text(
+        "_base_ = ['deft_mmseg::deft/deeplabv3plus_r50_gtav_demo.py']\n")
+    mine = Config.fromfile(str(tmp_path / 'mine.py'))
+    assert mine.model.get('_scope_') == 'deft_mmseg'
+    ours = Config.fromfile(config_path('deft', 'deeplabv3plus_r50_gtav_demo.py'))
+    torch.manual_seed(0)
+    a = MODELS.build(mine.model)
+    torch.manual_seed(0)
+    b = MODELS.build(ours.model)
+    assert type(a) is type(b)
+    sa, sb = a.state_dict(), b.state_dict()
+    assert list(sa) == list(sb) and all(torch.equal(sa[k], sb[k]) for k in sa)

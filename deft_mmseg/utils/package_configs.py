@@ -30,4 +30,9 @@ def register_config_scope():
     imported by then: this repo's tools import it first; in a user's own training script,
     ``import deft_mmseg`` before ``Config.fromfile`` (docs/install.md)."""
     from mmengine.config.utils import MODULE2PACKAGE
-    MODULE2PACKAGE.setdefault(SCOPE, SCOPE)
+
+    # The table maps to a *distribution* name, whose location mmengine takes from pkg_resources;
+    # for an editable install that is site-packages, which holds no deft_mmseg/. A module name
+    # with no distribution of its own makes mmengine fall back to importlib's find_spec, which
+    # finds the package where Python imports it from, however it was installed.
+    MODULE2PACKAGE.setdefault(SCOPE, f'{SCOPE}.registry')
