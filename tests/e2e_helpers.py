@@ -64,6 +64,14 @@ def run_tool(name, *args, cwd=None, env=None):
                           env=env, capture_output=True, text=True)
 
 
+def run_tool_ok(name, *args, cwd=None, env=None):
+    """:func:`run_tool` that must succeed without a traceback."""
+    proc = run_tool(name, *args, cwd=cwd, env=env)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert 'Traceback' not in proc.stderr
+    return proc
+
+
 def one_error_line(proc):
     """The single `error:` line of a refused run (exit 2, no traceback, no colour codes)."""
     assert proc.returncode == 2, proc.stderr[-3000:]

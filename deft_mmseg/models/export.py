@@ -78,7 +78,13 @@ def export_final_model(cfg, model, out_dir, dataset_meta=None):
     ckpt_path = osp.join(out_dir, 'final_model.pth')
     torch.save(dict(state_dict=state, meta=meta), ckpt_path)
     model_cfg = plain_model_cfg(cfg.model)
-    plain = dict(default_scope='mmseg', model=model_cfg, test_pipeline=_plain_test_pipeline(cfg))
+    pipeline = _plain_test_pipeline(cfg)
+    # test_pipeline: read by mmseg's init_model/inference_model; test_dataloader.dataset.pipeline
+    # and a SegLocalVisualizer: required by MMSegInferencer
+    plain = dict(default_scope='mmseg', model=model_cfg, test_pipeline=pipeline,
+                 test_dataloader=dict(dataset=dict(pipeline=pipeline)),
+                 visualizer=dict(type='SegLocalVisualizer', name='visualizer',
+                                 vis_backends=[dict(type='LocalVisBackend')]))
     if _plugin_types(model_cfg):  # e.g. VFMVisionTransformer: mmseg needs the plugin to build it
         plain['custom_imports'] = dict(imports=['deft_mmseg'], allow_failed_imports=False)
     plain = Config(plain)

@@ -63,8 +63,13 @@ class UnsupportedVersionError(ImportError):
     """An installed OpenMMLab package is outside the versions deft_mmseg supports."""
 
 
+class InferenceInputError(ValueError):
+    """An inference input (image, folder, video) that cannot be read."""
+
+
 #: what the tools report as one line (exit status 2) instead of a traceback
 USER_ERRORS = (DatasetConfigError, DatasetSampleError, LabelRangeError, ConversionError,
                ConversionKeyError, CheckpointSecurityError, CheckpointMismatchError,
                DeFTConfigError, FisherTuneConfigError, ConfigKeyError, WorkDirError, CurveError,
-               UnsupportedVersionError, FileNotFoundError)
+               UnsupportedVersionError, InferenceInputError,
+               FileNotFoundError)

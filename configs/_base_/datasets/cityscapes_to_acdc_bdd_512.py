@@ -13,4 +13,6 @@ val_dataloader = dict(datasets=dict(
     acdc_rain=dict(_acdc, conditions='rain'),
     acdc_snow=dict(_acdc, conditions='snow'),
     bdd100k=dict(_base_.bdd100k_val, pipeline=_base_.test_pipeline)))
-test_dataloader = val_dataloader
+# `dataset` holds only the test pipeline, which mmseg's inference API (MMSegInferencer) reads;
+# the multi-domain loops test every domain of `datasets`.
+test_dataloader = dict(val_dataloader, dataset=dict(pipeline=_base_.test_pipeline))

@@ -33,7 +33,9 @@ val_dataloader = dict(
         demo_real=dict(_target, data_root=demo_root + '/demo_real'),
         demo_fog=dict(_target, data_root=demo_root + '/demo_fog'),
         demo_night=dict(_target, data_root=demo_root + '/demo_night')))
-test_dataloader = val_dataloader
+# `dataset` holds only the test pipeline, which mmseg's inference API (MMSegInferencer) reads;
+# the multi-domain loops test every domain of `datasets`.
+test_dataloader = dict(val_dataloader, dataset=dict(pipeline=test_pipeline))
 val_evaluator = dict(type='DGIoUMetric', iou_metrics=['mIoU'])
 test_evaluator = val_evaluator
 val_cfg = dict(type='MultiDomainValLoop')

@@ -25,4 +25,6 @@ train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
 val_dataloader = dict(datasets=dict(cityscapes=dict(pipeline=test_pipeline),
                                     bdd100k=dict(pipeline=test_pipeline),
                                     mapillary=dict(pipeline=test_pipeline)))
-test_dataloader = val_dataloader
+# `dataset` holds only the test pipeline, which mmseg's inference API (MMSegInferencer) reads;
+# the multi-domain loops test every domain of `datasets`.
+test_dataloader = dict(val_dataloader, dataset=dict(pipeline=test_pipeline))

@@ -12,7 +12,9 @@ val_dataloader = dict(
         cityscapes=dict(_base_.cityscapes_val, pipeline=_base_.test_pipeline),
         bdd100k=dict(_base_.bdd100k_val, pipeline=_base_.test_pipeline),
         mapillary=dict(_base_.mapillary_val, pipeline=_base_.test_pipeline)))
-test_dataloader = val_dataloader
+# `dataset` holds only the test pipeline, which mmseg's inference API (MMSegInferencer) reads;
+# the multi-domain loops test every domain of `datasets`.
+test_dataloader = dict(val_dataloader, dataset=dict(pipeline=_base_.test_pipeline))
 val_evaluator = dict(type='DGIoUMetric', iou_metrics=['mIoU'])
 test_evaluator = val_evaluator
 val_cfg = dict(type='MultiDomainValLoop')
