@@ -17,6 +17,7 @@ import deft_mmseg  # noqa: F401
 from deft_mmseg.datasets.checks import (DatasetConfigError, check_dataset_cfg,
                                         domain_dataset_cfgs)
 from deft_mmseg.utils import prepare_cpu_distributed, run_with_user_errors
+from deft_mmseg.hooks.frozen_trunk_hook import use_trunk_file
 from deft_mmseg.utils.config_keys import check_config_keys
 
 
@@ -33,6 +34,9 @@ def parse_args(argv=None):
     parser.add_argument('--wait-time', type=float, default=2, help='the interval of show (s)')
     parser.add_argument('--per-class', action='store_true',
                         help='also report per-class IoU/Acc for every domain')
+    parser.add_argument('--backbone', metavar='FILE',
+                        help='converted VFM file completing checkpoints that lack the ViT trunk '
+                        '(released PEFT checkpoints, slim exports); adds a FrozenTrunkHook')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
                         help='override settings in the config, key=value')
     parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
@@ -75,6 +79,8 @@ def build_cfg(args):
     if not osp.isfile(args.checkpoint):
         raise FileNotFoundError(f'checkpoint {args.checkpoint!r} does not exist.')
     cfg.load_from = args.checkpoint
+    if args.backbone:
+        use_trunk_file(cfg, args.backbone)
     if args.show or args.show_dir:
         cfg = trigger_visualization_hook(cfg, args)
     if args.tta:

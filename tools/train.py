@@ -19,6 +19,7 @@ from deft_mmseg.engine.cpu_amp import cpu_has_bf16_instructions
 from deft_mmseg.engine.work_dir import checkpoint_to_resume, refuse_to_overwrite
 from deft_mmseg.utils import prepare_cpu_distributed, run_with_user_errors
 from deft_mmseg.utils.checkpoint_loading import read_checkpoint_meta
+from deft_mmseg.hooks.frozen_trunk_hook import use_trunk_file
 from deft_mmseg.utils.config_keys import ConfigKeyError, check_config_keys
 
 
@@ -34,6 +35,9 @@ def parse_args(argv=None):
     parser.add_argument('--overwrite', action='store_true', default=False,
                         help='start a new run in a work dir that already holds one (its '
                         'checkpoints of the same names are overwritten)')
+    parser.add_argument('--backbone', metavar='FILE',
+                        help='converted VFM file completing checkpoints that lack the ViT trunk '
+                        '(released PEFT checkpoints, slim exports); adds a FrozenTrunkHook')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
                         help='override settings in the config, key=value')
     parser.add_argument('--demo', action='store_true', default=False,
@@ -63,6 +67,8 @@ def build_cfg(args):
     if args.amp:
         set_amp(cfg)
     check_config_keys(cfg, list(args.cfg_options or {}))
+    if args.backbone:  # load_from / --resume with a checkpoint that lacks the ViT trunk
+        use_trunk_file(cfg, args.backbone)
     cfg.resume = args.resume
     if args.resume:
         resolve_resume(cfg)

@@ -33,6 +33,12 @@ def check_checkpoint_matches(model, state_dict, source='checkpoint', allow_missi
     # the regularizer's anchors are training state: a checkpoint written without one may be
     # loaded into a model that has one (set_anchor fills them when finetuning starts)
     missing = [k for k in expected if k not in state_dict and not k.startswith('distance_reg.')]
+    if missing and not allow_missing and all(k.startswith('backbone.vit.') for k in missing):
+        raise CheckpointMismatchError(
+            f'{source} lacks the ViT trunk (backbone.vit.*, {len(missing)} weights): a released '
+            f'PEFT checkpoint or a slim export. Give the converted VFM file: tools/test.py (or '
+            f'train.py) --backbone FILE, or custom_hooks=[dict(type=\'FrozenTrunkHook\', '
+            f'checkpoint=FILE)] in the config.')
     if missing and not allow_missing:
         raise CheckpointMismatchError(
             f'{source} lacks {len(missing)} of the model\'s {len(expected)} weights, e.g. '
