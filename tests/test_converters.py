@@ -92,6 +92,25 @@ def test_mapillary_to_cs19_with_resize(tmp_path, release):
         assert im.size == (8, 4)
 
 
+def test_mapillary_half_resolution_copy(tmp_path):
+    """--scale 0.5: the Rein release's half/val copy (both sides halved, labels nearest)."""
+    root = str(tmp_path / 'mapillary')
+    ids = np.kron(np.array([[13, 24, 15, 17], [55, 27, 0, 65]], np.uint8), np.ones((2, 2), np.uint8))
+    _palette_png(osp.join(root, 'validation', 'labels', 'abc.png'), ids)  # 4 x 8, blocks of 2x2
+    os.makedirs(osp.join(root, 'validation', 'images'))
+    Image.fromarray(np.full((4, 8, 3), 50, np.uint8)).save(
+        osp.join(root, 'validation', 'images', 'abc.jpg'))
+    result = convert_mapillary_labels(root, scale=0.5)
+    assert result == dict(converted=1, img_path=osp.join('validation', 'images_half'),
+                          seg_map_path=osp.join('validation', 'labels_cs19_half'))
+    half = np.asarray(Image.open(osp.join(root, result['seg_map_path'], 'abc.png')))
+    np.testing.assert_array_equal(half, [[0, 0, 1, 2], [13, 10, 255, 255]])
+    with Image.open(osp.join(root, result['img_path'], 'abc.jpg')) as im:
+        assert im.size == (4, 2)
+    with pytest.raises(ConversionError, match='either short_side or scale'):
+        convert_mapillary_labels(root, short_side=2, scale=0.5)
+
+
 def test_mapillary_rejects_v2_ids(tmp_path):
     root = str(tmp_path / 'm')
     _palette_png(osp.join(root, 'validation', 'labels', 'x.png'), np.full((2, 2), 100, np.uint8))

@@ -3,7 +3,7 @@
 # (encoder) and the Mask2Former head (decoder) are usual/generalized components. DeFT's stages
 # and beta with the Rein optimizer recipe (_base_/schedules/deft_adamw_peft.py).
 _base_ = [
-    '../_base_/models/rein_dinov2-l_mask2former.py', '../_base_/datasets/gtav_to_cbm_512.py',
+    '../_base_/models/rein_dinov2-l_mask2former.py', '../_base_/datasets/protocol_rein_gtav_to_cbm.py',
     '../_base_/default_runtime.py', '../_base_/schedules/deft_adamw_peft.py'
 ]
 # d~1 (the GC Mask2Former head) is recomputed in the backward pass instead of keeping its

@@ -1,7 +1,7 @@
 # Rein on a frozen DINOv2-L with a segformer head (through MultiLevelNeck), GTAV -> C/B/M: the Rein
 # layers without the query link (a segformer head has no queries). Rein's recipe.
 _base_ = [
-    '../_base_/models/vfm_dinov2-l_segformer.py', '../_base_/datasets/gtav_to_cbm_512.py',
+    '../_base_/models/vfm_dinov2-l_segformer.py', '../_base_/datasets/protocol_rein_gtav_to_cbm.py',
     '../_base_/default_runtime.py', '../_base_/schedules/adamw_poly_40k_peft.py'
 ]
 model = dict(backbone=dict(reins=dict(type='LoRAReins', token_length=100, embed_dims=1024,

@@ -146,15 +146,21 @@ def _short_side_size(width, height, short_side):
     return max(1, round(width * scale)), max(1, round(height * scale))
 
 
-def _convert_mapillary_pair(src, dst, lut, image_src=None, image_dst=None, short_side=None):
+def _scaled_size(width, height, scale):
+    return max(1, round(width * scale)), max(1, round(height * scale))
+
+
+def _convert_mapillary_pair(src, dst, lut, image_src=None, image_dst=None, short_side=None,
+                            scale=None):
     ids = _read_id_png(src).astype(np.int64)
     if ids.max(initial=0) >= 66:
         raise ConversionError(f'{src!r} holds id {ids.max()}: not a Mapillary v1.2 label '
                               f'(66 classes). For the v2.0 release pass --labels-dir '
                               f'<split>/v1.2/labels.')
     label = Image.fromarray(lut[ids])
-    if short_side:
-        size = _short_side_size(label.width, label.height, short_side)
+    if short_side or scale:
+        size = (_short_side_size(label.width, label.height, short_side) if short_side
+                else _scaled_size(label.width, label.height, scale))
         label = label.resize(size, Image.NEAREST)
         with Image.open(image_src) as im:
             im.convert('RGB').resize(size, Image.BILINEAR).save(image_dst, quality=95)
@@ -163,14 +169,16 @@ def _convert_mapillary_pair(src, dst, lut, image_src=None, image_dst=None, short
 
 
 def convert_mapillary_labels(root, split='validation', labels_dir=None, short_side=None,
-                             nproc=1):
+                             nproc=1, scale=None):
     """Map Mapillary Vistas v1.2 labels (66 classes) to the 19 Cityscapes train ids.
 
     Layout: ``root/<split>/images/*.jpg`` and ``root/<split>/labels/*.png`` (v1.2 release) or
     ``root/<split>/v1.2/labels/*.png`` (v2.0 release, found automatically). Writes
     ``root/<split>/labels_cs19/*.png``; with ``short_side`` the images and labels are resized so
     their shorter side is ``short_side`` (bilinear / nearest) and written to
-    ``<split>/images_short<N>/`` and ``<split>/labels_cs19_short<N>/``.
+    ``<split>/images_short<N>/`` and ``<split>/labels_cs19_short<N>/``; with ``scale`` (e.g. 0.5,
+    the half-resolution copy the Rein release evaluates on) both sides are multiplied by it and
+    written to ``<split>/images_half/``, ``<split>/labels_cs19_half/`` (``_x<scale>`` for others).
 
     Returns:
         dict: ``converted`` (count), ``img_path`` and ``seg_map_path`` (the ``data_prefix`` to give
@@ -189,11 +197,17 @@ def convert_mapillary_labels(root, split='validation', labels_dir=None, short_si
     labels = sorted(glob.glob(osp.join(labels_dir, '*.png')))
     if not labels:
         raise ConversionError(f'no label PNGs in {labels_dir!r}. {hint}')
-    suffix = f'_short{short_side}' if short_side else ''
-    img_rel = osp.join(split, f'images{suffix}') if short_side else osp.join(split, 'images')
+    if short_side and scale:
+        raise ConversionError('give either short_side or scale, not both.')
+    if scale is not None and not 0 < scale < 1:
+        raise ConversionError(f'scale={scale}: give a factor in (0, 1), e.g. 0.5.')
+    suffix = (f'_short{short_side}' if short_side else
+              ('_half' if scale == 0.5 else f'_x{scale:g}') if scale else '')
+    resized = bool(short_side or scale)
+    img_rel = osp.join(split, f'images{suffix}') if resized else osp.join(split, 'images')
     seg_rel = osp.join(split, f'labels_cs19{suffix}')
     os.makedirs(osp.join(root, seg_rel), exist_ok=True)
-    if short_side:
+    if resized:
         os.makedirs(osp.join(root, img_rel), exist_ok=True)
     lut = lookup_table(MAPILLARY_V12_ID_TO_TRAINID)
     jobs = []
@@ -203,8 +217,8 @@ def convert_mapillary_labels(root, split='validation', labels_dir=None, short_si
         if not osp.exists(image_src):
             raise ConversionError(f'label {f!r} has no image {image_src!r}')
         extra = dict(lut=lut)
-        if short_side:
-            extra.update(image_src=image_src, short_side=short_side,
+        if resized:
+            extra.update(image_src=image_src, short_side=short_side, scale=scale,
                          image_dst=osp.join(root, img_rel, stem + '.jpg'))
         jobs.append((f, osp.join(root, seg_rel, stem + '.png'), extra))
     _run(_convert_mapillary_pair, jobs, nproc)
