@@ -50,3 +50,25 @@ def short_deft_run(demo_root, tmp_path_factory):
                 'train_cfg.warmup_iters=1', 'train_cfg.decoupled_iters=2',
                 'train_cfg.val_interval=3', 'default_hooks.checkpoint.interval=3', cwd=root)
     return root
+
+
+@pytest.fixture(scope='session')
+def varied_deft_checkpoint(short_deft_run):
+    """The short run's checkpoint with the convolutions of its decoders redrawn (He-scaled, x2)
+    and the classifier biases zeroed, so that the predicted labels vary over classes and pixels
+    (a 3-iteration model predicts one or two classes everywhere, which a wrong pre-processing
+    would reproduce as well)."""
+    import torch
+
+    from deft_mmseg.utils.checkpoint_loading import load_local_checkpoint
+    ckpt = load_local_checkpoint(str(short_deft_run / 'run' / 'iter_3.pth'), map_location='cpu')
+    g = torch.Generator().manual_seed(0)
+    for key, value in ckpt['state_dict'].items():
+        if 'decode_head' in key and value.ndim == 4:
+            fan_in = value[0].numel()
+            ckpt['state_dict'][key] = torch.randn(value.shape, generator=g) * 2 * (2 / fan_in) ** .5
+        elif 'conv_seg.bias' in key:
+            ckpt['state_dict'][key] = torch.zeros_like(value)
+    path = str(short_deft_run / 'varied.pth')
+    torch.save(ckpt, path)
+    return path

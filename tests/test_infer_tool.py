@@ -8,7 +8,6 @@ import os.path as osp
 import cv2
 import numpy as np
 import pytest
-import torch
 
 from e2e_helpers import DEFT_DEMO, one_error_line, run_tool, run_tool_ok
 
@@ -16,29 +15,9 @@ FOG = osp.join('data', 'demo', 'demo_fog', 'leftImg8bit', 'val')
 
 
 @pytest.fixture(scope='module')
-def varied_checkpoint(short_deft_run):
-    """The short run's checkpoint with the convolutions of its decoders redrawn (He-scaled, x2)
-    and the classifier biases zeroed, so that the predicted labels vary over classes and pixels
-    (a 3-iteration model predicts one or two classes everywhere, which a wrong pre-processing
-    would reproduce as well)."""
-    from deft_mmseg.utils.checkpoint_loading import load_local_checkpoint
-    ckpt = load_local_checkpoint(str(short_deft_run / 'run' / 'iter_3.pth'), map_location='cpu')
-    g = torch.Generator().manual_seed(0)
-    for key, value in ckpt['state_dict'].items():
-        if 'decode_head' in key and value.ndim == 4:
-            fan_in = value[0].numel()
-            ckpt['state_dict'][key] = torch.randn(value.shape, generator=g) * 2 * (2 / fan_in) ** .5
-        elif 'conv_seg.bias' in key:
-            ckpt['state_dict'][key] = torch.zeros_like(value)
-    path = str(short_deft_run / 'varied.pth')
-    torch.save(ckpt, path)
-    return path
-
-
-@pytest.fixture(scope='module')
-def test_tool_labels(short_deft_run, varied_checkpoint):
+def test_tool_labels(short_deft_run, varied_deft_checkpoint):
     out = str(short_deft_run / 'test_out')
-    run_tool_ok('test.py', DEFT_DEMO, varied_checkpoint, '--work-dir', 'test_wd', '--out', out,
+    run_tool_ok('test.py', DEFT_DEMO, varied_deft_checkpoint, '--work-dir', 'test_wd', '--out', out,
                 cwd=short_deft_run)
     labels = {osp.splitext(osp.basename(p))[0]: cv2.imread(p, cv2.IMREAD_UNCHANGED)
               for p in glob.glob(osp.join(out, 'demo_fog', '*.png'))}
@@ -52,9 +31,9 @@ def read_preds(out):
             for p in glob.glob(osp.join(out, 'pred', '*', '*.png'))}
 
 
-def test_infer_folder_matches_test_tool(short_deft_run, varied_checkpoint, test_tool_labels):
+def test_infer_folder_matches_test_tool(short_deft_run, varied_deft_checkpoint, test_tool_labels):
     out = str(short_deft_run / 'infer_out')
-    proc = run_tool_ok('infer.py', DEFT_DEMO, varied_checkpoint, FOG, '--out', out,
+    proc = run_tool_ok('infer.py', DEFT_DEMO, varied_deft_checkpoint, FOG, '--out', out,
                        '--batch-size', '3', cwd=short_deft_run)
     assert 'segmented 4 images' in proc.stdout
     preds = read_preds(out)
@@ -67,10 +46,10 @@ def test_infer_folder_matches_test_tool(short_deft_run, varied_checkpoint, test_
 
 
 @pytest.mark.slow
-def test_infer_exported_model_matches_test_tool(short_deft_run, varied_checkpoint,
+def test_infer_exported_model_matches_test_tool(short_deft_run, varied_deft_checkpoint,
                                                 test_tool_labels):
     export = str(short_deft_run / 'export')
-    run_tool_ok('export_final_model.py', DEFT_DEMO, varied_checkpoint, export,
+    run_tool_ok('export_final_model.py', DEFT_DEMO, varied_deft_checkpoint, export,
                 cwd=short_deft_run)
     out = str(short_deft_run / 'infer_export')
     run_tool_ok('infer.py', osp.join(export, 'final_model_config.py'),
@@ -82,7 +61,7 @@ def test_infer_exported_model_matches_test_tool(short_deft_run, varied_checkpoin
 
 
 @pytest.mark.slow
-def test_infer_video(short_deft_run, varied_checkpoint, tmp_path):
+def test_infer_video(short_deft_run, varied_deft_checkpoint, tmp_path):
     frames = sorted(glob.glob(osp.join(short_deft_run, FOG, 'demo', '*.png')))[:3]
     first = cv2.imread(frames[0])
     video = str(tmp_path / 'clip.mp4')
@@ -92,7 +71,7 @@ def test_infer_video(short_deft_run, varied_checkpoint, tmp_path):
         writer.write(cv2.imread(f))
     writer.release()
     out = str(tmp_path / 'out')
-    proc = run_tool_ok('infer.py', DEFT_DEMO, varied_checkpoint, video, '--out', out,
+    proc = run_tool_ok('infer.py', DEFT_DEMO, varied_deft_checkpoint, video, '--out', out,
                        '--opacity', '0.8', cwd=short_deft_run)
     assert 'segmented 3 frames' in proc.stdout
     preds = sorted(glob.glob(osp.join(out, 'pred', 'frame_*.png')))
@@ -105,7 +84,7 @@ def test_infer_video(short_deft_run, varied_checkpoint, tmp_path):
     assert count == 3
 
 
-def test_infer_bad_inputs_write_nothing(short_deft_run, varied_checkpoint, tmp_path):
+def test_infer_bad_inputs_write_nothing(short_deft_run, varied_deft_checkpoint, tmp_path):
     empty = tmp_path / 'empty'
     empty.mkdir()
     (empty / 'notes.txt').write_text('no images here')
@@ -117,7 +96,7 @@ def test_infer_bad_inputs_write_nothing(short_deft_run, varied_checkpoint, tmp_p
              (FOG, ['--opacity', '0'], '--opacity 0.0')]
     for i, (path, extra, message) in enumerate(cases):
         out = str(tmp_path / f'out{i}')
-        line = one_error_line(run_tool('infer.py', DEFT_DEMO, varied_checkpoint, path, '--out',
+        line = one_error_line(run_tool('infer.py', DEFT_DEMO, varied_deft_checkpoint, path, '--out',
                                        out, *extra, cwd=short_deft_run))
         assert message in line, line
         assert not os.path.exists(out), f'{path}: output written for a refused input'

@@ -17,6 +17,7 @@ import deft_mmseg  # noqa: F401
 from deft_mmseg.datasets.checks import (DatasetConfigError, check_dataset_cfg,
                                         domain_dataset_cfgs)
 from deft_mmseg.utils import prepare_cpu_distributed, run_with_user_errors
+from deft_mmseg.evaluation.submission import prepare_submission, zip_submission
 from deft_mmseg.hooks.frozen_trunk_hook import use_trunk_file
 from deft_mmseg.utils.config_keys import check_config_keys
 
@@ -28,6 +29,9 @@ def parse_args(argv=None):
     parser.add_argument('--work-dir', help='the directory to save the metric results')
     parser.add_argument('--out', type=str,
                         help='directory to save the predicted label maps (one folder per domain)')
+    parser.add_argument('--format-only', action='store_true',
+                        help='write test-server files instead of computing metrics: Cityscapes '
+                        'label-id PNGs per domain under --out, and <domain>.zip; no labels read')
     parser.add_argument('--show', action='store_true', help='show prediction results')
     parser.add_argument('--show-dir', help='directory where painted images will be saved (every '
                         'image, unless default_hooks.visualization.interval is set)')
@@ -91,7 +95,9 @@ def build_cfg(args):
             ds.pipeline = cfg.tta_pipeline
         cfg.tta_model.module = cfg.model
         cfg.model = cfg.tta_model
-    if args.out is not None:
+    if args.format_only:
+        prepare_submission(cfg, args.out)
+    elif args.out is not None:
         cfg.test_evaluator['output_dir'] = args.out
         cfg.test_evaluator['keep_results'] = True
     if args.per_class:
@@ -107,6 +113,9 @@ def main(argv=None):
     prepare_cpu_distributed(cfg)
     runner = run_with_user_errors(Runner.from_cfg, cfg)
     run_with_user_errors(runner.test)
+    if args.format_only:
+        for zip_path in zip_submission(cfg, args.out):
+            print(f'submission: {zip_path}')
 
 
 if __name__ == '__main__':

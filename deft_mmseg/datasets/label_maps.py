@@ -69,3 +69,8 @@ def lookup_table(mapping, size=256):
     for src, dst in mapping.items():
         lut[src] = dst
     return lut
+
+
+#: Cityscapes train id -> label id (the inverse of CITYSCAPES_ID_TO_TRAINID): what the Cityscapes
+#: and ACDC evaluation servers read
+CITYSCAPES_TRAINID_TO_ID = {train: label for label, train in CITYSCAPES_ID_TO_TRAINID.items()}

@@ -8,7 +8,13 @@
 3. **Label validation.** mmseg's histogram silently drops label ids outside ``[0, num_classes)``;
    here a ground-truth id that is neither a class nor ``ignore_index`` raises an error naming the
    label file, instead of producing a silently wrong mIoU.
+
+And for test-server submissions (``format_only=True`` with ``output_dir``, ``tools/test.py
+--format-only``): each prediction is written to ``<output_dir>/<image's folder>/<image stem>.png``,
+as Cityscapes label ids with ``label_ids='cityscapes'`` (train ids otherwise); no label is read.
 """
+import os
+import os.path as osp
 from collections import OrderedDict
 
 import numpy as np
@@ -16,7 +22,10 @@ import torch
 from mmengine.logging import MMLogger, print_log
 from mmseg.evaluation import IoUMetric
 from mmseg.registry import METRICS
+from PIL import Image
 from prettytable import PrettyTable
+
+from ..datasets.label_maps import CITYSCAPES_TRAINID_TO_ID
 
 from ..utils.errors import LabelRangeError  # noqa: F401  (re-exported)
 
@@ -43,12 +52,39 @@ class DGIoUMetric(IoUMetric):
         **kwargs: as mmseg ``IoUMetric`` (``ignore_index``, ``iou_metrics``, ...).
     """
 
-    def __init__(self, eval_classes=None, per_class=False, **kwargs):
+    #: ``label_ids`` choices: train id -> id written by ``format_only``
+    LABEL_IDS = {'cityscapes': CITYSCAPES_TRAINID_TO_ID}
+
+    def __init__(self, eval_classes=None, per_class=False, label_ids=None, **kwargs):
         super().__init__(**kwargs)
         self.eval_classes = list(eval_classes) if eval_classes is not None else None
         self.per_class = per_class
+        if label_ids is not None and label_ids not in self.LABEL_IDS:
+            raise KeyError(f'label_ids={label_ids!r}: known {sorted(self.LABEL_IDS)}')
+        self.label_ids = label_ids
+
+    def _write_submission(self, data_samples):
+        """``format_only``: one PNG per image, named after the image in its folder."""
+        lut = None
+        if self.label_ids is not None:
+            mapping = self.LABEL_IDS[self.label_ids]
+            lut = np.zeros(256, np.uint8)
+            for train_id, label_id in mapping.items():
+                lut[train_id] = label_id
+        for sample in data_samples:
+            img_path = sample['img_path']
+            folder = osp.join(self.output_dir, osp.basename(osp.dirname(img_path)))
+            os.makedirs(folder, exist_ok=True)
+            pred = sample['pred_sem_seg']['data'][0].cpu().numpy().astype(np.uint8)
+            if lut is not None:
+                pred = lut[pred]
+            stem = osp.splitext(osp.basename(img_path))[0]
+            Image.fromarray(pred).save(osp.join(folder, stem + '.png'))
 
     def process(self, data_batch, data_samples):
+        if self.format_only and self.output_dir:
+            self._write_submission(data_samples)
+            return
         num_classes = len(self.dataset_meta['classes'])
         if not self.format_only:
             for sample in data_samples:
