@@ -1,4 +1,4 @@
-"""Plot training curves of several runs overlaid (paper 000, Fig. 1, 3 and 9).
+"""Plot training curves of several runs overlaid (DeFT paper, Fig. 1, 3 and 9).
 
     python tools/plot_curves.py work_dirs/lpft_diag work_dirs/deft_diag --out plots \
         [--keys dist_l2/encoder target/loss_ce] [--labels joint DeFT]

@@ -1,4 +1,4 @@
-"""Plot the VFM parameter sensitivity FisherTune estimated (paper 003, Fig. 6).
+"""Plot the VFM parameter sensitivity FisherTune estimated (FisherTune paper, Fig. 6).
 
     python tools/plot_sensitivity.py work_dirs/fishertune/fishertune_sensitivity.pth \
         --out sensitivity.png [--scores fisher delta_fisher drf] [--formula printed]

@@ -1,4 +1,4 @@
-# Paper 000 "Baseline" row (Tables 4 and 6, first row): joint finetuning of DeepLabv3+ with an
+# The DeFT paper "Baseline" row (Tables 4 and 6, first row): joint finetuning of DeepLabv3+ with an
 # ImageNet ResNet-50 (V1c) on GTAV, with the PSPNet-style auxiliary CE head on stage 3 and without
 # colour-jitter / blur augmentation (random scale, crop and flip are kept: training crops need
 # them). SGD lr 1e-2, weight decay 5e-4, poly(0.9), 40K iterations, batch 4, crop 768.

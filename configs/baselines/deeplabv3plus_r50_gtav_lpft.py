@@ -1,4 +1,4 @@
-# Joint finetuning after a decoder warm-up (LP-FT): paper 000 Table 6 row 4, Table 2 (lr 1e-2),
+# Joint finetuning after a decoder warm-up (LP-FT): the DeFT paper Table 6 row 4, Table 2 (lr 1e-2),
 # Table 3 "Joint Finetuning": 42.32 / 40.33 / 44.88. The DeFT recipe (8K warm-up with the encoder
 # frozen, then 40K iterations, SGD lr 1e-2, per-stage poly and weight decay, full augmentation,
 # no auxiliary head) with joint instead of decoupled finetuning in stage 2.

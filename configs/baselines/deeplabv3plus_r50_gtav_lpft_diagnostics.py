@@ -1,4 +1,4 @@
-# LP-FT joint finetuning with the diagnostics of paper 000 Fig. 1, 3 and 9: the distance of the
+# LP-FT joint finetuning with the diagnostics of the DeFT paper Fig. 1, 3 and 9: the distance of the
 # model from its initialization (L2, MARS, operator norm; every 1000 iterations) and the CE loss
 # on the Cityscapes validation set (every 1000 iterations, first 100 images). Compare with
 # configs/deft/deeplabv3plus_r50_gtav_diagnostics.py using tools/plot_curves.py.

@@ -1,4 +1,4 @@
-# Paper 000, Table 3, "Joint Finetuning + Distance Regularization" (46.06 / 40.80 / 47.93):
+# The DeFT paper, Table 3, "Joint Finetuning + Distance Regularization" (46.06 / 40.80 / 47.93):
 # L = CE + alpha * sum_l ||W_l - W_l^(0)|| (Eq. 3) over encoder and decoder, anchored after the
 # warm-up. The paper does not give alpha; 1e-3 is our default (docs/baselines.md).
 _base_ = ['./deeplabv3plus_r50_gtav_lpft.py']

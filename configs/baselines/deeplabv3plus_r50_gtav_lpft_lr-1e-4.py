@@ -1,4 +1,4 @@
-# Paper 000, Table 2: joint finetuning after the warm-up with learning rate 1e-4 (the warm-up
+# The DeFT paper, Table 2: joint finetuning after the warm-up with learning rate 1e-4 (the warm-up
 # keeps lr 1e-2): StagePolyLR of the second stage starts from factor 0.01 x 1e-2.
 _base_ = ['./deeplabv3plus_r50_gtav_lpft.py']
 param_scheduler = [

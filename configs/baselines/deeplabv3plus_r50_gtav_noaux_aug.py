@@ -1,4 +1,4 @@
-# Paper 000, Table 6 row 3: without the auxiliary head, with the full augmentation (colour jitter,
+# The DeFT paper, Table 6 row 3: without the auxiliary head, with the full augmentation (colour jitter,
 # Gaussian blur, flip, scale, crop), no warm-up: 40.77 / 37.87 / 43.39.
 _base_ = [
     '../_base_/models/deeplabv3plus_r50-d8.py', '../_base_/datasets/gtav_to_cbm_768.py',

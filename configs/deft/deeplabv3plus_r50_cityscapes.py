@@ -1,4 +1,4 @@
-# DeFT, ResNet-50, Cityscapes -> BDD100K, SYNTHIA, GTAV (paper 000, Table 5: 53.12 / 28.87 /
+# DeFT, ResNet-50, Cityscapes -> BDD100K, SYNTHIA, GTAV (DeFT paper, Table 5: 53.12 / 28.87 /
 # 48.72). Warm-up is 2K iterations for Cityscapes (Sec. 4.1); decoupled finetuning 40K.
 # SYNTHIA as a target is scored on its 16 classes (SynthiaDataset metainfo, docs/datasets.md).
 _base_ = [

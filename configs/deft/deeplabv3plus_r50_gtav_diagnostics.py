@@ -1,4 +1,4 @@
-# DeFT with the diagnostics of paper 000 Fig. 1, 3 and 9, measured on the final model d~1 o e~2:
+# DeFT with the diagnostics of the DeFT paper Fig. 1, 3 and 9, measured on the final model d~1 o e~2:
 # distance from initialization (L2, MARS, operator norm) and the Cityscapes CE loss, every 1000
 # iterations. Compare with configs/baselines/deeplabv3plus_r50_gtav_lpft_diagnostics.py.
 _base_ = ['./deeplabv3plus_r50_gtav.py']

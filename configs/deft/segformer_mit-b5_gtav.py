@@ -1,4 +1,4 @@
-# DeFT with SegFormer / MiT-B5, GTAV -> Cityscapes, BDD100K, Mapillary (paper 000, Table 9:
+# DeFT with SegFormer / MiT-B5, GTAV -> Cityscapes, BDD100K, Mapillary (DeFT paper, Table 9:
 # 57.16 / 49.32 / 59.99). DeFT's stages, beta 0.9999 and augmentations; SegFormer's optimizer
 # recipe (see _base_/schedules/deft_adamw_segformer.py).
 _base_ = [

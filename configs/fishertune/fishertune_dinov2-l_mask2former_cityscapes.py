@@ -1,4 +1,4 @@
-# FisherTune on DINOv2-L + Mask2Former, Cityscapes -> BDD100K / ACDC (paper 003 Table 2: 67.7 /
+# FisherTune on DINOv2-L + Mask2Former, Cityscapes -> BDD100K / ACDC (FisherTune paper Table 2: 67.7 /
 # 77.5; Table 4 "DRF").
 _base_ = [
     '../_base_/models/fishertune_dinov2-l_mask2former.py',

@@ -1,4 +1,4 @@
-# FisherTune on DINOv2-L + Mask2Former, GTAV -> Cityscapes / BDD100K / Mapillary (paper 003 Table 1:
+# FisherTune on DINOv2-L + Mask2Former, GTAV -> Cityscapes / BDD100K / Mapillary (FisherTune paper Table 1:
 # 68.2 / 63.3 / 68.0, 15.21M trainable VFM parameters).
 _base_ = [
     '../_base_/models/fishertune_dinov2-l_mask2former.py', '../_base_/datasets/protocol_rein_gtav_to_cbm.py',

@@ -1,5 +1,5 @@
 # Rein on a frozen EVA02 (Large) + Mask2Former, Cityscapes -> ACDC (val; all conditions and each) and
-# BDD100K (the setting of paper 002 Table 3, which reports the ACDC test server).
+# BDD100K (the setting of the Rein paper Table 3, which reports the ACDC test server).
 _base_ = [
     '../_base_/models/rein_eva02-l_mask2former.py',
     '../_base_/datasets/cityscapes_to_acdc_bdd_512.py', '../_base_/default_runtime.py',

@@ -1,4 +1,4 @@
-# Rein on a frozen MAE (Large) + Mask2Former, GTAV -> Cityscapes, BDD100K, Mapillary (paper 002
+# Rein on a frozen MAE (Large) + Mask2Former, GTAV -> Cityscapes, BDD100K, Mapillary (Rein paper
 # Table 2, "MAE (Large) Rein": 55.0 / 49.3 / 58.6; 2.99M trainable backbone parameters). The release's recipe:
 # crop 512, batch 4, AdamW lr 1e-4, weight decay 0.05, 40K iterations, poly 0.9.
 _base_ = [

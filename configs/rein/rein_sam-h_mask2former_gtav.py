@@ -1,4 +1,4 @@
-# Rein on a frozen SAM (Huge) + Mask2Former, GTAV -> Cityscapes, BDD100K, Mapillary (paper 002
+# Rein on a frozen SAM (Huge) + Mask2Former, GTAV -> Cityscapes, BDD100K, Mapillary (Rein paper
 # Table 2, "SAM (Huge) Rein": 59.6 / 52.0 / 62.1; 4.51M trainable backbone parameters). The release's recipe:
 # crop 512, batch 4, AdamW lr 1e-4, weight decay 0.05, 40K iterations, poly 0.9.
 _base_ = [

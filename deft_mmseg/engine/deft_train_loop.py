@@ -49,7 +49,7 @@ def resolve_stage_schedulers(schedulers, warmup_iters, max_iters, stages=STAGES)
 
 @LOOPS.register_module()
 class DeFTTrainLoop(IterBasedTrainLoop):
-    """``IterBasedTrainLoop`` with DeFT's two stages (paper 000, Alg. 1 then Alg. 2).
+    """``IterBasedTrainLoop`` with DeFT's two stages (DeFT paper, Alg. 1 then Alg. 2).
 
     Iterations ``[0, warmup_iters)`` warm up the decoder on the frozen encoder; at iteration
     ``warmup_iters`` the loop calls ``model.end_warmup()`` (for DeFT: initialize both pathways from

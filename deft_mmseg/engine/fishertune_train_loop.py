@@ -1,4 +1,4 @@
-"""The iteration loop that runs FisherTune's three steps (paper 003, Alg. 1) in one run."""
+"""The iteration loop that runs FisherTune's three steps (FisherTune paper, Alg. 1) in one run."""
 import os.path as osp
 
 from mmengine import dist
@@ -14,7 +14,7 @@ from .deft_train_loop import DeFTTrainLoop
 
 @LOOPS.register_module()
 class FisherTuneTrainLoop(DeFTTrainLoop):
-    """Alg. 1 of paper 003 as one ``IterBasedTrainLoop``.
+    """Alg. 1 of the FisherTune paper as one ``IterBasedTrainLoop``.
 
     1. iterations ``[0, warmup_iters)`` (T1): the decoder trains on the frozen VFM;
     2. at iteration ``warmup_iters``: ``estimate_iters`` (T2) batches of the training data

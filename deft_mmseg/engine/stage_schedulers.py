@@ -1,7 +1,7 @@
 """Parameter schedulers that restart at a training stage's start (DeFT runs two stages in one run).
 
 mmengine's ``PolyLR`` is chainable: each step multiplies the *current* value, so a second poly stage
-that starts where the first one decayed the lr to ``eta_min = 0`` stays at zero. DeFT (paper 000,
+that starts where the first one decayed the lr to ``eta_min = 0`` stays at zero. DeFT (DeFT paper,
 Sec. 4.1) restarts a poly(0.9) decay from lr 1e-2 at the start of decoupled finetuning; these
 schedulers compute their value in closed form from the optimizer's initial value instead.
 
@@ -31,7 +31,7 @@ class StagePolyParamScheduler(ParamSchedulerBase):
     k-th step after ``begin``, v0 the optimizer's initial value (per parameter group, so lr
     multipliers are kept). With ``factor=1`` these are the values of mmengine's
     ``PolyParamScheduler`` started at step 0; ``factor`` lets a stage start from a different value
-    (e.g. paper 000's Table 2: lr 3e-3 after a warm-up at 1e-2 is ``factor=0.3``).
+    (e.g. the DeFT paper's Table 2: lr 3e-3 after a warm-up at 1e-2 is ``factor=0.3``).
     """
 
     def __init__(self, optimizer, param_name, eta_min=0., power=1.0, begin=0, end=INF,

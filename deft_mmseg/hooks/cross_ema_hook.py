@@ -1,4 +1,4 @@
-"""DeFT's cross-pathway EMA (paper 000, Eq. 2)."""
+"""DeFT's cross-pathway EMA (DeFT paper, Eq. 2)."""
 import torch
 from mmengine.hooks import Hook
 

@@ -1,4 +1,4 @@
-"""Distance of the inference model from its initialization (paper 000, Fig. 3)."""
+"""Distance of the inference model from its initialization (DeFT paper, Fig. 3)."""
 import torch
 from mmengine.hooks import Hook
 from mmengine.logging import print_log

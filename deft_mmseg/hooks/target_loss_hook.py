@@ -1,4 +1,4 @@
-"""Periodic loss of the inference model on a held-out target dataset (paper 000, Fig. 1 / 9)."""
+"""Periodic loss of the inference model on a held-out target dataset (DeFT paper, Fig. 1 / 9)."""
 import torch
 import torch.nn.functional as F
 from mmengine.hooks import Hook

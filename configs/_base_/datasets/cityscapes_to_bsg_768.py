@@ -1,4 +1,4 @@
-# Cityscapes -> BDD100K, SYNTHIA, GTAV (paper 000, Table 5).
+# Cityscapes -> BDD100K, SYNTHIA, GTAV (DeFT paper, Table 5).
 _base_ = ['./dg_pipelines_768.py', './cityscapes.py', './bdd100k.py', './synthia.py', './gtav.py']
 train_dataloader = dict(
     batch_size=4, num_workers=4, persistent_workers=True,

@@ -1,4 +1,4 @@
-# Pipelines of paper 000 (Sec. 4.1): colour jitter, Gaussian blur, flip 0.5, scale 0.5-2.0, crop 768.
+# Pipelines of the DeFT paper (Sec. 4.1): colour jitter, Gaussian blur, flip 0.5, scale 0.5-2.0, crop 768.
 # Scales are relative to 1280x720 (GTAV's 1914x1052 frames resized as in DAFormer-style pipelines).
 crop_size = (768, 768)
 train_pipeline = [

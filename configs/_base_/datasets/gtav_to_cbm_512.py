@@ -1,4 +1,4 @@
-# GTAV -> Cityscapes, BDD100K, Mapillary with the pipelines of the Rein release (paper 002):
+# GTAV -> Cityscapes, BDD100K, Mapillary with the pipelines of the Rein release (Rein paper):
 # random shortest-edge resize 256-1024 (max 2048), crop 512, flip, colour jitter; targets resized
 # to 1024x512 (Cityscapes-sized) and inferred with 512x512 sliding windows (model test_cfg).
 _base_ = ['./gtav_to_cbm_768.py']

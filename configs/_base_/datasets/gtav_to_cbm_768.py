@@ -1,4 +1,4 @@
-# GTAV -> Cityscapes, BDD100K, Mapillary (paper 000, Tables 1-4, 6-9).
+# GTAV -> Cityscapes, BDD100K, Mapillary (DeFT paper, Tables 1-4, 6-9).
 _base_ = ['./dg_pipelines_768.py', './gtav.py', './cityscapes.py', './bdd100k.py',
           './mapillary.py']
 train_dataloader = dict(

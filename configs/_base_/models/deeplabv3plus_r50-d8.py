@@ -1,4 +1,4 @@
-# DeepLabv3+ with an ImageNet ResNet-50 (V1c), output stride 8, no auxiliary head (paper 000).
+# DeepLabv3+ with an ImageNet ResNet-50 (V1c), output stride 8, no auxiliary head (DeFT paper).
 _base_ = ['./seg_data_preprocessor.py']
 norm_cfg = dict(type='SyncBN', requires_grad=True)
 data_preprocessor = dict(_base_.data_preprocessor, size=(768, 768))

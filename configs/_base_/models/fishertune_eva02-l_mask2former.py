@@ -1,4 +1,4 @@
-# FisherTune on EVA02-L with Mask2Former (paper 003 Tables 1, 2, 4): the model of
+# FisherTune on EVA02-L with Mask2Former (FisherTune paper Tables 1, 2, 4): the model of
 # vfm_eva02-l_mask2former.py, trainable, with the settings of fishertune_method.py.
 _base_ = ['./vfm_eva02-l_mask2former.py', './fishertune_method.py']
 model = {{_base_.fishertune_model}}

@@ -1,4 +1,4 @@
-# FisherTune's model settings (paper 003), shared by the model files of every VFM: the VFM is built
+# FisherTune's model settings (FisherTune paper), shared by the model files of every VFM: the VFM is built
 # trainable (freeze_vit=False) and FisherTuneEncoderDecoder decides which of its elements train.
 # Values the paper does not give in its main text (delta_min, gamma, tau, estimator lr, perturbation
 # site) are our choices; docs/fishertune.md explains each.

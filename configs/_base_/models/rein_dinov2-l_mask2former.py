@@ -1,4 +1,4 @@
-# Rein on a frozen DINOv2-L (paper 002, official release defaults): LoRA Reins (token length 100,
+# Rein on a frozen DINOv2-L (Rein paper, official release defaults): LoRA Reins (token length 100,
 # rank 16) after each of the 24 blocks, tokens linked to the 100 Mask2Former queries.
 _base_ = ['./vfm_dinov2-l_mask2former.py']
 model = dict(

@@ -1,4 +1,4 @@
-# A frozen CLIP ViT-L/14 (OpenAI) image encoder with Mask2Former (paper 002 Table 2, CLIP rows):
+# A frozen CLIP ViT-L/14 (OpenAI) image encoder with Mask2Former (Rein paper Table 2, CLIP rows):
 # mmpretrain's VisionTransformer with CLIP's pre-norm and QuickGELU; weights from
 # tools/model_converters/clip.py (checkpoints/clip_vitl14_converted.pth).
 _base_ = ['./vfm_dinov2-l_mask2former.py']

@@ -1,4 +1,4 @@
-# A frozen DINOv2-L with Mask2Former (paper 002 Table 2 "Freeze"; set
+# A frozen DINOv2-L with Mask2Former (Rein paper Table 2 "Freeze"; set
 # model.backbone.freeze_vit=False for "Full"). The ViT runs with patch 16 at 512x512 as in the Rein
 # release; weights from tools/model_converters/dinov2.py (checkpoints/dinov2_vitl_converted.pth).
 _base_ = ['./mask2former_r50.py']

@@ -1,4 +1,4 @@
-# A frozen EVA02-L with Mask2Former (paper 002 Table 2, EVA02 rows): mmpretrain's ViTEVA02 (sub-LN,
+# A frozen EVA02-L with Mask2Former (Rein paper Table 2, EVA02 rows): mmpretrain's ViTEVA02 (sub-LN,
 # SwiGLU) with the released EVA-02 rotary embedding and LayerNorm eps 1e-6 (deft_mmseg's), with
 # patch 16 at 512 and drop path 0.2 as the Rein release; weights:
 # `tools/model_converters/vfm.py eva02 eva02_L_pt_m38m_p14.pt checkpoints/eva02_L_converted.pth

@@ -1,4 +1,4 @@
-# A frozen MAE ViT-L/16 with Mask2Former (paper 002 Table 2, MAE rows). MAE's timm-style keys are
+# A frozen MAE ViT-L/16 with Mask2Former (Rein paper Table 2, MAE rows). MAE's timm-style keys are
 # DINOv2's without layer scale: convert with `tools/model_converters/vfm.py dinov2
 # mae_pretrain_vit_large.pth checkpoints/mae_vitl_converted.pth`.
 _base_ = ['./vfm_dinov2-l_mask2former.py']

@@ -1,4 +1,4 @@
-# A frozen SAM ViT-H image encoder with Mask2Former (paper 002 Table 2, SAM rows): mmpretrain's
+# A frozen SAM ViT-H image encoder with Mask2Former (Rein paper Table 2, SAM rows): mmpretrain's
 # ViTSAM (windowed attention, global blocks 7/15/23/31, no class token) at 512; weights:
 # `tools/model_converters/vfm.py sam sam_vit_h_4b8939.pth checkpoints/sam_vit_h_converted.pth`.
 _base_ = ['./vfm_dinov2-l_mask2former.py']

@@ -1,4 +1,4 @@
-# The Rein release's schedule (paper 002): AdamW lr 1e-4, weight decay 0.05, no decay on norms,
+# The Rein release's schedule (Rein paper): AdamW lr 1e-4, weight decay 0.05, no decay on norms,
 # queries, level embeddings, Rein tokens and scale; poly(0.9) over 40K iterations.
 _embed = dict(lr_mult=1.0, decay_mult=0.0)
 optim_wrapper = dict(

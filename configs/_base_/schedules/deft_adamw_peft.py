@@ -1,7 +1,7 @@
 # DeFT stages (8K warm-up + 40K decoupled, beta 0.9999) with the Rein release's optimizer recipe
 # (AdamW lr 1e-4, weight decay 0.05, no decay on norms, queries, embeddings, Rein tokens and scale;
 # see adamw_poly_40k_peft.py), poly(0.9) restarted per stage. Used for DeFT on VFM backbones (our
-# combination; paper 000 uses ResNets and MiT-B5 only).
+# combination; the DeFT paper uses ResNets and MiT-B5 only).
 _base_ = ['./deft_sgd_8k_40k.py']
 _embed = dict(lr_mult=1.0, decay_mult=0.0)
 optim_wrapper = dict(

@@ -1,6 +1,6 @@
 # DeFT stages (8K warm-up + 40K decoupled) with SegFormer's optimizer recipe: AdamW lr 6e-5,
 # weight decay 0.01, decode-head lr x10, no decay on norms and positional blocks, linear (poly 1)
-# decay restarted per stage. Paper 000 gives no optimizer for MiT-B5 (Table 9): our choice.
+# decay restarted per stage. The DeFT paper gives no optimizer for MiT-B5 (Table 9): our choice.
 _base_ = ['./deft_sgd_8k_40k.py']
 optim_wrapper = dict(
     optimizer=dict(_delete_=True, type='AdamW', lr=6e-5, betas=(0.9, 0.999), weight_decay=0.01),

@@ -1,4 +1,4 @@
-# FisherTune's schedule (paper 003, Alg. 1): decoder warm-up T1 = 4K iterations on the frozen VFM,
+# FisherTune's schedule (FisherTune paper, Alg. 1): decoder warm-up T1 = 4K iterations on the frozen VFM,
 # DR-FIM estimation on T2 = 500 batches, then T3 = 40K tuning iterations (Rein's length, the
 # baseline FisherTune compares with). T1 and T2 are our choices (the paper's appendix with them is
 # not available; docs/fishertune.md). Optimizer: the Rein release's AdamW recipe

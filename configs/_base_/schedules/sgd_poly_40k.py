@@ -1,4 +1,4 @@
-# Joint finetuning (paper 000 baselines): SGD momentum 0.9, lr 1e-2, weight decay 5e-4,
+# Joint finetuning (DeFT paper baselines): SGD momentum 0.9, lr 1e-2, weight decay 5e-4,
 # poly(0.9), 40K iterations.
 optimizer = dict(type='SGD', lr=0.01, momentum=0.9, weight_decay=5e-4)
 optim_wrapper = dict(type='OptimWrapper', optimizer=optimizer, clip_grad=None)

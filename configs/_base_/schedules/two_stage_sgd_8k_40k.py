@@ -1,4 +1,4 @@
-# Two stages in one run (paper 000, Sec. 4.1): SGD momentum 0.9, lr 1e-2; warm-up 8K iterations
+# Two stages in one run (DeFT paper, Sec. 4.1): SGD momentum 0.9, lr 1e-2; warm-up 8K iterations
 # with weight decay 5e-3, then 40K iterations with weight decay 5e-4; poly(0.9) decay restarted
 # for each stage. The warm-up length is set once, in train_cfg.warmup_iters: schedulers with
 # stage='warmup'/'decoupled' get their begin/end from it. Used by DeFT (deft_sgd_8k_40k.py) and

@@ -1,4 +1,4 @@
-# Frozen CLIP ViT-L + Mask2Former (paper 002 Table 2, "CLIP (ViT-Large) Freeze": 53.7 / 48.7 /
+# Frozen CLIP ViT-L + Mask2Former (Rein paper Table 2, "CLIP (ViT-Large) Freeze": 53.7 / 48.7 /
 # 55.0). Rein's recipe.
 _base_ = [
     '../../_base_/models/vfm_clip-l_mask2former.py', '../../_base_/datasets/protocol_rein_gtav_to_cbm.py',

@@ -1,4 +1,4 @@
-# VLTSeg-style transfer (paper 004): full finetuning of CLIP ViT-L/14 with a Mask2Former head,
+# VLTSeg-style transfer (VLTSeg paper): full finetuning of CLIP ViT-L/14 with a Mask2Former head,
 # Cityscapes -> ACDC, BDD100K. VLTSeg's language-guided head and pixel-text matching loss are not part of this
 # config; it is the CLIP-type full-finetuning baseline VLTSeg builds on. Rein's recipe (AdamW lr
 # 1e-4, weight decay 0.05, 40K iterations, crop 512) with the backbone at lr x0.1, as usual for

@@ -1,4 +1,4 @@
-"""Random Gaussian blur of the image (paper 000's augmentation). mmseg 1.2 has only a 3-D
+"""Random Gaussian blur of the image (DeFT paper's augmentation). mmseg 1.2 has only a 3-D
 biomedical blur and an albumentations wrapper, so this small transform is written here."""
 import cv2
 import numpy as np

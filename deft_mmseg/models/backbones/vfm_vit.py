@@ -1,5 +1,5 @@
 """mmpretrain Vision Transformers (DINOv2, CLIP, MAE, EVA02, SAM) as segmentation encoders, with
-an optional frozen trunk, Rein layers (paper 002) and other PEFT methods."""
+an optional frozen trunk, Rein layers (Rein paper) and other PEFT methods."""
 import torch
 import torch.nn.functional as F
 from mmengine.model import BaseModule
@@ -16,7 +16,7 @@ class VFMVisionTransformer(BaseModule):
     """An mmpretrain ``VisionTransformer`` giving multi-scale feature maps.
 
     The ViT's blocks are run one by one so that, with ``reins``, the Rein layers refine each
-    block's output (paper 002). Supported: ``VisionTransformer`` (DINOv2, CLIP, MAE),
+    block's output (Rein paper). Supported: ``VisionTransformer`` (DINOv2, CLIP, MAE),
     ``ViTEVA02`` (blocks take the patch grid for their rotary embeddings) and ``ViTSAM`` (no
     class token, blocks work on (B, H, W, C) with windowed attention; its channel-reduction neck
     is not used). Outputs of the blocks in ``out_indices`` (patch tokens, shape

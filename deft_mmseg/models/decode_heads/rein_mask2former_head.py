@@ -1,4 +1,4 @@
-"""Mask2Former head whose queries come from the Rein tokens (paper 002, "link token to query")."""
+"""Mask2Former head whose queries come from the Rein tokens (Rein paper, "link token to query")."""
 from torch import nn
 
 from mmseg.models.decode_heads import Mask2FormerHead

@@ -1,4 +1,4 @@
-"""FisherTune (paper 003): DR-FIM estimation, selection schedule and masked updates."""
+"""FisherTune (FisherTune paper): DR-FIM estimation, selection schedule and masked updates."""
 from .candidates import DEFAULT_GROUPS, GROUPS, CandidateRows, FisherTuneConfigError, candidate_rows
 from .estimator import (ARTIFACT_FILE, SUMMARY_FILE, DRFIMEstimator, artifact_scores,
                         block_group_summary, load_artifact, save_artifact)

@@ -1,4 +1,4 @@
-"""Estimate DR-FIM on a segmentor (paper 003, Alg. 1 step 2) and keep it as a file."""
+"""Estimate DR-FIM on a segmentor (FisherTune paper, Alg. 1 step 2) and keep it as a file."""
 import json
 import math
 import os.path as osp
@@ -270,7 +270,7 @@ def load_artifact(path):
 def block_group_summary(artifact, scores=('fisher', 'delta_fisher', 'drf'), formula='printed',
                         balance='mean'):
     """Mean score per (group, block) for each score: ``{score: {group: [mean per block]}}``
-    (the data of paper 003 Fig. 6), plus ``num_blocks``."""
+    (the data of the FisherTune paper Fig. 6), plus ``num_blocks``."""
     rows = artifact['meta']['rows']
     num_blocks = 1 + max(r['block'] for r in rows)
     groups = sorted({r['group'] for r in rows}, key=['q', 'k', 'v', 'ffn', 'proj'].index)

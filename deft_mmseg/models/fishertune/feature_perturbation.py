@@ -1,4 +1,4 @@
-"""Simulated unseen-domain features by perturbed feature statistics (paper 003, Eq. 6)."""
+"""Simulated unseen-domain features by perturbed feature statistics (FisherTune paper, Eq. 6)."""
 import math
 from contextlib import contextmanager
 
@@ -6,7 +6,7 @@ import torch
 
 
 class FeatureStatsPerturbation:
-    """Resample per-instance channel statistics of a feature map (paper 003, Eq. 6).
+    """Resample per-instance channel statistics of a feature map (FisherTune paper, Eq. 6).
 
     For features ``x`` of shape (B, N, C) (tokens) or (B, C, H, W) (maps), with per-instance,
     per-channel mean ``mu(x)`` and standard deviation ``sigma(x)`` over the tokens / pixels, the

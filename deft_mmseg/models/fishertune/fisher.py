@@ -1,4 +1,4 @@
-"""Diagonal Fisher information and the DR-FIM scores of paper 003 (Eq. 5, 7, 9, 14, 15)."""
+"""Diagonal Fisher information and the DR-FIM scores of the FisherTune paper (Eq. 5, 7, 9, 14, 15)."""
 import torch
 
 #: the paper's epsilon of Eq. 5 / 7 / 15
@@ -11,7 +11,7 @@ BALANCES = ('mean', 'none')
 
 
 class DiagonalFisher:
-    """Empirical diagonal Fisher information (paper 003, Eq. 8-9).
+    """Empirical diagonal Fisher information (FisherTune paper, Eq. 8-9).
 
     ``F_n = 1/N sum_i (d L(f(x_i), y_i) / d theta_n)^2`` over the N samples added with
     :meth:`add_sample_loss`, each loss computed from one sample alone (per-sample gradients, not

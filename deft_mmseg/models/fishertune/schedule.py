@@ -1,4 +1,4 @@
-"""The fraction of VFM parameters FisherTune tunes at each step (paper 003, Eq. 16)."""
+"""The fraction of VFM parameters FisherTune tunes at each step (FisherTune paper, Eq. 16)."""
 import math
 
 #: 'text': grows from delta_min to delta_max (Sec. 3.3.3's wording); 'eq16': Eq. 16 as printed

@@ -1,4 +1,4 @@
-"""Draw FisherTune's parameter sensitivity per block and Q/K/V/FFN group (paper 003, Fig. 6)."""
+"""Draw FisherTune's parameter sensitivity per block and Q/K/V/FFN group (FisherTune paper, Fig. 6)."""
 import json
 
 TITLES = {'fisher': 'F (FIM)', 'delta_fisher': 'Delta F (cross-domain change)',

@@ -1,4 +1,4 @@
-"""Variational estimation of the diagonal posterior precision (paper 003, Eq. 10-14)."""
+"""Variational estimation of the diagonal posterior precision (FisherTune paper, Eq. 10-14)."""
 import math
 
 import torch

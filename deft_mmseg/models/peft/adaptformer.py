@@ -12,7 +12,7 @@ class ViTAdaptFormer(BlockPEFT):
     """x <- x + Attn(LN1 x);  h = LN2 x;  x <- FFN(h) + x + s * up(ReLU(down(h))).
 
     ``up`` is zero-initialized (the model starts as the pretrained one); s = ``scale``. Trainable
-    parameters per block 2 C d + d + C; ViT-L with d = 64: 3,171,840 (paper 002 Table 5
+    parameters per block 2 C d + d + C; ViT-L with d = 64: 3,171,840 (Rein paper Table 5
     "AdaptFormer": 3.17M).
 
     Args:

@@ -14,7 +14,7 @@ class ViTLoRA(BlockPEFT):
     """W_q x + (alpha / r) B_q A_q x and the same for W_v, added through forward hooks on the
     blocks' fused ``attn.qkv`` projections (the ViT's parameter names are unchanged). A is
     Kaiming-uniform, B zero, so training starts from the pretrained model. Trainable parameters:
-    4 r C per block; ViT-L with r = 12: 1,179,648 (paper 002 Table 5 "LoRA": 1.18M).
+    4 r C per block; ViT-L with r = 12: 1,179,648 (Rein paper Table 5 "LoRA": 1.18M).
 
     Args:
         num_layers (int), embed_dims (int): the ViT's depth and width.

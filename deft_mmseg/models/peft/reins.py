@@ -1,4 +1,4 @@
-"""Rein (paper 002): learnable tokens that refine every ViT block's features.
+"""Rein (Rein paper): learnable tokens that refine every ViT block's features.
 
 Written here from the method description and the official release (w1oves/Rein), with the same
 parameter names so released Rein weights load: ``learnable_tokens`` (or ``learnable_tokens_a`` /
@@ -106,7 +106,7 @@ class Reins(nn.Module):
 class LoRAReins(Reins):
     """Rein with low-rank tokens T_l = A_l B_l (A_l: m x r, B_l: r x C), the official default
     (r = ``lora_dim`` = 16). For DINOv2-L (24 layers, C = 1024, m = 100) with the query link this
-    is 2,990,081 trainable parameters: paper 002 Table 2's 2.99M."""
+    is 2,990,081 trainable parameters: the Rein paper Table 2's 2.99M."""
 
     def __init__(self, lora_dim=16, **kwargs):
         self.lora_dim = lora_dim

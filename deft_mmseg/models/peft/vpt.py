@@ -12,7 +12,7 @@ from .base import BlockPEFT
 @MODELS.register_module()
 class ViTDeepPrompt(BlockPEFT):
     """Learnable prompt tokens inserted after the class token before every block and dropped
-    after it (VPT-deep). Trainable parameters: L P C; ViT-L with P = 150: 3,686,400 (paper 002
+    after it (VPT-deep). Trainable parameters: L P C; ViT-L with P = 150: 3,686,400 (Rein paper
     Table 5 "VPT": 3.69M).
 
     Args:

@@ -1,4 +1,4 @@
-"""Distance-to-initialization regularizer (paper 000, Eq. 3)."""
+"""Distance-to-initialization regularizer (DeFT paper, Eq. 3)."""
 import torch
 from torch import nn
 
@@ -19,7 +19,7 @@ class ParamDistanceRegularizer(nn.Module):
     The owning segmentor calls :meth:`bind` with its parameters; ``modules`` selects which.
 
     Args:
-        alpha (float): weight of the term. Paper 000 does not state its value; default 1e-3.
+        alpha (float): weight of the term. The DeFT paper does not state its value; default 1e-3.
         modules (list[str], optional): attribute paths of the segmentor's modules to cover (e.g.
             ``['backbone', 'decode_head']``); default: the segmentor's trainable components
             (joint: encoder and decoder; DeFT: the usual components e1 and d2).

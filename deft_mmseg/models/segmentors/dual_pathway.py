@@ -1,4 +1,4 @@
-"""DeFT's two-pathway segmentor (paper 000, Sec. 3 and Alg. 1-2 of App. A)."""
+"""DeFT's two-pathway segmentor (DeFT paper, Sec. 3 and Alg. 1-2 of App. A)."""
 import copy
 
 import torch
@@ -9,7 +9,7 @@ from mmseg.utils import add_prefix
 
 from ...utils.errors import DeFTConfigError
 
-#: Table 7 of paper 000: which encoder / decoder the model used for inference takes.
+#: Table 7 of the DeFT paper: which encoder / decoder the model used for inference takes.
 FINAL_MODELS = {
     'I': dict(encoder='uc', decoder='uc'),    # e1 + d2
     'II': dict(encoder='uc', decoder='gc'),   # e1 + d~1   (= f1)
@@ -61,7 +61,7 @@ class DualPathwaySegmentor(EncoderDecoder):
 
     Args:
         backbone, decode_head, neck, train_cfg, test_cfg, data_preprocessor, pretrained,
-            init_cfg: as mmseg ``EncoderDecoder``. ``auxiliary_head`` is not supported (paper 000
+            init_cfg: as mmseg ``EncoderDecoder``. ``auxiliary_head`` is not supported (DeFT paper
             excludes the auxiliary loss, Sec. 4.1).
         final_model (str | dict): ``'IV'`` (default), ``'I'``, ``'II'``, ``'III'`` or
             ``dict(encoder='gc'|'uc', decoder='gc'|'uc')``.
@@ -90,7 +90,7 @@ class DualPathwaySegmentor(EncoderDecoder):
         if auxiliary_head is not None:
             raise DeFTConfigError(
                 'DualPathwaySegmentor does not support auxiliary_head: DeFT excludes the '
-                'auxiliary CE loss (paper 000, Sec. 4.1). Remove it from the model config '
+                'auxiliary CE loss (DeFT paper, Sec. 4.1). Remove it from the model config '
                 '(e.g. auxiliary_head=None).')
         pathway = dict(type='EncoderDecoder', backbone=copy.deepcopy(backbone),
                        decode_head=copy.deepcopy(decode_head), neck=copy.deepcopy(neck),

@@ -1,4 +1,4 @@
-"""FisherTune (paper 003): sparse finetuning of a VFM guided by its DR-FIM."""
+"""FisherTune (FisherTune paper): sparse finetuning of a VFM guided by its DR-FIM."""
 from contextlib import contextmanager
 
 import torch
@@ -123,7 +123,7 @@ class FisherTuneEncoderDecoder(StagedEncoderDecoder):
                 'FisherTune selects which VFM weights train: set model.backbone.freeze_vit=False '
                 '(the warm-up still runs on the frozen VFM).')
         if backbone.reins is not None or backbone.peft is not None:
-            raise FisherTuneConfigError('FisherTune adds no adapters to the VFM (paper 003, Sec. '
+            raise FisherTuneConfigError('FisherTune adds no adapters to the VFM (FisherTune paper, Sec. '
                                         '3.3.3): remove backbone.reins / backbone.peft.')
 
     def candidate_parameters(self):

@@ -1,4 +1,4 @@
-"""Joint-finetuning baselines of paper 000 with an optional decoder warm-up (Tables 1-3, 6)."""
+"""Joint-finetuning baselines of the DeFT paper with an optional decoder warm-up (Tables 1-3, 6)."""
 import torch
 from torch.func import functional_call
 
