@@ -6,7 +6,7 @@ from mmengine.registry import PARAM_SCHEDULERS
 
 from conftest import config_path
 
-from deft_mmseg.engine.deft_train_loop import DeFTConfigError, resolve_stage_schedulers
+from deft_mmseg.engine.two_stage_train_loop import DeFTConfigError, resolve_stage_schedulers
 
 W, T = 4, 10  # warm-up iterations, total iterations
 

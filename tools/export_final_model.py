@@ -15,6 +15,7 @@ from mmseg.registry import MODELS
 import deft_mmseg  # noqa: F401
 from deft_mmseg.hooks.checkpoint_match_hook import check_checkpoint_matches
 from deft_mmseg.models.export import export_final_model
+from deft_mmseg.models.segmentors.two_stage import TwoStageSegmentor
 from deft_mmseg.utils import run_with_user_errors
 
 
@@ -35,7 +36,7 @@ def export(args):
     load_checkpoint(model, args.checkpoint, map_location='cpu', strict=True)
     meta = ckpt.get('meta', {}).get('dataset_meta')
     cfg_path, ckpt_path = export_final_model(cfg, model.eval(), args.out_dir, meta)
-    what = model.describe_final_model() if hasattr(model, 'describe_final_model') else 'model'
+    what = model.describe_final_model() if isinstance(model, TwoStageSegmentor) else 'model'
     print(f'exported {what} as a plain EncoderDecoder:\n  config:     {cfg_path}\n'
           f'  checkpoint: {ckpt_path}')
 

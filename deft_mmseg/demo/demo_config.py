@@ -27,7 +27,8 @@ TINY_VFM_MODELS = {
     'SegformerHead': 'vfm_vit_tiny_segformer_demo.py',
 }
 #: two-stage loops and the key of their second stage's length
-STAGED_LOOPS = {'DeFTTrainLoop': 'decoupled_iters', 'FisherTuneTrainLoop': 'tune_iters'}
+STAGED_LOOPS = {'DeFTTrainLoop': 'decoupled_iters', 'TwoStageTrainLoop': 'decoupled_iters',
+                'FisherTuneTrainLoop': 'tune_iters'}
 #: model keys that describe the network (replaced); all other keys are the method's (kept)
 NETWORK_KEYS = ('backbone', 'neck', 'decode_head', 'auxiliary_head', 'data_preprocessor',
                 'pretrained', 'init_cfg', 'train_cfg', 'test_cfg')

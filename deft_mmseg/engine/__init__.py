@@ -3,12 +3,12 @@ from .checkpoint_loading import (ALLOW_PICKLE_ENV, CheckpointSecurityError,
                                  trusted_checkpoint_globals)
 from .cpu_amp import CPUBF16OptimWrapper
 from .multi_domain_loops import MultiDomainTestLoop, MultiDomainValLoop
-from .deft_train_loop import DeFTTrainLoop
+from .two_stage_train_loop import DeFTTrainLoop, TwoStageTrainLoop
 from .fishertune_train_loop import FisherTuneTrainLoop
 from .stage_schedulers import StageConstantParamScheduler, StagePolyLR
 
 __all__ = [
     'ALLOW_PICKLE_ENV', 'CPUBF16OptimWrapper', 'CheckpointSecurityError', 'install_checkpoint_loader',
     'load_local_checkpoint', 'trusted_checkpoint_globals', 'MultiDomainValLoop',
-    'MultiDomainTestLoop', 'DeFTTrainLoop', 'FisherTuneTrainLoop', 'StagePolyLR', 'StageConstantParamScheduler'
+    'MultiDomainTestLoop', 'DeFTTrainLoop', 'TwoStageTrainLoop', 'FisherTuneTrainLoop', 'StagePolyLR', 'StageConstantParamScheduler'
 ]

@@ -9,11 +9,12 @@ from mmseg.registry import LOOPS
 
 from ..models.fishertune.candidates import FisherTuneConfigError
 from ..models.fishertune.estimator import ARTIFACT_FILE, load_artifact, save_artifact
-from .deft_train_loop import DeFTTrainLoop
+from ..models.segmentors.fishertune_encoder_decoder import FisherTuneEncoderDecoder
+from .two_stage_train_loop import TwoStageTrainLoop
 
 
 @LOOPS.register_module()
-class FisherTuneTrainLoop(DeFTTrainLoop):
+class FisherTuneTrainLoop(TwoStageTrainLoop):
     """Alg. 1 of the FisherTune paper as one ``IterBasedTrainLoop``.
 
     1. iterations ``[0, warmup_iters)`` (T1): the decoder trains on the frozen VFM;
@@ -39,8 +40,7 @@ class FisherTuneTrainLoop(DeFTTrainLoop):
     """
 
     stages = ('warmup', 'tune')
-    model_methods = ('end_warmup', 'estimate_sensitivity', 'start_tuning', 'set_tune_step',
-                     'tuning_summary')
+    segmentor_class = FisherTuneEncoderDecoder
     segmentor_kinds = 'FisherTuneEncoderDecoder'
 
     def __init__(self, runner, dataloader, warmup_iters, tune_iters, estimate_iters=100,
@@ -106,14 +106,8 @@ class FisherTuneTrainLoop(DeFTTrainLoop):
         super().start_second_stage(model)
         model.start_tuning(artifact, self._optimizers())
 
-    def run_iter(self, data_batch):
-        model = self._segmentor()
-        if self._iter >= self.warmup_iters:
-            if model.in_warmup:
-                self.start_second_stage(model)
-            elif model.sparse_mask is None:  # resumed during tuning
-                model.start_tuning(self._estimate_or_load(model, resuming=True),
-                                   self._optimizers())
-            selected = model.set_tune_step(self._iter - self.warmup_iters + 1, self.tune_iters)
-            self.runner.message_hub.update_scalar('train/fishertune_selected', selected)
-        super(DeFTTrainLoop, self).run_iter(data_batch)
+    def second_stage_step(self, model):
+        if model.sparse_mask is None:  # resumed during tuning: masks follow from the estimate
+            model.start_tuning(self._estimate_or_load(model, resuming=True), self._optimizers())
+        selected = model.set_tune_step(self._iter - self.warmup_iters + 1, self.tune_iters)
+        self.runner.message_hub.update_scalar('train/fishertune_selected', selected)

@@ -5,14 +5,14 @@ that starts where the first one decayed the lr to ``eta_min = 0`` stays at zero.
 Sec. 4.1) restarts a poly(0.9) decay from lr 1e-2 at the start of decoupled finetuning; these
 schedulers compute their value in closed form from the optimizer's initial value instead.
 
-``begin``/``end`` may be given directly, or filled in by :class:`DeFTTrainLoop` from
+``begin``/``end`` may be given directly, or filled in by :class:`TwoStageTrainLoop` (``DeFTTrainLoop``) from
 ``stage='warmup'`` / ``stage='decoupled'`` so that the warm-up length is set in one place.
 """
 from mmengine.optim.scheduler.lr_scheduler import LRSchedulerMixin
 from mmseg.registry import PARAM_SCHEDULERS
 
 from ..utils.mmengine_compat import INF, ParamSchedulerBase
-from .deft_train_loop import DeFTConfigError
+from .two_stage_train_loop import DeFTConfigError
 
 
 def _reject_unresolved_stage(stage, name):

@@ -4,7 +4,8 @@ from mmengine.hooks import Hook
 
 from mmseg.registry import HOOKS
 
-from ..engine.deft_train_loop import DeFTConfigError
+from ..engine.two_stage_train_loop import DeFTConfigError, TwoStageTrainLoop
+from ..models.segmentors import DualPathwaySegmentor
 from ..utils.model_wrappers import unwrap_model
 
 BUFFER_UPDATES = ('forward', 'ema', 'copy')
@@ -61,11 +62,11 @@ class CrossEMAHook(Hook):
 
     def before_train(self, runner):
         model = self._segmentor(runner)
-        if not hasattr(model, 'cross_pairs'):
+        if not isinstance(model, DualPathwaySegmentor):
             raise DeFTConfigError(
                 f'CrossEMAHook needs model type DualPathwaySegmentor, got '
                 f'{type(model).__name__}. Remove the hook or use DualPathwaySegmentor.')
-        if not hasattr(runner.train_loop, 'warmup_iters'):
+        if not isinstance(runner.train_loop, TwoStageTrainLoop):
             raise DeFTConfigError(
                 f'CrossEMAHook: train_cfg type {type(runner.train_loop).__name__} has no DeFT '
                 f"stages; use train_cfg=dict(type='DeFTTrainLoop', warmup_iters=..., "

@@ -5,6 +5,7 @@ from mmengine.logging import print_log
 
 from mmseg.registry import HOOKS
 
+from ..models.segmentors.two_stage import TwoStageSegmentor
 from ..utils.model_wrappers import unwrap_model
 
 CKPT_KEY = 'param_distance_anchor'
@@ -39,12 +40,13 @@ def distance_norms(current, anchor):
 def inference_parts(model):
     """``{'encoder': [modules], 'decoder': [modules]}`` of the model used at inference
     (for DeFT: e~2 and d~1 once decoupled finetuning started)."""
-    if hasattr(model, '_inference_modules'):
-        enc, dec = model._inference_modules()
-        enc_mods = [enc.backbone] + ([enc.neck] if getattr(enc, 'neck', None) is not None else [])
-        return dict(encoder=enc_mods, decoder=[dec.decode_head])
-    enc_mods = [model.backbone] + ([model.neck] if getattr(model, 'with_neck', False) else [])
-    return dict(encoder=enc_mods, decoder=[model.decode_head])
+    if isinstance(model, TwoStageSegmentor):
+        enc, dec = model.inference_modules()
+    else:
+        enc, dec = model, model
+    neck = getattr(enc, 'neck', None)  # mmseg's EncoderDecoder has no attribute without a neck
+    enc_mods = [enc.backbone] + ([neck] if neck is not None else [])
+    return dict(encoder=enc_mods, decoder=[dec.decode_head])
 
 
 @HOOKS.register_module()

@@ -7,10 +7,10 @@ import torch
 from mmengine.config import Config
 
 from ..datasets.checks import domain_dataset_cfgs
+from .segmentors.two_stage import PLAIN_PARTS, TwoStageSegmentor
 
 #: keys of DualPathwaySegmentor that plain EncoderDecoder does not take
 _DEFT_MODEL_KEYS = ('final_model', 'distance_reg', 'after_warmup', 'fishertune')
-_PLAIN_PARTS = ('backbone', 'neck', 'decode_head')
 
 
 def plain_model_cfg(model_cfg):
@@ -64,12 +64,12 @@ def export_final_model(cfg, model, out_dir, dataset_meta=None):
         tuple[str, str]: the config and checkpoint paths.
     """
     os.makedirs(out_dir, exist_ok=True)
-    if hasattr(model, 'final_model_state_dict'):
+    if isinstance(model, TwoStageSegmentor):
         state = model.final_model_state_dict()
         description = model.describe_final_model()
     else:  # an EncoderDecoder (joint finetuning): its encoder and decoder as they are
         state = {k: v.detach().clone() for k, v in model.state_dict().items()
-                 if k.split('.')[0] in _PLAIN_PARTS}
+                 if k.split('.')[0] in PLAIN_PARTS}
         description = type(model).__name__
     meta = dict(exported_from=description)
     if dataset_meta:

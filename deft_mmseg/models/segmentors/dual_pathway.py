@@ -8,6 +8,7 @@ from mmseg.registry import MODELS
 from mmseg.utils import add_prefix
 
 from ...utils.errors import DeFTConfigError
+from .two_stage import TwoStageSegmentor
 
 #: Table 7 of the DeFT paper: which encoder / decoder the model used for inference takes.
 FINAL_MODELS = {
@@ -33,7 +34,7 @@ def _parse_final_model(final_model):
 
 
 @MODELS.register_module()
-class DualPathwaySegmentor(EncoderDecoder):
+class DualPathwaySegmentor(TwoStageSegmentor, EncoderDecoder):
     """Two encoder-decoder pathways trained by Decoupled FineTuning (DeFT).
 
     Built from the usual ``EncoderDecoder`` fields. It holds two mmseg ``EncoderDecoder`` s:
@@ -183,7 +184,7 @@ class DualPathwaySegmentor(EncoderDecoder):
             self.distance_reg.set_anchor()  # W^(0): the weights finetuning starts from
         self.train(self.training)
 
-    # the two-stage protocol DeFTTrainLoop drives
+    # the two-stage contract (TwoStageSegmentor) the train loop drives
     @property
     def in_warmup(self):
         return not self.decoupled
@@ -194,7 +195,7 @@ class DualPathwaySegmentor(EncoderDecoder):
     second_stage_description = ('DeFT decoupled finetuning starts (e1 = e~2 = warmed-up encoder, '
                                 'd~1 = d2 = warmed-up decoder).')
 
-    def _inference_modules(self):
+    def inference_modules(self):
         if not self.decoupled:
             return self.pathway1, self.pathway2  # warm-up model d2 o e1
         enc = self.pathway2 if self.final_model['encoder'] == 'gc' else self.pathway1
@@ -204,15 +205,15 @@ class DualPathwaySegmentor(EncoderDecoder):
     # The final model's modules, used by EncoderDecoder.extract_feat / encode_decode / inference.
     @property
     def backbone(self):
-        return self._inference_modules()[0].backbone
+        return self.inference_modules()[0].backbone
 
     @property
     def neck(self):
-        return getattr(self._inference_modules()[0], 'neck', None)
+        return getattr(self.inference_modules()[0], 'neck', None)
 
     @property
     def decode_head(self):
-        return self._inference_modules()[1].decode_head
+        return self.inference_modules()[1].decode_head
 
     @property
     def with_neck(self):
@@ -291,7 +292,7 @@ class DualPathwaySegmentor(EncoderDecoder):
     def final_model_state_dict(self):
         """State dict of the inference model as a plain ``EncoderDecoder``
         (``backbone.*``, ``neck.*``, ``decode_head.*``)."""
-        enc, dec = self._inference_modules()
+        enc, dec = self.inference_modules()
         state = {}
         for name in ('backbone', 'neck'):
             module = getattr(enc, name, None)
@@ -301,7 +302,7 @@ class DualPathwaySegmentor(EncoderDecoder):
         return {k: v.detach().clone() for k, v in state.items()}
 
     def describe_final_model(self):
-        enc, dec = self._inference_modules()
+        enc, dec = self.inference_modules()
         names = {id(self.pathway1): ('e1', 'd~1'), id(self.pathway2): ('e~2', 'd2')}
         return f'{names[id(dec)][1]} o {names[id(enc)][0]}'
 

@@ -148,10 +148,8 @@ class FisherTuneEncoderDecoder(StagedEncoderDecoder):
         finally:
             self._full_loss = False
 
-    def loss(self, inputs, data_samples):
-        if self._full_loss:
-            return super(StagedEncoderDecoder, self).loss(inputs, data_samples)
-        return super().loss(inputs, data_samples)
+    def loss_mode(self):
+        return 'plain' if self._full_loss else super().loss_mode()
 
     # ---- estimation and selection -------------------------------------------------------------
     @property

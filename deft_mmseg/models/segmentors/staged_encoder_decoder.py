@@ -7,13 +7,14 @@ from mmseg.registry import MODELS
 from mmseg.utils import add_prefix
 
 from ...utils.errors import DeFTConfigError
+from .two_stage import TwoStageSegmentor
 
 AFTER_WARMUP = ('joint', 'freeze_encoder', 'freeze_decoder')
 
 
 @MODELS.register_module()
-class StagedEncoderDecoder(EncoderDecoder):
-    """mmseg ``EncoderDecoder`` trained in two stages by ``DeFTTrainLoop``.
+class StagedEncoderDecoder(TwoStageSegmentor, EncoderDecoder):
+    """mmseg ``EncoderDecoder`` trained in two stages by ``TwoStageTrainLoop`` (``DeFTTrainLoop``).
 
     Stage 1 (``warmup_iters``) warms up the decoder on the frozen encoder (run under ``no_grad``
     and in eval mode, so it stays bit-identical), exactly as DeFT's Alg. 1. Stage 2 depends on
@@ -94,21 +95,30 @@ class StagedEncoderDecoder(EncoderDecoder):
         seg_logits = functional_call(head, detached, (feats, ))
         return head.loss_by_feat(seg_logits, data_samples)
 
+    def loss_mode(self):
+        """How :meth:`loss` trains now: ``'warmup'``, ``'joint'``, ``'freeze_encoder'``,
+        ``'freeze_decoder'`` (the stage), or ``'plain'`` (mmseg's ``EncoderDecoder.loss`` as it
+        is, no stage logic and no distance term). Subclasses override this, not :meth:`loss`."""
+        return 'warmup' if self.in_warmup else self.after_warmup
+
     def loss(self, inputs, data_samples):
-        if self.in_warmup or self.after_warmup == 'freeze_encoder':
+        mode = self.loss_mode()
+        if mode == 'plain':
+            return super().loss(inputs, data_samples)
+        if mode in ('warmup', 'freeze_encoder'):
             with torch.no_grad():
                 feats = self.extract_feat(inputs)
             losses = add_prefix(self.decode_head.loss(feats, data_samples, self.train_cfg),
-                                'warmup' if self.in_warmup else 'decode')
+                                'warmup' if mode == 'warmup' else 'decode')
             if self.with_auxiliary_head:
                 losses.update(self._auxiliary_head_forward_train(feats, data_samples))
-        elif self.after_warmup == 'freeze_decoder':
+        elif mode == 'freeze_decoder':
             feats = self.extract_feat(inputs)
             losses = add_prefix(self._frozen_decoder_loss(feats, data_samples), 'decode')
             if self.with_auxiliary_head:
                 losses.update(self._auxiliary_head_forward_train(feats, data_samples))
         else:
             losses = super().loss(inputs, data_samples)
-        if self.distance_reg is not None and not self.in_warmup:
+        if self.distance_reg is not None and mode != 'warmup':
             losses['loss_dist'] = self.distance_reg()
         return losses
