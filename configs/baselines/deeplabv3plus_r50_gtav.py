@@ -7,12 +7,8 @@ _base_ = [
     '../_base_/models/deeplabv3plus_r50-d8.py', '../_base_/datasets/gtav_to_cbm_768.py',
     '../_base_/default_runtime.py', '../_base_/schedules/sgd_poly_40k.py'
 ]
-model = dict(
-    auxiliary_head=dict(
-        type='FCNHead', in_channels=1024, in_index=2, channels=256, num_convs=1,
-        concat_input=False, dropout_ratio=0.1, num_classes=19, norm_cfg=_base_.norm_cfg,
-        align_corners=False,
-        loss_decode=dict(type='CrossEntropyLoss', use_sigmoid=False, loss_weight=0.4)))
+# mmseg's FCN head (in_index 2, loss weight 0.4), which the model base file leaves out
+model = dict(auxiliary_head=dict(_base_.auxiliary_fcn_head, _delete_=True))
 train_dataloader = dict(dataset=dict(pipeline=[
     p for p in _base_.train_pipeline if p['type'] not in ('PhotoMetricDistortion',
                                                           'RandomGaussianBlur')]))
