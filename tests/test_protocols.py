@@ -49,3 +49,16 @@ def test_rein_and_fishertune_gtav_configs_use_the_rein_protocol():
                 assert cfg.train_dataloader.dataset.get('ann_file') == '', name
                 assert cfg.test_dataloader.datasets.mapillary.data_prefix.img_path == \
                     'validation/images_half', name
+
+
+def test_rein_cityscapes_to_acdc_1024_protocol():
+    cfg = Config.fromfile(config_path('rein', 'rein_dinov2-l_mask2former_cityscapes-acdc_1024.py'))
+    sizes = {d: [t['scale'] for t in ds.pipeline if t['type'] == 'Resize']
+             for d, ds in cfg.test_dataloader.datasets.items()}
+    assert sizes == {'acdc': [(1920, 1080)], 'acdc_fog': [(1920, 1080)],
+                     'acdc_night': [(1920, 1080)], 'acdc_rain': [(1920, 1080)],
+                     'acdc_snow': [(1920, 1080)], 'bdd100k': [(1280, 720)]}
+    crop = [t for t in cfg.train_dataloader.dataset.pipeline if t['type'] == 'RandomCrop']
+    assert crop[0]['crop_size'] == (1024, 1024) == cfg.model.data_preprocessor.size
+    assert cfg.model.test_cfg.crop_size == (1024, 1024) and cfg.model.test_cfg.stride == (683, 683)
+    assert cfg.model.backbone.vit.img_size == 1024
