@@ -151,6 +151,19 @@ def test_eq14_and_eq15_on_hand_values():
     assert not torch.allclose(sub, got)
 
 
+def test_substituted_formula_is_finite_and_nonnegative_below_the_prior():
+    """Precisions below the prior's tau^-2 (noise of the estimate): Eq. 14 would give a negative
+    Fisher information and Eq. 5 a negative, infinite or NaN ratio. Clamped, F = 0 there:
+    hand values with gamma = 1, tau^-2 = 4, w = 1, eps = 1e-8."""
+    lam_x = torch.tensor([2.0, 3.0, 4.0, 5.0, 9.0])
+    lam_xp = torch.tensor([3.0, 2.0, 4.0, 3.0, 6.0])
+    got = drf_from_precisions(lam_x, lam_xp, 1.0, 0.5, 1.0, formula='substituted')
+    f_x, f_xp = [0.0, 0.0, 0.0, 1.0, 5.0], [0.0, 0.0, 0.0, 0.0, 2.0]
+    expected = [fx + abs(fx - fp) / (min(fx, fp) + 1e-8) for fx, fp in zip(f_x, f_xp)]
+    torch.testing.assert_close(got, torch.tensor(expected), rtol=1e-6, atol=0)
+    assert torch.isfinite(got).all() and (got >= 0).all()
+
+
 def test_eq13_kl_is_the_gaussian_kl():
     torch.manual_seed(0)
     theta = {'w': torch.randn(5)}

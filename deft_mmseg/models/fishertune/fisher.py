@@ -70,13 +70,16 @@ def drf_terms_from_precisions(prec_src, prec_pert, gamma, tau, formula='printed'
     ``DRF = gamma * (L_x - tau^-2) + weight * gamma * |L_x - L_x'| / (min(L_x, L_x') + eps / gamma)``;
     ``'substituted'`` puts Eq. 14 (``F = gamma * (L - tau^-2)``) into Eq. 7 term by term, which
     differs from the printed form by a factor gamma on the domain term and by ``gamma * tau^-2``
-    in its denominator (docs/fishertune.md).
+    in its denominator (docs/fishertune.md). There F is clamped at 0: a precision below the
+    prior's (the estimate's noise; about half the elements of an untrained model) would give a
+    negative Fisher information, and Eq. 5's ratio of such values is negative, infinite or NaN.
     """
     if formula not in DRF_FORMULAS:
         raise ValueError(f'drf formula {formula!r}: use one of {DRF_FORMULAS}')
     if formula == 'substituted':
-        return drf_terms_from_fisher(fisher_from_precision(prec_src, gamma, tau),
-                                     fisher_from_precision(prec_pert, gamma, tau), eps)
+        return drf_terms_from_fisher(fisher_from_precision(prec_src, gamma, tau).clamp_min(0),
+                                     fisher_from_precision(prec_pert, gamma, tau).clamp_min(0),
+                                     eps)
     domain = gamma * (prec_src - prec_pert).abs() / (torch.minimum(prec_src, prec_pert) +
                                                      eps / gamma)
     return fisher_from_precision(prec_src, gamma, tau), domain
