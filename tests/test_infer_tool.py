@@ -122,3 +122,29 @@ def test_infer_rein_demo_matches_test_tool(short_deft_run, tmp_path):
         expected = cv2.imread(str(tmp_path / 'test_out' / 'demo_fog' / (name + '.png')),
                               cv2.IMREAD_UNCHANGED)
         np.testing.assert_array_equal(pred, expected, err_msg=name)
+
+
+@pytest.mark.slow
+def test_infer_fishertune_model_matches_test_tool(short_deft_run, tmp_path):
+    """A FisherTune model (its checkpoint as a built model, seed 0) through MMSegInferencer."""
+    import torch
+    from mmengine.config import Config
+    from mmseg.registry import MODELS
+
+    from conftest import config_path
+    config = config_path('fishertune', 'fishertune_dinov2-l_mask2former_gtav_demo.py')
+    torch.manual_seed(0)
+    model = MODELS.build(Config.fromfile(config).model)
+    model.init_weights()
+    ckpt = str(tmp_path / 'fishertune.pth')
+    torch.save(dict(state_dict=model.state_dict(), meta={}), ckpt)
+    run_tool_ok('test.py', config, ckpt, '--work-dir', str(tmp_path / 'wd'), '--out',
+                str(tmp_path / 'test_out'), cwd=short_deft_run)
+    run_tool_ok('infer.py', config, ckpt, FOG, '--out', str(tmp_path / 'infer'),
+                cwd=short_deft_run)
+    preds = read_preds(str(tmp_path / 'infer'))
+    assert len(preds) == 4
+    for name, pred in preds.items():
+        expected = cv2.imread(str(tmp_path / 'test_out' / 'demo_fog' / (name + '.png')),
+                              cv2.IMREAD_UNCHANGED)
+        np.testing.assert_array_equal(pred, expected, err_msg=name)
