@@ -60,7 +60,7 @@ def child(args):
     from mmseg.registry import MODELS
 
     import deft_mmseg  # noqa: F401
-    from deft_mmseg.hooks import CrossEMAHook
+    from deft_mmseg.engine.hooks import CrossEMAHook
 
     torch.manual_seed(0)
     device = torch.device(args.device)

@@ -9,7 +9,7 @@ from mmengine.logging import HistoryBuffer
 from mmengine.runner.checkpoint import CheckpointLoader, _load_checkpoint
 
 from deft_mmseg.engine import ALLOW_PICKLE_ENV, CheckpointSecurityError, load_local_checkpoint
-from deft_mmseg.hooks import CheckpointMismatchError, check_checkpoint_matches
+from deft_mmseg.engine.hooks import CheckpointMismatchError, check_checkpoint_matches
 from deft_helpers import build, tiny_model_cfg
 
 

@@ -6,7 +6,7 @@ import torch
 from mmengine.config import Config
 
 from conftest import config_path
-from deft_mmseg.hooks import CrossEMAHook
+from deft_mmseg.engine.hooks import CrossEMAHook
 from deft_helpers import batch, build, changed, same, snapshot, total_loss
 
 def _cfg(name, type_='DualPathwaySegmentor'):

@@ -4,7 +4,7 @@ import pytest
 import torch
 from mmseg.models import EncoderDecoder
 
-from deft_mmseg.hooks import CrossEMAHook
+from deft_mmseg.engine.hooks import CrossEMAHook
 from deft_helpers import batch, build, changed, same, snapshot, tiny_model_cfg, total_loss
 
 

@@ -5,7 +5,7 @@ import pytest
 import torch
 from torch import nn
 
-from deft_mmseg.hooks import distance_norms
+from deft_mmseg.engine.hooks import distance_norms
 from deft_mmseg.models import ParamDistanceRegularizer
 from deft_helpers import batch, build, changed, same, snapshot, tiny_model_cfg, total_loss
 

@@ -164,7 +164,7 @@ def test_resume_under_another_world_size_or_device_falls_back_with_a_warning(
         change, message, monkeypatch):
     import random
     from mmengine.logging import MMLogger
-    from deft_mmseg.hooks import ExactResumeHook, capture_rng_state
+    from deft_mmseg.engine.hooks import ExactResumeHook, capture_rng_state
     if change.get('cuda') and torch.cuda.is_available():
         pytest.skip('needs a machine without CUDA')
     state = capture_rng_state()

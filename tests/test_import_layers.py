@@ -11,10 +11,10 @@ from conftest import REPO
 PACKAGE = osp.join(REPO, 'deft_mmseg')
 #: subpackage -> subpackages it must not import
 FORBIDDEN = {
-    'utils': {'datasets', 'evaluation', 'models', 'engine', 'hooks', 'demo'},
-    'datasets': {'models', 'engine', 'hooks'},
-    'evaluation': {'models', 'engine', 'hooks'},
-    'models': {'engine', 'hooks'},
+    'utils': {'datasets', 'evaluation', 'models', 'engine', 'hooks', 'apis', 'demo'},
+    'datasets': {'evaluation', 'models', 'engine', 'hooks', 'apis'},
+    'evaluation': {'models', 'engine', 'hooks', 'apis'},
+    'models': {'engine', 'hooks', 'apis'},
 }
 
 
@@ -49,6 +49,15 @@ def test_no_import_runs_upward(layer):
         if bad:
             upward.append(f'{osp.relpath(path, REPO)} imports {sorted(bad)}')
     assert upward == []
+
+
+def test_hooks_live_under_engine():
+    """As in mmseg (mmseg/engine/hooks): deft_mmseg/hooks is only the alias package."""
+    assert glob.glob(osp.join(PACKAGE, 'hooks', '*.py')) == [osp.join(PACKAGE, 'hooks',
+                                                                     '__init__.py')]
+    import deft_mmseg.engine.hooks.cross_ema_hook as new
+    import deft_mmseg.hooks.cross_ema_hook as old
+    assert old is new
 
 
 def test_every_user_error_is_defined_once_in_utils_errors():

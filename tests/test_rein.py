@@ -74,7 +74,7 @@ def test_rein_refinement_formula():
 
 
 def test_deft_on_rein_shares_the_frozen_trunk():
-    from deft_mmseg.hooks import CrossEMAHook
+    from deft_mmseg.engine.hooks import CrossEMAHook
     cfg = _model_cfg('rein_vit_tiny_demo.py')
     cfg.data_preprocessor = None
     cfg.type = 'DualPathwaySegmentor'

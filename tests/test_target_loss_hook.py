@@ -11,7 +11,7 @@ from mmseg.registry import MODELS
 from mmseg.structures import SegDataSample
 
 from conftest import REPO
-from deft_mmseg.hooks import TargetLossHook
+from deft_mmseg.engine.hooks import TargetLossHook
 
 MODELS_DIR = osp.join(REPO, 'configs', '_base_', 'models')
 

@@ -13,7 +13,7 @@ from mmengine.runner import load_checkpoint
 from mmseg.registry import MODELS
 
 import deft_mmseg  # noqa: F401
-from deft_mmseg.hooks.checkpoint_match_hook import check_checkpoint_matches
+from deft_mmseg.engine.hooks.checkpoint_match_hook import check_checkpoint_matches
 from deft_mmseg.models.export import export_final_model
 from deft_mmseg.models.segmentors.two_stage import TwoStageSegmentor
 from deft_mmseg.utils import run_with_user_errors

@@ -18,7 +18,7 @@ from deft_mmseg.datasets.checks import (DatasetConfigError, check_dataset_cfg,
                                         domain_dataset_cfgs)
 from deft_mmseg.utils import prepare_cpu_distributed, run_with_user_errors
 from deft_mmseg.evaluation.submission import prepare_submission, zip_submission
-from deft_mmseg.hooks.frozen_trunk_hook import use_trunk_file
+from deft_mmseg.engine.hooks.frozen_trunk_hook import use_trunk_file
 from deft_mmseg.utils.config_keys import check_config_keys
 
 

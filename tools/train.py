@@ -19,7 +19,7 @@ from deft_mmseg.engine.cpu_amp import cpu_has_bf16_instructions
 from deft_mmseg.engine.work_dir import checkpoint_to_resume, refuse_to_overwrite
 from deft_mmseg.utils import prepare_cpu_distributed, run_with_user_errors
 from deft_mmseg.utils.checkpoint_loading import read_checkpoint_meta
-from deft_mmseg.hooks.frozen_trunk_hook import use_trunk_file
+from deft_mmseg.engine.hooks.frozen_trunk_hook import use_trunk_file
 from deft_mmseg.utils.config_keys import ConfigKeyError, check_config_keys
 
 

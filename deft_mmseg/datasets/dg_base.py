@@ -4,7 +4,7 @@ from functools import partial
 
 from mmseg.datasets import BaseSegDataset, CityscapesDataset
 
-from ..evaluation.dg_iou_metric import check_label_ids
+from .label_checks import check_label_ids
 from .checks import DatasetConfigError
 from ..utils.errors import DatasetSampleError  # noqa: F401  (re-exported)
 

@@ -15,7 +15,7 @@ from mmengine.utils import track_parallel_progress, track_progress
 
 from mmseg.registry import DATASETS, TRANSFORMS
 
-from ..evaluation.dg_iou_metric import check_label_ids
+from .label_checks import check_label_ids
 from ..utils.errors import LabelRangeError
 from .checks import _iter_dataset_cfgs, domain_dataset_cfgs
 from .transforms.check_image_label import image_label_mismatch

@@ -6,6 +6,7 @@ from .multi_domain_loops import MultiDomainTestLoop, MultiDomainValLoop
 from .two_stage_train_loop import DeFTTrainLoop, TwoStageTrainLoop
 from .fishertune_train_loop import FisherTuneTrainLoop
 from .stage_schedulers import StageConstantParamScheduler, StagePolyLR
+from . import hooks  # noqa: F401,E402  (registers the hooks; after the loops they check)
 
 __all__ = [
     'ALLOW_PICKLE_ENV', 'CPUBF16OptimWrapper', 'CheckpointSecurityError', 'install_checkpoint_loader',

@@ -18,27 +18,15 @@ import os.path as osp
 from collections import OrderedDict
 
 import numpy as np
-import torch
 from mmengine.logging import MMLogger, print_log
 from mmseg.evaluation import IoUMetric
 from mmseg.registry import METRICS
 from PIL import Image
 from prettytable import PrettyTable
 
+from ..datasets.label_checks import check_label_ids  # noqa: F401  (re-exported)
 from ..datasets.label_maps import CITYSCAPES_TRAINID_TO_ID
-
 from ..utils.errors import LabelRangeError  # noqa: F401  (re-exported)
-
-
-def check_label_ids(label, num_classes, ignore_index, source):
-    """Raise :class:`LabelRangeError` when ``label`` (tensor) holds ids outside the classes."""
-    valid = (label < num_classes) & (label >= 0) | (label == ignore_index)
-    if not bool(valid.all()):
-        bad = torch.unique(label[~valid]).tolist()[:10]
-        raise LabelRangeError(
-            f'label map {source} holds ids {bad} outside the {num_classes} classes '
-            f'(valid: 0..{num_classes - 1} and ignore {ignore_index}). Convert the labels to '
-            f'train ids with tools/dataset_converters/ or check the dataset type.')
 
 
 @METRICS.register_module()

@@ -3,10 +3,10 @@ from mmengine.hooks import Hook
 
 from mmseg.registry import HOOKS
 
-from ..engine.fishertune_train_loop import FisherTuneTrainLoop
-from ..engine.two_stage_train_loop import DeFTConfigError, TwoStageTrainLoop
-from ..models.segmentors import FisherTuneEncoderDecoder, TwoStageSegmentor
-from ..utils.model_wrappers import unwrap_model
+from ...models.segmentors import FisherTuneEncoderDecoder, TwoStageSegmentor
+from ...utils.model_wrappers import unwrap_model
+from ..fishertune_train_loop import FisherTuneTrainLoop
+from ..two_stage_train_loop import DeFTConfigError, TwoStageTrainLoop
 
 
 @HOOKS.register_module()

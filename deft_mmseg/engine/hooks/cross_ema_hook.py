@@ -4,9 +4,9 @@ from mmengine.hooks import Hook
 
 from mmseg.registry import HOOKS
 
-from ..engine.two_stage_train_loop import DeFTConfigError, TwoStageTrainLoop
-from ..models.segmentors import DualPathwaySegmentor
-from ..utils.model_wrappers import unwrap_model
+from ...models.segmentors import DualPathwaySegmentor
+from ...utils.model_wrappers import unwrap_model
+from ..two_stage_train_loop import DeFTConfigError, TwoStageTrainLoop
 
 BUFFER_UPDATES = ('forward', 'ema', 'copy')
 

@@ -7,8 +7,8 @@ from mmengine.logging import print_log
 from mmseg.models.decode_heads import Mask2FormerHead
 from mmseg.registry import HOOKS
 
-from ..datasets.checks import check_dataset_cfg
-from ..utils.model_wrappers import unwrap_model
+from ...datasets.checks import check_dataset_cfg
+from ...utils.model_wrappers import unwrap_model
 
 
 @HOOKS.register_module()

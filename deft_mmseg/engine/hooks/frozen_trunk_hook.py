@@ -5,9 +5,9 @@ from mmengine.logging import print_log
 
 from mmseg.registry import HOOKS
 
-from ..models.trunk_checkpoint import fill_trunk, trunk_state
-from ..utils.checkpoint_loading import load_local_checkpoint
-from ..utils.model_wrappers import unwrap_model
+from ...models.trunk_checkpoint import fill_trunk, trunk_state
+from ...utils.checkpoint_loading import load_local_checkpoint
+from ...utils.model_wrappers import unwrap_model
 
 
 @HOOKS.register_module()

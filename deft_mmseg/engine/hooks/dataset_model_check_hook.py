@@ -3,8 +3,8 @@ from mmengine.hooks import Hook
 
 from mmseg.registry import HOOKS
 
-from ..datasets.checks import check_num_classes
-from ..utils.model_wrappers import unwrap_model
+from ...datasets.checks import check_num_classes
+from ...utils.model_wrappers import unwrap_model
 
 
 @HOOKS.register_module()

@@ -5,8 +5,8 @@ from mmengine.logging import print_log
 
 from mmseg.registry import HOOKS
 
-from ..models.segmentors.two_stage import TwoStageSegmentor
-from ..utils.model_wrappers import unwrap_model
+from ...models.segmentors.two_stage import TwoStageSegmentor
+from ...utils.model_wrappers import unwrap_model
 
 CKPT_KEY = 'param_distance_anchor'
 

@@ -3,8 +3,8 @@ from mmengine.hooks import Hook
 
 from mmseg.registry import HOOKS
 
-from ..utils.errors import CheckpointMismatchError  # noqa: F401  (re-exported)
-from ..utils.model_wrappers import unwrap_model
+from ...utils.errors import CheckpointMismatchError  # noqa: F401  (re-exported)
+from ...utils.model_wrappers import unwrap_model
 
 
 def check_checkpoint_matches(model, state_dict, source='checkpoint', allow_missing=False):
@@ -14,7 +14,7 @@ def check_checkpoint_matches(model, state_dict, source='checkpoint', allow_missi
     ``allow_missing`` (they would silently keep their random initialization).
     """
     if hasattr(model, 'pathway1'):  # DualPathwaySegmentor loads plain checkpoints this way
-        from ..models.segmentors import expand_plain_state_dict
+        from ...models.segmentors import expand_plain_state_dict
         state_dict = expand_plain_state_dict(dict(state_dict))
     expected = model.state_dict()
     common = [k for k in expected if k in state_dict]
