@@ -12,13 +12,13 @@ from mmseg.registry import MODELS
 
 from conftest import config_path
 from deft_helpers import batch
+from deft_mmseg.engine.fishertune_artifact import load_artifact, save_artifact
 from deft_mmseg.models.fishertune import (DiagonalFisher, DRFIMEstimator,
                                           FeatureStatsPerturbation, FisherTuneConfigError,
                                           SparseParameterMask, VariationalPrecision,
                                           artifact_scores, block_group_summary, delta_fisher,
                                           drf_from_fisher, drf_from_precisions,
-                                          fisher_from_precision, load_artifact, save_artifact,
-                                          selected_fraction)
+                                          fisher_from_precision, selected_fraction)
 
 
 def tiny_fishertune_cfg(head='mask2former', **fishertune):

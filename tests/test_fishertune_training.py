@@ -15,7 +15,8 @@ from mmseg.registry import MODELS
 import train as train_tool
 from conftest import REPO, config_path
 from deft_mmseg.engine.checkpoint_loading import load_local_checkpoint
-from deft_mmseg.models.fishertune import ARTIFACT_FILE, SUMMARY_FILE, load_artifact
+from deft_mmseg.engine.fishertune_artifact import load_artifact
+from deft_mmseg.models.fishertune import ARTIFACT_FILE, SUMMARY_FILE
 from e2e_helpers import assert_export_matches
 
 FT_DEMO = config_path('fishertune', 'fishertune_dinov2-l_mask2former_gtav_demo.py')

@@ -8,7 +8,7 @@ from mmengine.optim import OptimWrapperDict
 from mmseg.registry import LOOPS
 
 from ..models.fishertune.candidates import FisherTuneConfigError
-from ..models.fishertune.estimator import ARTIFACT_FILE, load_artifact, save_artifact
+from .fishertune_artifact import ARTIFACT_FILE, load_artifact, save_artifact
 from ..models.segmentors.fishertune_encoder_decoder import FisherTuneEncoderDecoder
 from .two_stage_train_loop import TwoStageTrainLoop
 

@@ -1,7 +1,7 @@
 """FisherTune (FisherTune paper): DR-FIM estimation, selection schedule and masked updates."""
 from .candidates import DEFAULT_GROUPS, GROUPS, CandidateRows, FisherTuneConfigError, candidate_rows
 from .estimator import (ARTIFACT_FILE, SUMMARY_FILE, DRFIMEstimator, artifact_scores,
-                        block_group_summary, load_artifact, save_artifact)
+                        block_group_summary)
 from .feature_perturbation import FeatureStatsPerturbation
 from .fisher import (EPS, DiagonalFisher, delta_fisher, drf_from_fisher, drf_from_precisions,
                      fisher_from_precision)
@@ -12,7 +12,7 @@ from .variational import VariationalPrecision
 __all__ = [
     'DEFAULT_GROUPS', 'GROUPS', 'CandidateRows', 'FisherTuneConfigError', 'candidate_rows',
     'ARTIFACT_FILE', 'SUMMARY_FILE', 'DRFIMEstimator', 'artifact_scores', 'block_group_summary',
-    'load_artifact', 'save_artifact', 'FeatureStatsPerturbation', 'EPS', 'DiagonalFisher',
+    'FeatureStatsPerturbation', 'EPS', 'DiagonalFisher',
     'delta_fisher', 'drf_from_fisher', 'drf_from_precisions', 'fisher_from_precision',
     'SCHEDULES', 'selected_fraction', 'SparseParameterMask', 'VariationalPrecision'
 ]

@@ -1,7 +1,6 @@
-"""Estimate DR-FIM on a segmentor (FisherTune paper, Alg. 1 step 2) and keep it as a file."""
-import json
+"""Estimate DR-FIM on a segmentor (FisherTune paper, Alg. 1 step 2) and score an estimate (the
+file that keeps it is written and read by ``deft_mmseg.engine.fishertune_artifact``)."""
 import math
-import os.path as osp
 
 import torch
 from torch.func import functional_call
@@ -231,40 +230,6 @@ def artifact_scores(artifact, score='drf', formula='printed', domain_weight=None
                 1e-30) for i in (0, 1))
     return {name: combine_terms(task / scales[0], domain / scales[1], weight, score)
             for name, (task, domain) in terms.items()}
-
-
-def save_artifact(artifact, work_dir):
-    """Write the artifact (tensors and plain values only: loads with ``weights_only=True``) and a
-    small JSON summary (per block and group means of F, Delta F and DR-FIM). Returns the path."""
-    path = osp.join(work_dir, ARTIFACT_FILE)
-    torch.save(artifact, path)
-    with open(osp.join(work_dir, SUMMARY_FILE), 'w') as f:
-        json.dump(block_group_summary(artifact), f, indent=1)
-    return path
-
-
-def load_artifact(path):
-    """Load a sensitivity artifact; clear errors for a missing or foreign file."""
-    if not osp.isfile(path):
-        raise FileNotFoundError(
-            f'FisherTune sensitivity file {path} does not exist. It is written by the estimation '
-            f'stage of a FisherTune run (work_dir/{ARTIFACT_FILE}); drop load_sensitivity from '
-            f'train_cfg to estimate again.')
-    from ...utils.checkpoint_loading import CheckpointSecurityError, load_local_checkpoint
-    try:  # weights-only, with the allow-list of mmengine checkpoints (a wrong file is named)
-        artifact = load_local_checkpoint(path, map_location='cpu')
-    except CheckpointSecurityError:
-        raise
-    except Exception as exc:  # noqa: BLE001 - any unreadable file gets the same advice
-        raise FisherTuneConfigError(f'FisherTune sensitivity file {path} cannot be read '
-                                    f'({type(exc).__name__}: {exc}).') from exc
-    if not isinstance(artifact, dict) or artifact.get('format') != ARTIFACT_FORMAT:
-        raise FisherTuneConfigError(f'{path} is not a FisherTune sensitivity file (it has no '
-                                    f"format '{ARTIFACT_FORMAT}'); is it a model checkpoint?")
-    if artifact.get('version') != ARTIFACT_VERSION:
-        raise FisherTuneConfigError(f'{path}: sensitivity file version {artifact.get("version")}, '
-                                    f'this deft_mmseg reads version {ARTIFACT_VERSION}.')
-    return artifact
 
 
 def block_group_summary(artifact, scores=('fisher', 'delta_fisher', 'drf'), formula='printed',

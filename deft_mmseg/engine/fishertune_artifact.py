@@ -1,0 +1,47 @@
+"""FisherTune's sensitivity file (``work_dir/fishertune_sensitivity.pth``): written by the
+estimation stage of ``FisherTuneTrainLoop`` and read back on resume or with
+``train_cfg.load_sensitivity``; it lives with the loop that uses it."""
+import json
+import os.path as osp
+
+import torch
+
+from ..models.fishertune.estimator import (ARTIFACT_FILE, ARTIFACT_FORMAT, ARTIFACT_VERSION,
+                                           SUMMARY_FILE, block_group_summary)
+from ..utils.checkpoint_loading import CheckpointSecurityError, load_local_checkpoint
+from ..utils.errors import FisherTuneConfigError
+
+__all__ = ['ARTIFACT_FILE', 'save_artifact', 'load_artifact']
+
+
+def save_artifact(artifact, work_dir):
+    """Write the artifact (tensors and plain values only: loads with ``weights_only=True``) and a
+    small JSON summary (per block and group means of F, Delta F and DR-FIM). Returns the path."""
+    path = osp.join(work_dir, ARTIFACT_FILE)
+    torch.save(artifact, path)
+    with open(osp.join(work_dir, SUMMARY_FILE), 'w') as f:
+        json.dump(block_group_summary(artifact), f, indent=1)
+    return path
+
+
+def load_artifact(path):
+    """Load a sensitivity artifact; clear errors for a missing or foreign file."""
+    if not osp.isfile(path):
+        raise FileNotFoundError(
+            f'FisherTune sensitivity file {path} does not exist. It is written by the estimation '
+            f'stage of a FisherTune run (work_dir/{ARTIFACT_FILE}); drop load_sensitivity from '
+            f'train_cfg to estimate again.')
+    try:  # weights-only, with the allow-list of mmengine checkpoints (a wrong file is named)
+        artifact = load_local_checkpoint(path, map_location='cpu')
+    except CheckpointSecurityError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - any unreadable file gets the same advice
+        raise FisherTuneConfigError(f'FisherTune sensitivity file {path} cannot be read '
+                                    f'({type(exc).__name__}: {exc}).') from exc
+    if not isinstance(artifact, dict) or artifact.get('format') != ARTIFACT_FORMAT:
+        raise FisherTuneConfigError(f'{path} is not a FisherTune sensitivity file (it has no '
+                                    f"format '{ARTIFACT_FORMAT}'); is it a model checkpoint?")
+    if artifact.get('version') != ARTIFACT_VERSION:
+        raise FisherTuneConfigError(f'{path}: sensitivity file version {artifact.get("version")}, '
+                                    f'this deft_mmseg reads version {ARTIFACT_VERSION}.')
+    return artifact
