@@ -104,7 +104,8 @@ def test_amp_on_a_cpu_only_machine_trains_in_bfloat16(demo_cwd):
 
 @pytest.mark.parametrize('options', [
     ['train_cfg.warmup_iters=2', 'train_cfg.decoupled_iters=0'],
-    ['train_cfg.warmup_iters=2', 'train_cfg.decoupled_iters=None', 'train_cfg.max_iters=2'],
+    pytest.param(['train_cfg.warmup_iters=2', 'train_cfg.decoupled_iters=None',
+                  'train_cfg.max_iters=2'], marks=pytest.mark.slow),
 ])
 def test_advice_of_the_stage_length_error_works_when_followed(demo_cwd, options):
     line = one_error_line(run(TRAIN, DEFT_DEMO, '--work-dir', 'w', '--cfg-options', *options,

@@ -171,6 +171,7 @@ def test_fishertune_model_under_another_loop_is_refused(demo_cwd):
     assert 'Traceback' not in proc.stderr
 
 
+@pytest.mark.slow
 def test_plot_sensitivity_draws_q_k_v_ffn_per_block(demo_cwd):
     work = str(demo_cwd / 'plot')
     train_tool.main([FT_DEMO, '--work-dir', work, *_options('vis_ft_plot', tune=1)])

@@ -6,6 +6,7 @@ import zipfile
 
 import cv2
 import numpy as np
+import pytest
 
 from e2e_helpers import DEFT_DEMO, one_error_line, run_tool, run_tool_ok
 
@@ -44,6 +45,7 @@ def test_format_only_writes_label_ids_without_reading_labels(short_deft_run, var
     assert count == 12
 
 
+@pytest.mark.slow
 def test_format_only_refusals(short_deft_run, varied_deft_checkpoint, tmp_path):
     line = one_error_line(run_tool(
         'test.py', DEFT_DEMO, varied_deft_checkpoint, '--work-dir', str(tmp_path / 'wd'),

@@ -84,22 +84,26 @@ def test_infer_video(short_deft_run, varied_deft_checkpoint, tmp_path):
     assert count == 3
 
 
-def test_infer_bad_inputs_write_nothing(short_deft_run, varied_deft_checkpoint, tmp_path):
+@pytest.mark.parametrize('case', [
+    'missing', 'broken video',
+    pytest.param('empty folder', marks=pytest.mark.slow),
+    pytest.param('opacity', marks=pytest.mark.slow)])
+def test_infer_bad_inputs_write_nothing(short_deft_run, varied_deft_checkpoint, tmp_path, case):
     empty = tmp_path / 'empty'
     empty.mkdir()
     (empty / 'notes.txt').write_text('no images here')
     broken = tmp_path / 'broken.mp4'
     broken.write_bytes(b'not a video' * 100)
-    cases = [(str(tmp_path / 'missing.png'), [], 'does not exist'),
-             (str(empty), [], 'holds no images'),
-             (str(broken), [], 'cannot be opened'),
-             (FOG, ['--opacity', '0'], '--opacity 0.0')]
-    for i, (path, extra, message) in enumerate(cases):
-        out = str(tmp_path / f'out{i}')
-        line = one_error_line(run_tool('infer.py', DEFT_DEMO, varied_deft_checkpoint, path, '--out',
-                                       out, *extra, cwd=short_deft_run))
-        assert message in line, line
-        assert not os.path.exists(out), f'{path}: output written for a refused input'
+    path, extra, message = {
+        'missing': (str(tmp_path / 'missing.png'), [], 'does not exist'),
+        'empty folder': (str(empty), [], 'holds no images'),
+        'broken video': (str(broken), [], 'cannot be opened'),
+        'opacity': (FOG, ['--opacity', '0'], '--opacity 0.0')}[case]
+    out = str(tmp_path / 'out')
+    line = one_error_line(run_tool('infer.py', DEFT_DEMO, varied_deft_checkpoint, path, '--out',
+                                   out, *extra, cwd=short_deft_run))
+    assert message in line, line
+    assert not os.path.exists(out), f'{path}: output written for a refused input'
 
 
 @pytest.mark.slow
