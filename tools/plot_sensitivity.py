@@ -10,7 +10,8 @@ Q blocks 0..L-1, K, V, FFN.
 """
 import argparse
 
-from deft_mmseg.models.fishertune.sensitivity_plot import load_summary, plot_sensitivity, summary_table
+from deft_mmseg.engine.fishertune_artifact import load_summary
+from deft_mmseg.models.fishertune.sensitivity_plot import plot_sensitivity, summary_table
 from deft_mmseg.utils.user_errors import run_with_user_errors
 
 

@@ -85,11 +85,18 @@ def make_demo_config(cfg, warmup_iters=2, iters=6, demo_root=None):
         if 'estimate_iters' in loop:
             loop.estimate_iters = min(loop.estimate_iters, 2)
     else:
+        # schedulers keep their place in the run: begin/end scaled by iters / the config's length
+        # (a warm-up over 10K of 40K iterations stays the first quarter)
+        original = loop.get('max_iters') or iters
         loop.max_iters = iters
         for sched in (cfg.param_scheduler if isinstance(cfg.param_scheduler, list)
                       else [cfg.param_scheduler]):
+            begin = min(iters - 1, int(sched.get('begin', 0)) * iters // original)
+            if 'begin' in sched:
+                sched['begin'] = begin
             if 'end' in sched:
-                sched['end'] = min(sched['end'], iters)
+                sched['end'] = max(begin + 1, min(iters, -(-int(min(sched['end'], original))
+                                                        * iters // original)))
     loop.val_interval = iters
     cfg.default_hooks.checkpoint.update(interval=iters, save_best=None)
     cfg.default_hooks.logger.interval = 1

@@ -11,7 +11,7 @@ from ..models.fishertune.estimator import (ARTIFACT_FILE, ARTIFACT_FORMAT, ARTIF
 from ..utils.checkpoint_loading import CheckpointSecurityError, load_local_checkpoint
 from ..utils.errors import FisherTuneConfigError
 
-__all__ = ['ARTIFACT_FILE', 'save_artifact', 'load_artifact']
+__all__ = ['ARTIFACT_FILE', 'save_artifact', 'load_artifact', 'load_summary']
 
 
 def save_artifact(artifact, work_dir):
@@ -45,3 +45,12 @@ def load_artifact(path):
         raise FisherTuneConfigError(f'{path}: sensitivity file version {artifact.get("version")}, '
                                     f'this deft_mmseg reads version {ARTIFACT_VERSION}.')
     return artifact
+
+
+def load_summary(path, scores=('fisher', 'delta_fisher', 'drf'), formula='printed'):
+    """Per (group, block) means from a ``fishertune_sensitivity.pth`` or its
+    ``fishertune_sensitivity_summary.json`` (which holds the three default scores)."""
+    if path.endswith('.json'):
+        with open(path) as f:
+            return json.load(f)
+    return block_group_summary(load_artifact(path), scores, formula)

@@ -1,19 +1,9 @@
-"""Draw FisherTune's parameter sensitivity per block and Q/K/V/FFN group (FisherTune paper, Fig. 6)."""
-import json
+"""Draw FisherTune's parameter sensitivity per block and Q/K/V/FFN group (FisherTune paper, Fig. 6),
+from the summary ``deft_mmseg.engine.fishertune_artifact.load_summary`` reads."""
 
 TITLES = {'fisher': 'F (FIM)', 'delta_fisher': 'Delta F (cross-domain change)',
           'drf': 'DR-FIM'}
 GROUP_LABELS = {'q': 'Q', 'k': 'K', 'v': 'V', 'ffn': 'FFN', 'proj': 'proj'}
-
-
-def load_summary(path, scores=('fisher', 'delta_fisher', 'drf'), formula='printed'):
-    """Per (group, block) means from a ``fishertune_sensitivity.pth`` or its
-    ``fishertune_sensitivity_summary.json`` (which holds the three default scores)."""
-    from . import block_group_summary, load_artifact
-    if path.endswith('.json'):
-        with open(path) as f:
-            return json.load(f)
-    return block_group_summary(load_artifact(path), scores, formula)
 
 
 def summary_table(summary, score):
