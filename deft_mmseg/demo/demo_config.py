@@ -18,6 +18,7 @@ TINY_MODELS = {
     'SegformerHead': 'segformer_tiny_demo.py',
     'Mask2FormerHead': 'mask2former_tiny_demo.py',
     'ReinMask2FormerHead': 'rein_vit_tiny_demo.py',
+    'VLTSegMask2FormerHead': 'vltseg_vit_tiny_demo.py',
 }
 #: VFM backbones keep a (tiny) ViT whatever the head
 TINY_VFM_MODELS = {
@@ -25,7 +26,15 @@ TINY_VFM_MODELS = {
     'ReinMask2FormerHead': 'rein_vit_tiny_demo.py',
     'DepthwiseSeparableASPPHead': 'vfm_vit_tiny_deeplabv3plus_demo.py',
     'SegformerHead': 'vfm_vit_tiny_segformer_demo.py',
+    'VLTSegMask2FormerHead': 'vltseg_vit_tiny_demo.py',
 }
+#: EVA02 / EVA-CLIP trunks stay EVA02-layout (rope, released attention) at the tiny size
+TINY_EVA02 = dict(type='mmpretrain.ViTEVA02', patch_size=8, img_size=64, sub_ln=True,
+                  norm_cfg=dict(type='LN', eps=1e-6),
+                  arch=dict(embed_dims=32, num_layers=4, num_heads=2, feedforward_channels=86))
+#: settings of a language-guided head that are the method's, not the network size's
+VLTSEG_METHOD_KEYS = ('temperature', 'score_map_level', 'loss_ptm')
+TEXT_METHOD_KEYS = ('vocabulary', 'dataset_name', 'prompt_names', 'templates', 'act_cfg')
 #: two-stage loops and the key of their second stage's length
 STAGED_LOOPS = {'DeFTTrainLoop': 'decoupled_iters', 'TwoStageTrainLoop': 'decoupled_iters',
                 'FisherTuneTrainLoop': 'tune_iters'}
@@ -53,6 +62,20 @@ def make_demo_config(cfg, warmup_iters=2, iters=6, demo_root=None):
     tiny = Config.fromfile(osp.join(CONFIG_ROOT, '_base_', 'models', tiny_file)).model
     model = ConfigDict({k: v for k, v in cfg.model.items() if k not in NETWORK_KEYS})
     model.update({k: v for k, v in tiny.items() if k in NETWORK_KEYS and k != 'type'})
+    if vfm and 'ViTEVA02' in str(cfg.model['backbone']['vit']['type']):
+        model['backbone']['vit'] = copy.deepcopy(TINY_EVA02)
+        for key in ('eva02_rope', 'eva02_attention'):
+            if key in cfg.model['backbone']:
+                model['backbone'][key] = copy.deepcopy(cfg.model['backbone'][key])
+    if head == 'VLTSegMask2FormerHead':  # the method's text side and PTM loss, tiny towers
+        source = cfg.model['decode_head']
+        tiny_head = model['decode_head']
+        tiny_head.update({k: copy.deepcopy(source[k]) for k in VLTSEG_METHOD_KEYS if k in source})
+        text = source['text_encoder']
+        tiny_head['text_encoder'] = dict(
+            {k: v for k, v in tiny_head['text_encoder'].items()
+             if k not in ('vocabulary', 'dataset_name')},
+            **{k: copy.deepcopy(text[k]) for k in TEXT_METHOD_KEYS if k in text})
     if vfm:  # keep the PEFT method / Reins, sized for the tiny ViT
         vit = model['backbone']['vit']['arch']
         size = dict(num_layers=vit['num_layers'], embed_dims=vit['embed_dims'])

@@ -59,6 +59,10 @@ class CurveError(ValueError):
     """No scalar log where one was expected, or none of the asked keys."""
 
 
+class TextEncoderConfigError(ValueError):
+    """A language-guided model's text side (vocabulary, prompts, text tower) does not fit."""
+
+
 class UnsupportedVersionError(ImportError):
     """An installed OpenMMLab package is outside the versions deft_mmseg supports."""
 
@@ -70,6 +74,7 @@ class InferenceInputError(ValueError):
 #: what the tools report as one line (exit status 2) instead of a traceback
 USER_ERRORS = (DatasetConfigError, DatasetSampleError, LabelRangeError, ConversionError,
                ConversionKeyError, CheckpointSecurityError, CheckpointMismatchError,
-               DeFTConfigError, FisherTuneConfigError, ConfigKeyError, WorkDirError, CurveError,
+               DeFTConfigError, FisherTuneConfigError, TextEncoderConfigError, ConfigKeyError,
+               WorkDirError, CurveError,
                UnsupportedVersionError, InferenceInputError,
                FileNotFoundError)

@@ -6,11 +6,18 @@
     python tools/model_converters/vfm.py eva02 eva02_L_pt_m38m_p14.pt \
         checkpoints/eva02_L_converted.pth --patch-size 16
     python tools/model_converters/vfm.py sam sam_vit_h_4b8939.pth checkpoints/sam_vit_h_converted.pth
+    python tools/model_converters/vfm.py vltseg-eva-clip EVA02_CLIP_L_psz14_s4B.pt \
+        checkpoints/vltseg_eva-clip-l14_converted.pth
+    python tools/model_converters/vfm.py vltseg-clip ViT-L-14.pt \
+        checkpoints/vltseg_clip-l14_converted.pth
 
 dinov2: facebookresearch/dinov2 ViT-S/B/L releases and MAE (``--patch-size 16`` resizes the 14x14
 patch embedding as the Rein release does). clip: OpenAI CLIP ViT image encoders (a TorchScript
 ``.pt`` archive or a plain state dict). eva02: baaivision EVA02 releases. sam: Segment Anything
-(image encoder only).
+(image encoder only). eva-clip: the image tower of an EVA02-CLIP release (``visual.*``).
+vltseg-eva-clip / vltseg-clip: one file for the VLTSeg configs (image tower under
+``backbone.vit.``, text tower under ``decode_head.text_encoder.``, the image projection under
+``decode_head.pixel_text_proj.``).
 """
 import argparse
 import os
@@ -20,7 +27,7 @@ import sys
 import torch
 
 from deft_mmseg.engine.checkpoint_loading import load_local_checkpoint
-from deft_mmseg.models.converters import CONVERTERS, ConversionKeyError
+from deft_mmseg.models.converters import CONVERTERS, RESIZABLE, ConversionKeyError
 
 
 def _load(path):
@@ -36,9 +43,9 @@ def main(argv=None):
     parser.add_argument('src', help='official checkpoint')
     parser.add_argument('dst', help='output .pth (state_dict with vit.* keys)')
     parser.add_argument('--patch-size', type=int,
-                        help='dinov2 / eva02: resize the patch embedding (the Rein release: 16)')
+                        help='dinov2 / eva02 / eva-clip: resize the patch embedding (the Rein release: 16)')
     args = parser.parse_args(argv)
-    kwargs = {'patch_size': args.patch_size} if args.model in ('dinov2', 'eva02') else {}
+    kwargs = {'patch_size': args.patch_size} if args.model in RESIZABLE else {}
     try:
         if not osp.isfile(args.src):
             raise FileNotFoundError(f'{args.src!r} does not exist')

@@ -4,6 +4,8 @@ from mmengine.hooks import Hook
 from mmseg.registry import HOOKS
 
 from ...datasets.checks import check_num_classes
+from ...models.text_encoders import ClassTextEncoder
+from ...utils.errors import TextEncoderConfigError
 from ...utils.model_wrappers import unwrap_model
 
 
@@ -11,11 +13,24 @@ from ...utils.model_wrappers import unwrap_model
 class DatasetModelCheckHook(Hook):
     """Raise ``DatasetConfigError`` at ``before_train`` when ``num_classes`` of the model differs
     from the number of classes of the training dataset (validation domains are checked by the
-    multi-domain loops)."""
+    multi-domain loops), and ``TextEncoderConfigError`` when a language-guided head's vocabulary
+    (VLTSeg) names other classes, or the same in another order, than the dataset."""
 
     priority = 'VERY_HIGH'
 
     def before_train(self, runner):
         model = unwrap_model(runner.model)
         dataset = runner.train_dataloader.dataset
-        check_num_classes(model, getattr(dataset, 'metainfo', None), 'train_dataloader.dataset')
+        metainfo = getattr(dataset, 'metainfo', None)
+        check_num_classes(model, metainfo, 'train_dataloader.dataset')
+        classes = list((metainfo or {}).get('classes') or [])
+        for module in model.modules():
+            if isinstance(module, ClassTextEncoder) and classes and \
+                    list(module.class_names) != classes:
+                diff = [(c, n) for c, n in zip(classes, module.class_names) if c != n] or [
+                    (f'{len(classes)} classes', f'{len(module.class_names)} names')]
+                raise TextEncoderConfigError(
+                    f'the text encoder\'s vocabulary differs from the training dataset\'s '
+                    f'classes (first difference: dataset {diff[0][0]!r}, vocabulary '
+                    f'{diff[0][1]!r}); set decode_head.text_encoder.vocabulary to the dataset\'s '
+                    f'classes in label order (prompt_names changes the words in the prompts)')

@@ -8,6 +8,7 @@ from mmpretrain.models.utils import resize_pos_embed
 from mmseg.registry import MODELS
 
 from ..peft.base import BlockPEFT
+from .eva02_attention import use_released_eva02_attention
 from .eva02_rope import EVA02RotaryEmbedding
 
 
@@ -43,7 +44,7 @@ class VFMVisionTransformer(BaseModule):
 
     def __init__(self, vit, out_indices=(7, 11, 15, 23), scales=(4, 2, 1, 0.5),
                  freeze_vit=True, reins=None, peft=None, eva02_rope=dict(pt_grid=16),
-                 init_cfg=None):
+                 eva02_attention=dict(inner_attn_ln=False), init_cfg=None):
         super().__init__(init_cfg)
         if len(scales) != len(out_indices):
             raise ValueError(f'VFMVisionTransformer: {len(scales)} scales for '
@@ -54,6 +55,10 @@ class VFMVisionTransformer(BaseModule):
         self.vit = MODELS.build(dict(vit, out_type='featmap', **extra))
         self.family = ('sam' if isinstance(self.vit, ViTSAM) else
                        'eva02' if isinstance(self.vit, ViTEVA02) else 'vit')
+        if self.family == 'eva02' and eva02_attention is not None:
+            use_released_eva02_attention(
+                self.vit, norm_cfg=vit.get('norm_cfg', dict(type='LN', eps=1e-6)),
+                **eva02_attention)
         if self.family == 'eva02' and eva02_rope is not None:
             self._use_released_eva02_rope(eva02_rope)
         num_layers = len(self.vit.layers)

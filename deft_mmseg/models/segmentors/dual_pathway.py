@@ -74,7 +74,8 @@ class DualPathwaySegmentor(TwoStageSegmentor, EncoderDecoder):
             are unchanged). d~1 holds no gradients of its own; this trades one decoder forward
             for its activation memory. Default False.
         share_frozen_encoder_parts (bool): submodules of the encoder that are frozen from
-            construction (e.g. the ViT trunk of a Rein backbone) are built once and shared by
+            construction (e.g. the ViT trunk of a Rein backbone, VLTSeg's frozen text tower in the
+            decode head) are built once and shared by
             both pathways, so frozen weights exist once in memory; only the trainable parts
             (Rein layers) are duplicated into UC/GC. Modules with forward hooks (ViTLoRA) are
             not shared. Default True.
@@ -131,11 +132,12 @@ class DualPathwaySegmentor(TwoStageSegmentor, EncoderDecoder):
             self.distance_reg.bind(self, uc_names)
 
     def _frozen_encoder_parts(self):
-        """``{'backbone.vit': module}``: direct children of pathway1's backbone/neck whose
-        parameters are all frozen from construction. Modules with forward hooks inside (e.g.
+        """``{'backbone.vit': module}``: direct children of pathway1's backbone/neck/decode head
+        whose parameters are all frozen from construction (a frozen ViT trunk, VLTSeg's frozen
+        text tower ``decode_head.text_encoder``). Modules with forward hooks inside (e.g.
         ViTLoRA's) are not shared: a hook belongs to one pathway's adapter."""
         parts = {}
-        for name in ('backbone', 'neck'):
+        for name in ('backbone', 'neck', 'decode_head'):
             encoder = getattr(self.pathway1, name, None)
             if encoder is None:
                 continue

@@ -1,0 +1,3 @@
+from .class_text_encoder import ClassTextEncoder
+
+__all__ = ['ClassTextEncoder']
