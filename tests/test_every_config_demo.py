@@ -33,6 +33,8 @@ REPRESENTATIVE = {
     'fishertune/fishertune_dinov2-l_mask2former_gtav.py',
     'fishertune/fishertune_dinov2-l_segformer_gtav.py',
     'fishertune/ablations/fishertune_eva02-l_mask2former_cityscapes_random-q-5pct.py',
+    'vltseg/vltseg_eva-clip-l_mask2former_8xb2-5k_gtav-512x512.py',
+    'deft/vltseg_eva-clip-l_mask2former_gtav.py',
 }
 TRAIN_PARAMS = [c if c in REPRESENTATIVE else pytest.param(c, marks=pytest.mark.slow)
                 for c in CONFIGS]
@@ -89,3 +91,15 @@ def test_demo_variant_keeps_the_method(config):
             [h['type'] for h in cfg.get('custom_hooks', [])])
     assert demo.train_cfg.type == cfg.train_cfg.type
     assert bool(demo.model.get('auxiliary_head')) == bool(cfg.model.get('auxiliary_head'))
+    if cfg.model.backbone.type == 'VFMVisionTransformer':  # EVA02 / EVA-CLIP trunks stay so
+        assert ('ViTEVA02' in demo.model.backbone.vit.type) == (
+            'ViTEVA02' in cfg.model.backbone.vit.type)
+        for key in ('eva02_rope', 'eva02_attention'):
+            if 'ViTEVA02' in cfg.model.backbone.vit.type:
+                assert demo.model.backbone.get(key) == cfg.model.backbone.get(key), key
+    if cfg.model.decode_head.type == 'VLTSegMask2FormerHead':  # the text side and PTM loss
+        for key in ('temperature', 'score_map_level', 'loss_ptm'):
+            assert demo.model.decode_head[key] == cfg.model.decode_head[key], key
+        for key in ('dataset_name', 'vocabulary', 'templates', 'act_cfg'):
+            assert (demo.model.decode_head.text_encoder.get(key) ==
+                    cfg.model.decode_head.text_encoder.get(key)), key

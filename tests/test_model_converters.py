@@ -216,7 +216,10 @@ def test_eva02_and_sam_conversion_load_strictly(family, convert, state):
         q, k = official['blocks.1.attn.q_proj.weight'], official['blocks.1.attn.k_proj.weight']
         assert torch.equal(vit.layers[1].attn.qkv.weight[:C], q)
         assert torch.equal(vit.layers[1].attn.qkv.weight[C:2 * C], k)
-        assert torch.equal(vit.layers[1].attn.qkv.bias[C:2 * C], torch.zeros(C))  # no k bias
+        # the release's k bias is a constant zero: no parameter that finetuning could move
+        assert vit.layers[1].attn.qkv.bias is None
+        assert torch.equal(vit.layers[1].attn.q_bias, official['blocks.1.attn.q_bias'])
+        assert torch.equal(vit.layers[1].attn.v_bias, official['blocks.1.attn.v_bias'])
         assert torch.equal(vit.layers[0].mlp.w12.weight[64:], official['blocks.0.mlp.w2.weight'])
     else:
         assert torch.equal(vit.layers[1].attn.rel_pos_h,

@@ -11,6 +11,6 @@ model = dict(
                  layer_cfgs=dict(act_cfg=dict(type='mmpretrain.QuickGELU'))),
         init_cfg=dict(checkpoint=clip)),
     decode_head=dict(
-        text_encoder=dict(act_cfg=dict(type='QuickGELU'), init_cfg=dict(checkpoint=clip)),
+        text_encoder=dict(act_cfg=dict(type='QuickGELU')),
         pixel_norm_eps=1e-5,
         init_cfg=dict(checkpoint=clip)))

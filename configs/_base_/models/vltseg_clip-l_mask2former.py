@@ -12,7 +12,6 @@ model = dict(
                  layer_cfgs=dict(act_cfg=dict(type='mmpretrain.QuickGELU'))),
         init_cfg=dict(checkpoint=vltseg_checkpoint)),
     decode_head=dict(
-        text_encoder=dict(act_cfg=dict(type='QuickGELU'),
-                          init_cfg=dict(checkpoint=vltseg_checkpoint)),
+        text_encoder=dict(act_cfg=dict(type='QuickGELU')),
         pixel_norm_eps=1e-5,
         init_cfg=dict(checkpoint=vltseg_checkpoint)))

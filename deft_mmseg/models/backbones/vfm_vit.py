@@ -8,6 +8,7 @@ from mmpretrain.models.utils import resize_pos_embed
 from mmseg.registry import MODELS
 
 from ..peft.base import BlockPEFT
+from ..pretrained_parts import check_part_fits, read_part
 from .eva02_attention import use_released_eva02_attention
 from .eva02_rope import EVA02RotaryEmbedding
 
@@ -88,6 +89,18 @@ class VFMVisionTransformer(BaseModule):
         self.vit.rope = rope
         for layer in self.vit.layers:
             layer.attn.rope = rope
+
+    def init_weights(self):
+        """With ``init_cfg=dict(type='Pretrained', ...)``, refuse a file whose ``vit.*`` weights do
+        not fit this trunk (mmengine would load it with ``strict=False`` and only log), then let
+        mmengine load it (position and relative-position tables are resized by mmpretrain)."""
+        cfg = self.init_cfg if isinstance(self.init_cfg, dict) else {}
+        if cfg.get('type') == 'Pretrained':
+            part = read_part(cfg['checkpoint'], cfg.get('prefix') or '')
+            resized = [k for k in self.state_dict() if k.endswith('pos_embed') or 'rel_pos' in k]
+            check_part_fits(self, part, cfg['checkpoint'], 'the ViT trunk (backbone.vit)',
+                            under='vit.', resized=resized)
+        super().init_weights()
 
     @property
     def embed_dims(self):

@@ -25,6 +25,7 @@ from mmseg.registry import MODELS
 from torch import nn
 
 from ...utils.errors import TextEncoderConfigError
+from ..pretrained_parts import load_part
 
 
 class TextClassifier(nn.Module):
@@ -109,10 +110,18 @@ class VLTSegMask2FormerHead(Mask2FormerHead):
         self.loss_ptm = MODELS.build(loss_ptm) if loss_ptm is not None else None
 
     def init_weights(self):
-        # mmdet's Mask2FormerHead.init_weights does not visit its other children: the text tower
-        # (Pretrained init_cfg) is initialized here
+        """mmdet's initialization of the Mask2Former parts, then, with ``init_cfg=dict(
+        type='Pretrained', checkpoint=FILE, prefix='decode_head.')``, the text tower and the
+        pixel projection from the converted file (strict: a file of another CLIP variant is an
+        error; mmdet's ``init_weights`` would ignore the ``init_cfg``)."""
         super().init_weights()
-        self.text_encoder.init_weights()
+        cfg = self.init_cfg if isinstance(self.init_cfg, dict) else {}
+        if cfg.get('type') == 'Pretrained':
+            prefix = cfg.get('prefix', 'decode_head.')
+            load_part(self.text_encoder, cfg['checkpoint'], prefix + 'text_encoder.',
+                      'the text encoder (decode_head.text_encoder)')
+            load_part(self.pixel_text_proj, cfg['checkpoint'], prefix + 'pixel_text_proj.',
+                      'the pixel-text projection (decode_head.pixel_text_proj)')
 
     def class_embeddings(self, device):
         """(K, D) unit-norm text embeddings of the classes (frozen, no gradient)."""
