@@ -370,3 +370,14 @@ def test_full_size_parameter_counts_match_the_architecture():
     assert count(vlt, trainable=True) - count(plain, trainable=True) == extra == 982_252
     print('VLTSeg EVA-CLIP-L trainable', count(vlt, trainable=True), 'frozen text', text)
     assert count(vlt, trainable=True) == 326_003_072
+
+
+def test_deft_on_vltseg_shares_the_frozen_text_tower():
+    from deft_mmseg.demo import make_demo_config
+    cfg = make_demo_config(Config.fromfile(config_path(
+        'deft', 'vltseg_eva-clip-l_mask2former_gtav.py')))
+    model = MODELS.build(cfg.model)
+    assert model.shared_encoder_parts == ['decode_head.text_encoder']
+    assert model.pathway1.decode_head.text_encoder is model.pathway2.decode_head.text_encoder
+    # the image towers are trained: one per pathway
+    assert model.pathway1.backbone.vit is not model.pathway2.backbone.vit
