@@ -13,8 +13,7 @@ from ..utils.errors import CheckpointMismatchError
 def read_part(checkpoint, prefix):
     """``{key without prefix: tensor}`` for the entries of ``checkpoint`` under ``prefix``."""
     state = CheckpointLoader.load_checkpoint(checkpoint, map_location='cpu', logger='silent')
-    state = state.get('state_dict', state)
-    return {k[len(prefix):]: v for k, v in state.items() if k.startswith(prefix)}
+    return sub_part(state.get('state_dict', state), prefix)
 
 
 def check_part_fits(module, part, source, what, under='', resized=()):
@@ -35,9 +34,12 @@ def check_part_fits(module, part, source, what, under='', resized=()):
             f'names (tools/model_converters/vfm.py, docs/vfm.md).')
 
 
-def load_part(module, checkpoint, prefix, what, resized=()):
-    """Check (:func:`check_part_fits`) then load ``checkpoint``'s ``prefix`` entries into
-    ``module`` (``strict=True``)."""
-    part = read_part(checkpoint, prefix)
-    check_part_fits(module, part, f'{checkpoint} ({prefix}*)', what, resized=resized)
+def sub_part(part, prefix):
+    """The entries of ``part`` under ``prefix``, with the prefix removed."""
+    return {k[len(prefix):]: v for k, v in part.items() if k.startswith(prefix)}
+
+
+def load_part(module, part, source, what, resized=()):
+    """Check (:func:`check_part_fits`) then load ``part`` into ``module`` (``strict=True``)."""
+    check_part_fits(module, part, source, what, resized=resized)
     module.load_state_dict(part, strict=True)

@@ -25,7 +25,7 @@ from mmseg.registry import MODELS
 from torch import nn
 
 from ...utils.errors import TextEncoderConfigError
-from ..pretrained_parts import load_part
+from ..pretrained_parts import load_part, read_part, sub_part
 
 
 class TextClassifier(nn.Module):
@@ -118,10 +118,10 @@ class VLTSegMask2FormerHead(Mask2FormerHead):
         cfg = self.init_cfg if isinstance(self.init_cfg, dict) else {}
         if cfg.get('type') == 'Pretrained':
             prefix = cfg.get('prefix', 'decode_head.')
-            load_part(self.text_encoder, cfg['checkpoint'], prefix + 'text_encoder.',
-                      'the text encoder (decode_head.text_encoder)')
-            load_part(self.pixel_text_proj, cfg['checkpoint'], prefix + 'pixel_text_proj.',
-                      'the pixel-text projection (decode_head.pixel_text_proj)')
+            part = read_part(cfg['checkpoint'], prefix)  # the file is read once for both
+            for name in ('text_encoder', 'pixel_text_proj'):
+                load_part(getattr(self, name), sub_part(part, name + '.'),
+                          f"{cfg['checkpoint']} ({prefix}{name}.*)", f'decode_head.{name}')
 
     def class_embeddings(self, device):
         """(K, D) unit-norm text embeddings of the classes (frozen, no gradient)."""
