@@ -92,15 +92,22 @@ class VFMVisionTransformer(BaseModule):
 
     def init_weights(self):
         """With ``init_cfg=dict(type='Pretrained', ...)``, refuse a file whose ``vit.*`` weights do
-        not fit this trunk (mmengine would load it with ``strict=False`` and only log), then let
-        mmengine load it (position and relative-position tables are resized by mmpretrain)."""
+        not fit this trunk (mmengine would load it with ``strict=False`` and only log), then load
+        the weights already read (position and relative-position tables are resized by
+        mmpretrain's load hooks; Rein / PEFT parameters keep their own initialization)."""
         cfg = self.init_cfg if isinstance(self.init_cfg, dict) else {}
-        if cfg.get('type') == 'Pretrained':
-            part = read_part(cfg['checkpoint'], cfg.get('prefix') or '')
-            resized = [k for k in self.state_dict() if k.endswith('pos_embed') or 'rel_pos' in k]
-            check_part_fits(self, part, cfg['checkpoint'], 'the ViT trunk (backbone.vit)',
-                            under='vit.', resized=resized)
-        super().init_weights()
+        if cfg.get('type') != 'Pretrained':
+            return super().init_weights()
+        part = read_part(cfg['checkpoint'], cfg.get('prefix') or '')
+        resized = [k for k in self.state_dict() if k.endswith('pos_embed') or 'rel_pos' in k]
+        check_part_fits(self, part, cfg['checkpoint'], 'the ViT trunk (backbone.vit)',
+                        under='vit.', resized=resized)
+        self.init_cfg = None  # children's own initialization, without a second read of the file
+        try:
+            super().init_weights()
+        finally:
+            self.init_cfg = cfg
+        self.load_state_dict(part, strict=False)
 
     @property
     def embed_dims(self):
