@@ -27,6 +27,9 @@ class ConversionError(RuntimeError):
 class ConversionKeyError(KeyError):
     """The checkpoint has keys this converter does not know (another model or variant)."""
 
+    def __str__(self):  # the message as written (KeyError's str would quote it)
+        return str(self.args[0])
+
 
 class CheckpointSecurityError(pickle.UnpicklingError):
     """A checkpoint needs globals that weights-only loading does not allow."""
