@@ -16,11 +16,14 @@ __all__ = ['ARTIFACT_FILE', 'save_artifact', 'load_artifact', 'load_summary']
 
 def save_artifact(artifact, work_dir):
     """Write the artifact (tensors and plain values only: loads with ``weights_only=True``) and a
-    small JSON summary (per block and group means of F, Delta F and DR-FIM). Returns the path."""
+    small JSON summary (per block and group means of F, Delta F and DR-FIM, and the stability
+    figure of the estimate). Returns the path."""
     path = osp.join(work_dir, ARTIFACT_FILE)
     torch.save(artifact, path)
+    summary = block_group_summary(artifact)
+    summary['stability'] = artifact['meta'].get('stability')
     with open(osp.join(work_dir, SUMMARY_FILE), 'w') as f:
-        json.dump(block_group_summary(artifact), f, indent=1)
+        json.dump(summary, f, indent=1)
     return path
 
 

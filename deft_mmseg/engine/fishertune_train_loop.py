@@ -81,7 +81,9 @@ class FisherTuneTrainLoop(TwoStageTrainLoop):
         if self.load_sensitivity is not None:
             print_log(f'FisherTune: sensitivity read from {self.load_sensitivity}',
                       logger='current')
-            return load_artifact(self.load_sensitivity)
+            artifact = load_artifact(self.load_sensitivity)
+            model.stability(artifact, log=lambda msg: print_log(msg, logger='current'))
+            return artifact
         if resuming:
             if not osp.isfile(self.artifact_path):
                 raise FisherTuneConfigError(

@@ -9,7 +9,8 @@ from .candidates import FisherTuneConfigError
 from .feature_perturbation import FeatureStatsPerturbation
 from .fisher import (BALANCES, EPS, SCORES, DiagonalFisher, combine_terms, drf_terms_from_fisher,
                      drf_terms_from_precisions)
-from .variational import VariationalPrecision
+from .stability import gather, rank_agreement, sample_indices
+from .variational import CURVATURES, IterateAverage, VariationalPrecision
 
 ARTIFACT_FORMAT = 'deft_mmseg.fishertune_sensitivity'
 ARTIFACT_VERSION = 1
@@ -39,7 +40,10 @@ class DRFIMEstimator:
 
     - ``'variational'`` (the paper's stable estimation, Eq. 10-15): one SGVB step of a
       :class:`VariationalPrecision` on ``x`` and one on ``x'`` (two posteriors, ``Lambda_x`` and
-      ``Lambda_x'``); the file stores both precisions.
+      ``Lambda_x'``). The estimate is the Polyak-Ruppert average of ``log Lambda`` over the last
+      ``average`` fraction of the steps (:class:`IterateAverage`): the last iterate of
+      constant-rate Adam on the noisy SGVB gradient ranks elements little better than chance
+      (docs/fishertune.md, "Estimator quality"). The file stores both precisions.
     - ``'empirical'`` (the "traditional" estimation of Eq. 7 and 9, Fig. 5's baseline): squared
       per-sample gradients accumulated on ``x`` and ``x'``; the file stores both Fisher
       diagonals.
@@ -48,12 +52,21 @@ class DRFIMEstimator:
     (:func:`artifact_scores`), so one estimate serves every score of the Table 4 ablation.
     The model runs in eval mode (no dropout / drop path) during estimation.
 
+    **Stability.** On a fixed subsample of elements (``sample``) the artifact also keeps the
+    estimates of the two halves of the run (``artifact['halves']``: the two halves of the
+    averaging window, or of the batches for ``'empirical'``); :func:`artifact_stability` ranks
+    both and reports their agreement, which the loop logs.
+
     Args:
         method (str): ``'variational'`` or ``'empirical'``.
         gamma (float), tau (float): Eq. 10-15; ``gamma * tau^-2`` is the Fisher floor below which
             the variational estimate does not resolve curvature (docs/fishertune.md).
         lr (float): Adam learning rate on ``log Lambda``.
         antithetic (bool): antithetic noise pairs in SGVB.
+        average (float): fraction of the variational steps, at the end of each chain, whose
+            ``log Lambda`` iterates are averaged into the estimate (0: the last iterate only).
+        curvature (str): ``'fisher'`` or ``'hessian'``: how SGVB estimates the
+            ``Lambda``-gradient of ``E_q[L]`` (see :class:`VariationalPrecision`).
         noise_std (float): standard deviation of Eq. 6's eps_mu, eps_sigma.
         perturb_at (str): module of the backbone whose output is perturbed.
         domain_weight (float, optional): Eq. 7's ``exp(-(eps_mu + eps_sigma))``; default: from the
@@ -63,15 +76,23 @@ class DRFIMEstimator:
     """
 
     def __init__(self, method='variational', gamma=1e-4, tau=1e-3, lr=0.05, antithetic=True,
-                 noise_std=1.0, perturb_at='vit.patch_embed', domain_weight=None, seed=0,
-                 log_interval=50):
+                 average=0.5, curvature='fisher', noise_std=1.0, perturb_at='vit.patch_embed',
+                 domain_weight=None, seed=0, log_interval=50):
         if method not in METHODS:
             raise FisherTuneConfigError(f'FisherTune estimator method {method!r}: use one of '
                                         f'{METHODS}.')
         if gamma <= 0 or tau <= 0:
             raise FisherTuneConfigError(f'FisherTune estimator: gamma and tau must be > 0, got '
                                         f'gamma={gamma}, tau={tau}.')
+        if not 0 <= average <= 1:
+            raise FisherTuneConfigError(f'FisherTune estimator: average is the fraction of the '
+                                        f'steps averaged, in [0, 1]; got {average}.')
         self.method, self.gamma, self.tau, self.lr = method, float(gamma), float(tau), lr
+        if curvature not in CURVATURES:
+            raise FisherTuneConfigError(f'FisherTune estimator curvature {curvature!r}: use one '
+                                        f'of {CURVATURES}.')
+        self.average = float(average)
+        self.curvature = curvature
         self.antithetic = antithetic
         self.perturbation = FeatureStatsPerturbation(noise_std=noise_std)
         self.perturb_at = perturb_at
@@ -79,24 +100,30 @@ class DRFIMEstimator:
         self.seed = seed
         self.log_interval = log_interval
 
-    def estimate(self, model, next_batch, num_iters, log=print):
+    def estimate(self, model, next_batch, num_iters, log=print, sample=None):
         """Estimate on ``num_iters`` batches from ``next_batch()`` (preprocessed
-        ``(inputs, data_samples)``); returns the artifact dict (see :func:`save_artifact`)."""
+        ``(inputs, data_samples)``); returns the artifact dict (written by
+        ``deft_mmseg.engine.fishertune_artifact.save_artifact``).
+
+        ``sample`` (dict name -> flat indices) is the subsample on which the two half estimates
+        are kept (default: :func:`sample_indices` over every element)."""
         if num_iters < 1:
             raise FisherTuneConfigError(f'FisherTune: estimate_iters must be >= 1, got '
                                         f'{num_iters}.')
         site = _module(model.backbone, self.perturb_at)
         params = model.candidate_parameters()
+        if sample is None:
+            sample = sample_indices({n: p.numel() for n, p in params.items()}, seed=self.seed)
         was_training = model.training
         model.eval()
         try:
             with model.full_loss_mode():
                 if self.method == 'variational':
-                    source, perturbed = self._variational(model, params, site, next_batch,
-                                                          num_iters, log)
+                    source, perturbed, halves = self._variational(model, params, site, next_batch,
+                                                                  num_iters, log, sample)
                 else:
-                    source, perturbed = self._empirical(model, params, site, next_batch,
-                                                        num_iters, log)
+                    source, perturbed, halves = self._empirical(model, params, site, next_batch,
+                                                                num_iters, log, sample)
         finally:
             model.train(was_training)
         weight = (self.domain_weight if self.domain_weight is not None else
@@ -105,9 +132,14 @@ class DRFIMEstimator:
                     'fisher', gamma=self.gamma, tau=self.tau, domain_weight=float(weight),
                     iters=int(num_iters), perturb_at=self.perturb_at,
                     noise_std=self.perturbation.noise_std, **model.candidate_meta())
-        return dict(format=ARTIFACT_FORMAT, version=ARTIFACT_VERSION, meta=meta,
-                    source={n: t.detach().cpu() for n, t in source.items()},
-                    perturbed={n: t.detach().cpu() for n, t in perturbed.items()})
+        if self.method == 'variational':
+            meta.update(average=self.average, curvature=self.curvature)
+        artifact = dict(format=ARTIFACT_FORMAT, version=ARTIFACT_VERSION, meta=meta,
+                        source={n: t.detach().cpu() for n, t in source.items()},
+                        perturbed={n: t.detach().cpu() for n, t in perturbed.items()})
+        if halves is not None:
+            artifact['halves'] = dict(index=sample, source=halves[0], perturbed=halves[1])
+        return artifact
 
     @staticmethod
     def _seeded_loss(model, inputs, samples, weights, seed):
@@ -127,36 +159,87 @@ class DRFIMEstimator:
                                      strict=False)
         return sum(v for k, v in losses.items() if 'loss' in k)
 
-    def _variational(self, model, params, site, next_batch, num_iters, log):
-        posteriors = [VariationalPrecision(params, self.gamma, self.tau, lr=self.lr,
-                                           antithetic=self.antithetic) for _ in range(2)]
+    def _variational(self, model, params, site, next_batch, num_iters, log, sample):
+        # two independent chains on the two halves of the batches (each with its own posteriors
+        # and iterate average): their agreement is the stability figure, their mean the estimate;
+        # run one after the other, so only one chain's optimizer state is held at a time
+        bounds = [0, num_iters] if num_iters < 2 else [0, num_iters // 2, num_iters]
         device = next(iter(params.values())).device
         generator = torch.Generator(device=device).manual_seed(self.seed)
-        for it in range(num_iters):
-            inputs, samples = next_batch()
-            stats = []
-            for domain, posterior in zip(('x', "x'"), posteriors):
-                seed = self.seed * 1000003 + 2 * it + (domain != 'x')
+        chain_means = []
+        for chain in range(len(bounds) - 1):
+            posteriors = [VariationalPrecision(params, self.gamma, self.tau, lr=self.lr,
+                                               antithetic=self.antithetic,
+                                               curvature=self.curvature) for _ in range(2)]
+            averages = [IterateAverage(p.log_precision) for p in posteriors]
+            begin, end = bounds[chain], bounds[chain + 1]
+            window = max(1, int(round(self.average * (end - begin))))
+            for it in range(begin, end):
+                inputs, samples = next_batch()
+                stats = [posterior.step(self._loss_fn(model, inputs, samples, site, it, domain),
+                                        generator)
+                         for domain, posterior in enumerate(posteriors)]
+                if it >= end - window:
+                    for average, posterior in zip(averages, posteriors):
+                        average.add(posterior.log_precision)
+                if (it + 1) % self.log_interval == 0 or it + 1 == end:
+                    above, below = _precision_shares(posteriors[0].precisions(), self.tau)
+                    log(f'FisherTune estimation {it + 1}/{num_iters} (chain {chain + 1} of '
+                        f'{len(bounds) - 1}): E_q[L] x {stats[0][0]:.4f}, x\' {stats[1][0]:.4f}; '
+                        f"precision >10% above the prior's for {above:.1%} of elements, below it "
+                        f'for {below:.1%}')
+            chain_means.append([{n: v.cpu() for n, v in a.mean().items()} for a in averages])
+            del posteriors, averages
+        results = [{n: torch.exp(sum(c[d][n] for c in chain_means) / len(chain_means)).to(device)
+                    for n in params} for d in (0, 1)]
+        if len(chain_means) < 2:
+            return results[0], results[1], None
+        halves = [tuple({n: torch.exp(v) for n, v in gather(chain_means[c][d], sample).items()}
+                        for c in (0, 1)) for d in (0, 1)]
+        return results[0], results[1], halves
 
-                def loss_fn(weights, seed=seed):
+    def _loss_fn(self, model, inputs, samples, site, it, domain):
+        """The loss of one SGVB step on ``x`` (``domain=0``) or ``x'`` (``domain=1``), given the
+        sampled weights. Random choices inside the loss and the x' draws are seeded per step (and
+        sample), so both members of an antithetic pair see the same loss and the same x'."""
+        seed = self.seed * 1000003 + 2 * it + domain
+        perturb = domain == 1
+        if self.curvature == 'hessian':
+            def loss_fn(weights):
+                if not perturb:
                     return self._seeded_loss(model, inputs, samples, weights, seed)
-
-                if domain == 'x':
-                    stats.append(posterior.step(loss_fn, generator))
-                else:  # the same x' for both evaluations of an antithetic pair
-                    self.perturbation.seed = seed
+                self.perturbation.seed = seed
+                try:
                     with self.perturbation.attached(site):
-                        stats.append(posterior.step(loss_fn, generator))
+                        return self._seeded_loss(model, inputs, samples, weights, seed)
+                finally:
                     self.perturbation.seed = None
-            if (it + 1) % self.log_interval == 0 or it + 1 == num_iters:
-                resolved = _resolved_fraction(posteriors[0].precisions(), self.tau)
-                log(f'FisherTune estimation {it + 1}/{num_iters}: E_q[L] x {stats[0][0]:.4f}, '
-                    f"x' {stats[1][0]:.4f}; precision above the prior's for {resolved:.1%} of "
-                    f'elements')
-        return posteriors[0].precisions(), posteriors[1].precisions()
+            return loss_fn
 
-    def _empirical(self, model, params, site, next_batch, num_iters, log):
+        def per_sample_losses(weights):  # curvature='fisher': one loss per sample
+            if perturb:  # x' per sample, with the feature uncertainty of the whole batch (Eq. 6)
+                with torch.no_grad(), self.perturbation.recording_uncertainty(site):
+                    model.backbone(inputs)
+            try:
+                for i in range(inputs.shape[0]):
+                    one = (inputs[i:i + 1], samples[i:i + 1], weights, seed * 131 + i)
+                    if not perturb:
+                        yield self._seeded_loss(model, *one)
+                        continue
+                    self.perturbation.seed = one[-1]
+                    with self.perturbation.attached(site):
+                        loss = self._seeded_loss(model, *one)
+                    self.perturbation.seed = None
+                    yield loss
+            finally:
+                self.perturbation.seed = None
+                self.perturbation.uncertainty = None
+        return per_sample_losses
+
+    def _empirical(self, model, params, site, next_batch, num_iters, log, sample):
         fishers = [DiagonalFisher(params), DiagonalFisher(params)]
+        mid = num_iters // 2  # the two halves of the batches, for the stability figure
+        first_half = None
         for it in range(num_iters):
             inputs, samples = next_batch()
             for i in range(inputs.shape[0]):
@@ -169,11 +252,40 @@ class DRFIMEstimator:
                     fishers[1].add_sample_loss(self._loss(model, inputs[i:i + 1],
                                                           samples[i:i + 1]))
             self.perturbation.uncertainty = None
+            if it + 1 == mid:
+                first_half = [(gather(f.sums, sample), f.count) for f in fishers]
             if (it + 1) % self.log_interval == 0 or it + 1 == num_iters:
                 log(f'FisherTune estimation {it + 1}/{num_iters}: {fishers[0].count} samples')
+        totals = [(gather(f.sums, sample), f.count) for f in fishers]
         for fisher in fishers:
             fisher.all_reduce()
-        return fishers[0].result(), fishers[1].result()
+        if first_half is None:
+            return fishers[0].result(), fishers[1].result(), None
+        halves = []
+        for (part, count), (total, total_count) in zip(first_half, totals):
+            part, count = _sum_over_ranks(part, count)
+            total, total_count = _sum_over_ranks(total, total_count)
+            halves.append(({n: v / count for n, v in part.items()},
+                           {n: (total[n] - part[n]) / (total_count - count) for n in part}))
+        return fishers[0].result(), fishers[1].result(), halves
+
+
+def _sum_over_ranks(values, count):
+    """Sum a dict of CPU tensors and a count over distributed ranks (no-op when not
+    distributed)."""
+    from mmengine import dist
+    if dist.get_world_size() == 1:
+        return values, count
+    names = list(values)
+    flat = torch.cat([values[n] for n in names] + [torch.tensor([float(count)])])
+    flat = flat.to(dist.get_comm_device())
+    dist.all_reduce(flat, op='sum')
+    flat = flat.cpu()
+    out, offset = {}, 0
+    for n in names:
+        out[n] = flat[offset:offset + values[n].numel()]
+        offset += values[n].numel()
+    return out, int(round(float(flat[-1])))
 
 
 def _mean_over_ranks(value):
@@ -187,11 +299,15 @@ def _mean_over_ranks(value):
     return float(tensor.item())
 
 
-def _resolved_fraction(precisions, tau):
-    """Share of elements whose precision rose more than 10 % above the prior's ``tau^-2``."""
-    floor = 1.1 * tau**-2
-    above = sum(int((p > floor).sum()) for p in precisions.values())
-    return above / max(1, sum(p.numel() for p in precisions.values()))
+def _precision_shares(precisions, tau):
+    """Shares of elements whose precision is more than 10 % above / below the prior's
+    ``tau^-2``: above, the estimate resolves curvature; below, it is the estimate's noise (or a
+    negative curvature), which Eq. 14 turns into a negative Fisher information."""
+    prior = tau**-2
+    above = sum(int((p > 1.1 * prior).sum()) for p in precisions.values())
+    below = sum(int((p < prior / 1.1).sum()) for p in precisions.values())
+    total = max(1, sum(p.numel() for p in precisions.values()))
+    return above / total, below / total
 
 
 def artifact_scores(artifact, score='drf', formula='printed', domain_weight=None,
@@ -230,6 +346,23 @@ def artifact_scores(artifact, score='drf', formula='printed', domain_weight=None
                 1e-30) for i in (0, 1))
     return {name: combine_terms(task / scales[0], domain / scales[1], weight, score)
             for name, (task, domain) in terms.items()}
+
+
+def artifact_stability(artifact, score='drf', formula='printed', domain_weight=None,
+                       balance='mean', fraction=0.05):
+    """Agreement of the rankings of the estimation run's two halves (on the subsample the
+    artifact keeps in ``halves``), as :func:`rank_agreement`; ``None`` for an artifact without
+    halves (one batch, or a file of an earlier version). ``score='random'`` has no estimate."""
+    halves = artifact.get('halves')
+    if halves is None or score == 'random':
+        return None
+    values = []
+    for i in (0, 1):
+        part = dict(meta=artifact['meta'], source=halves['source'][i],
+                    perturbed=halves['perturbed'][i])
+        scores = artifact_scores(part, score, formula, domain_weight, balance)
+        values.append(torch.cat([scores[n].flatten() for n in sorted(scores)]))
+    return rank_agreement(values[0], values[1], fraction)
 
 
 def block_group_summary(artifact, scores=('fisher', 'delta_fisher', 'drf'), formula='printed',

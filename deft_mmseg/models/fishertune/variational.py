@@ -3,6 +3,9 @@ import math
 
 import torch
 
+#: how the Lambda-gradient of E_q[L] is estimated (see VariationalPrecision)
+CURVATURES = ('hessian', 'fisher')
+
 
 class VariationalPrecision:
     """Diagonal Gaussian posterior ``q(theta) = N(theta_hat, Lambda^-1)`` fitted by SGVB.
@@ -22,6 +25,18 @@ class VariationalPrecision:
     Adam's two moments, three float32 tensors per estimated element, plus the noise and the sampled
     weights during a step.
 
+    How the gradient of ``E_q[L]`` with respect to ``Lambda`` is estimated (``curvature``):
+
+    - ``'hessian'``: the reparameterization gradient of ``E_q[L]`` itself (SGVB as printed). Its
+      expectation is ``-1/2 H_nn / Lambda_n`` (Price's theorem), but one draw of ``xi`` gives
+      ``xi_n (H Lambda^-1/2 xi)_n``, whose noise grows with the whole row of the Hessian: on a
+      network of 29k weights it ranks no better than chance after hundreds of steps.
+    - ``'fisher'``: Eq. 12's Taylor form ``E_q[L] = L(theta_hat) + 1/2 sum_n F_n / Lambda_n``, with
+      ``F_n`` the mean squared per-sample gradient at weights drawn from ``q`` (the Gauss-Newton /
+      Fisher curvature, as Eq. 12-14 name it; the weight-perturbation estimator of Khan et al.,
+      ICML 2018). ``loss_fn`` then returns the per-sample losses. Same optimum form (Eq. 14, with
+      the Fisher), far lower noise; costs one backward per sample, as the empirical estimator.
+
     Args:
         params (dict[str, Tensor]): ``theta_hat`` (values are read, never modified).
         gamma (float): weight of the KL term (Eq. 11).
@@ -32,18 +47,23 @@ class VariationalPrecision:
         init_precision (float, optional): initial ``Lambda``; default ``tau^-2`` (the optimum when
             the loss has no curvature).
         antithetic (bool): use antithetic noise pairs.
+        curvature (str): ``'hessian'`` or ``'fisher'``, see above.
     """
 
     def __init__(self, params, gamma, tau, anchors=None, lr=0.05, init_precision=None,
-                 antithetic=True):
+                 antithetic=True, curvature='hessian'):
         if gamma <= 0 or tau <= 0:
             raise ValueError(f'VariationalPrecision: gamma and tau must be > 0, got gamma={gamma}, '
                              f'tau={tau}')
         self.params = {n: p.detach() for n, p in params.items()}
         self.anchors = self.params if anchors is None else {n: a.detach()
                                                             for n, a in anchors.items()}
+        if curvature not in CURVATURES:
+            raise ValueError(f'VariationalPrecision: curvature {curvature!r}, use one of '
+                             f'{CURVATURES}')
         self.gamma, self.tau = float(gamma), float(tau)
         self.antithetic = antithetic
+        self.curvature = curvature
         init = tau**-2 if init_precision is None else init_precision
         self.log_precision = {
             n: torch.full_like(p, math.log(init), dtype=torch.float32).requires_grad_(True)
@@ -69,15 +89,23 @@ class VariationalPrecision:
 
     def step(self, loss_fn, generator=None):
         """One SGVB step on Eq. 11. ``loss_fn(weights)`` returns the scalar loss with the given
-        parameter values substituted. Returns ``(expected_loss, kl)`` as floats."""
+        parameter values substituted (``curvature='fisher'``: a sequence of per-sample scalar
+        losses). Returns ``(expected_loss, kl)`` as floats."""
         noise = {n: torch.randn(p.shape, generator=generator, device=p.device, dtype=torch.float32)
                  for n, p in self.params.items()}
-        expected = loss_fn(self.sample(noise))
-        if self.antithetic:
-            expected = 0.5 * (expected + loss_fn(self.sample(noise, -1.0)))
-        kl = self.kl()
-        objective = expected + self.gamma * kl
-        grads = torch.autograd.grad(objective, list(self.log_precision.values()))
+        signs = (1.0, -1.0) if self.antithetic else (1.0, )
+        if self.curvature == 'hessian':
+            expected = sum(loss_fn(self.sample(noise, sign)) for sign in signs) / len(signs)
+            kl = self.kl()
+            grads = torch.autograd.grad(expected + self.gamma * kl,
+                                        list(self.log_precision.values()))
+        else:
+            fisher, expected = self._sampled_fisher(loss_fn, noise, signs)
+            kl = self.kl()
+            kl_grads = torch.autograd.grad(self.gamma * kl, list(self.log_precision.values()))
+            # d/d log L_n of 1/2 F_n / L_n (Eq. 12) plus the KL term's gradient
+            grads = [kl_grad - 0.5 * fisher[n] * torch.exp(-lp.detach())
+                     for (n, lp), kl_grad in zip(self.log_precision.items(), kl_grads)]
         from mmengine import dist
         world = dist.get_world_size()
         for log_prec, grad in zip(self.log_precision.values(), grads):
@@ -86,8 +114,57 @@ class VariationalPrecision:
             log_prec.grad = grad
         self.optimizer.step()
         self.optimizer.zero_grad(set_to_none=True)
-        return float(expected.detach()), float(kl.detach())
+        return float(expected), float(kl.detach())
+
+    def _sampled_fisher(self, loss_fn, noise, signs):
+        """Mean squared per-sample gradient at ``theta_hat +- Lambda^-1/2 xi``, and the mean
+        per-sample loss there."""
+        fisher = {n: torch.zeros_like(p, dtype=torch.float32) for n, p in self.params.items()}
+        total, count = 0.0, 0
+        for sign in signs:
+            with torch.no_grad():
+                weights = {n: w.detach().requires_grad_(True)
+                           for n, w in self.sample(noise, sign).items()}
+            for loss in loss_fn(weights):
+                grads = torch.autograd.grad(loss, list(weights.values()), allow_unused=True)
+                for name, grad in zip(weights, grads):
+                    if grad is not None:
+                        fisher[name].addcmul_(grad, grad)
+                total += float(loss.detach())
+                count += 1
+        if count == 0:
+            raise RuntimeError("VariationalPrecision(curvature='fisher'): loss_fn returned no "
+                               'per-sample loss')
+        return {n: f / count for n, f in fisher.items()}, total / count
 
     def precisions(self):
         """dict of ``Lambda`` (float32, detached)."""
         return {n: torch.exp(lp.detach()) for n, lp in self.log_precision.items()}
+
+
+class IterateAverage:
+    """Polyak-Ruppert average of the ``log Lambda`` iterates of a :class:`VariationalPrecision`.
+
+    At a constant Adam learning rate the SGVB iterate keeps fluctuating around the optimum of
+    Eq. 11 by about the learning rate per step in ``log Lambda``, element by element, which on a
+    ViT is larger than the differences between elements: the last iterate ranks elements nearly
+    at random. The mean of the iterates over the end of the run averages that noise out (measured
+    in docs/fishertune.md, "Estimator quality"). Memory: one float32 sum per element.
+    """
+
+    def __init__(self, log_precision):
+        self.sums = {n: torch.zeros_like(lp, dtype=torch.float32)
+                     for n, lp in log_precision.items()}
+        self.count = 0
+
+    def add(self, log_precision):
+        """Add one iterate (dict name -> tensor, detached inside)."""
+        for name, lp in log_precision.items():
+            self.sums[name].add_(lp.detach())
+        self.count += 1
+
+    def mean(self):
+        """dict of the mean ``log Lambda`` (float32)."""
+        if self.count == 0:
+            raise RuntimeError('IterateAverage: no iterate was added')
+        return {n: (s / self.count).float() for n, s in self.sums.items()}

@@ -8,10 +8,12 @@ from mmseg.registry import MODELS
 
 from ..backbones.vfm_vit import VFMVisionTransformer
 from ..fishertune.candidates import DEFAULT_GROUPS, FisherTuneConfigError, candidate_rows
-from ..fishertune.estimator import DRFIMEstimator, artifact_scores, check_artifact_matches
+from ..fishertune.estimator import (DRFIMEstimator, artifact_scores, artifact_stability,
+                                    check_artifact_matches)
 from ..fishertune.fisher import BALANCES, DRF_FORMULAS, SCORES
 from ..fishertune.schedule import SCHEDULES, selected_fraction
 from ..fishertune.sparse_mask import SparseParameterMask
+from ..fishertune.stability import UNSTABLE_OVERLAP, sample_indices
 from .staged_encoder_decoder import StagedEncoderDecoder
 
 FRACTION_OF = ('backbone', 'candidates')
@@ -157,8 +159,45 @@ class FisherTuneEncoderDecoder(StagedEncoderDecoder):
         return self.score != 'random'
 
     def estimate_sensitivity(self, next_batch, num_iters, log=print):
-        """Alg. 1 step 2: returns the sensitivity artifact (see ``DRFIMEstimator``)."""
-        return self.estimator.estimate(self, next_batch, num_iters, log)
+        """Alg. 1 step 2: returns the sensitivity artifact (see ``DRFIMEstimator``), with the
+        stability of its ranking in ``meta['stability']`` (logged, see :meth:`stability`)."""
+        params = self.candidate_parameters()
+        eligible = {n: torch.zeros(p.shape, dtype=torch.bool) for n, p in params.items()}
+        for r in self.rows:
+            eligible[r.name][r.start:r.end] = True
+        sample = sample_indices({n: p.numel() for n, p in params.items()},
+                                seed=self.estimator.seed, eligible=eligible)
+        artifact = self.estimator.estimate(self, next_batch, num_iters, log, sample=sample)
+        artifact['meta']['stability'] = self.stability(artifact, log)
+        return artifact
+
+    @property
+    def top_fraction(self):
+        """The share of the candidate elements selected at the end of tuning."""
+        return max(self.delta_min, self.delta_max) * self.fraction_denominator / \
+            max(1, self.num_candidates)
+
+    def stability(self, artifact, log=print):
+        """Rank agreement of this model's score between the two halves of the estimation run
+        (Spearman and overlap of the top ``top_fraction`` sets); logged with a warning when the
+        overlap is below ``UNSTABLE_OVERLAP``. ``None`` when the artifact has no halves."""
+        figure = artifact_stability(artifact, self.score, self.drf_formula, self.domain_weight,
+                                    self.balance, self.top_fraction)
+        if figure is None:
+            if self.score != 'random':
+                log('FisherTune: no stability figure (it compares the two halves of the '
+                    'estimation run: estimate on at least 2 batches).')
+            return None
+        log(f"FisherTune estimate stability ({self.score} ranking, first vs second half of the "
+            f"estimation, {figure['elements']:,} sampled elements): Spearman "
+            f"{figure['spearman']:.3f}, top-{figure['fraction']:.1%} overlap "
+            f"{figure['top_overlap']:.3f} (chance {figure['fraction']:.3f})")
+        if figure['top_overlap'] < UNSTABLE_OVERLAP:
+            log(f"FisherTune WARNING: the two halves of the estimate agree on only "
+                f"{figure['top_overlap']:.0%} of the elements to tune (< {UNSTABLE_OVERLAP:.0%}): "
+                f'the selection is close to random. Estimate on more batches '
+                f'(train_cfg.estimate_iters; docs/fishertune.md, "Estimator quality").')
+        return figure
 
     def selection_scores(self, artifact=None):
         """Score per candidate element (dict name -> tensor), ``-inf`` outside the groups."""
