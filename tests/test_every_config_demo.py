@@ -35,6 +35,8 @@ REPRESENTATIVE = {
     'fishertune/ablations/fishertune_eva02-l_mask2former_cityscapes_random-q-5pct.py',
     'vltseg/vltseg_eva-clip-l_mask2former_8xb2-5k_gtav-512x512.py',
     'deft/vltseg_eva-clip-l_mask2former_gtav.py',
+    'fishertune/ablations/rein_eva02-l_mask2former_gtav_fp.py',
+    'fishertune/fishertune_sam-h_mask2former_gtav.py',
 }
 TRAIN_PARAMS = [c if c in REPRESENTATIVE else pytest.param(c, marks=pytest.mark.slow)
                 for c in CONFIGS]
@@ -78,6 +80,8 @@ def test_demo_variant_keeps_the_method(config):
         assert demo.model.get(key) == cfg.model.get(key), key
     assert demo.model.decode_head.type == cfg.model.decode_head.type
     assert demo.model.backbone.type == cfg.model.backbone.type
+    assert demo.model.backbone.get('feature_perturbation') == \
+        cfg.model.backbone.get('feature_perturbation')
     if cfg.model.backbone.type == 'VFMVisionTransformer':
         assert (demo.model.backbone.get('freeze_vit', True) ==
                 cfg.model.backbone.get('freeze_vit', True))

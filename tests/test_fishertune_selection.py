@@ -91,16 +91,19 @@ def demo_batch(model, size=32, n=2):
     return data['inputs'], data['data_samples']
 
 
-@pytest.mark.parametrize('method', ['variational', 'empirical'])
-def test_estimation_sees_the_perturbed_x_prime_and_one_x_prime_per_pair(method):
+@pytest.mark.parametrize('method,curvature', [('variational', 'fisher'),
+                                              ('variational', 'hessian'),
+                                              ('empirical', 'fisher')])
+def test_estimation_sees_the_perturbed_x_prime_and_one_x_prime_per_pair(method, curvature):
     """The tokens entering the first ViT layer, recorded during estimation with whether the
     perturbation is attached to its site: x' is used in every path and differs from x; within
-    one variational step every evaluation of x' (both members of an antithetic pair) is the
-    same tensor."""
-    model = build(estimator=dict(method=method, antithetic=True))
+    one variational step both members of an antithetic pair see the same x' (the whole batch for
+    ``curvature='hessian'``, each sample for ``'fisher'``), and every step draws a new one."""
+    model = build(estimator=dict(method=method, antithetic=True, curvature=curvature))
     site = model.backbone.vit.patch_embed
     baseline_hooks = len(site._forward_hooks)
     batch = demo_batch(model)
+    size = batch[0].shape[0]
     records = []
 
     def record(_, args):
@@ -117,12 +120,19 @@ def test_estimation_sees_the_perturbed_x_prime_and_one_x_prime_per_pair(method):
     for p in perturbed:
         assert all(p.shape != c.shape or not torch.equal(p, c) for c in clean), \
             "an x' evaluation saw the unperturbed features"
-    if method == 'variational':
-        per_iter = len(perturbed) // 2
-        assert per_iter >= 2, 'antithetic pairs evaluate x\' at least twice per step'
-        for it in range(2):
-            group = perturbed[it * per_iter:(it + 1) * per_iter]
-            assert all(torch.equal(group[0], t) for t in group[1:]), \
-                "the members of an antithetic pair saw different x'"
-        assert not torch.equal(perturbed[0], perturbed[per_iter]), \
-            "every step draws a new x'"
+    if method == 'empirical':
+        return
+    if curvature == 'hessian':  # whole-batch evaluations: [+, -] per step
+        steps = [perturbed[0:2], perturbed[2:4]]
+        for plus, minus in steps:
+            assert torch.equal(plus, minus), "the members of an antithetic pair saw different x'"
+        assert not torch.equal(steps[0][0], steps[1][0]), "every step draws a new x'"
+    else:  # per-sample evaluations (a batch-statistics forward precedes each sign's pass)
+        single = [t for t in perturbed if t.shape[0] == 1]
+        assert len(single) == 2 * 2 * size  # 2 steps x 2 signs x samples
+        for step in range(2):
+            plus = single[step * 2 * size:step * 2 * size + size]
+            minus = single[step * 2 * size + size:(step + 1) * 2 * size]
+            for a, b in zip(plus, minus):
+                assert torch.equal(a, b), "the members of an antithetic pair saw different x'"
+        assert not torch.equal(single[0], single[2 * size]), "every step draws a new x'"

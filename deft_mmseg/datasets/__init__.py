@@ -3,6 +3,8 @@ from .acdc import ACDC_CONDITIONS, ACDCDataset
 from .checks import (DatasetConfigError, check_dataset_cfg, check_num_classes,
                      domain_dataset_cfgs)
 from .dg_base import DatasetSampleError, DGBaseSegDataset
+from .foggy_driving import FoggyDrivingDataset
+from .foggy_zurich import FoggyZurichDataset
 from .gtav import GTAVDataset
 from .mapillary_cs19 import MapillaryCS19Dataset
 from .synthia import SynthiaDataset
@@ -10,6 +12,6 @@ from .transforms import CheckImageLabelPair, RandomGaussianBlur
 
 __all__ = [
     'ACDCDataset', 'ACDC_CONDITIONS', 'DGBaseSegDataset', 'GTAVDataset', 'SynthiaDataset',
-    'MapillaryCS19Dataset', 'DatasetConfigError', 'DatasetSampleError', 'check_dataset_cfg',
+    'MapillaryCS19Dataset', 'FoggyZurichDataset', 'FoggyDrivingDataset', 'DatasetConfigError', 'DatasetSampleError', 'check_dataset_cfg',
     'check_num_classes', 'domain_dataset_cfgs', 'CheckImageLabelPair', 'RandomGaussianBlur'
 ]

@@ -80,6 +80,9 @@ def make_demo_config(cfg, warmup_iters=2, iters=6, demo_root=None):
         vit = model['backbone']['vit']['arch']
         size = dict(num_layers=vit['num_layers'], embed_dims=vit['embed_dims'])
         model['backbone']['freeze_vit'] = cfg.model['backbone'].get('freeze_vit', True)
+        if cfg.model['backbone'].get('feature_perturbation') is not None:  # a method setting
+            model['backbone']['feature_perturbation'] = copy.deepcopy(
+                cfg.model['backbone']['feature_perturbation'])
         peft = cfg.model['backbone'].get('peft')
         if peft is not None:
             model['backbone']['peft'] = dict(peft, **size)

@@ -7,10 +7,27 @@ from mmpretrain.models.utils import resize_pos_embed
 
 from mmseg.registry import MODELS
 
+from ..fishertune.feature_perturbation import FeatureStatsPerturbation
 from ..peft.base import BlockPEFT
 from ..pretrained_parts import check_part_fits, read_part
 from .eva02_attention import use_released_eva02_attention
 from .eva02_rope import EVA02RotaryEmbedding
+
+
+class _TrainingPerturbation:
+    """Forward hook: perturb a module's output while ``owner`` is in training mode, with
+    probability ``prob`` per forward. An object, not a closure, so that a deep copy of the backbone
+    (EMA copies, DeFT's pathways) perturbs according to its own mode."""
+
+    def __init__(self, owner, perturbation, prob):
+        self.owner, self.perturbation, self.prob = owner, perturbation, prob
+
+    def __call__(self, module, args, output):
+        if not self.owner.training or self.prob == 0 or float(torch.rand(())) >= self.prob:
+            return None
+        if isinstance(output, tuple):  # mmpretrain's PatchEmbed: (tokens, patch_hw)
+            return (self.perturbation(output[0]), ) + tuple(output[1:])
+        return self.perturbation(output)
 
 
 @MODELS.register_module()
@@ -41,11 +58,19 @@ class VFMVisionTransformer(BaseModule):
             (:class:`EVA02RotaryEmbedding`, default ``dict(pt_grid=16)``) replaces mmpretrain's,
             which is not the released one (see ``eva02_rope.py``). ``None`` keeps mmpretrain's
             (it does not reproduce released EVA02 weights).
+        feature_perturbation (dict, optional): feature perturbation during training (FP, the
+            FisherTune paper's Table 5, after its ref. [33], DSU): in training mode, with
+            probability ``prob`` per forward, the output of ``vit.<at>`` (default the patch
+            embedding) gets resampled per-instance channel statistics
+            (:class:`FeatureStatsPerturbation`, ``noise_std``). Keys: ``prob`` (default 0.5),
+            ``at`` (default ``'patch_embed'``), ``noise_std`` (default 1.0). A batch of one image
+            per GPU has no batch statistics to draw from and is left unchanged.
     """
 
     def __init__(self, vit, out_indices=(7, 11, 15, 23), scales=(4, 2, 1, 0.5),
                  freeze_vit=True, reins=None, peft=None, eva02_rope=dict(pt_grid=16),
-                 eva02_attention=dict(inner_attn_ln=False), init_cfg=None):
+                 eva02_attention=dict(inner_attn_ln=False), feature_perturbation=None,
+                 init_cfg=None):
         super().__init__(init_cfg)
         if len(scales) != len(out_indices):
             raise ValueError(f'VFMVisionTransformer: {len(scales)} scales for '
@@ -82,6 +107,33 @@ class VFMVisionTransformer(BaseModule):
                                  f'mmpretrain VisionTransformer (DINOv2, CLIP, MAE) only, not '
                                  f'{type(self.vit).__name__}; ViTLoRA and Reins work with all.')
             self.peft.attach(self.vit)
+        self._attach_feature_perturbation(feature_perturbation)
+
+    def _attach_feature_perturbation(self, cfg):
+        self.feature_perturbation = None
+        if cfg is None:
+            return
+        cfg = dict(cfg)
+        unknown = sorted(set(cfg) - {'prob', 'at', 'noise_std'})
+        if unknown:
+            raise ValueError(f'VFMVisionTransformer feature_perturbation: unknown key(s) {unknown}; '
+                             f"known: ['prob', 'at', 'noise_std']")
+        prob = float(cfg.get('prob', 0.5))
+        if not 0 <= prob <= 1:
+            raise ValueError(f'VFMVisionTransformer feature_perturbation: prob must be in [0, 1], '
+                             f'got {prob}')
+        site = self.vit
+        for part in cfg.get('at', 'patch_embed').split('.'):
+            if not hasattr(site, part):
+                raise ValueError(f"VFMVisionTransformer feature_perturbation: the ViT has no "
+                                 f"module '{cfg.get('at')}' (use e.g. 'patch_embed' or "
+                                 f"'layers.0')")
+            site = getattr(site, part)
+        perturbation = FeatureStatsPerturbation(noise_std=cfg.get('noise_std', 1.0),
+                                                record=False)
+        self.feature_perturbation = dict(prob=prob, at=cfg.get('at', 'patch_embed'),
+                                         noise_std=perturbation.noise_std)
+        site.register_forward_hook(_TrainingPerturbation(self, perturbation, prob))
 
     def _use_released_eva02_rope(self, rope_cfg):
         """Swap mmpretrain's rotary embedding (shared by every block) for the released one."""

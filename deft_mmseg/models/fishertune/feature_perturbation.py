@@ -25,13 +25,16 @@ class FeatureStatsPerturbation:
     Args:
         noise_std (float): standard deviation of eps_mu and eps_sigma.
         eps (float): added to variances before the square root.
+        record (bool): keep the draws' magnitudes for :meth:`domain_weight` (estimation); off for
+            the perturbation during training, which runs every iteration.
     """
 
-    def __init__(self, noise_std=1.0, eps=1e-6):
+    def __init__(self, noise_std=1.0, eps=1e-6, record=True):
         if noise_std < 0:
             raise ValueError(f'FeatureStatsPerturbation: noise_std must be >= 0, got {noise_std}')
         self.noise_std = noise_std
         self.eps = eps
+        self.record = record
         self.shift_magnitudes = []
         #: when set, the draws of every call come from a generator seeded with it (the same
         #: x' for the two evaluations of an antithetic pair)
@@ -76,8 +79,9 @@ class FeatureStatsPerturbation:
                              dtype=x.dtype) * self.noise_std
         eps_sigma = torch.randn(view, generator=generator, device=x.device,
                                 dtype=x.dtype) * self.noise_std
-        self.shift_magnitudes.append(
-            (float(eps_mu.abs().mean()), float(eps_sigma.abs().mean())))
+        if self.record:
+            self.shift_magnitudes.append(
+                (float(eps_mu.abs().mean()), float(eps_sigma.abs().mean())))
         alpha = mu + eps_mu * sigma_mu
         beta = sigma + eps_sigma * sigma_sigma
         return beta * (x - mu) / sigma + alpha

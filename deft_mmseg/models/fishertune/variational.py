@@ -114,6 +114,8 @@ class VariationalPrecision:
             log_prec.grad = grad
         self.optimizer.step()
         self.optimizer.zero_grad(set_to_none=True)
+        if torch.is_tensor(expected):
+            expected = expected.detach()
         return float(expected), float(kl.detach())
 
     def _sampled_fisher(self, loss_fn, noise, signs):
