@@ -13,16 +13,20 @@ estimate is as good as its ranking. Two settings:
     batches (every candidate element), and the exact Hessian diagonal (Hessian-vector products
     with unit vectors) on a random subset of elements over fixed batches.
 
-Estimators: ``variational`` (SGVB on Eq. 11 with the iterate average of the last half, the
-default), ``variational-last`` (the same, last iterate only: what the code did before) and
-``empirical`` (per-sample squared gradients, Eq. 9). Printed per estimator: Spearman with each
+Estimators: ``var-fisher`` (the default: SGVB on Eq. 11 with Eq. 12's Fisher curvature, log
+precision averaged over the last half of each of two chains), ``var-hessian`` (the
+reparameterization gradient, averaged), ``var-hessian-last`` (the same, last iterate only: the
+estimator before) and ``empirical`` (per-sample squared gradients, Eq. 9). Printed per estimator: Spearman with each
 reference, overlap of the top-5 % sets with the reference's, the same two between seeds (mean
 over seed pairs), the stability figure the training log shows (two halves of one run), and the
 time per estimation step. Targets (issue #13): on (a) seed-to-seed top-5 % overlap >= 0.6 and
 Spearman >= 0.9 with the exact diagonal.
 
     python benchmarks/fishertune_estimate.py [--part small|demo|both] [--seeds 3]
-        [--small-iters 4000] [--demo-iters 400] [--json out.json]
+        [--small-iters 4000] [--demo-iters 200] [--demo-seeds 2]
+        [--json out.json]
+
+Figures and what they say: docs/fishertune.md, "Estimator quality".
 """
 import argparse
 import itertools
@@ -299,7 +303,8 @@ def demo_segmentor(args):
             ('var-hessian', 'variational', 0.5, args.demo_iters, 'hessian'),
             ('var-hessian-last', 'variational', 0.0, args.demo_iters, 'hessian'),
             ('empirical', 'empirical', 0.5, fisher_iters, 'fisher')):
-        results = [run(method, average, iters, seed, curvature) for seed in range(args.seeds)]
+        results = [run(method, average, iters, seed, curvature)
+                   for seed in range(args.demo_seeds)]
         row = _agreement([r[0] for r in results], references, fraction)
         row['step_s'] = sum(r[1] for r in results) / len(results)
         row['iters'] = iters
@@ -333,7 +338,8 @@ def main():
     parser.add_argument('--part', choices=('small', 'demo', 'both'), default='both')
     parser.add_argument('--seeds', type=int, default=3)
     parser.add_argument('--small-iters', type=int, default=4000)
-    parser.add_argument('--demo-iters', type=int, default=400)
+    parser.add_argument('--demo-iters', type=int, default=200)
+    parser.add_argument('--demo-seeds', type=int, default=2)
     parser.add_argument('--reference-batches', type=int, default=64)
     parser.add_argument('--hessian-elements', type=int, default=128)
     parser.add_argument('--hessian-batches', type=int, default=4)

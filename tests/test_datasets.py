@@ -120,3 +120,84 @@ def test_demo_generator_is_deterministic(tmp_path):
     assert img['demo_night'].mean() < img['demo_real'].mean() - 30
     assert img['demo_fog'].std() < img['demo_real'].std()
     shutil.rmtree(tmp_path / 'a')
+
+
+def _adverse_weather_releases(root):
+    """The four Table 3 test sets in their release layouts, two (Foggy Driving: 2 + 1) images
+    each, labels holding a class id that names the file (so pairing errors show)."""
+    img = np.zeros((4, 6, 3), np.uint8)
+    lists = ([], [])
+    for i, seq in enumerate(('GOPR0475', 'GOPR0478')):
+        frame = f'1508039851_start_01m00s_00035{i}'
+        _write(f'{root}/foggy_zurich/RGB/{seq}/{frame}.png', img)
+        _write(f'{root}/foggy_zurich/gt_labelTrainIds/testv2/{frame}.png',
+               np.full((4, 6), 3 + i, np.uint8))
+        _write(f'{root}/foggy_zurich/RGB/{seq}/unlabelled_{i}.png', img)  # not in the lists
+        lists[0].append(f'RGB/{seq}/{frame}.png')
+        lists[1].append(f'gt_labelTrainIds/testv2/{frame}.png')
+    os.makedirs(f'{root}/foggy_zurich/lists_file_names')
+    for name, entries in zip(('RGB', 'gt_labelTrainIds'), lists):
+        with open(f'{root}/foggy_zurich/lists_file_names/{name}_testv2_filenames.txt', 'w') as f:
+            f.write('\n'.join(entries) + '\n')
+    for part, split, count in (('gtFine', 'test', 2), ('gtCoarse', 'test_extra', 1)):
+        for i in range(count):
+            stem = f'{split}_scene_{i}'
+            _write(f'{root}/foggy_driving/leftImg8bit/{split}/public/{stem}_leftImg8bit.png', img)
+            _write(f'{root}/foggy_driving/{part}/{split}/public/{stem}_{part}_labelTrainIds.png',
+                   np.full((4, 6), 1, np.uint8))
+    for i in range(2):
+        stem = f'GOPR0356_frame_00000{i}'
+        _write(f'{root}/dark_zurich/rgb_anon/val/night/GOPR0356/{stem}_rgb_anon.png', img)
+        _write(f'{root}/dark_zurich/gt/val/night/GOPR0356/{stem}_gt_labelTrainIds.png',
+               np.full((4, 6), 2, np.uint8))
+        stem = f'{i:04d}'
+        _write(f'{root}/nighttime_driving/leftImg8bit/test/night/{stem}_leftImg8bit.png', img)
+        _write(f'{root}/nighttime_driving/gtCoarse_daytime_trainvaltest/test/night/'
+               f'{stem}_gtCoarse_labelTrainIds.png', np.full((4, 6), 2, np.uint8))
+
+
+def test_adverse_weather_test_sets_in_their_release_layouts(tmp_path, monkeypatch):
+    """The configs of the FisherTune paper's Table 3 find every labelled image of the four
+    adverse-weather releases (and nothing else), each with its own label."""
+    from mmengine.config import Config
+    from conftest import config_path
+    _adverse_weather_releases(str(tmp_path / 'data'))
+    monkeypatch.chdir(tmp_path)  # the configs' default roots are data/<name>
+    cfg = Config.fromfile(config_path('_base_', 'datasets', 'adverse_weather.py'))
+    counts = {}
+    for key in ('foggy_zurich_val', 'foggy_driving_val', 'dark_zurich_val', 'night_driving_val'):
+        ds = DATASETS.build(dict(cfg[key], pipeline=PIPELINE))
+        counts[key] = len(ds)
+        for i in range(len(ds)):
+            sample = ds[i]
+            assert sample['data_samples'].gt_sem_seg.data.shape == (1, 4, 6)
+    assert counts == dict(foggy_zurich_val=2, foggy_driving_val=3, dark_zurich_val=2,
+                          night_driving_val=2)
+    zurich = DATASETS.build(dict(cfg.foggy_zurich_val, pipeline=PIPELINE))
+    labels = [int(zurich[i]['data_samples'].gt_sem_seg.data.max()) for i in range(2)]
+    assert labels == [3, 4]  # paired line by line
+    fine = DATASETS.build(dict(cfg.foggy_driving_val, annotations='fine', pipeline=PIPELINE))
+    assert len(fine) == 2 and all('gtFine' in d['seg_map_path'] for d in fine.data_list)
+    # the protocol config names all six targets
+    protocol = Config.fromfile(config_path('_base_', 'datasets', 'cityscapes_to_adverse_512.py'))
+    assert list(protocol.val_dataloader.datasets) == [
+        'foggy_zurich', 'foggy_driving', 'dark_zurich', 'night_driving', 'acdc_rain', 'acdc_snow']
+
+
+def test_adverse_weather_bad_layouts(tmp_path):
+    from deft_mmseg.datasets import FoggyDrivingDataset, FoggyZurichDataset
+    root = str(tmp_path / 'data')
+    _adverse_weather_releases(root)
+    os.remove(f'{root}/foggy_zurich/lists_file_names/RGB_testv2_filenames.txt')
+    with pytest.raises(DatasetConfigError, match='RGB_testv2_filenames.txt'):
+        FoggyZurichDataset(data_root=f'{root}/foggy_zurich', pipeline=PIPELINE)
+    with open(f'{root}/foggy_zurich/lists_file_names/RGB_testv2_filenames.txt', 'w') as f:
+        f.write('RGB/GOPR0475/missing.png\n')
+    with pytest.raises(DatasetConfigError, match='pair line by line'):
+        FoggyZurichDataset(data_root=f'{root}/foggy_zurich', pipeline=PIPELINE)
+    with pytest.raises(DatasetConfigError, match="annotations='dense'"):
+        FoggyDrivingDataset(data_root=f'{root}/foggy_driving', annotations='dense',
+                            pipeline=PIPELINE)
+    shutil.rmtree(f'{root}/foggy_driving/gtCoarse')
+    with pytest.raises(DatasetConfigError, match='gtCoarse'):
+        FoggyDrivingDataset(data_root=f'{root}/foggy_driving', pipeline=PIPELINE)

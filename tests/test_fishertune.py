@@ -412,3 +412,41 @@ def test_estimator_rejects_bad_settings():
     model = build_tiny(estimator=dict(perturb_at='vit.stem'))
     with pytest.raises(FisherTuneConfigError, match='perturb_at'):
         model.estimate_sensitivity(lambda: batch(n=2, size=64), 1)
+
+
+def _vit_params(depth, dim, patch, tokens, mlp=4, cls=True, rel_pos=None):
+    """Parameters of a plain ViT trunk from its shapes (no final norm): patch embedding,
+    class token, position table, and per block 2 LNs, fused qkv, proj and a 2-layer MLP;
+    ``rel_pos`` = (global blocks, global grid, window, head dim) for SAM's relative tables."""
+    block = 2 * 2 * dim + (dim * 3 * dim + 3 * dim) + (dim * dim + dim) + \
+        (dim * mlp * dim + mlp * dim) + (mlp * dim * dim + dim)
+    total = patch * patch * 3 * dim + dim + (dim if cls else 0) + \
+        (tokens + (1 if cls else 0)) * dim + depth * block
+    if rel_pos:
+        n_global, grid, window, head = rel_pos
+        total += n_global * 2 * (2 * grid - 1) * head + \
+            (depth - n_global) * 2 * (2 * window - 1) * head
+    return total
+
+
+SAM_H_512 = _vit_params(32, 1280, 16, 32 * 32, cls=False, rel_pos=(4, 32, 14, 80))
+MAE_L_512 = _vit_params(24, 1024, 16, 32 * 32)
+
+
+@pytest.mark.parametrize('config,backbone,tuned', [
+    ('fishertune_sam-h_mask2former_gtav.py', SAM_H_512, 15_209_830),
+    ('fishertune_sam-h_mask2former_gtav_5pct-of-backbone.py', SAM_H_512, round(0.05 * SAM_H_512)),
+    ('fishertune_mae-l_mask2former_gtav.py', MAE_L_512, round(0.05 * MAE_L_512)),
+])
+def test_table1_other_vfms_trainable_counts(config, backbone, tuned):
+    """003 Table 1: 15.21M tuned for every VFM. SAM-H at 512 px (pos and global rel-pos tables
+    for 32 x 32 tokens) has 632,134,400 parameters: its fixed-budget reading tunes exactly the
+    ViT-L count, its 5 %-of-backbone variant 5 % of it; MAE-L 5 % (15.21M)."""
+    assert SAM_H_512 == 632_134_400
+    cfg = Config.fromfile(config_path('fishertune', config)).model
+    cfg.backbone.init_cfg = None
+    with torch.device('meta'):
+        model = MODELS.build(cfg)
+    assert model.num_backbone_params == backbone
+    assert model.num_selected_at(40000, 40000) == tuned
+    assert abs(model.num_selected_at(0, 40000) - tuned / 5) <= 1

@@ -14,5 +14,9 @@ fishertune_model = dict(
         schedule='text',  # delta grows delta_min -> delta_max; 'eq16' = Eq. 16 as printed
         drf_formula='printed',  # Eq. 15 as printed; 'substituted' = Eq. 14 put into Eq. 7
         balance='mean',  # F and Delta F terms rescaled to mean 1 before the sum; 'none' = as printed
-        estimator=dict(method='variational', gamma=1e-9, tau=1e-3, lr=0.05, antithetic=True,
-                       noise_std=1.0, perturb_at='vit.patch_embed')))
+        # SGVB on Eq. 11 with Eq. 12's Fisher curvature ('hessian': the reparameterization
+        # gradient, which ranks at chance on a ViT), log-precision iterates averaged over the last
+        # half of each of two chains (docs/fishertune.md, "Estimator quality")
+        estimator=dict(method='variational', curvature='fisher', average=0.5, gamma=1e-9,
+                       tau=1e-3, lr=0.05, antithetic=True, noise_std=1.0,
+                       perturb_at='vit.patch_embed')))
