@@ -52,4 +52,5 @@ test-all: $(STAMP)
 benchmark: $(STAMP)
 	$(PY) benchmarks/deft_step.py
 	$(PY) benchmarks/fishertune_step.py
+	$(PY) benchmarks/fishertune_estimate.py --part small
 	$(PY) benchmarks/amp_cpu.py

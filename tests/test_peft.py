@@ -81,3 +81,48 @@ def test_deft_with_lora_does_not_share_a_hooked_trunk():
     assert model.pathway1.backbone.vit is not model.pathway2.backbone.vit
     cfg.backbone.pop('peft')
     assert MODELS.build(cfg).shared_encoder_parts == ['backbone.vit']
+
+
+def _tiny_eva02(peft):
+    from deft_mmseg.demo.demo_config import TINY_EVA02
+    torch.manual_seed(0)
+    return MODELS.build(dict(type='VFMVisionTransformer', vit=dict(TINY_EVA02, drop_path_rate=0.0),
+                             out_indices=(1, 3), scales=(1, 1), peft=peft))
+
+
+def test_adaptformer_on_eva02_adds_the_adapter_to_the_released_block():
+    """AdaptFormer on an EVA02 trunk (FisherTune paper Tables 1 and 5): block output = the
+    EVA02 block's own forward + s * up(ReLU(down(norm2(x + attn(norm1 x))))); at start (up = 0)
+    the trunk is the pretrained one."""
+    from deft_mmseg.demo.demo_config import TINY_EVA02
+    arch = TINY_EVA02['arch']
+    peft = dict(type='ViTAdaptFormer', num_layers=arch['num_layers'],
+                embed_dims=arch['embed_dims'], bottleneck=4)
+    model = _tiny_eva02(peft).eval()
+    plain = _tiny_eva02(None).eval()
+    plain.load_state_dict({k: v for k, v in model.state_dict().items()
+                           if not k.startswith('peft.')})
+    x = torch.randn(2, 3, 64, 64)
+    with torch.no_grad():
+        for a, b in zip(model(x), plain(x)):
+            torch.testing.assert_close(a, b)
+        for up in model.peft.up:
+            up.weight.normal_()
+            up.bias.normal_()
+        vit = model.vit
+        tokens, hw = vit.patch_embed(x)
+        tokens = torch.cat((vit.cls_token.expand(2, -1, -1), tokens), dim=1) + vit.pos_embed
+        layer = vit.layers[0]
+        mid = tokens + layer.attn(layer.norm1(tokens), hw)
+        h = layer.norm2(mid)
+        expected = layer(tokens, hw) + 0.1 * model.peft.up[0](torch.relu(model.peft.down[0](h)))
+        got = model.peft.block(layer, tokens, 0, 1, hw)
+    torch.testing.assert_close(got, expected)
+
+
+def test_vpt_refuses_an_eva02_trunk():
+    from deft_mmseg.demo.demo_config import TINY_EVA02
+    arch = TINY_EVA02['arch']
+    with pytest.raises(ValueError, match="supports \\('vit',\\) trunks"):
+        _tiny_eva02(dict(type='ViTDeepPrompt', num_layers=arch['num_layers'],
+                         embed_dims=arch['embed_dims'], num_tokens=4))

@@ -102,10 +102,10 @@ class VFMVisionTransformer(BaseModule):
                              f'{num_layers} blocks')
         self.peft = MODELS.build(peft) if peft is not None else None
         if self.peft is not None:
-            if self.family != 'vit' and type(self.peft).block is not BlockPEFT.block:
+            if self.family not in type(self.peft).families:
                 raise ValueError(f'{type(self.peft).__name__} rewrites the ViT block and supports '
-                                 f'mmpretrain VisionTransformer (DINOv2, CLIP, MAE) only, not '
-                                 f'{type(self.vit).__name__}; ViTLoRA and Reins work with all.')
+                                 f'{type(self.peft).families} trunks, not {type(self.vit).__name__} '
+                                 f"('{self.family}'); ViTLoRA and Reins work with all.")
             self.peft.attach(self.vit)
         self._attach_feature_perturbation(feature_perturbation)
 
@@ -192,8 +192,9 @@ class VFMVisionTransformer(BaseModule):
             tokens = vit.pre_norm(vit.drop_after_pos(tokens))
         outs = []
         for i, layer in enumerate(vit.layers):
-            if self.peft is not None and self.family == 'vit':
-                tokens = self.peft.block(layer, tokens, i, num_extra)
+            if self.peft is not None and self.family in ('vit', 'eva02'):
+                tokens = self.peft.block(layer, tokens, i, num_extra,
+                                         hw if self.family == 'eva02' else None)
             elif self.family == 'sam':
                 tokens = layer(tokens.view(batch, *hw, -1)).view(batch, -1, tokens.shape[-1])
             elif self.family == 'eva02':

@@ -9,7 +9,8 @@ from .base import BlockPEFT
 
 @MODELS.register_module()
 class ViTAdaptFormer(BlockPEFT):
-    """x <- x + Attn(LN1 x);  h = LN2 x;  x <- FFN(h) + x + s * up(ReLU(down(h))).
+    """x <- x + Attn(LN1 x);  h = LN2 x;  x <- FFN(h) + x + s * up(ReLU(down(h))) (mmpretrain's
+    VisionTransformer and EVA02 blocks; for EVA02 the FFN is its SwiGLU MLP).
 
     ``up`` is zero-initialized (the model starts as the pretrained one); s = ``scale``. Trainable
     parameters per block 2 C d + d + C; ViT-L with d = 64: 3,171,840 (Rein paper Table 5
@@ -29,7 +30,14 @@ class ViTAdaptFormer(BlockPEFT):
             nn.init.zeros_(up.weight)
             nn.init.zeros_(up.bias)
 
-    def block(self, layer, x, index, num_extra):
+    families = ('vit', 'eva02')
+
+    def block(self, layer, x, index, num_extra, hw=None):
+        if hw is not None:  # mmpretrain's EVA02 block: norm1/attn(x, hw)/norm2/SwiGLU mlp
+            x = x + layer.drop_path(layer.attn(layer.norm1(x), hw))
+            h = layer.norm2(x)
+            adapter = self.up[index](torch.relu(self.down[index](h)))
+            return x + layer.drop_path(layer.mlp(h)) + self.scale * adapter
         x = x + layer.attn(layer.ln1(x))
         h = layer.ln2(x)
         adapter = self.up[index](torch.relu(self.down[index](h)))

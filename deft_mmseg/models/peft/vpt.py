@@ -27,7 +27,9 @@ class ViTDeepPrompt(BlockPEFT):
         bound = math.sqrt(6.0 / float(3 * patch_size * patch_size + embed_dims))
         nn.init.uniform_(self.prompts, -bound, bound)
 
-    def block(self, layer, x, index, num_extra):
+    families = ('vit', )  # EVA02's rotary grid has no place for prompt tokens
+
+    def block(self, layer, x, index, num_extra, hw=None):
         prompts = self.prompts[index].expand(x.shape[0], -1, -1)
         x = torch.cat([x[:, :num_extra], prompts, x[:, num_extra:]], dim=1)
         x = layer(x)
