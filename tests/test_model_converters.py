@@ -237,3 +237,16 @@ def test_sam_huge_rein_count_is_4_51m():
     n = sum(p.numel() for p in reins.parameters())
     print(f'Rein (SAM ViT-H) trainable parameters: {n:,}')
     assert n == pytest.approx(4.51e6, rel=0.01)  # paper 002 Table 2, "SAM (Huge) Rein"
+
+
+def test_converter_bad_input_is_one_error_line_with_status_2(tmp_path):
+    """A missing file and a checkpoint of another VFM: one `error:` line, exit status 2."""
+    from e2e_helpers import one_error_line, run_tool
+    line = one_error_line(run_tool('model_converters/vfm.py', 'dinov2',
+                                   str(tmp_path / 'missing.pth'), str(tmp_path / 'out.pth')))
+    assert 'missing.pth' in line and 'does not exist' in line
+    other = tmp_path / 'other.pth'
+    torch.save({'unrelated.weight': torch.zeros(2)}, other)
+    line = one_error_line(run_tool('model_converters/vfm.py', 'dinov2', str(other),
+                                   str(tmp_path / 'out.pth')))
+    assert not (tmp_path / 'out.pth').exists()

@@ -51,7 +51,8 @@ def main(argv=None):
             raise FileNotFoundError(f'{args.src!r} does not exist')
         state = CONVERTERS[args.model](_load(args.src), **kwargs)
     except (ConversionKeyError, FileNotFoundError) as e:
-        sys.exit(f'error: {e}')
+        print(f'error: {e}', file=sys.stderr)  # exit status 2, as the other tools
+        sys.exit(2)
     os.makedirs(osp.dirname(osp.abspath(args.dst)), exist_ok=True)
     torch.save(dict(state_dict=state), args.dst)
     print(f'wrote {len(state)} tensors to {args.dst}')
