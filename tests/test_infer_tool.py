@@ -106,6 +106,19 @@ def test_infer_bad_inputs_write_nothing(short_deft_run, varied_deft_checkpoint, 
     assert not os.path.exists(out), f'{path}: output written for a refused input'
 
 
+def assert_infer_matches_test_tool(config, ckpt, tmp_path, cwd):
+    """tools/infer.py on the fog demo images writes the same label maps as tools/test.py --out."""
+    run_tool_ok('test.py', config, ckpt, '--work-dir', str(tmp_path / 'wd'), '--out',
+                str(tmp_path / 'test_out'), cwd=cwd)
+    run_tool_ok('infer.py', config, ckpt, FOG, '--out', str(tmp_path / 'infer'), cwd=cwd)
+    preds = read_preds(str(tmp_path / 'infer'))
+    assert len(preds) == 4
+    for name, pred in preds.items():
+        expected = cv2.imread(str(tmp_path / 'test_out' / 'demo_fog' / (name + '.png')),
+                              cv2.IMREAD_UNCHANGED)
+        np.testing.assert_array_equal(pred, expected, err_msg=name)
+
+
 @pytest.mark.slow
 def test_infer_rein_demo_matches_test_tool(short_deft_run, tmp_path):
     """A Rein model (VFM trunk + Reins + ReinMask2FormerHead) through MMSegInferencer."""
@@ -115,17 +128,7 @@ def test_infer_rein_demo_matches_test_tool(short_deft_run, tmp_path):
     run_tool_ok('train.py', config, '--work-dir', work, '--cfg-options', 'train_cfg.max_iters=2',
                 'train_cfg.val_interval=2', 'default_hooks.checkpoint.interval=2',
                 cwd=short_deft_run)
-    ckpt = osp.join(work, 'iter_2.pth')
-    run_tool_ok('test.py', config, ckpt, '--work-dir', str(tmp_path / 'wd'), '--out',
-                str(tmp_path / 'test_out'), cwd=short_deft_run)
-    run_tool_ok('infer.py', config, ckpt, FOG, '--out', str(tmp_path / 'infer'),
-                cwd=short_deft_run)
-    preds = read_preds(str(tmp_path / 'infer'))
-    assert len(preds) == 4
-    for name, pred in preds.items():
-        expected = cv2.imread(str(tmp_path / 'test_out' / 'demo_fog' / (name + '.png')),
-                              cv2.IMREAD_UNCHANGED)
-        np.testing.assert_array_equal(pred, expected, err_msg=name)
+    assert_infer_matches_test_tool(config, osp.join(work, 'iter_2.pth'), tmp_path, short_deft_run)
 
 
 @pytest.mark.slow
@@ -142,13 +145,4 @@ def test_infer_fishertune_model_matches_test_tool(short_deft_run, tmp_path):
     model.init_weights()
     ckpt = str(tmp_path / 'fishertune.pth')
     torch.save(dict(state_dict=model.state_dict(), meta={}), ckpt)
-    run_tool_ok('test.py', config, ckpt, '--work-dir', str(tmp_path / 'wd'), '--out',
-                str(tmp_path / 'test_out'), cwd=short_deft_run)
-    run_tool_ok('infer.py', config, ckpt, FOG, '--out', str(tmp_path / 'infer'),
-                cwd=short_deft_run)
-    preds = read_preds(str(tmp_path / 'infer'))
-    assert len(preds) == 4
-    for name, pred in preds.items():
-        expected = cv2.imread(str(tmp_path / 'test_out' / 'demo_fog' / (name + '.png')),
-                              cv2.IMREAD_UNCHANGED)
-        np.testing.assert_array_equal(pred, expected, err_msg=name)
+    assert_infer_matches_test_tool(config, ckpt, tmp_path, short_deft_run)

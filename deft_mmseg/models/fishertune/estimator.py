@@ -190,7 +190,8 @@ class DRFIMEstimator:
                         f'for {below:.1%}')
             chain_means.append([{n: v.cpu() for n, v in a.mean().items()} for a in averages])
             del posteriors, averages
-        results = [{n: torch.exp(sum(c[d][n] for c in chain_means) / len(chain_means)).to(device)
+        # on the CPU, where the artifact keeps them
+        results = [{n: torch.exp(sum(c[d][n] for c in chain_means) / len(chain_means))
                     for n in params} for d in (0, 1)]
         if len(chain_means) < 2:
             return results[0], results[1], None

@@ -55,14 +55,19 @@ def sample_indices(numels, size=STABILITY_SAMPLE, seed=0, eligible=None):
         ``size`` in proportion to its eligible elements.
     """
     generator = torch.Generator().manual_seed(seed)
-    pools = {n: (torch.arange(k) if eligible is None else eligible[n].flatten().nonzero()[:, 0])
-             for n, k in numels.items()}
-    total = sum(p.numel() for p in pools.values())
+
+    def pool(name):  # built per tensor when drawn (all of ViT-L's would take 2.2 GB as int64)
+        if eligible is None:
+            return torch.arange(numels[name])
+        return eligible[name].flatten().nonzero()[:, 0]
+
+    sizes = {n: (k if eligible is None else int(eligible[n].sum())) for n, k in numels.items()}
+    total = sum(sizes.values())
     out = {}
-    for name, pool in pools.items():
-        take = pool.numel() if total <= size else int(round(size * pool.numel() / total))
-        pick = torch.randperm(pool.numel(), generator=generator)[:take]
-        out[name] = pool[pick].sort().values
+    for name, size_n in sizes.items():
+        take = size_n if total <= size else int(round(size * size_n / total))
+        pick = torch.randperm(size_n, generator=generator)[:take]
+        out[name] = pool(name)[pick].sort().values
     return out
 
 
