@@ -148,9 +148,13 @@ def _class_textures(rng, height, width):
 
 
 def render_scene(label, domain, rng):
-    """Render an RGB image (uint8, HxWx3) for a train-id label map in a domain's appearance."""
+    """Render an RGB image (uint8, HxWx3) for a train-id label map in a domain's appearance.
+
+    ``domain`` holds ``saturation``, ``gain`` (RGB), ``texture``, ``fog``, ``light``, ``noise``
+    and optionally ``palette`` ((19, 3) base colours; default :data:`SOURCE_COLOURS`)."""
     height, width = label.shape
-    palette = SOURCE_COLOURS.copy()
+    # a domain may bring its own base colours (the pretraining corpus's random styles)
+    palette = np.array(domain.get('palette', SOURCE_COLOURS), dtype=np.float32)
     grey = palette.mean(axis=1, keepdims=True)
     palette = grey + domain['saturation'] * (palette - grey)
     palette = palette * np.asarray(domain['gain'], dtype=np.float32)[None]
