@@ -188,7 +188,8 @@ def rows(results):
             for d in DOMAINS + ('avg', ):
                 vals = [np.mean([r['mIoU'][variant][x] for x in DOMAINS]) if d == 'avg' else
                         r['mIoU'][variant][d] for r in runs.values()]
-                per[d] = (float(np.mean(vals)), float(np.std(vals)), len(vals))
+                std = float(np.std(vals, ddof=1)) if len(vals) > 1 else 0.0  # sample std
+                per[d] = (float(np.mean(vals)), std, len(vals))
             final = variant == 'final'
             table.append(dict(
                 key=method if final else f'{method}-{variant}',
@@ -279,12 +280,18 @@ def machine():
 
 
 def main(argv=None):
+    global ITERS
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--methods', nargs='+', choices=list(METHODS), default=list(METHODS))
     parser.add_argument('--seeds', nargs='+', type=int, default=[0, 1, 2])
     parser.add_argument('--out', default='work_dirs/mini_dg')
+    parser.add_argument('--iters', type=int, default=ITERS,
+                        help=f'iterations per run (default {ITERS}, the protocol; another value '
+                        'is a different protocol, for smoke tests)')
     parser.add_argument('--worker', nargs=2, metavar=('METHOD', 'SEED'), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    ITERS = args.iters
+    args.out = osp.abspath(args.out)
     os.chdir(REPO)  # data and pretrained paths are relative to the repository
     if args.worker:
         run_one(args.worker[0], int(args.worker[1]), args.out)
@@ -308,7 +315,8 @@ def main(argv=None):
                   flush=True)
             with open(log, 'w') as f:
                 proc = subprocess.run([sys.executable, __file__, '--worker', method, str(seed),
-                                       '--out', args.out], stdout=f, stderr=subprocess.STDOUT)
+                                       '--out', args.out, '--iters', str(ITERS)],
+                                      stdout=f, stderr=subprocess.STDOUT)
             if proc.returncode:
                 print(f'error: {method} seed {seed} failed (exit {proc.returncode}); see {log}',
                       file=sys.stderr)

@@ -50,10 +50,12 @@ STYLE_RANGES = dict(colour=(20.0, 235.0), saturation=(0.6, 1.2), gain=(0.85, 1.1
 RECIPES = {
     'resnet': dict(model_file='deeplabv3plus_tiny_demo.py', file='tiny_resnet18_synthstyles.pth',
                    corpus=dict(num_images=3000, size=(128, 64), seed=20261123),
-                   steps=700, batch_size=16, crop=64, lr=2e-3, weight_decay=1e-4, seed=0),
+                   steps=700, batch_size=16, crop=64, lr=2e-3, weight_decay=1e-4, seed=0,
+                   held_out=200),
     'vit': dict(model_file='vfm_vit_tiny_demo.py', file='tiny_vit_synthstyles.pth',
                 corpus=dict(num_images=3000, size=(128, 64), seed=20261123),
-                steps=1500, batch_size=16, crop=64, lr=1e-3, weight_decay=0.05, seed=0),
+                steps=1500, batch_size=16, crop=64, lr=1e-3, weight_decay=0.05, seed=0,
+                held_out=200),
 }
 MEAN = np.array([123.675, 116.28, 103.53], dtype=np.float32)  # seg_data_preprocessor.py (RGB)
 STD = np.array([58.395, 57.12, 57.375], dtype=np.float32)
@@ -160,7 +162,8 @@ def pretrain_encoder(kind, out_file, log=print):
     recipe = RECIPES[kind]
     start = time.time()
     images, labels = make_corpus(**recipe['corpus'])
-    held_out = make_corpus(200, recipe['corpus']['size'], recipe['corpus']['seed'] + 1)
+    held_out = make_corpus(recipe['held_out'], recipe['corpus']['size'],
+                           recipe['corpus']['seed'] + 1)
     torch.manual_seed(recipe['seed'])
     net = _PretrainNet(kind)
     optim = torch.optim.AdamW(net.parameters(), lr=recipe['lr'],
