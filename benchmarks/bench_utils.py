@@ -2,20 +2,11 @@
 import resource
 
 
-def random_batch(batch, size, device, num_classes=19):
-    """``(inputs (B, 3, size, size), data_samples)`` with random labels, on ``device``."""
-    import torch
-    from mmengine.structures import PixelData
-    from mmseg.structures import SegDataSample
-    inputs = torch.randn(batch, 3, size, size, device=device)
-    samples = []
-    for _ in range(batch):
-        s = SegDataSample()
-        s.gt_sem_seg = PixelData(data=torch.randint(0, num_classes, (1, size, size),
-                                                    device=device))
-        s.set_metainfo(dict(img_shape=(size, ) * 2, pad_shape=(size, ) * 2))
-        samples.append(s)
-    return inputs, samples
+def random_batch(batch, size, device, num_classes=19, seed=0):
+    """``(inputs (B, 3, size, size), data_samples)`` on ``device``: the tests' batch
+    (``deft_mmseg.testing.seg_batch``)."""
+    from deft_mmseg.testing import seg_batch
+    return seg_batch(batch, size, seed=seed, num_classes=num_classes, device=device)
 
 
 def sync(device):

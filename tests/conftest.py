@@ -1,19 +1,27 @@
 """Shared fixtures. `tests/` is deliberately not a package: the mmseg wheel installs a top-level
-package named `tests`."""
+package named `tests`. The folders mirror the package (test_models/, test_engine/, test_datasets/,
+...); helper modules live here and are importable because pytest.ini puts `tests/` and `tools/` on
+the path. Tests import helpers (repo_paths, deft_helpers, e2e_helpers), never this file."""
 import os
 import os.path as osp
-import sys
 
 import pytest
 
-REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
-sys.path.insert(0, osp.join(REPO, 'tools'))  # tools/*.py importable as modules
 os.environ.setdefault('OMP_NUM_THREADS', '2')
 
 import deft_mmseg  # noqa: E402,F401
 from mmengine.registry import init_default_scope  # noqa: E402
 
 init_default_scope('mmseg')
+
+
+@pytest.fixture(autouse=True)
+def _fresh_mmengine_state():
+    """Every test starts and ends without mmengine singletons of an earlier in-process run."""
+    from deft_helpers import reset_mmengine_state
+    reset_mmengine_state()
+    yield
+    reset_mmengine_state()
 
 
 @pytest.fixture(scope='session')
@@ -24,11 +32,6 @@ def demo_root(tmp_path_factory):
     generate_demo_dataset(root, num_source=12, num_target=4, seed=0)
     return root
 
-
-def config_path(*parts):
-    return osp.join(REPO, 'configs', *parts)
-
-
 @pytest.fixture
 def demo_cwd(demo_root, tmp_path, monkeypatch):
     """A working directory whose data/demo is the session's demo data (configs use data/demo)."""
@@ -36,7 +39,6 @@ def demo_cwd(demo_root, tmp_path, monkeypatch):
     os.symlink(demo_root, tmp_path / 'data' / 'demo')
     monkeypatch.chdir(tmp_path)
     return tmp_path
-
 
 @pytest.fixture(scope='session')
 def short_deft_run(demo_root, tmp_path_factory):
@@ -50,7 +52,6 @@ def short_deft_run(demo_root, tmp_path_factory):
                 'train_cfg.warmup_iters=1', 'train_cfg.decoupled_iters=2',
                 'train_cfg.val_interval=3', 'default_hooks.checkpoint.interval=3', cwd=root)
     return root
-
 
 @pytest.fixture(scope='session')
 def varied_deft_checkpoint(short_deft_run):

@@ -1,4 +1,4 @@
-"""Run by tests/test_ddp.py under `torchrun --nproc_per_node 2`: trains a demo config with 2 CPU
+"""Run by tests/test_integration/test_ddp.py under `torchrun --nproc_per_node 2`: trains a demo config with 2 CPU
 processes (gloo) through tools/train.py's config handling, then saves each rank's weights (and,
 for FisherTune, its selection masks as ``mask.<param>``).
 

@@ -3,11 +3,10 @@ import copy
 
 import torch
 from mmengine.config import Config
-from mmengine.structures import PixelData
 from mmseg.registry import MODELS
-from mmseg.structures import SegDataSample
 
-from conftest import config_path
+from deft_mmseg.testing import seg_batch
+from repo_paths import config_path
 
 
 def tiny_model_cfg(type_='DualPathwaySegmentor', **kwargs):
@@ -25,16 +24,8 @@ def build(cfg):
 
 
 def batch(n=2, size=32, seed=0, num_classes=19):
-    g = torch.Generator().manual_seed(seed)
-    inputs = torch.randn(n, 3, size, size, generator=g)
-    samples = []
-    for _ in range(n):
-        s = SegDataSample()
-        s.gt_sem_seg = PixelData(data=torch.randint(0, num_classes, (1, size, size), generator=g))
-        s.set_metainfo(dict(img_shape=(size, size), pad_shape=(size, size),
-                            ori_shape=(size, size)))
-        samples.append(s)
-    return inputs, samples
+    """A random batch (``deft_mmseg.testing.seg_batch``, shared with the benchmarks)."""
+    return seg_batch(n, size, seed=seed, num_classes=num_classes)
 
 
 def total_loss(losses):
@@ -51,3 +42,23 @@ def same(a, b):
 
 def changed(a, b):
     return [k for k in a if a[k].is_floating_point() and not torch.equal(a[k], b[k])]
+
+
+def reset_mmengine_state():
+    """Forget mmengine's named singletons (loggers, visualizers, message hubs, default scopes:
+    every ``ManagerMixin`` class, e.g. mmseg's ``SegLocalVisualizer`` keeps its own table), as
+    ``mmengine.testing.RunnerTestCase.tearDown`` does for mmengine's own classes, so the next
+    in-process Runner builds its own (a visualizer left by an earlier run would keep writing to
+    that run's folder)."""
+    import logging
+
+    from mmengine.registry import init_default_scope
+    from mmengine.utils import ManagerMixin
+    logging.shutdown()
+    pending = [ManagerMixin]
+    while pending:
+        cls = pending.pop()
+        pending.extend(cls.__subclasses__())
+        if '_instance_dict' in vars(cls):
+            cls._instance_dict.clear()
+    init_default_scope('mmseg')

@@ -2,7 +2,7 @@
 import glob
 import os.path as osp
 
-from conftest import config_path
+from repo_paths import config_path
 
 
 def deft_demo_options(warmup=2, decoupled=4, interval=2, extra=()):
@@ -59,7 +59,7 @@ def run_tool(name, *args, cwd=None, env=None):
     import subprocess
     import sys
 
-    from conftest import REPO
+    from repo_paths import REPO
     return subprocess.run([sys.executable, osp.join(REPO, 'tools', name), *args], cwd=cwd,
                           env=env, capture_output=True, text=True)
 

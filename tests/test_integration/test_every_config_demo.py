@@ -1,0 +1,106 @@
+"""Every config of configs/ trains a few iterations on the demo data (`tools/train.py --demo`:
+the config's method with the tiny network of its family).
+
+The default run trains one config per method / head / backbone family (REPRESENTATIVE) and checks
+for every config that its demo variant keeps the method; `make test-slow` trains all of them."""
+import glob
+import json
+import os.path as osp
+
+import pytest
+
+import train as train_tool
+from repo_paths import REPO
+
+CONFIGS = sorted(
+    osp.relpath(p, osp.join(REPO, 'configs'))
+    for p in glob.glob(osp.join(REPO, 'configs', '**', '*.py'), recursive=True)
+    if '_base_' not in p)
+
+
+#: one config per segmentor / head / backbone / PEFT / hook combination
+REPRESENTATIVE = {
+    'deft/deeplabv3plus_r50_gtav.py', 'deft/segformer_mit-b5_gtav.py',
+    'deft/mask2former_r50_gtav.py', 'deft/deeplabv3plus_r50_gtav_distreg.py',
+    'deft/deeplabv3plus_r50_gtav_diagnostics.py', 'deft/rein_dinov2-l_mask2former_gtav.py',
+    'deft/deeplabv3plus_r50_cityscapes.py', 'baselines/deeplabv3plus_r50_gtav.py',
+    'baselines/deeplabv3plus_r50_gtav_freeze-decoder.py',
+    'baselines/deeplabv3plus_r50_gtav_lpft_diagnostics.py',
+    'baselines/vfm/dinov2-l_mask2former_gtav_lora.py',
+    'baselines/vfm/dinov2-l_mask2former_gtav_vpt.py',
+    'baselines/vfm/dinov2-l_mask2former_gtav_adaptformer.py',
+    'rein/rein_dinov2-l_deeplabv3plus_gtav.py', 'rein/rein_sam-h_mask2former_cityscapes.py',
+    'fishertune/fishertune_dinov2-l_mask2former_gtav.py',
+    'fishertune/fishertune_dinov2-l_segformer_gtav.py',
+    'fishertune/ablations/fishertune_eva02-l_mask2former_cityscapes_random-q-5pct.py',
+    'vltseg/vltseg_eva-clip-l_mask2former_8xb2-5k_gtav-512x512.py',
+    'deft/vltseg_eva-clip-l_mask2former_gtav.py',
+    'fishertune/ablations/rein_eva02-l_mask2former_gtav_fp.py',
+    'fishertune/fishertune_sam-h_mask2former_gtav.py',
+}
+TRAIN_PARAMS = [c if c in REPRESENTATIVE else pytest.param(c, marks=pytest.mark.slow)
+                for c in CONFIGS]
+
+
+def test_representative_configs_exist():
+    assert REPRESENTATIVE <= set(CONFIGS)
+
+
+def _scalars(work):
+    lines = []
+    for path in glob.glob(osp.join(work, '*', 'vis_data', 'scalars.json')):
+        lines += [json.loads(line) for line in open(path)]
+    return lines
+
+
+@pytest.mark.parametrize('config', TRAIN_PARAMS)
+def test_config_trains_on_demo_data(demo_cwd, config):
+    work = str(demo_cwd / 'work')
+    train_tool.main([osp.join(REPO, 'configs', config), '--demo', '--work-dir', work])
+    assert osp.isfile(osp.join(work, 'iter_6.pth'))
+    results = json.load(open(osp.join(work, 'multi_domain_results.json')))
+    assert set(results) == {'demo_real', 'demo_fog', 'demo_night', 'avg'}
+    if 'diagnostics' in config:
+        keys = set().union(*(s.keys() for s in _scalars(work)))
+        assert {'dist_l2/encoder', 'dist_mars/decoder', 'dist_operator/encoder',
+                'target/loss_ce'} <= keys
+
+
+@pytest.mark.parametrize('config', CONFIGS)
+def test_demo_variant_keeps_the_method(config):
+    """--demo swaps network size and data, never the method of the config."""
+    from mmengine.config import Config
+    from deft_mmseg.demo import make_demo_config
+    cfg = Config.fromfile(osp.join(REPO, 'configs', config))
+    demo = make_demo_config(cfg)
+    for key in ('type', 'final_model', 'distance_reg', 'after_warmup', 'fishertune'):
+        assert demo.model.get(key) == cfg.model.get(key), key
+    assert demo.model.decode_head.type == cfg.model.decode_head.type
+    assert demo.model.backbone.type == cfg.model.backbone.type
+    assert demo.model.backbone.get('feature_perturbation') == \
+        cfg.model.backbone.get('feature_perturbation')
+    if cfg.model.backbone.type == 'VFMVisionTransformer':
+        assert (demo.model.backbone.get('freeze_vit', True) ==
+                cfg.model.backbone.get('freeze_vit', True))
+    assert demo.train_cfg.type == cfg.train_cfg.type
+    for key in ('reins', 'peft'):
+        original = cfg.model.backbone.get(key)
+        assert (demo.model.backbone.get(key) is None) == (original is None), key
+        if original is not None:
+            assert demo.model.backbone[key]['type'] == original['type']
+    assert ([h['type'] for h in demo.get('custom_hooks', [])] ==
+            [h['type'] for h in cfg.get('custom_hooks', [])])
+    assert demo.train_cfg.type == cfg.train_cfg.type
+    assert bool(demo.model.get('auxiliary_head')) == bool(cfg.model.get('auxiliary_head'))
+    if cfg.model.backbone.type == 'VFMVisionTransformer':  # EVA02 / EVA-CLIP trunks stay so
+        assert ('ViTEVA02' in demo.model.backbone.vit.type) == (
+            'ViTEVA02' in cfg.model.backbone.vit.type)
+        for key in ('eva02_rope', 'eva02_attention'):
+            if 'ViTEVA02' in cfg.model.backbone.vit.type:
+                assert demo.model.backbone.get(key) == cfg.model.backbone.get(key), key
+    if cfg.model.decode_head.type == 'VLTSegMask2FormerHead':  # the text side and PTM loss
+        for key in ('temperature', 'score_map_level', 'loss_ptm'):
+            assert demo.model.decode_head[key] == cfg.model.decode_head[key], key
+        for key in ('dataset_name', 'vocabulary', 'templates', 'act_cfg'):
+            assert (demo.model.decode_head.text_encoder.get(key) ==
+                    cfg.model.decode_head.text_encoder.get(key)), key

@@ -1,0 +1,126 @@
+"""Checkpoints without the VFM trunk, used the way a user does: a checkpoint in the Rein release's
+layout (only ``backbone.reins.*`` + ``decode_head.*``) tested with ``--backbone``, slim export and
+merge with tools/slim_checkpoint.py, and the refusals."""
+import glob
+import json
+import os.path as osp
+
+import cv2
+import numpy as np
+import pytest
+import torch
+
+from repo_paths import config_path
+from e2e_helpers import one_error_line, run_tool, run_tool_ok
+
+REIN_DEMO = config_path('rein', 'rein_dinov2-l_mask2former_gtav_demo.py')
+
+
+@pytest.fixture(scope='module')
+def files(short_deft_run, tmp_path_factory):
+    """A Rein demo model (random init, seed 0) saved three ways: the full checkpoint, the
+    converted-trunk file (``vit.*`` keys, as tools/model_converters/vfm.py writes them) and the
+    Rein release's layout (everything outside the trunk)."""
+    from mmengine.config import Config
+    from mmseg.registry import MODELS
+    root = tmp_path_factory.mktemp('trunk')
+    torch.manual_seed(0)
+    model = MODELS.build(Config.fromfile(REIN_DEMO).model)
+    model.init_weights()
+    state = model.state_dict()
+    paths = dict(full=str(root / 'full.pth'), trunk=str(root / 'trunk.pth'),
+                 release=str(root / 'release.pth'))
+    torch.save(dict(state_dict=state, meta={}), paths['full'])
+    torch.save(dict(state_dict={k[len('backbone.'):]: v for k, v in state.items()
+                                if k.startswith('backbone.vit.')}), paths['trunk'])
+    release = {k: v for k, v in state.items()
+               if k.startswith('backbone.reins.') or k.startswith('decode_head.')}
+    assert len(release) + sum(k.startswith('backbone.vit.') for k in state) == len(state)
+    torch.save(dict(state_dict=release), paths['release'])
+    return root, paths
+
+
+def labels_and_metrics(run_dir, out):
+    labels = {osp.relpath(p, out): cv2.imread(p, cv2.IMREAD_UNCHANGED)
+              for p in glob.glob(osp.join(out, '*', '*.png'))}
+    with open(osp.join(run_dir, 'test_results.json')) as f:
+        return labels, json.load(f)
+
+
+def test_release_layout_tests_like_the_full_model_with_backbone(short_deft_run, files):
+    root, paths = files
+    results = {}
+    for name, extra in (('full', []), ('release', ['--backbone', paths['trunk']])):
+        wd, out = str(root / f'wd_{name}'), str(root / f'out_{name}')
+        proc = run_tool_ok('test.py', REIN_DEMO, paths[name], '--work-dir', wd, '--out', out,
+                           *extra, cwd=short_deft_run)
+        results[name] = labels_and_metrics(wd, out)
+    assert 'ViT trunk tensors taken from' in proc.stdout + proc.stderr
+    (full_labels, full_metrics), (rel_labels, rel_metrics) = results['full'], results['release']
+    assert len(full_labels) == 12 and full_labels.keys() == rel_labels.keys()
+    for name in full_labels:
+        np.testing.assert_array_equal(rel_labels[name], full_labels[name])
+    assert rel_metrics == full_metrics
+
+    # without the trunk: refused, naming the fix (a random trunk would be tested otherwise)
+    line = one_error_line(run_tool('test.py', REIN_DEMO, paths['release'], '--work-dir',
+                                   str(root / 'wd_refused'), cwd=short_deft_run))
+    assert 'lacks the ViT trunk' in line and '--backbone FILE' in line
+
+
+@pytest.mark.slow
+def test_slim_export_and_merge_give_back_the_full_checkpoint(short_deft_run, files):
+    from deft_mmseg.utils.checkpoint_loading import load_local_checkpoint
+    root, paths = files
+    slim, merged = str(root / 'slim.pth'), str(root / 'merged.pth')
+    run_tool_ok('slim_checkpoint.py', 'export', REIN_DEMO, paths['full'], slim, '--backbone',
+                paths['trunk'], cwd=short_deft_run)
+    assert osp.getsize(slim) < 0.5 * osp.getsize(paths['full'])
+    run_tool_ok('slim_checkpoint.py', 'merge', slim, merged, '--backbone', paths['trunk'],
+                cwd=short_deft_run)
+    full = load_local_checkpoint(paths['full'])['state_dict']
+    got = load_local_checkpoint(merged)['state_dict']
+    assert list(sorted(got)) == list(sorted(full))
+    assert all(torch.equal(got[k], full[k]) for k in full)
+
+    # another trunk (one weight changed): the slim file refuses it instead of merging wrongly
+    other = load_local_checkpoint(paths['trunk'])
+    key = next(iter(other['state_dict']))
+    other['state_dict'][key] = other['state_dict'][key] + 1
+    torch.save(other, str(root / 'other_trunk.pth'))
+    line = one_error_line(run_tool('slim_checkpoint.py', 'merge', slim, str(root / 'bad.pth'),
+                                   '--backbone', str(root / 'other_trunk.pth'),
+                                   cwd=short_deft_run))
+    assert 'not the trunk this slim checkpoint was exported against' in line
+    assert not osp.exists(root / 'bad.pth')
+
+
+def test_sparse_trunk_updates_are_stored_sparse_and_restored_exactly():
+    """FisherTune changes a few trunk elements: the slim form keeps exactly those (index, value)
+    pairs, and the merge restores the tuned weights bit for bit."""
+    from deft_mmseg.models.trunk_checkpoint import fill_trunk, slim_checkpoint
+    g = torch.Generator().manual_seed(0)
+    trunk = {'backbone.vit.layers.0.ffn.w': torch.randn(64, 32, generator=g),
+             'backbone.vit.layers.0.ln.b': torch.randn(32, generator=g)}
+    tuned = {k: v.clone() for k, v in trunk.items()}
+    flat = tuned['backbone.vit.layers.0.ffn.w'].view(-1)
+    chosen = torch.randperm(flat.numel(), generator=g)[:41]
+    flat[chosen] += torch.randn(41, generator=g)
+    tuned['decode_head.w'] = torch.randn(5, generator=g)
+    slim = slim_checkpoint(tuned, trunk)
+    delta = slim['trunk_deltas']['backbone.vit.layers.0.ffn.w']
+    assert sorted(delta['index'].tolist()) == sorted(chosen.tolist())
+    assert set(slim['state_dict']) == {'decode_head.w'}  # the unchanged trunk tensor is dropped
+    model_state = {k: torch.empty_like(v) for k, v in tuned.items()}
+    fill_trunk(slim, trunk, model_state)
+    assert all(torch.equal(slim['state_dict'][k], tuned[k]) for k in tuned)
+
+
+def test_trunk_of_another_vfm_is_refused():
+    from deft_mmseg.models.trunk_checkpoint import fill_trunk
+    from deft_mmseg.utils.errors import CheckpointMismatchError
+    model_state = {'backbone.vit.pos_embed': torch.zeros(1, 17, 32),
+                   'decode_head.w': torch.zeros(3)}
+    wider = {'backbone.vit.pos_embed': torch.zeros(1, 17, 64)}
+    with pytest.raises(CheckpointMismatchError, match='trunk of another VFM'):
+        fill_trunk({'state_dict': {'decode_head.w': torch.zeros(3)}}, wider, model_state)
