@@ -31,7 +31,6 @@ Figures and what they say: docs/fishertune.md, "Estimator quality".
 import argparse
 import itertools
 import json
-import math
 import os.path as osp
 import sys
 import time
@@ -58,48 +57,18 @@ def _agreement(estimates, references, fraction=FRACTION):
 # ---- (a) a small network with exact references ---------------------------------------------------
 def small_network(args):
     import torch
-    import torch.nn.functional as F
-    from torch.func import functional_call, grad, hessian, vmap
-
     from deft_mmseg.models.fishertune import DiagonalFisher, IterateAverage, VariationalPrecision
+    from deft_mmseg.testing.curvature import mlp_curvature_problem
 
-    torch.manual_seed(0)
-    dim, hidden, classes, n = 16, 32, 8, 1024
-    net = torch.nn.Sequential(torch.nn.Linear(dim, hidden), torch.nn.Tanh(),
-                              torch.nn.Linear(hidden, classes))
-    teacher = torch.nn.Sequential(torch.nn.Linear(dim, 64), torch.nn.Tanh(),
-                                  torch.nn.Linear(64, classes))
-    x = torch.randn(n, dim)
-    with torch.no_grad():
-        y = teacher(x).argmax(1)
-    opt = torch.optim.SGD(net.parameters(), lr=0.5)
-    for _ in range(300):  # partly trained: a realistic, not converged, point
-        loss = F.cross_entropy(net(x), y)
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-    params = {k: v.detach().clone() for k, v in net.named_parameters()}
-    names = list(params)
-    flat0 = torch.cat([params[k].flatten() for k in names])
-
-    def unflat(vec):
-        out, i = {}, 0
-        for k in names:
-            size = params[k].numel()
-            out[k] = vec[i:i + size].view_as(params[k])
-            i += size
-        return out
+    n = 1024
+    problem = mlp_curvature_problem(16, 32, 8, num_samples=n, train_steps=300, teacher_hidden=64)
+    params, names, x, y = problem.params, problem.names, problem.x, problem.y
+    flat0, exact_h, exact_f = problem.flat0, problem.exact_h, problem.exact_f
+    data_loss = problem.loss_at
 
     def flat(d):
         return torch.cat([d[k].flatten() for k in names])
 
-    def data_loss(weights, xb, yb):
-        return F.cross_entropy(functional_call(net, weights, (xb, )), yb)
-
-    exact_h = torch.diagonal(hessian(lambda v: data_loss(unflat(v), x, y))(flat0)).detach()
-    per_sample = vmap(grad(lambda w, xi, yi: data_loss(w, xi[None], yi[None])),
-                      in_dims=(None, 0, 0))(params, x, y)
-    exact_f = flat({k: g.pow(2).mean(0) for k, g in per_sample.items()})
     tau = 1e-2  # noise 0.01 against weights of about 0.3: Eq. 12's expansion holds
     gamma = float(exact_h.abs().median()) * tau**2  # Fisher floor gamma/tau^2 at the median
     batch = 32

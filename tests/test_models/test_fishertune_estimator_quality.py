@@ -7,10 +7,9 @@ import math
 
 import pytest
 import torch
-import torch.nn.functional as F
-from torch.func import functional_call, grad, hessian, vmap
 
 from deft_helpers import batch
+from deft_mmseg.testing.curvature import mlp_curvature_problem
 from deft_mmseg.models.fishertune import IterateAverage, VariationalPrecision
 from deft_mmseg.models.fishertune.estimator import artifact_stability
 from test_fishertune import build_tiny
@@ -29,37 +28,8 @@ def spearman(a, b):
 def _mlp_problem():
     """A partly trained 8-16-4 tanh MLP (212 weights, non-diagonal Hessian) on a teacher's labels,
     with its exact Hessian diagonal and exact empirical Fisher over all 512 samples."""
-    torch.manual_seed(0)
-    net = torch.nn.Sequential(torch.nn.Linear(8, 16), torch.nn.Tanh(), torch.nn.Linear(16, 4))
-    teacher = torch.nn.Sequential(torch.nn.Linear(8, 32), torch.nn.Tanh(), torch.nn.Linear(32, 4))
-    x = torch.randn(512, 8)
-    with torch.no_grad():
-        y = teacher(x).argmax(1)
-    opt = torch.optim.SGD(net.parameters(), lr=0.5)
-    for _ in range(200):
-        loss = F.cross_entropy(net(x), y)
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-    params = {k: v.detach().clone() for k, v in net.named_parameters()}
-    names = list(params)
-
-    def unflat(vec):
-        out, i = {}, 0
-        for k in names:
-            out[k] = vec[i:i + params[k].numel()].view_as(params[k])
-            i += params[k].numel()
-        return out
-
-    def loss_at(w, xb, yb):
-        return F.cross_entropy(functional_call(net, w, (xb, )), yb)
-
-    flat0 = torch.cat([params[k].flatten() for k in names])
-    exact_h = torch.diagonal(hessian(lambda v: loss_at(unflat(v), x, y))(flat0)).detach()
-    per_sample = vmap(grad(lambda w, xi, yi: loss_at(w, xi[None], yi[None])),
-                      in_dims=(None, 0, 0))(params, x, y)
-    exact_f = torch.cat([per_sample[k].pow(2).mean(0).flatten() for k in names])
-    return params, names, x, y, loss_at, exact_h, exact_f
+    p = mlp_curvature_problem(8, 16, 4, num_samples=512, train_steps=200, teacher_hidden=32)
+    return p.params, p.names, p.x, p.y, p.loss_at, p.exact_h, p.exact_f
 
 
 def _variational(curvature, iters, average, seed=0, batch_size=32):
