@@ -1,6 +1,6 @@
-"""A miniature domain-generalization benchmark on CPU: every method from one pretrained tiny encoder.
+"""A miniature domain-generalization benchmark on CPU: every method, one pretrained tiny encoder.
 
-    python benchmarks/mini_dg.py                       # every method, seeds 0 1 2 (make demo-compare)
+    python benchmarks/mini_dg.py              # every method, seeds 0 1 2 (make demo-compare)
     python benchmarks/mini_dg.py --methods lpft deft --seeds 0 --out work_dirs/demo   # make demo
 
 Protocol (fixed and committed before the first comparison; see docs/benchmarks.md):
@@ -222,15 +222,16 @@ def format_table(table):
         paper = dict(zip([t['key'] for t in reported],
                          _ranks([sum(t['paper']) / 3 for t in reported])))
         for t in members:
-            cells = [f'{t["mIoU"][d][0]:.2f} ± {t["mIoU"][d][1]:.2f}' for d in DOMAINS + ('avg', )]
+            cells = [f'{m:.2f} ± {sd:.2f}' if n > 1 else f'{m:.2f}'
+                     for m, sd, n in (t['mIoU'][d] for d in DOMAINS + ('avg', ))]
             paper_cell = (f'{sum(t["paper"]) / 3:.2f} ({paper[t["key"]]})' if t['paper'] else '-')
             lines.append(f'| {t["label"]} | ' + ' | '.join(cells) +
                          f' | {measured.get(t["key"], "-")} | {paper_cell} | {t["source"]} |')
     n = sorted({t['mIoU']['avg'][2] for t in table})
     lines.append('')
-    lines.append(f'mIoU (%), mean ± std over {"/".join(map(str, n))} seed(s); rank within the '
-                 'ResNet and the ViT group; the paper column is the real benchmark (GTAV -> '
-                 'Cityscapes / BDD100K / Mapillary), for the ordering only.')
+    lines.append(f'mIoU (%), mean ± sample std over {"/".join(map(str, n))} seed(s); rank '
+                 'within the ResNet and the ViT group; the paper column is the real benchmark '
+                 '(GTAV -> Cityscapes / BDD100K / Mapillary), for the ordering only.')
     return '\n'.join(lines)
 
 
@@ -249,8 +250,9 @@ def plot(results, table, path):
     ax.set_xticklabels([t['key'] for t in table], rotation=40, ha='right')
     ax.set_ylabel('mIoU (%)')
     ax.set_title('Mini DG benchmark: source GTAV-style -> three unseen demo domains')
-    ax.legend(fontsize=8)
-    for method, style in (('joint', ':'), ('lpft', '--'), ('deft', '-')):
+    ax.legend(fontsize=8, loc='upper right', ncol=4)
+    ax.set_ylim(0, max(t['mIoU'][d][0] for t in table for d in DOMAINS) * 1.2)
+    for method, style in (('joint', ':'), ('lpft', '--'), ('deft', '-'), ('deft-distreg', '-.')):
         runs = results.get(method, {})
         curves = [r['curves'].get('dist_l2/encoder') for r in runs.values()]
         curves = [c for c in curves if c]
