@@ -9,7 +9,7 @@ and input-gradient backward) + f2 (e~2 forward without a graph, d2 forward and b
 optimizer step. Targets: DeFT within 1.05x of its floor, peak memory <= 1.6x of joint finetuning,
 cross-EMA update <= 2% of a DeFT step (DeepLabv3+); peak memory <= 1.1x of plain Rein training.
 
-    python benchmarks/deft_step.py [--model r50|tiny|rein-l|rein-b|rein-tiny] [--size 256]
+    python benchmarks/deft_step.py [--model r50|tiny|mitb5|rein-l|rein-b|rein-tiny] [--size 256]
         [--batch 2] [--steps 5] [--device cpu|cuda] [--json OUT.json]
 
 On CUDA, peak memory is torch.cuda.max_memory_allocated; on CPU it is the child's peak RSS.
@@ -30,6 +30,7 @@ REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 MODEL_FILES = {
     'r50': 'deeplabv3plus_r50-d8.py',
     'tiny': 'deeplabv3plus_tiny_demo.py',
+    'mitb5': 'segformer_mit-b5.py',
     'rein-l': 'rein_dinov2-l_mask2former.py',
     'rein-b': 'rein_dinov2-l_mask2former.py',
     'rein-tiny': 'rein_vit_tiny_demo.py',
@@ -51,9 +52,10 @@ def _model_cfg(name, segmentor, size):
             model['backbone']['out_indices'] = (3, 5, 7, 11)
             model['backbone']['reins'].update(embed_dims=768, num_layers=12)
             model['decode_head']['in_channels'] = [768] * 4
-    else:  # single-process benchmark: plain BN
+    else:  # single-process benchmark: plain BN instead of SyncBN (MiT keeps its LayerNorm)
         model['decode_head']['norm_cfg'] = dict(type='BN', requires_grad=True)
-        model['backbone']['norm_cfg'] = dict(type='BN', requires_grad=True)
+        if 'ResNet' in model['backbone']['type']:
+            model['backbone']['norm_cfg'] = dict(type='BN', requires_grad=True)
     return model
 
 
