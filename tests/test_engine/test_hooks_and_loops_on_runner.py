@@ -94,7 +94,7 @@ class TwoStageRunnerTest(RunnerTestCase):
                     if name.startswith(gc):
                         expected = beta * before[name] + (1 - beta) * after[name.replace(gc, uc)]
                         torch.testing.assert_close(after[name], expected, rtol=1e-6, atol=1e-7)
-            # GC parameters are moved by Eq. 2 only: never by the optimizer
+            # the exact Eq. 2 value above leaves no room for an optimizer step; and GC does move
             gc_weight = 'pathway1.decode_head.conv_seg.weight'
             assert not torch.equal(before[gc_weight], after[gc_weight])
 
