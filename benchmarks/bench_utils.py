@@ -1,4 +1,5 @@
-"""Helpers shared by the benchmark scripts: a random batch, device sync, peak memory."""
+"""Helpers shared by the benchmark scripts: a random batch, device sync, peak memory, the
+machine."""
 import resource
 
 
@@ -32,3 +33,20 @@ def step_parser(doc, model_choices, default_model='tiny'):
     parser.add_argument('--batch', type=int, default=2)
     parser.add_argument('--steps', type=int, default=5)
     return parser
+
+
+def machine():
+    """The machine a figure was taken on: CPU model, cores, torch version and its CPU threads."""
+    import os
+    import platform
+
+    import torch
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open('/proc/cpuinfo') as f:
+            cpu = next(line.split(':', 1)[1].strip() for line in f if 'model name' in line)
+    except (OSError, StopIteration):
+        pass
+    return (f'{cpu}, {os.cpu_count()} cores, torch {torch.__version__}, '
+            f'threads {torch.get_num_threads()}')
+

@@ -319,7 +319,8 @@ def main():
     import torch
     if args.threads:
         torch.set_num_threads(args.threads)
-    out = dict(machine=_machine(), args=vars(args))
+    from bench_utils import machine  # benchmarks/ is this script's folder
+    out = dict(machine=machine(), args=vars(args))
     if args.part in ('small', 'both'):
         out['small'] = small_network(args)
         _print('(a) MLP 16-32-8, exact references', out['small'])
@@ -329,15 +330,6 @@ def main():
     if args.json:
         with open(args.json, 'w') as f:
             json.dump(out, f, indent=1)
-
-
-def _machine():
-    import os
-    import platform
-
-    import torch
-    return f'{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, torch ' \
-           f'{torch.__version__}, threads {torch.get_num_threads()}'
 
 
 if __name__ == '__main__':

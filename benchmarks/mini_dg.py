@@ -270,17 +270,6 @@ def plot(results, table, path):
     plt.close(fig)
 
 
-def machine():
-    import platform
-    cpu = platform.processor() or platform.machine()
-    try:
-        with open('/proc/cpuinfo') as f:
-            cpu = next(line.split(':', 1)[1].strip() for line in f if 'model name' in line)
-    except (OSError, StopIteration):
-        pass
-    return f'{cpu}, {os.cpu_count()} cores'
-
-
 def main(argv=None):
     global ITERS
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
@@ -324,6 +313,7 @@ def main(argv=None):
                       file=sys.stderr)
                 return 1
             print(f'[mini_dg] {method} seed {seed}: {time.time() - start:.0f} s', flush=True)
+    from bench_utils import machine  # benchmarks/ is this script's folder
     results = {m: r for m, r in load_results(args.out).items() if m in args.methods}
     table = rows(results)
     text = format_table(table)

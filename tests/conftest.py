@@ -3,7 +3,6 @@ package named `tests`. The folders mirror the package (test_models/, test_engine
 ...); helper modules live here and are importable because pytest.ini puts `tests/` and `tools/` on
 the path. Tests import helpers (repo_paths, deft_helpers, e2e_helpers), never this file."""
 import os
-import os.path as osp
 
 import pytest
 

@@ -29,34 +29,33 @@ def batch(seed, size=(32, 32), classes=19):
     return dict(inputs=inputs, data_samples=samples)
 
 
+def _mean_over_labelled_pixels(model, batches, pixel_loss):
+    """Mean of ``pixel_loss(scores (n, C), labels (n,)) -> (n,)`` over labelled pixels of the
+    model's ``encode_decode`` output."""
+    total, count = 0.0, 0
+    for b in batches:
+        data = model.data_preprocessor(b, False)
+        scores = model.encode_decode(data['inputs'], [s.metainfo for s in data['data_samples']])
+        for score, s in zip(scores, data['data_samples']):
+            gt = s.gt_sem_seg.data[0]
+            keep = gt != 255
+            total += float(pixel_loss(score.permute(1, 2, 0)[keep], gt[keep]).sum())
+            count += int(keep.sum())
+    return total / count
+
+
 def nll_of_scores(model, batches):
     """Mean over labelled pixels of -log(score of the true class) (Mask2Former's scores are
     already non-negative class scores)."""
-    total, count = 0.0, 0
-    for b in batches:
-        data = model.data_preprocessor(b, False)
-        scores = model.encode_decode(data['inputs'], [s.metainfo for s in data['data_samples']])
-        for score, s in zip(scores, data['data_samples']):
-            gt = s.gt_sem_seg.data[0]
-            keep = gt != 255
-            picked = score.permute(1, 2, 0)[keep].gather(1, gt[keep][:, None])
-            total += float(-picked.clamp_min(1e-8).log().sum())
-            count += int(keep.sum())
-    return total / count
+    return _mean_over_labelled_pixels(
+        model, batches, lambda scores, gt: -scores.gather(1, gt[:, None]).clamp_min(1e-8).log())
 
 
 def cross_entropy_of_logits(model, batches):
-    total, count = 0.0, 0
-    for b in batches:
-        data = model.data_preprocessor(b, False)
-        scores = model.encode_decode(data['inputs'], [s.metainfo for s in data['data_samples']])
-        for score, s in zip(scores, data['data_samples']):
-            gt = s.gt_sem_seg.data[0]
-            keep = gt != 255
-            logits = score.permute(1, 2, 0)[keep]
-            total += float((logits.logsumexp(1) - logits.gather(1, gt[keep][:, None])[:, 0]).sum())
-            count += int(keep.sum())
-    return total / count
+    """Mean over labelled pixels of logsumexp(logits) - logit of the true class."""
+    return _mean_over_labelled_pixels(
+        model, batches,
+        lambda logits, gt: logits.logsumexp(1) - logits.gather(1, gt[:, None])[:, 0])
 
 
 def build(model_file):
