@@ -47,7 +47,7 @@ def short_deft_run(demo_root, tmp_path_factory):
     root = tmp_path_factory.mktemp('run')
     os.makedirs(root / 'data')
     os.symlink(demo_root, root / 'data' / 'demo')
-    run_tool_ok('train.py', DEFT_DEMO, '--work-dir', 'run', '--cfg-options',
+    run_tool_ok('train.py', *DEFT_DEMO, '--work-dir', 'run', '--cfg-options',
                 'train_cfg.warmup_iters=1', 'train_cfg.decoupled_iters=2',
                 'train_cfg.val_interval=3', 'default_hooks.checkpoint.interval=3', cwd=root)
     return root

@@ -1,4 +1,4 @@
-"""Run by tests/test_integration/test_ddp.py under `torchrun --nproc_per_node 2`: trains a demo config with 2 CPU
+"""Run by tests/test_integration/test_ddp.py under `torchrun --nproc_per_node 2`: trains a config's demo (`--demo`) with 2 CPU
 processes (gloo) through tools/train.py's config handling, then saves each rank's weights (and,
 for FisherTune, its selection masks as ``mask.<param>``).
 
@@ -16,7 +16,7 @@ import train as train_tool  # noqa: E402
 config, work = sys.argv[1], sys.argv[2]
 stages = sys.argv[3:] or ['train_cfg.warmup_iters=2', 'train_cfg.decoupled_iters=3']
 args = train_tool.parse_args([
-    config, '--work-dir', work, '--launcher', 'pytorch', '--cfg-options', *stages,
+    config, '--demo', '--work-dir', work, '--launcher', 'pytorch', '--cfg-options', *stages,
     'train_cfg.val_interval=5', 'default_hooks.checkpoint.interval=5',
     'train_dataloader.batch_size=2', 'val_dataloader.batch_size=1'
 ])

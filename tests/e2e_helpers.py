@@ -12,8 +12,19 @@ def deft_demo_options(warmup=2, decoupled=4, interval=2, extra=()):
             'default_hooks.checkpoint.max_keep_ckpts=10', *extra]
 
 
-DEFT_DEMO = config_path('deft', 'deeplabv3plus_r50_gtav_demo.py')
-BASELINE_DEMO = config_path('baselines', 'deeplabv3plus_r50_gtav_demo.py')
+DEFT = config_path('deft', 'deft_deeplabv3plus_r50-d8_1xb4-48k_gtav-768x768.py')
+BASELINE = config_path('baselines', 'deeplabv3plus_r50-d8_1xb4-40k_gtav-768x768.py')
+#: a tool's first arguments for the DeFT demo: the shipped config and --demo
+#: (its tiny network on the demo data), as a user runs it
+DEFT_DEMO = (DEFT, '--demo')
+
+
+def demo_config(path):
+    """The config at ``path`` as ``--demo`` turns it (in-process use: init_model, builds)."""
+    from mmengine.config import Config
+
+    from deft_mmseg.demo import make_demo_config
+    return make_demo_config(Config.fromfile(path))
 
 
 def checkpoints(work_dir):
@@ -21,10 +32,11 @@ def checkpoints(work_dir):
                   key=lambda p: int(osp.basename(p)[5:-4]))
 
 
-def assert_export_matches(config, ckpt, out, cwd, model_type, plugin=False):
-    """The model of ``config`` at ``ckpt`` and its export in ``out`` (loaded by mmseg's own
-    ``init_model`` in a subprocess; without deft_mmseg unless ``plugin``, when the exported config
-    must bring it in by ``custom_imports``) give identical logits on a demo image."""
+def assert_export_matches(config, ckpt, out, cwd, model_type, plugin=False, demo=True):
+    """The model of ``config`` (its ``--demo`` network unless ``demo`` is False) at ``ckpt`` and
+    its export in ``out`` (loaded by mmseg's own ``init_model`` in a subprocess; without deft_mmseg
+    unless ``plugin``, when the exported config must bring it in by ``custom_imports``) give
+    identical logits on a demo image."""
     import os
     import subprocess
     import sys
@@ -35,7 +47,8 @@ def assert_export_matches(config, ckpt, out, cwd, model_type, plugin=False):
     # absolute: the pytest process's own directory need not hold data/demo (it does not on CI)
     img = osp.join(osp.abspath(cwd), 'data', 'demo', 'demo_fog', 'leftImg8bit', 'val', 'demo',
                    'demo_000001_000019_leftImg8bit.png')
-    model = init_model(Config.fromfile(config), ckpt, device='cpu')
+    model = init_model(demo_config(config) if demo else Config.fromfile(config), ckpt,
+                       device='cpu')
     assert type(model).__name__ == model_type
     expected = inference_model(model, img).seg_logits.data.numpy()
     script = f"""

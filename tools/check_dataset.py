@@ -10,10 +10,11 @@ of each; exits 0 when everything is good and 2 otherwise.
 import argparse
 import sys
 
-from mmengine.config import Config, DictAction
+from mmengine.config import DictAction
 from mmengine.registry import init_default_scope
 
 import deft_mmseg  # noqa: F401  (registers the plugin's datasets and transforms)
+from deft_mmseg.apis.tool_config import add_demo_argument, load_config
 from deft_mmseg.datasets.sample_check import check_dataset, dataset_cfgs_of
 from deft_mmseg.utils import run_with_user_errors
 
@@ -27,16 +28,12 @@ def parse_args(argv=None):
                         help='bad samples listed per dataset (all are counted)')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
                         help='override settings in the config, key=value')
-    parser.add_argument('--demo', action='store_true',
-                        help='check the demo data variant of the config (as train.py --demo)')
+    add_demo_argument(parser, with_iters=False)
     return parser.parse_args(argv)
 
 
 def run(args):
-    cfg = Config.fromfile(args.config)
-    if args.demo:
-        from deft_mmseg.demo import make_demo_config
-        cfg = make_demo_config(cfg)
+    cfg = load_config(args.config, args.demo)
     if args.cfg_options:
         cfg.merge_from_dict(args.cfg_options)
     init_default_scope(cfg.get('default_scope', 'mmseg'))

@@ -7,12 +7,12 @@ without deft_mmseg (e.g. mmseg.apis.init_model(config, checkpoint)).
 """
 import argparse
 
-from mmengine.config import Config
 from mmengine.registry import init_default_scope
 from mmengine.runner import load_checkpoint
 from mmseg.registry import MODELS
 
 import deft_mmseg  # noqa: F401
+from deft_mmseg.apis.tool_config import add_demo_argument, load_config
 from deft_mmseg.engine.hooks.checkpoint_match_hook import check_checkpoint_matches
 from deft_mmseg.models.export import export_final_model
 from deft_mmseg.models.segmentors.two_stage import TwoStageSegmentor
@@ -20,7 +20,7 @@ from deft_mmseg.utils import run_with_user_errors
 
 
 def export(args):
-    cfg = Config.fromfile(args.config)
+    cfg = load_config(args.config, args.demo)
     init_default_scope(cfg.get('default_scope', 'mmseg'))  # as mmseg's tools: mmseg's registries
     model_cfg = dict(cfg.model)
     model_cfg.pop('pretrained', None)
@@ -48,6 +48,7 @@ def main(argv=None):
     parser.add_argument('out_dir')
     parser.add_argument('--final-model', choices=['I', 'II', 'III', 'IV'],
                         help='encoder/decoder combination of Table 7 (default: the config\'s)')
+    add_demo_argument(parser, with_iters=False)
     run_with_user_errors(export, parser.parse_args(argv))
 
 

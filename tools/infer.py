@@ -15,11 +15,12 @@ import os.path as osp
 
 import cv2
 import numpy as np
-from mmengine.config import Config, DictAction
+from mmengine.config import DictAction
 from mmengine.registry import init_default_scope
 from mmengine.utils import ProgressBar
 
 import deft_mmseg  # noqa: F401  (registers the plugin, installs the safe checkpoint loader)
+from deft_mmseg.apis.tool_config import add_demo_argument, load_config
 from deft_mmseg.apis.inference_inputs import VideoFrames, input_kind, list_images
 from deft_mmseg.utils import run_with_user_errors
 from deft_mmseg.utils.errors import InferenceInputError
@@ -41,12 +42,13 @@ def parse_args(argv=None):
     parser.add_argument('--device', default='cpu', help="e.g. 'cpu', 'cuda:0'")
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
                         help='override config settings, as for tools/train.py')
+    add_demo_argument(parser, with_iters=False)
     return parser.parse_args(argv)
 
 
 def build_inferencer(args):
     from mmseg.apis import MMSegInferencer
-    cfg = Config.fromfile(args.config)
+    cfg = load_config(args.config, args.demo)
     if args.cfg_options:
         cfg.merge_from_dict(args.cfg_options)
     if not osp.isfile(args.checkpoint):

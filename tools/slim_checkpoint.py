@@ -15,9 +15,9 @@ import os
 import os.path as osp
 
 import torch
-from mmengine.config import Config
 
 import deft_mmseg  # noqa: F401  (registers the plugin, installs the safe checkpoint loader)
+from deft_mmseg.apis.tool_config import load_config
 from deft_mmseg.models.trunk_checkpoint import fill_trunk, slim_checkpoint, trunk_state
 from deft_mmseg.utils import run_with_user_errors
 from deft_mmseg.utils.checkpoint_loading import load_local_checkpoint
@@ -44,7 +44,7 @@ def trunk_file(args):
     if args.backbone:
         path = args.backbone
     else:
-        init_cfg = Config.fromfile(args.config).model.get('backbone', {}).get('init_cfg') or {}
+        init_cfg = load_config(args.config).model.get('backbone', {}).get('init_cfg') or {}
         path = init_cfg.get('checkpoint') if isinstance(init_cfg, dict) else None
         if not path:
             raise FileNotFoundError('the config names no trunk file (model.backbone.init_cfg); '

@@ -10,10 +10,11 @@ import argparse
 import os
 import os.path as osp
 
-from mmengine.config import Config, DictAction
+from mmengine.config import DictAction
 from mmengine.runner import Runner
 
 import deft_mmseg  # noqa: F401
+from deft_mmseg.apis.tool_config import add_demo_argument, load_config
 from deft_mmseg.datasets.checks import (DatasetConfigError, check_dataset_cfg,
                                         domain_dataset_cfgs)
 from deft_mmseg.utils import prepare_cpu_distributed, run_with_user_errors
@@ -46,6 +47,7 @@ def parse_args(argv=None):
     parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
                         default='none', help='job launcher')
     parser.add_argument('--tta', action='store_true', help='test time augmentation')
+    add_demo_argument(parser, with_iters=False)
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
     args = parser.parse_args(argv)
     if 'LOCAL_RANK' not in os.environ:
@@ -71,7 +73,7 @@ def trigger_visualization_hook(cfg, args):
 
 
 def build_cfg(args):
-    cfg = Config.fromfile(args.config)
+    cfg = load_config(args.config, args.demo)
     cfg.launcher = args.launcher
     if args.cfg_options is not None:
         cfg.merge_from_dict(args.cfg_options)

@@ -9,11 +9,12 @@ import os
 import os.path as osp
 
 import torch
-from mmengine.config import Config, DictAction
+from mmengine.config import DictAction
 from mmengine.logging import print_log
 from mmengine.runner import Runner
 
 import deft_mmseg  # noqa: F401  (registers the plugin, installs the safe checkpoint loader)
+from deft_mmseg.apis.tool_config import add_demo_argument, load_config
 from deft_mmseg.datasets.checks import check_dataset_cfg, domain_dataset_cfgs
 from deft_mmseg.engine.cpu_amp import cpu_has_bf16_instructions
 from deft_mmseg.engine.work_dir import checkpoint_to_resume, refuse_to_overwrite
@@ -40,9 +41,7 @@ def parse_args(argv=None):
                         '(released PEFT checkpoints, slim exports); adds a FrozenTrunkHook')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
                         help='override settings in the config, key=value')
-    parser.add_argument('--demo', action='store_true', default=False,
-                        help='run the config\'s method for a few iterations on the demo data '
-                        '(data/demo, from tools/make_demo_data.py) with a tiny network')
+    add_demo_argument(parser)
     parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
                         default='none', help='job launcher')
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
@@ -53,10 +52,7 @@ def parse_args(argv=None):
 
 
 def build_cfg(args):
-    cfg = Config.fromfile(args.config)
-    if args.demo:
-        from deft_mmseg.demo import make_demo_config
-        cfg = make_demo_config(cfg)
+    cfg = load_config(args.config, args.demo)
     cfg.launcher = args.launcher
     if args.cfg_options is not None:
         cfg.merge_from_dict(args.cfg_options)

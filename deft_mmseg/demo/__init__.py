@@ -1,4 +1,5 @@
-from .demo_config import make_demo_config
+from .demo_config import SMOKE_ITERS, demo_run_config, make_demo_config
 from .synthetic_streets import DEMO_TARGET_DOMAINS, generate_demo_dataset, render_scene
 
-__all__ = ['generate_demo_dataset', 'render_scene', 'DEMO_TARGET_DOMAINS', 'make_demo_config']
+__all__ = ['generate_demo_dataset', 'render_scene', 'DEMO_TARGET_DOMAINS', 'make_demo_config',
+           'demo_run_config', 'SMOKE_ITERS']

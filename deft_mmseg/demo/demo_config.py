@@ -1,9 +1,12 @@
-"""Turn any config of this repo into a short run on the embedded demo data (``--demo``).
+"""Turn any config of this repo into a short run on the embedded demo data (``--demo [ITERS]``).
 
 The method-level settings stay as they are (segmentor type and its options, loss terms, hooks,
 optimizer recipe, stages); the network is replaced by the tiny model of the same family
 (DeepLabv3+, SegFormer, Mask2Former), the data by the demo data, and the schedule is shortened.
 This is how the tests check that every config trains, and how a user can try a config on CPU.
+It is the repository's one demo mechanism: ``tools/train.py CONFIG --demo`` is a 6-iteration
+smoke run, ``--demo 1800`` a run long enough to learn something (:func:`demo_run_config`); the
+other tools take ``--demo`` to build the same tiny network for its checkpoints.
 """
 import copy
 import os.path as osp
@@ -137,3 +140,47 @@ def make_demo_config(cfg, warmup_iters=2, iters=6, demo_root=None):
     cfg.randomness = dict(seed=0)
     cfg.env_cfg.cudnn_benchmark = False
     return cfg
+
+
+#: ``--demo`` without a number: the smoke run of :func:`make_demo_config` (2 warm-up iterations)
+SMOKE_ITERS = 6
+#: warm-up share of a longer demo run (8K of 48K for DeFT; the mini DG benchmark uses the same)
+DEMO_WARMUP_FRACTION = 6
+
+
+def scaled_ema_beta(beta, decoupled_iters, demo_decoupled_iters):
+    """The EMA rate that keeps the EMA horizon ``1 / (1 - beta)`` the same share of decoupled
+    finetuning on a shorter run: ``1 - (1 - beta) * decoupled_iters / demo_decoupled_iters``
+    (0.9999 over 40K iterations -> 0.9973 over 1,500; a 0.9999 EMA on a 1,500-iteration run
+    would leave the generalization-carrying modules at their warm-up state). Floored at 0.5
+    (a horizon of two steps) for runs far shorter than the horizon."""
+    return max(0.5, 1.0 - (1.0 - beta) * decoupled_iters / demo_decoupled_iters)
+
+
+def demo_run_config(cfg, iters=SMOKE_ITERS):
+    """``--demo [ITERS]``: :func:`make_demo_config` for ``iters`` iterations.
+
+    ``iters == SMOKE_ITERS`` is the smoke run (2 warm-up iterations, one log line per iteration).
+    A longer run keeps the shape of the full schedule: warm-up 1/6 of it, FisherTune's estimate
+    over ``iters // 15`` batches (at most the config's), the cross-EMA rate scaled by
+    :func:`scaled_ema_beta`, a log line every ``iters // 30`` iterations, and a validation and
+    checkpoint at each third.
+    """
+    if iters == SMOKE_ITERS:
+        return make_demo_config(cfg)
+    loop = cfg.train_cfg
+    stage2_key = STAGED_LOOPS.get(loop.get('type'))
+    full_decoupled = loop.get(stage2_key) if stage2_key else None
+    full_estimate = loop.get('estimate_iters')
+    demo = make_demo_config(cfg, warmup_iters=max(1, iters // DEMO_WARMUP_FRACTION), iters=iters)
+    if full_estimate is not None:
+        demo.train_cfg.estimate_iters = min(full_estimate, max(2, iters // 15))
+    for hook in demo.get('custom_hooks', []):
+        if hook.get('type') == 'CrossEMAHook' and full_decoupled:
+            hook['beta'] = scaled_ema_beta(hook.get('beta', 0.9999), full_decoupled,
+                                           demo.train_cfg[stage2_key])
+    interval = max(1, iters // 3)
+    demo.train_cfg.val_interval = interval
+    demo.default_hooks.checkpoint.interval = interval
+    demo.default_hooks.logger.interval = max(1, iters // 30)
+    return demo

@@ -74,10 +74,14 @@ class InferenceInputError(ValueError):
     """An inference input (image, folder, video) that cannot be read."""
 
 
+class ConfigNameError(FileNotFoundError):
+    """A config path that names a renamed or removed config (utils/config_names.py)."""
+
+
 #: what the tools report as one line (exit status 2) instead of a traceback
 USER_ERRORS = (DatasetConfigError, DatasetSampleError, LabelRangeError, ConversionError,
                ConversionKeyError, CheckpointSecurityError, CheckpointMismatchError,
                DeFTConfigError, FisherTuneConfigError, TextEncoderConfigError, ConfigKeyError,
                WorkDirError, CurveError,
-               UnsupportedVersionError, InferenceInputError,
+               UnsupportedVersionError, InferenceInputError, ConfigNameError,
                FileNotFoundError)

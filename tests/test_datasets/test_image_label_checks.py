@@ -60,7 +60,7 @@ def test_training_stops_at_a_label_that_does_not_fit_its_image(own_demo, damage)
         Image.fromarray(np.stack([ids] * 3, -1)).save(SOURCE_LABEL)
         expected = 'has 3 channels'
     line = one_error_line(run_tool(
-        'train.py', DEFT_DEMO, '--work-dir', 'work', '--cfg-options', 'train_cfg.warmup_iters=2',
+        'train.py', *DEFT_DEMO, '--work-dir', 'work', '--cfg-options', 'train_cfg.warmup_iters=2',
         'train_cfg.decoupled_iters=6', 'train_cfg.val_interval=100'))
     assert expected in line and SOURCE_LABEL in line and SOURCE_IMAGE in line
 
@@ -84,7 +84,7 @@ def test_check_dataset_tool_lists_every_bad_sample(own_demo):
     ids = np.array(Image.open(FOG_LABEL))
     ids[0, 0] = 40  # not a train id
     Image.fromarray(ids).save(FOG_LABEL)
-    proc = run_tool('check_dataset.py', DEFT_DEMO, '--workers', '2')
+    proc = run_tool('check_dataset.py', *DEFT_DEMO, '--workers', '2')
     assert proc.returncode == 2
     assert 'Traceback' not in proc.stderr
     assert 'error: 3 of 24 samples are bad' in proc.stderr

@@ -20,11 +20,11 @@ EVERY_ITER = ['default_hooks.checkpoint.interval=1', 'default_hooks.checkpoint.m
               'default_hooks.logger.interval=1']
 
 
-def _train(config, work, options, resume=False, demo=False, kill_after=None):
-    """Run tools/train.py in a fresh process; with ``kill_after=k`` SIGKILL it as soon as its
-    ``last_checkpoint`` names ``iter_k.pth`` or later. Returns the iteration of the last complete
-    checkpoint when killed, else None."""
-    cmd = [sys.executable, TRAIN, config, '--work-dir', work, *(['--demo'] if demo else []),
+def _train(config, work, options, resume=False, kill_after=None):
+    """Run tools/train.py CONFIG --demo in a fresh process; with ``kill_after=k`` SIGKILL it as
+    soon as its ``last_checkpoint`` names ``iter_k.pth`` or later. Returns the iteration of the
+    last complete checkpoint when killed, else None."""
+    cmd = [sys.executable, TRAIN, config, '--demo', '--work-dir', work,
            *(['--resume'] if resume else []), '--cfg-options', *options]
     os.makedirs(work, exist_ok=True)
     log = open(osp.join(work, 'stdout_resume.txt' if resume else 'stdout.txt'), 'w')
@@ -77,16 +77,15 @@ def assert_same_final_state(reference, resumed):
     assert ref['meta']['iter'] == res['meta']['iter']
 
 
-def interrupted_run_matches(tmp_path, config, options, final_iter, kill_after, stage_range,
-                            demo=False):
+def interrupted_run_matches(tmp_path, config, options, final_iter, kill_after, stage_range):
     """Train uninterrupted; train again, kill after ``iter_<kill_after>``, resume; compare."""
     full, part = str(tmp_path / 'full'), str(tmp_path / 'part')
-    _train(config, full, options, demo=demo)
-    killed_at = _train(config, part, options, demo=demo, kill_after=kill_after)
+    _train(config, full, options)
+    killed_at = _train(config, part, options, kill_after=kill_after)
     assert stage_range[0] <= killed_at <= stage_range[1], (
         f'killed at iteration {killed_at}, outside the stage under test {stage_range}')
     assert not osp.isfile(osp.join(part, f'iter_{final_iter}.pth'))
-    _train(config, part, options, resume=True, demo=demo)
+    _train(config, part, options, resume=True)
     resumed_log = open(osp.join(part, 'stdout_resume.txt')).read()
     assert f'iter_{killed_at}.pth' in resumed_log and 'generator states restored' in resumed_log
     assert_same_final_state(osp.join(full, f'iter_{final_iter}.pth'),
@@ -94,7 +93,7 @@ def interrupted_run_matches(tmp_path, config, options, final_iter, kill_after, s
     return killed_at
 
 
-DEFT_DEMO = config_path('deft', 'deeplabv3plus_r50_gtav_demo.py')
+DEFT = config_path('deft', 'deft_deeplabv3plus_r50-d8_1xb4-48k_gtav-768x768.py')
 DEFT_OPTIONS = [*SEEDED, *EVERY_ITER, 'train_cfg.warmup_iters=4', 'train_cfg.decoupled_iters=8',
                 'train_cfg.val_interval=6']
 
@@ -104,35 +103,36 @@ DEFT_OPTIONS = [*SEEDED, *EVERY_ITER, 'train_cfg.warmup_iters=4', 'train_cfg.dec
 def test_deft_killed_in_either_stage_resumes_bit_exact(demo_cwd, stage, kill_after, stage_range):
     """As shipped: decoder dropout 0.1, random resize/crop/flip/photometric/blur, validation on
     three domains at iteration 6, num_workers=0."""
-    interrupted_run_matches(demo_cwd, DEFT_DEMO, DEFT_OPTIONS, 12, kill_after, stage_range)
+    interrupted_run_matches(demo_cwd, DEFT, DEFT_OPTIONS, 12, kill_after, stage_range)
 
 
 @pytest.mark.slow
 def test_deft_with_two_workers_resumes_bit_exact(demo_cwd):
-    interrupted_run_matches(demo_cwd, DEFT_DEMO, [*DEFT_OPTIONS, 'train_dataloader.num_workers=2',
+    interrupted_run_matches(demo_cwd, DEFT, [*DEFT_OPTIONS, 'train_dataloader.num_workers=2',
                                                   'train_dataloader.persistent_workers=True'],
                             12, 7, (5, 11))
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize('config,options,final,kill_after,stage_range', [
-    ('baselines/deeplabv3plus_r50_gtav_demo.py', ['train_cfg.max_iters=10', 'train_cfg.val_interval=5',
-                                                  'param_scheduler.0.end=10'], 10, 6, (6, 9)),
-    ('baselines/deeplabv3plus_r50_gtav_lpft.py', ['train_cfg.warmup_iters=3',
-                                                  'train_cfg.decoupled_iters=6',
-                                                  'train_cfg.val_interval=5'], 9, 5, (4, 8)),
-    ('rein/rein_dinov2-l_mask2former_gtav_demo.py', ['train_cfg.max_iters=8',
-                                                     'train_cfg.val_interval=4'], 8, 5, (5, 7)),
+    ('baselines/deeplabv3plus_r50-d8_1xb4-40k_gtav-768x768.py',
+     ['train_cfg.max_iters=10', 'train_cfg.val_interval=5', 'param_scheduler.0.end=10'], 10, 6,
+     (6, 9)),
+    ('baselines/lpft_deeplabv3plus_r50-d8_1xb4-48k_gtav-768x768.py',
+     ['train_cfg.warmup_iters=3', 'train_cfg.decoupled_iters=6', 'train_cfg.val_interval=5'], 9, 5,
+     (4, 8)),
+    ('rein/rein_dinov2-l_mask2former_1xb4-40k_gtav-512x512.py',
+     ['train_cfg.max_iters=8', 'train_cfg.val_interval=4', 'param_scheduler.0.end=8'], 8, 5,
+     (5, 7)),
     # killed in the tuning stage, after the DR-FIM estimation consumed 3 extra batches
-    ('fishertune/fishertune_dinov2-l_mask2former_gtav_demo.py',
+    ('fishertune/fishertune_dinov2-l_mask2former_1xb4-44k_gtav-512x512.py',
      ['train_cfg.warmup_iters=3', 'train_cfg.estimate_iters=3', 'train_cfg.tune_iters=6',
       'train_cfg.val_interval=5'], 9, 5, (4, 8)),
 ])
 def test_every_method_family_resumes_bit_exact(demo_cwd, config, options, final, kill_after,
                                                stage_range):
-    demo = not config.endswith('_demo.py')
     interrupted_run_matches(demo_cwd, config_path(config), [*SEEDED, *EVERY_ITER, *options],
-                            final, kill_after, stage_range, demo=demo)
+                            final, kill_after, stage_range)
 
 
 @pytest.mark.slow
@@ -142,12 +142,12 @@ def test_run_without_a_fixed_seed_resumes_bit_exact(demo_cwd):
     uninterrupted run with the seed the interrupted run drew."""
     options = [o for o in DEFT_OPTIONS if not o.startswith('randomness.seed')]
     part, full = str(demo_cwd / 'part'), str(demo_cwd / 'full')
-    killed_at = _train(DEFT_DEMO, part, [*options, 'randomness.seed=None'], kill_after=7)
+    killed_at = _train(DEFT, part, [*options, 'randomness.seed=None'], kill_after=7)
     assert 5 <= killed_at <= 11
     seed = load_local_checkpoint(osp.join(part, f'iter_{killed_at}.pth'))['meta']['seed']
-    _train(DEFT_DEMO, part, [*options, 'randomness.seed=None'], resume=True)
+    _train(DEFT, part, [*options, 'randomness.seed=None'], resume=True)
     assert f'seed={seed}' in open(osp.join(part, 'stdout_resume.txt')).read()
-    _train(DEFT_DEMO, full, [*options, f'randomness.seed={seed}'])
+    _train(DEFT, full, [*options, f'randomness.seed={seed}'])
     assert_same_final_state(osp.join(full, 'iter_12.pth'), osp.join(part, 'iter_12.pth'))
 
 
@@ -190,13 +190,13 @@ def test_checkpoint_written_without_the_hook_resumes_with_a_warning(demo_cwd):
     work = str(demo_cwd / 'work')
     options = [*SEEDED, *EVERY_ITER, 'train_cfg.warmup_iters=1', 'train_cfg.decoupled_iters=2',
                'train_cfg.val_interval=10']
-    _train(DEFT_DEMO, work, options)
+    _train(DEFT, work, options)
     ckpt = torch.load(osp.join(work, 'iter_2.pth'), weights_only=False)
     del ckpt['rng_state']  # as written by an earlier version or without the hook
     torch.save(ckpt, osp.join(work, 'iter_2.pth'))
     with open(osp.join(work, 'last_checkpoint'), 'w') as f:
         f.write(osp.join(work, 'iter_2.pth'))
-    _train(DEFT_DEMO, work, options, resume=True)
+    _train(DEFT, work, options, resume=True)
     log = open(osp.join(work, 'stdout_resume.txt')).read()
     assert 'holds no generator states' in log and 'not exact' in log
     assert osp.isfile(osp.join(work, 'iter_3.pth'))

@@ -16,7 +16,7 @@ LABEL_ID_OF_TRAIN_ID = [7, 8, 11, 12, 13, 17, 19, 20, 21, 22, 23, 24, 25, 26, 27
 
 def test_format_only_writes_label_ids_without_reading_labels(short_deft_run, varied_deft_checkpoint,
                                                               demo_root, tmp_path):
-    run_tool_ok('test.py', DEFT_DEMO, varied_deft_checkpoint, '--work-dir', str(tmp_path / 'wd'),
+    run_tool_ok('test.py', *DEFT_DEMO, varied_deft_checkpoint, '--work-dir', str(tmp_path / 'wd'),
                 '--out', str(tmp_path / 'train_ids'), cwd=short_deft_run)
     # a copy of the data whose target domains have no labels, as a test split
     work = tmp_path / 'server'
@@ -24,7 +24,7 @@ def test_format_only_writes_label_ids_without_reading_labels(short_deft_run, var
     for gt in glob.glob(str(work / 'data' / 'demo' / 'demo_*' / 'gtFine')):
         shutil.rmtree(gt)
     out = str(tmp_path / 'sub')
-    proc = run_tool_ok('test.py', DEFT_DEMO, varied_deft_checkpoint, '--work-dir',
+    proc = run_tool_ok('test.py', *DEFT_DEMO, varied_deft_checkpoint, '--work-dir',
                        str(tmp_path / 'wd2'), '--format-only', '--out', out, cwd=work)
     lut = np.full(256, 255, np.uint8)
     lut[LABEL_ID_OF_TRAIN_ID] = np.arange(19)
@@ -48,11 +48,11 @@ def test_format_only_writes_label_ids_without_reading_labels(short_deft_run, var
 @pytest.mark.slow
 def test_format_only_refusals(short_deft_run, varied_deft_checkpoint, tmp_path):
     line = one_error_line(run_tool(
-        'test.py', DEFT_DEMO, varied_deft_checkpoint, '--work-dir', str(tmp_path / 'wd'),
+        'test.py', *DEFT_DEMO, varied_deft_checkpoint, '--work-dir', str(tmp_path / 'wd'),
         '--format-only', '--out', str(tmp_path / 'sub'), '--cfg-options',
         'test_dataloader.datasets.demo_fog.type=ADE20KDataset', cwd=short_deft_run))
     assert "domain 'demo_fog'" in line and 'label-id mapping' in line
     assert not osp.exists(tmp_path / 'sub')
-    line = one_error_line(run_tool('test.py', DEFT_DEMO, varied_deft_checkpoint, '--work-dir',
+    line = one_error_line(run_tool('test.py', *DEFT_DEMO, varied_deft_checkpoint, '--work-dir',
                                    str(tmp_path / 'wd'), '--format-only', cwd=short_deft_run))
     assert 'give --out DIR' in line

@@ -7,7 +7,7 @@ import sys
 import torch
 
 from repo_paths import REPO
-from e2e_helpers import DEFT_DEMO
+from e2e_helpers import DEFT
 
 
 def test_two_process_ddp_keeps_gc_weights_identical(demo_cwd):
@@ -16,7 +16,7 @@ def test_two_process_ddp_keeps_gc_weights_identical(demo_cwd):
     torchrun = osp.join(osp.dirname(sys.executable), 'torchrun')
     proc = subprocess.run(
         [torchrun, '--nproc_per_node', '2', '--master_port', '29533',
-         osp.join(REPO, 'tests', 'ddp_worker.py'), DEFT_DEMO, work],
+         osp.join(REPO, 'tests', 'ddp_worker.py'), DEFT, work],
         cwd=demo_cwd, env=env, capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr[-4000:]
     rank0 = torch.load(osp.join(work, 'rank0.pth'))
@@ -45,7 +45,7 @@ def test_two_process_ddp_fishertune_selects_the_same_weights_on_every_rank(demo_
     proc = subprocess.run(
         [torchrun, '--nproc_per_node', '2', '--master_port', '29534',
          osp.join(REPO, 'tests', 'ddp_worker.py'),
-         config_path('fishertune', 'fishertune_dinov2-l_mask2former_gtav_demo.py'), work,
+         config_path('fishertune', 'fishertune_dinov2-l_mask2former_1xb4-44k_gtav-512x512.py'), work,
          'train_cfg.warmup_iters=2', 'train_cfg.estimate_iters=2', 'train_cfg.tune_iters=3'],
         cwd=demo_cwd, env=env, capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr[-4000:]

@@ -16,8 +16,8 @@ import train as train_tool
 from repo_paths import REPO
 from deft_mmseg.engine.checkpoint_loading import load_local_checkpoint
 from deft_helpers import reset_mmengine_state
-from e2e_helpers import (BASELINE_DEMO, DEFT_DEMO, assert_export_matches, checkpoints,
-                         deft_demo_options)
+from e2e_helpers import (BASELINE, DEFT, DEFT_DEMO, assert_export_matches, checkpoints,
+                         demo_config, deft_demo_options)
 
 DOMAINS = ['demo_real', 'demo_fog', 'demo_night']
 
@@ -35,7 +35,7 @@ def _check_results(path):
 
 def test_deft_demo_trains_both_stages_and_tests_every_domain(demo_cwd, capsys):
     work = str(demo_cwd / 'work')
-    train_tool.main([DEFT_DEMO, '--work-dir', work, *deft_demo_options(
+    train_tool.main([*DEFT_DEMO, '--work-dir', work, *deft_demo_options(
         extra=['default_hooks.checkpoint.save_best=avg/mIoU'])])
     assert len(__import__('glob').glob(osp.join(work, 'best_avg_mIoU_iter_*.pth'))) == 1
     ckpts = checkpoints(work)
@@ -53,7 +53,7 @@ def test_deft_demo_trains_both_stages_and_tests_every_domain(demo_cwd, capsys):
     capsys.readouterr()
     out_dir, show_dir = str(demo_cwd / 'preds'), str(demo_cwd / 'painted')
     reset_mmengine_state()  # a second in-process Runner in this test
-    test_tool.main([DEFT_DEMO, ckpts[-1], '--work-dir', test_dir, '--per-class', '--out',
+    test_tool.main([*DEFT_DEMO, ckpts[-1], '--work-dir', test_dir, '--per-class', '--out',
                     out_dir, '--show-dir', show_dir])
     results = _check_results(osp.join(test_dir, 'test_results.json'))
     assert 'IoU.road' in results['demo_real']
@@ -65,8 +65,8 @@ def test_deft_demo_trains_both_stages_and_tests_every_domain(demo_cwd, capsys):
     # the export gives a plain EncoderDecoder with identical predictions in vanilla mmseg
     out = str(demo_cwd / 'export')
     export_tool = __import__('export_final_model')
-    export_tool.main([DEFT_DEMO, ckpts[-1], out])
-    assert_export_matches(DEFT_DEMO, ckpts[-1], out, str(demo_cwd), 'DualPathwaySegmentor')
+    export_tool.main([*DEFT_DEMO, ckpts[-1], out])
+    assert_export_matches(DEFT, ckpts[-1], out, str(demo_cwd), 'DualPathwaySegmentor')
     assert load_local_checkpoint(ckpts[-1])['state_dict']['decoupled_flag'] == 1
 
 
@@ -75,7 +75,7 @@ def test_resume_in_either_stage_matches_uninterrupted_run(demo_cwd, resume_from)
     # as shipped: decoder dropout and random augmentation on (ExactResumeHook)
     opts = deft_demo_options(warmup=3, decoupled=3, interval=2)
     full = str(demo_cwd / 'full')
-    train_tool.main([DEFT_DEMO, '--work-dir', full, *opts])
+    train_tool.main([*DEFT_DEMO, '--work-dir', full, *opts])
     reference = load_local_checkpoint(osp.join(full, 'iter_6.pth'))['state_dict']
     part = str(demo_cwd / 'part')
     os.makedirs(part)
@@ -83,7 +83,7 @@ def test_resume_in_either_stage_matches_uninterrupted_run(demo_cwd, resume_from)
     with open(osp.join(part, 'last_checkpoint'), 'w') as f:
         f.write(osp.join(part, resume_from))
     reset_mmengine_state()  # a second in-process Runner in this test
-    train_tool.main([DEFT_DEMO, '--work-dir', part, '--resume', *opts])
+    train_tool.main([*DEFT_DEMO, '--work-dir', part, '--resume', *opts])
     resumed = load_local_checkpoint(osp.join(part, 'iter_6.pth'))['state_dict']
     assert set(resumed) == set(reference)
     diff = [k for k in reference if not torch.equal(reference[k], resumed[k])]
@@ -91,13 +91,17 @@ def test_resume_in_either_stage_matches_uninterrupted_run(demo_cwd, resume_from)
 
 
 def test_baseline_demo_and_upstream_mmseg_train_with_custom_imports_only(demo_cwd):
+    """mmseg's own tools/train.py, without deft_mmseg imported, on the baseline's demo config
+    written out as one file (what `--demo` builds): the plugin comes in by custom_imports."""
     import mmseg
     upstream = osp.join(osp.dirname(mmseg.__file__), '.mim', 'tools', 'train.py')
     assert osp.isfile(upstream)
     work = str(demo_cwd / 'upstream')
+    config = str(demo_cwd / 'baseline_demo.py')
+    demo_config(BASELINE).dump(config)
     env = dict(os.environ, PYTHONPATH='')
     proc = subprocess.run(
-        [sys.executable, upstream, BASELINE_DEMO, '--work-dir', work, '--cfg-options',
+        [sys.executable, upstream, config, '--work-dir', work, '--cfg-options',
          'train_cfg.max_iters=4', 'train_cfg.val_interval=4', 'default_hooks.checkpoint.interval=4',
          'param_scheduler.0.end=4'], cwd=demo_cwd, env=env, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr[-3000:]
@@ -107,29 +111,29 @@ def test_baseline_demo_and_upstream_mmseg_train_with_custom_imports_only(demo_cw
 
 def test_user_errors_are_reported_without_traceback(demo_cwd):
     proc = subprocess.run(
-        [sys.executable, osp.join(REPO, 'tools', 'train.py'), DEFT_DEMO, '--cfg-options',
+        [sys.executable, osp.join(REPO, 'tools', 'train.py'), *DEFT_DEMO, '--cfg-options',
          'train_dataloader.dataset.data_root=data/missing'], cwd=demo_cwd, capture_output=True,
         text=True)
     assert proc.returncode == 2
     assert 'data_root' in proc.stderr and 'data/missing' in proc.stderr
     assert 'Traceback' not in proc.stderr
     proc = subprocess.run(
-        [sys.executable, osp.join(REPO, 'tools', 'train.py'), DEFT_DEMO, '--cfg-options',
+        [sys.executable, osp.join(REPO, 'tools', 'train.py'), *DEFT_DEMO, '--cfg-options',
          'train_cfg.warmup_iters=400', 'train_cfg.decoupled_iters=0'], cwd=demo_cwd,
         capture_output=True, text=True)
     assert proc.returncode == 2 and 'decoupled_iters=0 leaves no decoupled' in proc.stderr
 
 
-@pytest.mark.parametrize('config', ['deft/segformer_mit-b5_gtav_demo.py',
-                                    'deft/mask2former_r50_gtav_demo.py',
-                                    'baselines/deeplabv3plus_r50_gtav_demo.py'])
-def test_every_demo_config_trains_and_validates(demo_cwd, config):
+@pytest.mark.parametrize('config', ['deft/deft_segformer_mit-b5_1xb4-48k_gtav-768x768.py',
+                                    'deft/deft_mask2former_r50_1xb4-48k_gtav-768x768.py',
+                                    'baselines/deeplabv3plus_r50-d8_1xb4-40k_gtav-768x768.py'])
+def test_demo_of_each_head_family_trains_and_validates(demo_cwd, config):
     from repo_paths import config_path
     work = str(demo_cwd / 'work')
     opts = (deft_demo_options(warmup=1, decoupled=2, interval=3) if config.startswith('deft')
             else ['--cfg-options', 'train_cfg.max_iters=3', 'train_cfg.val_interval=3',
                   'default_hooks.checkpoint.interval=3', 'param_scheduler.0.end=3'])
-    train_tool.main([config_path(config), '--work-dir', work, *opts])
+    train_tool.main([config_path(config), '--demo', '--work-dir', work, *opts])
     assert osp.isfile(osp.join(work, 'iter_3.pth'))
     _check_results(osp.join(work, 'multi_domain_results.json'))
 
@@ -145,9 +149,9 @@ def test_every_demo_config_trains_and_validates(demo_cwd, config):
 def test_deft_misconfigurations_give_one_line_errors(demo_cwd, snippet, message):
     import re
     cfg_file = demo_cwd / 'bad_config.py'
-    cfg_file.write_text(snippet.replace('BASELINE', BASELINE_DEMO).replace('DEFT', DEFT_DEMO))
+    cfg_file.write_text(snippet.replace('BASELINE', BASELINE).replace('DEFT', DEFT))
     proc = subprocess.run([sys.executable, osp.join(REPO, 'tools', 'train.py'), str(cfg_file),
-                           '--cfg-options', 'train_dataloader.num_workers=0'],
+                           '--demo', '--cfg-options', 'train_dataloader.num_workers=0'],
                           cwd=demo_cwd, capture_output=True, text=True)
     assert proc.returncode == 2, proc.stderr[-2000:]
     assert re.search(message, proc.stderr) and 'Traceback' not in proc.stderr

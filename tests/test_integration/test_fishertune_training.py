@@ -18,9 +18,10 @@ from deft_mmseg.engine.checkpoint_loading import load_local_checkpoint
 from deft_mmseg.engine.fishertune_artifact import load_artifact
 from deft_mmseg.models.fishertune import ARTIFACT_FILE, SUMMARY_FILE
 from deft_helpers import reset_mmengine_state
-from e2e_helpers import assert_export_matches
+from e2e_helpers import assert_export_matches, demo_config
 
-FT_DEMO = config_path('fishertune', 'fishertune_dinov2-l_mask2former_gtav_demo.py')
+FT = config_path('fishertune', 'fishertune_dinov2-l_mask2former_1xb4-44k_gtav-512x512.py')
+FT_DEMO = (FT, '--demo')
 
 
 def _options(warmup=2, tune=4, estimate=2, extra=()):
@@ -37,7 +38,7 @@ def _train(argv):
 
 
 def _model():
-    cfg = Config.fromfile(FT_DEMO).model
+    cfg = demo_config(FT).model
     cfg.data_preprocessor = None
     return MODELS.build(cfg)
 
@@ -77,7 +78,7 @@ def _log_text(work):
 
 def test_fishertune_run_estimates_selects_and_keeps_unselected_weights(demo_cwd):
     work = str(demo_cwd / 'ft')
-    _train([FT_DEMO, '--work-dir', work, *_options()])
+    _train([*FT_DEMO, '--work-dir', work, *_options()])
     artifact = load_artifact(osp.join(work, ARTIFACT_FILE))
     assert artifact['meta']['method'] == 'variational' and artifact['meta']['iters'] == 2
     summary = json.load(open(osp.join(work, SUMMARY_FILE)))
@@ -95,18 +96,18 @@ def test_fishertune_run_estimates_selects_and_keeps_unselected_weights(demo_cwd)
     assert 'trainable at delta_max: 2,123' in log
     # the tuned model exports to a plain EncoderDecoder with identical predictions
     out = str(demo_cwd / 'export')
-    __import__('export_final_model').main([FT_DEMO, osp.join(work, 'iter_6.pth'), out])
-    assert_export_matches(FT_DEMO, osp.join(work, 'iter_6.pth'), out, str(demo_cwd),
+    __import__('export_final_model').main([*FT_DEMO, osp.join(work, 'iter_6.pth'), out])
+    assert_export_matches(FT, osp.join(work, 'iter_6.pth'), out, str(demo_cwd),
                           'FisherTuneEncoderDecoder', plugin=True)
 
 
 def test_fishertune_reuses_a_saved_estimate_and_resumes(demo_cwd):
     first = str(demo_cwd / 'first')
-    _train([FT_DEMO, '--work-dir', first, *_options()])
+    _train([*FT_DEMO, '--work-dir', first, *_options()])
     saved = osp.join(first, ARTIFACT_FILE)
     # reuse: no estimation, same selection
     reuse = str(demo_cwd / 'reuse')
-    _train([FT_DEMO, '--work-dir', reuse,
+    _train([*FT_DEMO, '--work-dir', reuse,
             *_options(extra=[f'train_cfg.load_sensitivity={saved}'])])
     assert not osp.exists(osp.join(reuse, ARTIFACT_FILE))
     log = _log_text(reuse)
@@ -120,7 +121,7 @@ def test_fishertune_reuses_a_saved_estimate_and_resumes(demo_cwd):
         shutil.copy(osp.join(first, name), part)
     with open(osp.join(part, 'last_checkpoint'), 'w') as f:
         f.write(osp.join(part, 'iter_4.pth'))
-    _train([FT_DEMO, '--work-dir', part, '--resume', *_options()])
+    _train([*FT_DEMO, '--work-dir', part, '--resume', *_options()])
     end = _state(part, 6)
     start = _state(first, 2)
     for name, mask in masks.items():
@@ -130,7 +131,7 @@ def test_fishertune_reuses_a_saved_estimate_and_resumes(demo_cwd):
     os.remove(osp.join(part, ARTIFACT_FILE))
     with open(osp.join(part, 'last_checkpoint'), 'w') as f:
         f.write(osp.join(part, 'iter_4.pth'))
-    proc = subprocess.run([sys.executable, osp.join(REPO, 'tools', 'train.py'), FT_DEMO,
+    proc = subprocess.run([sys.executable, osp.join(REPO, 'tools', 'train.py'), *FT_DEMO,
                            '--work-dir', part, '--resume', *_options()],
                           cwd=demo_cwd, capture_output=True, text=True)
     assert proc.returncode == 2, proc.stderr[-2000:]
@@ -139,8 +140,8 @@ def test_fishertune_reuses_a_saved_estimate_and_resumes(demo_cwd):
 
 def test_fishertune_demo_on_eva02_tunes_its_swiglu_ffn(demo_cwd):
     work = str(demo_cwd / 'eva')
-    config = config_path('fishertune', 'fishertune_eva02-l_mask2former_gtav_demo.py')
-    _train([config, '--work-dir', work, *_options(tune=2)])
+    config = config_path('fishertune', 'fishertune_eva02-l_mask2former_1xb4-44k_gtav-512x512.py')
+    _train([config, '--demo', '--work-dir', work, *_options(tune=2)])
     meta = load_artifact(osp.join(work, ARTIFACT_FILE))['meta']
     assert meta['backbone'] == 'ViTEVA02'
     ffn = {r['name'].split('layers.0.')[-1] for r in meta['rows']
@@ -156,7 +157,7 @@ def test_fishertune_demo_on_eva02_tunes_its_swiglu_ffn(demo_cwd):
     (['model.backbone.freeze_vit=True'], 'freeze_vit=False'),
 ])
 def test_fishertune_misconfigurations_give_one_line_errors(demo_cwd, options, message):
-    proc = subprocess.run([sys.executable, osp.join(REPO, 'tools', 'train.py'), FT_DEMO,
+    proc = subprocess.run([sys.executable, osp.join(REPO, 'tools', 'train.py'), *FT_DEMO,
                            '--work-dir', str(demo_cwd / 'bad'), *_options(), *options],
                           cwd=demo_cwd, capture_output=True, text=True)
     assert proc.returncode == 2, proc.stderr[-2000:]
@@ -167,11 +168,11 @@ def test_fishertune_model_under_another_loop_is_refused(demo_cwd):
     """Under a plain loop the model would stay in its warm-up: decoder-only training, silently."""
     cfg_file = demo_cwd / 'plain_loop.py'
     cfg_file.write_text(
-        f"_base_ = [{FT_DEMO!r}]\n"
+        f"_base_ = [{FT!r}]\n"
         "train_cfg = dict(_delete_=True, type='IterBasedTrainLoop', max_iters=4, val_interval=4)\n"
         "param_scheduler = [dict(type='PolyLR', power=0.9, begin=0, end=4, by_epoch=False)]\n")
     proc = subprocess.run([sys.executable, osp.join(REPO, 'tools', 'train.py'), str(cfg_file),
-                           '--work-dir', str(demo_cwd / 'plain')], cwd=demo_cwd,
+                           '--demo', '--work-dir', str(demo_cwd / 'plain')], cwd=demo_cwd,
                           capture_output=True, text=True)
     assert proc.returncode == 2, proc.stderr[-2000:]
     assert "train_cfg type 'FisherTuneTrainLoop'" in proc.stderr
@@ -181,7 +182,7 @@ def test_fishertune_model_under_another_loop_is_refused(demo_cwd):
 @pytest.mark.slow
 def test_plot_sensitivity_draws_q_k_v_ffn_per_block(demo_cwd):
     work = str(demo_cwd / 'plot')
-    _train([FT_DEMO, '--work-dir', work, *_options(tune=1)])
+    _train([*FT_DEMO, '--work-dir', work, *_options(tune=1)])
     out = str(demo_cwd / 'sens.png')
     proc = subprocess.run([sys.executable, osp.join(REPO, 'tools', 'plot_sensitivity.py'),
                            osp.join(work, ARTIFACT_FILE), '--out', out],

@@ -434,9 +434,9 @@ MAE_L_512 = _vit_params(24, 1024, 16, 32 * 32)
 
 
 @pytest.mark.parametrize('config,backbone,tuned', [
-    ('fishertune_sam-h_mask2former_gtav.py', SAM_H_512, 15_209_830),
-    ('fishertune_sam-h_mask2former_gtav_5pct-of-backbone.py', SAM_H_512, round(0.05 * SAM_H_512)),
-    ('fishertune_mae-l_mask2former_gtav.py', MAE_L_512, round(0.05 * MAE_L_512)),
+    ('fishertune_sam-h_mask2former_1xb4-44k_gtav-512x512.py', SAM_H_512, 15_209_830),
+    ('fishertune_sam-h_mask2former_1xb4-44k_gtav-512x512_5pct-of-backbone.py', SAM_H_512, round(0.05 * SAM_H_512)),
+    ('fishertune_mae-l_mask2former_1xb4-44k_gtav-512x512.py', MAE_L_512, round(0.05 * MAE_L_512)),
 ])
 def test_table1_other_vfms_trainable_counts(config, backbone, tuned):
     """003 Table 1: 15.21M tuned for every VFM. SAM-H at 512 px (pos and global rel-pos tables

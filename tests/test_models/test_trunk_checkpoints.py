@@ -11,9 +11,9 @@ import pytest
 import torch
 
 from repo_paths import config_path
-from e2e_helpers import one_error_line, run_tool, run_tool_ok
+from e2e_helpers import demo_config, one_error_line, run_tool, run_tool_ok
 
-REIN_DEMO = config_path('rein', 'rein_dinov2-l_mask2former_gtav_demo.py')
+REIN = config_path('rein', 'rein_dinov2-l_mask2former_1xb4-40k_gtav-512x512.py')
 
 
 @pytest.fixture(scope='module')
@@ -21,11 +21,10 @@ def files(short_deft_run, tmp_path_factory):
     """A Rein demo model (random init, seed 0) saved three ways: the full checkpoint, the
     converted-trunk file (``vit.*`` keys, as tools/model_converters/vfm.py writes them) and the
     Rein release's layout (everything outside the trunk)."""
-    from mmengine.config import Config
     from mmseg.registry import MODELS
     root = tmp_path_factory.mktemp('trunk')
     torch.manual_seed(0)
-    model = MODELS.build(Config.fromfile(REIN_DEMO).model)
+    model = MODELS.build(demo_config(REIN).model)
     model.init_weights()
     state = model.state_dict()
     paths = dict(full=str(root / 'full.pth'), trunk=str(root / 'trunk.pth'),
@@ -52,7 +51,7 @@ def test_release_layout_tests_like_the_full_model_with_backbone(short_deft_run, 
     results = {}
     for name, extra in (('full', []), ('release', ['--backbone', paths['trunk']])):
         wd, out = str(root / f'wd_{name}'), str(root / f'out_{name}')
-        proc = run_tool_ok('test.py', REIN_DEMO, paths[name], '--work-dir', wd, '--out', out,
+        proc = run_tool_ok('test.py', REIN, paths[name], '--demo', '--work-dir', wd, '--out', out,
                            *extra, cwd=short_deft_run)
         results[name] = labels_and_metrics(wd, out)
     assert 'ViT trunk tensors taken from' in proc.stdout + proc.stderr
@@ -63,7 +62,7 @@ def test_release_layout_tests_like_the_full_model_with_backbone(short_deft_run, 
     assert rel_metrics == full_metrics
 
     # without the trunk: refused, naming the fix (a random trunk would be tested otherwise)
-    line = one_error_line(run_tool('test.py', REIN_DEMO, paths['release'], '--work-dir',
+    line = one_error_line(run_tool('test.py', REIN, paths['release'], '--demo', '--work-dir',
                                    str(root / 'wd_refused'), cwd=short_deft_run))
     assert 'lacks the ViT trunk' in line and '--backbone FILE' in line
 
@@ -73,7 +72,7 @@ def test_slim_export_and_merge_give_back_the_full_checkpoint(short_deft_run, fil
     from deft_mmseg.utils.checkpoint_loading import load_local_checkpoint
     root, paths = files
     slim, merged = str(root / 'slim.pth'), str(root / 'merged.pth')
-    run_tool_ok('slim_checkpoint.py', 'export', REIN_DEMO, paths['full'], slim, '--backbone',
+    run_tool_ok('slim_checkpoint.py', 'export', REIN, paths['full'], slim, '--backbone',
                 paths['trunk'], cwd=short_deft_run)
     assert osp.getsize(slim) < 0.5 * osp.getsize(paths['full'])
     run_tool_ok('slim_checkpoint.py', 'merge', slim, merged, '--backbone', paths['trunk'],

@@ -375,7 +375,7 @@ def test_full_size_parameter_counts_match_the_architecture():
 def test_deft_on_vltseg_shares_the_frozen_text_tower():
     from deft_mmseg.demo import make_demo_config
     cfg = make_demo_config(Config.fromfile(config_path(
-        'deft', 'vltseg_eva-clip-l_mask2former_gtav.py')))
+        'deft', 'deft-vltseg_eva-clip-l_mask2former_1xb4-48k_gtav-512x512.py')))
     model = MODELS.build(cfg.model)
     assert model.shared_encoder_parts == ['decode_head.text_encoder']
     assert model.pathway1.decode_head.text_encoder is model.pathway2.decode_head.text_encoder

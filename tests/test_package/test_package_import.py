@@ -131,16 +131,16 @@ def test_deft_mmseg_scope_from_this_checkout(tmp_path):
     from mmengine.config import Config
     from mmseg.registry import MODELS
 
-    from repo_paths import config_path
+    from deft_mmseg.demo import make_demo_config
+    from e2e_helpers import DEFT, demo_config
     (tmp_path / 'mine.py').write_text(
-        "_base_ = ['deft_mmseg::deft/deeplabv3plus_r50_gtav_demo.py']\n")
+        "_base_ = ['deft_mmseg::deft/deft_deeplabv3plus_r50-d8_1xb4-48k_gtav-768x768.py']\n")
     mine = Config.fromfile(str(tmp_path / 'mine.py'))
     assert mine.model.get('_scope_') == 'deft_mmseg'
-    ours = Config.fromfile(config_path('deft', 'deeplabv3plus_r50_gtav_demo.py'))
     torch.manual_seed(0)
-    a = MODELS.build(mine.model)
+    a = MODELS.build(make_demo_config(mine).model)
     torch.manual_seed(0)
-    b = MODELS.build(ours.model)
+    b = MODELS.build(demo_config(DEFT).model)
     assert type(a) is type(b)
     sa, sb = a.state_dict(), b.state_dict()
     assert list(sa) == list(sb) and all(torch.equal(sa[k], sb[k]) for k in sa)

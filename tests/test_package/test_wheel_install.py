@@ -12,9 +12,8 @@ import pytest
 from repo_paths import REPO
 
 USER_CONFIG = """
-_base_ = ['deft_mmseg::deft/deeplabv3plus_r50_gtav_demo.py']
-train_cfg = dict(warmup_iters=1, decoupled_iters=1, val_interval=2)
-default_hooks = dict(checkpoint=dict(interval=2))
+_base_ = ['deft_mmseg::deft/deft_deeplabv3plus_r50-d8_1xb4-48k_gtav-768x768.py']
+model = dict(final_model='III')
 """
 
 WHERE_FROM = """
@@ -58,8 +57,9 @@ def test_wheel_trains_a_user_config_from_another_directory(installed, demo_root,
     assert 'segmentor DualPathwaySegmentor' in proc.stdout
 
     train = osp.join(installed, 'deft_mmseg', '.mim', 'tools', 'train.py')
-    proc = subprocess.run([sys.executable, train, 'my_config.py', '--work-dir', 'run'], cwd=work,
-                          env=env, capture_output=True, text=True)
+    proc = subprocess.run([sys.executable, train, 'my_config.py', '--demo', '--work-dir', 'run'],
+                          cwd=work, env=env, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr[-3000:]
-    assert osp.isfile(work / 'run' / 'iter_2.pth')
-    assert (work / 'run' / 'last_checkpoint').read_text().strip().endswith('iter_2.pth')
+    assert osp.isfile(work / 'run' / 'iter_6.pth')
+    assert (work / 'run' / 'last_checkpoint').read_text().strip().endswith('iter_6.pth')
+    assert "final_model='III'" in (work / 'run' / 'my_config.py').read_text()  # the user's key kept

@@ -14,7 +14,7 @@ import pytest
 from PIL import Image
 
 from repo_paths import REPO
-from e2e_helpers import DEFT_DEMO, one_error_line
+from e2e_helpers import DEFT, DEFT_DEMO, one_error_line
 from e2e_helpers import run_tool as run
 
 TRAIN, TEST = 'train.py', 'test.py'
@@ -36,7 +36,7 @@ def trained(demo_root, tmp_path_factory):
     root = tmp_path_factory.mktemp('trained')
     os.makedirs(root / 'data')
     os.symlink(demo_root, root / 'data' / 'demo')
-    proc = run(TRAIN, DEFT_DEMO, '--work-dir', 'run', '--cfg-options', *SHORT, cwd=root)
+    proc = run(TRAIN, *DEFT_DEMO, '--work-dir', 'run', '--cfg-options', *SHORT, cwd=root)
     assert proc.returncode == 0, proc.stderr[-3000:]
     return root / 'run'
 
@@ -52,7 +52,7 @@ def test_corrupt_target_image_on_test(own_demo, trained):
     image = osp.join(FOG_IMAGES, 'demo_000001_000019_leftImg8bit.png')
     with open(image, 'wb') as f:
         f.write(b'not a png')
-    line = one_error_line(run(TEST, DEFT_DEMO, str(trained / 'iter_2.pth'), '--work-dir', 't'))
+    line = one_error_line(run(TEST, *DEFT_DEMO, str(trained / 'iter_2.pth'), '--work-dir', 't'))
     assert 'DatasetSampleError' in line and image in line and 'corrupt' in line
 
 
@@ -60,7 +60,7 @@ def test_target_label_smaller_than_its_image_on_test(own_demo, trained):
     label = osp.join(FOG_LABELS, 'demo_000002_000019_gtFine_labelTrainIds.png')
     img = Image.open(label)
     img.resize((img.width // 2, img.height // 2), Image.NEAREST).save(label)
-    line = one_error_line(run(TEST, DEFT_DEMO, str(trained / 'iter_2.pth'), '--work-dir', 't'))
+    line = one_error_line(run(TEST, *DEFT_DEMO, str(trained / 'iter_2.pth'), '--work-dir', 't'))
     assert label in line and 'demo_000002_000019_leftImg8bit.png' in line
     assert 'is 32x64 (HxW) but its image is 64x128' in line
 
@@ -69,8 +69,8 @@ def test_target_label_smaller_than_its_image_on_test(own_demo, trained):
 def test_empty_target_domain_folder(own_demo, trained, tool):
     shutil.rmtree(FOG_IMAGES)
     os.makedirs(FOG_IMAGES)
-    args = ([TEST, DEFT_DEMO, str(trained / 'iter_2.pth'), '--work-dir', 't'] if tool == 'test'
-            else [TRAIN, DEFT_DEMO, '--work-dir', 'w', '--cfg-options', *SHORT])
+    args = ([TEST, *DEFT_DEMO, str(trained / 'iter_2.pth'), '--work-dir', 't'] if tool == 'test'
+            else [TRAIN, *DEFT_DEMO, '--work-dir', 'w', '--cfg-options', *SHORT])
     line = one_error_line(run(*args))
     assert 'demo_fog' in line and osp.join(FOG, 'leftImg8bit/val') in line
     assert 'no images' in line
@@ -82,21 +82,21 @@ def test_empty_target_domain_folder(own_demo, trained, tool):
     ('model.decode_head.dropout_ration=0.2', 'did you mean model.decode_head.dropout_ratio?'),
 ])
 def test_mistyped_option_names_the_nearest_key(demo_cwd, option, suggestion):
-    line = one_error_line(run(TRAIN, DEFT_DEMO, '--work-dir', 'w', '--cfg-options', option))
+    line = one_error_line(run(TRAIN, *DEFT_DEMO, '--work-dir', 'w', '--cfg-options', option))
     assert suggestion in line
     assert not osp.exists('w')  # refused before anything was built or written
 
 
 def test_mistyped_key_in_a_config_file(demo_cwd):
     cfg = demo_cwd / 'typo.py'
-    cfg.write_text(f"_base_ = ['{DEFT_DEMO}']\n"
+    cfg.write_text(f"_base_ = ['{DEFT}']\n"
                    "custom_hooks = [dict(type='CrossEMAHook', betta=0.99)]\n")
-    line = one_error_line(run(TRAIN, str(cfg), '--work-dir', 'w'))
+    line = one_error_line(run(TRAIN, str(cfg), '--demo', '--work-dir', 'w'))
     assert 'custom_hooks.0.betta' in line and 'did you mean custom_hooks.0.beta?' in line
 
 
 def test_amp_on_a_cpu_only_machine_trains_in_bfloat16(demo_cwd):
-    proc = run(TRAIN, DEFT_DEMO, '--amp', '--work-dir', 'w', '--cfg-options', *SHORT)
+    proc = run(TRAIN, *DEFT_DEMO, '--amp', '--work-dir', 'w', '--cfg-options', *SHORT)
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert 'bfloat16 autocast on the CPU' in proc.stdout + proc.stderr
     assert osp.isfile(osp.join('w', 'iter_2.pth'))
@@ -108,7 +108,7 @@ def test_amp_on_a_cpu_only_machine_trains_in_bfloat16(demo_cwd):
                   'train_cfg.max_iters=2'], marks=pytest.mark.slow),
 ])
 def test_advice_of_the_stage_length_error_works_when_followed(demo_cwd, options):
-    line = one_error_line(run(TRAIN, DEFT_DEMO, '--work-dir', 'w', '--cfg-options', *options,
+    line = one_error_line(run(TRAIN, *DEFT_DEMO, '--work-dir', 'w', '--cfg-options', *options,
                               'train_cfg.val_interval=100'))
     advice = re.search(r'Set (train_cfg\.\w+)(?: to .*?e\.g\. (\d+)|=(\d+))', line)
     assert advice, line
@@ -116,7 +116,7 @@ def test_advice_of_the_stage_length_error_works_when_followed(demo_cwd, options)
     if advice.group(2):  # "an integer >= 1, e.g. 40000": any such value; take the smallest
         value = '1'
     fixed = [o for o in options if not o.startswith(key + '=')] + [f'{key}={value}']
-    proc = run(TRAIN, DEFT_DEMO, '--work-dir', 'w', '--cfg-options', *fixed,
+    proc = run(TRAIN, *DEFT_DEMO, '--work-dir', 'w', '--cfg-options', *fixed,
                'train_cfg.val_interval=100')
     assert proc.returncode == 0, proc.stderr[-3000:]
 
@@ -125,10 +125,10 @@ def test_new_run_never_overwrites_another_runs_checkpoints(demo_cwd, trained):
     work = str(demo_cwd / 'run')
     shutil.copytree(trained, work)
     before = digest(work)
-    line = one_error_line(run(TRAIN, DEFT_DEMO, '--work-dir', work, '--cfg-options', *SHORT))
+    line = one_error_line(run(TRAIN, *DEFT_DEMO, '--work-dir', work, '--cfg-options', *SHORT))
     assert work in line and '--resume' in line and '--overwrite' in line
     assert digest(work) == before
-    proc = run(TRAIN, DEFT_DEMO, '--work-dir', work, '--overwrite', '--cfg-options', *SHORT)
+    proc = run(TRAIN, *DEFT_DEMO, '--work-dir', work, '--overwrite', '--cfg-options', *SHORT)
     assert proc.returncode == 0, proc.stderr[-3000:]
 
 
@@ -136,7 +136,7 @@ def test_test_results_never_overwrite_validation_results(demo_cwd, trained):
     work = str(demo_cwd / 'run')
     shutil.copytree(trained, work)
     validation = open(osp.join(work, 'multi_domain_results.json')).read()
-    proc = run(TEST, DEFT_DEMO, osp.join(work, 'iter_2.pth'), '--work-dir', work)
+    proc = run(TEST, *DEFT_DEMO, osp.join(work, 'iter_2.pth'), '--work-dir', work)
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert open(osp.join(work, 'multi_domain_results.json')).read() == validation
     assert set(json.load(open(osp.join(work, 'test_results.json')))) == {
@@ -151,7 +151,7 @@ def test_dangling_last_checkpoint_resumes_from_the_newest_existing_one(demo_cwd,
         f.write(osp.join(work, 'iter_2.pth'))
     with open(osp.join(work, 'iter_3.pth'), 'wb') as f:
         f.write(b'PK\x03\x04 cut short by a kill')  # newer, but incomplete
-    proc = run(TRAIN, DEFT_DEMO, '--work-dir', work, '--resume', '--cfg-options', *SHORT,
+    proc = run(TRAIN, *DEFT_DEMO, '--work-dir', work, '--resume', '--cfg-options', *SHORT,
                'train_cfg.decoupled_iters=2')
     assert proc.returncode == 0, proc.stderr[-3000:]
     out = proc.stdout + proc.stderr
@@ -172,7 +172,7 @@ def test_weights_only_refusal_names_the_global(demo_cwd, trained):
     ckpt = torch.load(str(trained / 'iter_2.pth'), weights_only=False)
     ckpt['meta']['payload'] = Payload()
     torch.save(ckpt, 'payload.pth')
-    line = one_error_line(run(TEST, DEFT_DEMO, 'payload.pth', '--work-dir', 't'))
+    line = one_error_line(run(TEST, *DEFT_DEMO, 'payload.pth', '--work-dir', 't'))
     assert re.search(r'needs the global (posix|os|nt)\.system', line)
     assert 'DEFT_MMSEG_ALLOW_PICKLE=1' in line
 
@@ -185,7 +185,7 @@ def test_dist_train_uses_the_environment_python_and_torchrun(demo_cwd):
     assert 'torch.distributed.launch' not in open(script).read()
     if not osp.isfile(osp.join(REPO, '.venv', 'bin', 'python')):
         env['PYTHON'] = sys.executable
-    proc = subprocess.run(['bash', script, DEFT_DEMO, '1', '--work-dir', 'w', '--cfg-options',
+    proc = subprocess.run(['bash', script, DEFT, '1', '--demo', '--work-dir', 'w', '--cfg-options',
                            *SHORT], capture_output=True, text=True, env=env)
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert osp.isfile(osp.join('w', 'iter_2.pth'))

@@ -9,7 +9,7 @@ import cv2
 import numpy as np
 import pytest
 
-from e2e_helpers import DEFT_DEMO, one_error_line, run_tool, run_tool_ok
+from e2e_helpers import DEFT_DEMO, demo_config, one_error_line, run_tool, run_tool_ok
 
 FOG = osp.join('data', 'demo', 'demo_fog', 'leftImg8bit', 'val')
 
@@ -17,7 +17,7 @@ FOG = osp.join('data', 'demo', 'demo_fog', 'leftImg8bit', 'val')
 @pytest.fixture(scope='module')
 def test_tool_labels(short_deft_run, varied_deft_checkpoint):
     out = str(short_deft_run / 'test_out')
-    run_tool_ok('test.py', DEFT_DEMO, varied_deft_checkpoint, '--work-dir', 'test_wd', '--out', out,
+    run_tool_ok('test.py', *DEFT_DEMO, varied_deft_checkpoint, '--work-dir', 'test_wd', '--out', out,
                 cwd=short_deft_run)
     labels = {osp.splitext(osp.basename(p))[0]: cv2.imread(p, cv2.IMREAD_UNCHANGED)
               for p in glob.glob(osp.join(out, 'demo_fog', '*.png'))}
@@ -33,7 +33,7 @@ def read_preds(out):
 
 def test_infer_folder_matches_test_tool(short_deft_run, varied_deft_checkpoint, test_tool_labels):
     out = str(short_deft_run / 'infer_out')
-    proc = run_tool_ok('infer.py', DEFT_DEMO, varied_deft_checkpoint, FOG, '--out', out,
+    proc = run_tool_ok('infer.py', *DEFT_DEMO, varied_deft_checkpoint, FOG, '--out', out,
                        '--batch-size', '3', cwd=short_deft_run)
     assert 'segmented 4 images' in proc.stdout
     preds = read_preds(out)
@@ -49,7 +49,7 @@ def test_infer_folder_matches_test_tool(short_deft_run, varied_deft_checkpoint, 
 def test_infer_exported_model_matches_test_tool(short_deft_run, varied_deft_checkpoint,
                                                 test_tool_labels):
     export = str(short_deft_run / 'export')
-    run_tool_ok('export_final_model.py', DEFT_DEMO, varied_deft_checkpoint, export,
+    run_tool_ok('export_final_model.py', *DEFT_DEMO, varied_deft_checkpoint, export,
                 cwd=short_deft_run)
     out = str(short_deft_run / 'infer_export')
     run_tool_ok('infer.py', osp.join(export, 'final_model_config.py'),
@@ -71,7 +71,7 @@ def test_infer_video(short_deft_run, varied_deft_checkpoint, tmp_path):
         writer.write(cv2.imread(f))
     writer.release()
     out = str(tmp_path / 'out')
-    proc = run_tool_ok('infer.py', DEFT_DEMO, varied_deft_checkpoint, video, '--out', out,
+    proc = run_tool_ok('infer.py', *DEFT_DEMO, varied_deft_checkpoint, video, '--out', out,
                        '--opacity', '0.8', cwd=short_deft_run)
     assert 'segmented 3 frames' in proc.stdout
     preds = sorted(glob.glob(osp.join(out, 'pred', 'frame_*.png')))
@@ -100,7 +100,7 @@ def test_infer_bad_inputs_write_nothing(short_deft_run, varied_deft_checkpoint, 
         'broken video': (str(broken), [], 'cannot be opened'),
         'opacity': (FOG, ['--opacity', '0'], '--opacity 0.0')}[case]
     out = str(tmp_path / 'out')
-    line = one_error_line(run_tool('infer.py', DEFT_DEMO, varied_deft_checkpoint, path, '--out',
+    line = one_error_line(run_tool('infer.py', *DEFT_DEMO, varied_deft_checkpoint, path, '--out',
                                    out, *extra, cwd=short_deft_run))
     assert message in line, line
     assert not os.path.exists(out), f'{path}: output written for a refused input'
@@ -108,9 +108,10 @@ def test_infer_bad_inputs_write_nothing(short_deft_run, varied_deft_checkpoint, 
 
 def assert_infer_matches_test_tool(config, ckpt, tmp_path, cwd):
     """tools/infer.py on the fog demo images writes the same label maps as tools/test.py --out."""
-    run_tool_ok('test.py', config, ckpt, '--work-dir', str(tmp_path / 'wd'), '--out',
+    run_tool_ok('test.py', config, ckpt, '--demo', '--work-dir', str(tmp_path / 'wd'), '--out',
                 str(tmp_path / 'test_out'), cwd=cwd)
-    run_tool_ok('infer.py', config, ckpt, FOG, '--out', str(tmp_path / 'infer'), cwd=cwd)
+    run_tool_ok('infer.py', config, ckpt, FOG, '--demo', '--out', str(tmp_path / 'infer'),
+                cwd=cwd)
     preds = read_preds(str(tmp_path / 'infer'))
     assert len(preds) == 4
     for name, pred in preds.items():
@@ -123,9 +124,10 @@ def assert_infer_matches_test_tool(config, ckpt, tmp_path, cwd):
 def test_infer_rein_demo_matches_test_tool(short_deft_run, tmp_path):
     """A Rein model (VFM trunk + Reins + ReinMask2FormerHead) through MMSegInferencer."""
     from repo_paths import config_path
-    config = config_path('rein', 'rein_dinov2-l_mask2former_gtav_demo.py')
+    config = config_path('rein', 'rein_dinov2-l_mask2former_1xb4-40k_gtav-512x512.py')
     work = str(tmp_path / 'rein')
-    run_tool_ok('train.py', config, '--work-dir', work, '--cfg-options', 'train_cfg.max_iters=2',
+    run_tool_ok('train.py', config, '--demo', '--work-dir', work, '--cfg-options',
+                'train_cfg.max_iters=2',
                 'train_cfg.val_interval=2', 'default_hooks.checkpoint.interval=2',
                 cwd=short_deft_run)
     assert_infer_matches_test_tool(config, osp.join(work, 'iter_2.pth'), tmp_path, short_deft_run)
@@ -135,13 +137,12 @@ def test_infer_rein_demo_matches_test_tool(short_deft_run, tmp_path):
 def test_infer_fishertune_model_matches_test_tool(short_deft_run, tmp_path):
     """A FisherTune model (its checkpoint as a built model, seed 0) through MMSegInferencer."""
     import torch
-    from mmengine.config import Config
     from mmseg.registry import MODELS
 
     from repo_paths import config_path
-    config = config_path('fishertune', 'fishertune_dinov2-l_mask2former_gtav_demo.py')
+    config = config_path('fishertune', 'fishertune_dinov2-l_mask2former_1xb4-44k_gtav-512x512.py')
     torch.manual_seed(0)
-    model = MODELS.build(Config.fromfile(config).model)
+    model = MODELS.build(demo_config(config).model)
     model.init_weights()
     ckpt = str(tmp_path / 'fishertune.pth')
     torch.save(dict(state_dict=model.state_dict(), meta={}), ckpt)

@@ -8,7 +8,7 @@ import os.path as osp
 import pytest
 
 from repo_paths import REPO
-from e2e_helpers import DEFT_DEMO, assert_export_matches, run_tool_ok as tool
+from e2e_helpers import DEFT, DEFT_DEMO, assert_export_matches, run_tool_ok as tool
 
 
 @pytest.mark.parametrize('where', ['repository root', 'another directory'])
@@ -16,10 +16,10 @@ def test_export_from_a_fresh_shell(short_deft_run, tmp_path, where):
     ckpt = str(short_deft_run / 'run' / 'iter_3.pth')
     out = str(tmp_path / 'out')
     cwd = REPO if where == 'repository root' else str(tmp_path)
-    proc = tool('export_final_model.py', DEFT_DEMO, ckpt, out, cwd=cwd)
+    proc = tool('export_final_model.py', *DEFT_DEMO, ckpt, out, cwd=cwd)
     assert 'exported' in proc.stdout
     os.symlink(short_deft_run / 'data', tmp_path / 'data')
-    assert_export_matches(DEFT_DEMO, ckpt, out, str(tmp_path), 'DualPathwaySegmentor')
+    assert_export_matches(DEFT, ckpt, out, str(tmp_path), 'DualPathwaySegmentor')
 
 
 @pytest.mark.slow

@@ -3,7 +3,7 @@ import pytest
 from mmengine.config import Config
 
 from deft_mmseg.utils.config_keys import ConfigKeyError, accepted_keys, check_config_keys, resolve_type
-from e2e_helpers import DEFT_DEMO
+from e2e_helpers import DEFT, demo_config
 from test_every_config_demo import CONFIGS
 from repo_paths import config_path
 
@@ -33,14 +33,14 @@ def test_every_shipped_config_and_its_demo_variant_pass(config):
     ({'custom_hooks.0.bta': 0.9}, 'did you mean custom_hooks.0.beta?'),
 ])
 def test_options_landing_in_a_typed_dict_are_checked(options, message):
-    cfg = Config.fromfile(DEFT_DEMO)
+    cfg = demo_config(DEFT)
     cfg.merge_from_dict(options)
     with pytest.raises(ConfigKeyError, match=message.replace('?', r'\?').replace('.', r'\.')):
         check_config_keys(cfg, list(options))
 
 
 def test_untyped_dicts_and_valid_keys_pass():
-    cfg = Config.fromfile(DEFT_DEMO)
+    cfg = demo_config(DEFT)
     options = {'randomness.diff_rank_seed': True, 'model.final_model': 'III',
                'train_cfg.warmup_iters': 3}
     cfg.merge_from_dict(options)

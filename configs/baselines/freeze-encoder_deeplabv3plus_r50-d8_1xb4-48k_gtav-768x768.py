@@ -1,0 +1,4 @@
+# The DeFT paper, Table 1, "Freezing Encoder": after the 8K warm-up the encoder stays frozen
+# (bit-identical) while the other module keeps training for 40K iterations.
+_base_ = ['./lpft_deeplabv3plus_r50-d8_1xb4-48k_gtav-768x768.py']
+model = dict(after_warmup='freeze_encoder')

@@ -1,4 +1,0 @@
-# Fully finetuned CLIP ViT-L + Mask2Former, GTAV -> C/B/M (Rein paper Table 2, "CLIP (ViT-Large)
-# Full": 51.3 / 47.6 / 54.3; 304.15M trainable). Rein's recipe.
-_base_ = ['./clip-l_mask2former_gtav_frozen.py']
-model = dict(backbone=dict(freeze_vit=False))

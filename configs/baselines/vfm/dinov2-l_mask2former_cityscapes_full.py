@@ -1,4 +1,0 @@
-# Fully finetuned DINOv2-L + Mask2Former, Cityscapes -> ACDC / BDD100K: the "Full" rows of the
-# FisherTune paper's Table 2 (304.20M trainable).
-_base_ = ['./dinov2-l_mask2former_cityscapes_frozen.py']
-model = dict(backbone=dict(freeze_vit=False))

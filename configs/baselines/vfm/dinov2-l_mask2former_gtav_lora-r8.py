@@ -1,5 +1,0 @@
-# LoRA (rank 8 on q and v) on a frozen DINOv2-L + Mask2Former, GTAV -> Cityscapes, BDD100K, Mapillary:
-# the LoRA row of the FisherTune paper's Table 1 (0.79M trainable = rank 8 on a ViT-L's q and v;
-# the Rein paper's LoRA, dinov2-l_mask2former_gtav_lora.py where present, uses rank 12 = 1.18M).
-_base_ = ['./dinov2-l_mask2former_gtav_frozen.py']
-model = dict(backbone=dict(peft=dict(type='ViTLoRA', num_layers=24, embed_dims=1024, rank=8, alpha=8.0)))

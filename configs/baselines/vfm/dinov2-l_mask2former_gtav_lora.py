@@ -1,5 +1,0 @@
-# LoRA (r = 12 on q, v) on a frozen DINOv2-L + Mask2Former, GTAV -> Cityscapes, BDD100K, Mapillary: the PEFT
-# baseline of the Rein paper Table 5 (there on EVA02-L: 1.18M trainable parameters; the same count
-# here). Rein's recipe.
-_base_ = ['./dinov2-l_mask2former_gtav_frozen.py']
-model = dict(backbone=dict(peft=dict(type='ViTLoRA', num_layers=24, embed_dims=1024)))

@@ -1,4 +1,0 @@
-# Fully finetuned EVA02 (Large) + Mask2Former, GTAV -> C/B/M (Rein paper Table 2, "EVA02 (Large) Full":
-# 62.1 / 56.2 / 64.6). Rein's recipe.
-_base_ = ['./eva02-l_mask2former_gtav_frozen.py']
-model = dict(backbone=dict(freeze_vit=False))

@@ -1,4 +1,0 @@
-# The FisherTune paper Table 4, "Random": 5 % of the VFM's parameters drawn uniformly from the Q/K/V/FFN
-# weights (no estimation stage).
-_base_ = ['../fishertune_dinov2-l_mask2former_cityscapes.py']
-model = dict(fishertune=dict(score='random', delta_min=0.05, delta_max=0.05))

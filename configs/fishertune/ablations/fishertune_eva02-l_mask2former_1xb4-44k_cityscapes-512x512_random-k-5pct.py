@@ -1,0 +1,3 @@
+# The FisherTune paper Table 4, "Random K": 5 % of the VFM's parameters drawn uniformly from the K projections.
+_base_ = ['../fishertune_eva02-l_mask2former_1xb4-44k_cityscapes-512x512.py']
+model = dict(fishertune=dict(score='random', groups=('k', ), delta_min=0.05, delta_max=0.05))

@@ -1,3 +1,0 @@
-# The FisherTune paper Table 4, "DRF": DR-FIM selection at a fixed 5 % of the VFM's parameters.
-_base_ = ['../fishertune_eva02-l_mask2former_cityscapes.py']
-model = dict(fishertune=dict(delta_min=0.05, delta_max=0.05))

@@ -1,0 +1,84 @@
+"""Config names follow mmseg's scheme and tell the truth; the names the configs had before keep
+working in the tools, or fail with one line naming the replacement."""
+import glob
+import os.path as osp
+import re
+
+import pytest
+
+from e2e_helpers import one_error_line, run_tool, run_tool_ok
+from repo_paths import REPO, config_path
+
+#: {method}_{model}_{N}xb{B}-{iters}k_{source}-{H}x{W}[_{variant}].py (docs/configs.md)
+NAME = re.compile(r'^(?P<front>[a-z0-9.-]+(?:_[a-z0-9.-]+)+)_(?P<gpus>\d+)xb(?P<batch>\d+)'
+                  r'-(?P<iters>\d+)k_(?P<source>gtav|synthia|cityscapes(?:-[a-z]+)?)'
+                  r'-(?P<h>\d+)x(?P<w>\d+)(?:_(?P<variant>[A-Za-z0-9.-]+))?\.py$')
+SOURCE_DATASET = {'gtav': 'GTAVDataset', 'synthia': 'SynthiaDataset',
+                  'cityscapes': 'CityscapesDataset'}
+CONFIGS = sorted(osp.relpath(p, osp.join(REPO, 'configs'))
+                 for p in glob.glob(osp.join(REPO, 'configs', '**', '*.py'), recursive=True)
+                 if '_base_' not in p)
+
+
+def _train_length(train_cfg):
+    """Iterations of a run: max_iters, or the stages of a two-stage loop added up."""
+    if train_cfg.get('max_iters'):
+        return train_cfg['max_iters']
+    return train_cfg['warmup_iters'] + train_cfg.get('decoupled_iters', train_cfg.get('tune_iters'))
+
+
+@pytest.mark.parametrize('config', CONFIGS)
+def test_config_name_states_batch_schedule_source_and_crop(config):
+    """The numbers in the name are read back from the config itself (not from the rename table):
+    a name that says 48k over a 40K schedule, or 512x512 over a 768 crop, fails."""
+    from mmengine.config import Config
+    match = NAME.match(osp.basename(config))
+    assert match, f'{config}: not {{method}}_{{model}}_{{N}}xb{{B}}-{{iters}}k_{{source}}-{{crop}}'
+    cfg = Config.fromfile(config_path(config))
+    assert int(match['batch']) == cfg.train_dataloader.batch_size
+    assert int(match['iters']) * 1000 == _train_length(cfg.train_cfg)
+    dataset = cfg.train_dataloader.dataset
+    assert dataset.type == SOURCE_DATASET[match['source'].split('-')[0]]
+    crops = [t['crop_size'] for t in dataset.pipeline if t['type'] == 'RandomCrop']
+    assert crops == [(int(match['h']), int(match['w']))]
+
+
+def test_rename_table_points_from_gone_files_to_existing_ones():
+    from deft_mmseg.utils.config_names import REMOVED_DEMOS, RENAMED
+    for old, new in RENAMED.items():
+        assert not osp.exists(config_path(old)) and osp.isfile(config_path(new)), (old, new)
+    for old, (config, iters) in REMOVED_DEMOS.items():
+        assert not osp.exists(config_path(old)) and osp.isfile(config_path(config))
+    assert len(set(RENAMED.values())) == len(RENAMED)
+
+
+def test_old_name_of_the_headline_config_trains_into_its_old_work_dir(demo_cwd):
+    """`tools/train.py configs/deft/deeplabv3plus_r50_gtav.py` (the pre-rename command) loads the
+    renamed file, says so in one line, and keeps the work dir of the name typed, so that
+    `--resume` finds an earlier run's checkpoints."""
+    old = osp.join(REPO, 'configs', 'deft', 'deeplabv3plus_r50_gtav.py')
+    proc = run_tool_ok('train.py', old, '--demo', cwd=demo_cwd)
+    new = 'deft/deft_deeplabv3plus_r50-d8_1xb4-48k_gtav-768x768.py'
+    assert f'is now named {osp.join(REPO, "configs", new)}' in proc.stderr
+    assert osp.isfile(demo_cwd / 'work_dirs' / 'deeplabv3plus_r50_gtav' / 'iter_6.pth')
+
+
+def test_removed_demo_config_names_the_command_that_replaces_it(demo_cwd):
+    old = osp.join(REPO, 'configs', 'deft', 'deeplabv3plus_r50_gtav_demo.py')
+    line = one_error_line(run_tool('train.py', old, cwd=demo_cwd))
+    assert ('deft/deft_deeplabv3plus_r50-d8_1xb4-48k_gtav-768x768.py --demo 1800' in line
+            and 'checkpoints load with --demo' in line)
+    old = osp.join(REPO, 'configs', 'fishertune', 'fishertune_eva02-l_mask2former_gtav_demo.py')
+    line = one_error_line(run_tool('test.py', old, 'x.pth', cwd=demo_cwd))
+    assert 'fishertune_eva02-l_mask2former_1xb4-44k_gtav-512x512.py --demo 300' in line
+    assert 'do not load' in line
+
+
+@pytest.mark.parametrize('base', ['deft_mmseg::deft/deeplabv3plus_r50_gtav.py',
+                                  osp.join(REPO, 'configs', 'rein', 'rein_dinov2-l_mask2former_gtav.py')])
+def test_base_line_naming_an_old_config_gets_one_line_naming_the_new_file(demo_cwd, base):
+    (demo_cwd / 'mine.py').write_text(f"_base_ = ['{base}']\n")
+    line = one_error_line(run_tool('train.py', 'mine.py', '--demo', cwd=demo_cwd))
+    new = ('deft/deft_deeplabv3plus_r50-d8_1xb4-48k_gtav-768x768.py' if 'deft' in base
+           else 'rein/rein_dinov2-l_mask2former_1xb4-40k_gtav-512x512.py')
+    assert f'write {new} instead' in line
