@@ -44,27 +44,35 @@ PRETRAINED_ROOT = 'data/demo'
 
 # name -> (config, encoder kind, label, the paper's C / B / M on the real benchmark, where from)
 METHODS = OrderedDict([
-    ('joint', ('configs/baselines/deeplabv3plus_r50-d8_1xb4-40k_gtav-768x768_noaux-aug.py', 'resnet',
+    ('joint', ('configs/baselines/deeplabv3plus_r50-d8_1xb4-40k_gtav-768x768_noaux-aug.py',
+               'resnet',
                'Joint finetuning, no warm-up', (40.77, 37.87, 43.39), 'DeFT T6 r3')),
     ('lpft', ('configs/baselines/lpft_deeplabv3plus_r50-d8_1xb4-48k_gtav-768x768.py', 'resnet',
               'Joint finetuning after warm-up (LP-FT)', (42.32, 40.33, 44.88), 'DeFT T3')),
-    ('freeze-encoder', ('configs/baselines/freeze-encoder_deeplabv3plus_r50-d8_1xb4-48k_gtav-768x768.py', 'resnet',
+    ('freeze-encoder', ('configs/baselines/'
+                        'freeze-encoder_deeplabv3plus_r50-d8_1xb4-48k_gtav-768x768.py', 'resnet',
                         'Freezing encoder', (41.88, 36.85, 44.59), 'DeFT T1')),
-    ('freeze-decoder', ('configs/baselines/freeze-decoder_deeplabv3plus_r50-d8_1xb4-48k_gtav-768x768.py', 'resnet',
+    ('freeze-decoder', ('configs/baselines/'
+                        'freeze-decoder_deeplabv3plus_r50-d8_1xb4-48k_gtav-768x768.py', 'resnet',
                         'Freezing decoder', (42.52, 38.75, 45.03), 'DeFT T1')),
     ('deft', ('configs/deft/deft_deeplabv3plus_r50-d8_1xb4-48k_gtav-768x768.py', 'resnet',
               'DeFT (IV: d~1 o e~2)', (50.06, 43.17, 50.51), 'DeFT T1/T3')),
-    ('deft-distreg', ('configs/deft/deft-distreg_deeplabv3plus_r50-d8_1xb4-48k_gtav-768x768.py', 'resnet',
+    ('deft-distreg', ('configs/deft/deft-distreg_deeplabv3plus_r50-d8_1xb4-48k_gtav-768x768.py',
+                      'resnet',
                       'DeFT + distance regularization', (51.09, 43.46, 51.58), 'DeFT T3')),
-    ('vit-frozen', ('configs/baselines/vfm/frozen_dinov2-l_mask2former_1xb4-40k_gtav-512x512.py', 'vit',
+    ('vit-frozen', ('configs/baselines/vfm/frozen_dinov2-l_mask2former_1xb4-40k_gtav-512x512.py',
+                    'vit',
                     'ViT frozen', (63.3, 56.1, 63.9), 'Rein T2')),
-    ('vit-full', ('configs/baselines/vfm/full_dinov2-l_mask2former_1xb4-40k_gtav-512x512.py', 'vit',
+    ('vit-full', ('configs/baselines/vfm/full_dinov2-l_mask2former_1xb4-40k_gtav-512x512.py',
+                  'vit',
                   'ViT full finetuning', (63.7, 57.4, 64.2), 'Rein T2')),
     ('rein', ('configs/rein/rein_dinov2-l_mask2former_1xb4-40k_gtav-512x512.py', 'vit', 'Rein',
               (66.4, 60.4, 66.1), 'Rein T2')),
-    ('fishertune', ('configs/fishertune/fishertune_dinov2-l_mask2former_1xb4-44k_gtav-512x512.py', 'vit',
+    ('fishertune', ('configs/fishertune/fishertune_dinov2-l_mask2former_1xb4-44k_gtav-512x512.py',
+                    'vit',
                     'FisherTune', (68.2, 63.3, 68.0), 'FisherTune T1')),
-    ('deft-rein', ('configs/deft/deft-rein_dinov2-l_mask2former_1xb4-48k_gtav-512x512.py', 'vit', 'DeFT on Rein',
+    ('deft-rein', ('configs/deft/deft-rein_dinov2-l_mask2former_1xb4-48k_gtav-512x512.py', 'vit',
+                   'DeFT on Rein',
                    None, '-')),
 ])
 #: DeFT rows evaluated again with the other final models of Table 7 (same checkpoints)
@@ -76,12 +84,22 @@ def beta_for(decoupled_iters):
     return 1.0 - 4.0 / decoupled_iters
 
 
+def _name_when_fixed(config):
+    """The config's path when the protocol was fixed (before the configs took mmseg's names on
+    2026-11-23, with their contents unchanged), so that the hash, and the results it tags, stay."""
+    from deft_mmseg.utils.config_names import RENAMED
+    before = {new: old for old, new in RENAMED.items()}
+    rel = osp.relpath(config, 'configs')
+    return osp.join('configs', before.get(rel, rel))
+
+
 def protocol():
     """Everything a result depends on; its hash tags every result file."""
     warmup = ITERS // WARMUP_FRACTION
     return dict(iters=ITERS, warmup_iters=warmup, estimate_iters=ESTIMATE_ITERS,
                 beta=beta_for(ITERS - warmup), data=DATA, distance_interval=DISTANCE_INTERVAL,
-                methods={k: v[:2] for k, v in METHODS.items()}, version=1)
+                methods={k: [_name_when_fixed(v[0]), v[1]] for k, v in METHODS.items()},
+                version=1)
 
 
 def protocol_hash():
