@@ -270,12 +270,12 @@ def resolve_config_path(path):
         return new, f'note: {path} is now named {new}; loading that.'
     if old in REMOVED_DEMOS:
         config, iters = REMOVED_DEMOS[old]
-        network = ('a tiny EVA02 of another FFN width, so its checkpoints do not load'
-                   if old in DEMOS_WITH_OTHER_NETWORK else
-                   'the same tiny network, so its checkpoints load with --demo')
+        checkpoints = ('its checkpoints do not load (its tiny EVA02 had another FFN width)'
+                       if old in DEMOS_WITH_OTHER_NETWORK else
+                       f'its checkpoints load with {prefix}{config} --demo (same tiny network)')
         raise ConfigNameError(
-            f'{path} was removed: a demo is now the config itself with --demo ITERS ({network}); '
-            f'use {prefix}{config} --demo {iters}')
+            f'{path} was removed: a demo is now the config itself with --demo; the run it made '
+            f'is tools/train.py {prefix}{config} --demo {iters}; {checkpoints}')
     return path, None
 
 

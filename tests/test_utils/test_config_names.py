@@ -66,16 +66,18 @@ def test_old_name_of_the_headline_config_trains_into_its_old_work_dir(demo_cwd):
 def test_removed_demo_config_names_the_command_that_replaces_it(demo_cwd):
     old = osp.join(REPO, 'configs', 'deft', 'deeplabv3plus_r50_gtav_demo.py')
     line = one_error_line(run_tool('train.py', old, cwd=demo_cwd))
-    assert ('deft/deft_deeplabv3plus_r50-d8_1xb4-48k_gtav-768x768.py --demo 1800' in line
-            and 'checkpoints load with --demo' in line)
+    new = 'deft/deft_deeplabv3plus_r50-d8_1xb4-48k_gtav-768x768.py'
+    assert f'tools/train.py {osp.join(REPO, "configs", new)} --demo 1800' in line
+    assert f'checkpoints load with {osp.join(REPO, "configs", new)} --demo (same' in line
     old = osp.join(REPO, 'configs', 'fishertune', 'fishertune_eva02-l_mask2former_gtav_demo.py')
     line = one_error_line(run_tool('test.py', old, 'x.pth', cwd=demo_cwd))
     assert 'fishertune_eva02-l_mask2former_1xb4-44k_gtav-512x512.py --demo 300' in line
     assert 'do not load' in line
 
 
-@pytest.mark.parametrize('base', ['deft_mmseg::deft/deeplabv3plus_r50_gtav.py',
-                                  osp.join(REPO, 'configs', 'rein', 'rein_dinov2-l_mask2former_gtav.py')])
+@pytest.mark.parametrize('base', [
+    'deft_mmseg::deft/deeplabv3plus_r50_gtav.py',
+    osp.join(REPO, 'configs', 'rein', 'rein_dinov2-l_mask2former_gtav.py')])
 def test_base_line_naming_an_old_config_gets_one_line_naming_the_new_file(demo_cwd, base):
     (demo_cwd / 'mine.py').write_text(f"_base_ = ['{base}']\n")
     line = one_error_line(run_tool('train.py', 'mine.py', '--demo', cwd=demo_cwd))
