@@ -9,7 +9,6 @@ import sys
 
 import pytest
 import torch
-from mmengine.config import Config
 from mmseg.registry import MODELS
 
 import train as train_tool

@@ -27,20 +27,38 @@ def _train_length(train_cfg):
     return train_cfg['warmup_iters'] + train_cfg.get('decoupled_iters', train_cfg.get('tune_iters'))
 
 
-@pytest.mark.parametrize('config', CONFIGS)
-def test_config_name_states_batch_schedule_source_and_crop(config):
-    """The numbers in the name are read back from the config itself (not from the rename table):
-    a name that says 48k over a 40K schedule, or 512x512 over a 768 crop, fails."""
-    from mmengine.config import Config
+def _name_mismatches(config, cfg):
+    """What the name of ``config`` says that its content does not (empty when it tells the
+    truth); the numbers are read back from the config, not from the rename table."""
     match = NAME.match(osp.basename(config))
-    assert match, f'{config}: not {{method}}_{{model}}_{{N}}xb{{B}}-{{iters}}k_{{source}}-{{crop}}'
-    cfg = Config.fromfile(config_path(config))
-    assert int(match['batch']) == cfg.train_dataloader.batch_size
-    assert int(match['iters']) * 1000 == _train_length(cfg.train_cfg)
+    if not match:
+        return ['not {method}_{model}_{N}xb{B}-{iters}k_{source}-{H}x{W}[_{variant}].py']
     dataset = cfg.train_dataloader.dataset
-    assert dataset.type == SOURCE_DATASET[match['source'].split('-')[0]]
     crops = [t['crop_size'] for t in dataset.pipeline if t['type'] == 'RandomCrop']
-    assert crops == [(int(match['h']), int(match['w']))]
+    said_and_found = [
+        ('batch', int(match['batch']), cfg.train_dataloader.batch_size),
+        ('iterations', int(match['iters']) * 1000, _train_length(cfg.train_cfg)),
+        ('source', SOURCE_DATASET[match['source'].split('-')[0]], dataset.type),
+        ('crop', [(int(match['h']), int(match['w']))], crops)]
+    return [f'{what}: name says {said}, config has {found}'
+            for what, said, found in said_and_found if said != found]
+
+
+def test_every_config_parses_imports_the_plugin_and_is_named_for_its_recipe():
+    """Every config loads, brings the plugin in by custom_imports, and its name states its batch,
+    length, source and crop: a name that says 48k over a 40K schedule, or 512x512 over a 768
+    crop, fails."""
+    from mmengine.config import Config
+    assert len(CONFIGS) >= 100
+    wrong = {}
+    for config in CONFIGS:
+        cfg = Config.fromfile(config_path(config))
+        assert cfg.custom_imports['imports'] == ['deft_mmseg'], config
+        assert cfg.default_scope == 'mmseg'
+        assert 'model' in cfg and 'train_dataloader' in cfg, config
+        if _name_mismatches(config, cfg):
+            wrong[config] = _name_mismatches(config, cfg)
+    assert wrong == {}
 
 
 def test_rename_table_points_from_gone_files_to_existing_ones():
