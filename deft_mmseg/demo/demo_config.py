@@ -45,7 +45,9 @@ STAGED_LOOPS = {'DeFTTrainLoop': 'decoupled_iters', 'TwoStageTrainLoop': 'decoup
 NETWORK_KEYS = ('backbone', 'neck', 'decode_head', 'auxiliary_head', 'data_preprocessor',
                 'pretrained', 'init_cfg', 'train_cfg', 'test_cfg')
 DATA_KEYS = ('train_dataloader', 'val_dataloader', 'test_dataloader', 'val_evaluator',
-             'test_evaluator', 'val_cfg', 'test_cfg')
+             'test_evaluator', 'val_cfg', 'test_cfg', 'crop_size',
+             # read by mmseg's inference_model (a config's pipelines at its top level)
+             'train_pipeline', 'test_pipeline')
 TINY_AUX_HEAD = dict(type='FCNHead', in_channels=64, in_index=2, channels=16, num_convs=1,
                      concat_input=False, dropout_ratio=0.1, num_classes=19,
                      norm_cfg=dict(type='BN', requires_grad=True), align_corners=False,

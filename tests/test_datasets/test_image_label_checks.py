@@ -66,7 +66,7 @@ def test_training_stops_at_a_label_that_does_not_fit_its_image(own_demo, damage)
 
 
 def test_check_dataset_tool_passes_good_data(own_demo):
-    proc = run_tool('check_dataset.py', DEFT_DEMO)
+    proc = run_tool('check_dataset.py', *DEFT_DEMO)
     assert proc.returncode == 0, proc.stderr[-2000:]
     rows = {ln.split()[0]: ln.split()[1:] for ln in proc.stdout.splitlines()
             if ln.startswith(('train/', 'val/'))}
