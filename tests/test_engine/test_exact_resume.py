@@ -98,8 +98,9 @@ DEFT_OPTIONS = [*SEEDED, *EVERY_ITER, 'train_cfg.warmup_iters=4', 'train_cfg.dec
                 'train_cfg.val_interval=6']
 
 
-@pytest.mark.parametrize('stage,kill_after,stage_range', [('warmup', 2, (2, 4)),
-                                                          ('decoupled', 7, (5, 11))])
+@pytest.mark.parametrize('stage,kill_after,stage_range', [
+    pytest.param('warmup', 2, (2, 4), marks=pytest.mark.slow),  # default run: time budget
+    ('decoupled', 7, (5, 11))])
 def test_deft_killed_in_either_stage_resumes_bit_exact(demo_cwd, stage, kill_after, stage_range):
     """As shipped: decoder dropout 0.1, random resize/crop/flip/photometric/blur, validation on
     three domains at iteration 6, num_workers=0."""

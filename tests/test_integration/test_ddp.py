@@ -35,6 +35,7 @@ def test_two_process_ddp_keeps_gc_weights_identical(demo_cwd):
                for k in gc if k.startswith('pathway1.decode_head'))
 
 
+@pytest.mark.slow
 def test_two_process_ddp_fishertune_selects_the_same_weights_on_every_rank(demo_cwd):
     """Each rank estimates on its own batches; the all-reduced estimate gives one selection, and
     the tuned weights stay identical across ranks."""

@@ -111,6 +111,7 @@ def test_baseline_demo_and_upstream_mmseg_train_with_custom_imports_only(demo_cw
     _check_results(osp.join(work, 'multi_domain_results.json'), ordered=False)
 
 
+@pytest.mark.slow  # the same one-line contract is in the default run: test_bad_input_tools.py
 def test_user_errors_are_reported_without_traceback(demo_cwd):
     proc = subprocess.run(
         [sys.executable, osp.join(REPO, 'tools', 'train.py'), *DEFT_DEMO, '--cfg-options',

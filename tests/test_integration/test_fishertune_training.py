@@ -100,6 +100,7 @@ def test_fishertune_run_estimates_selects_and_keeps_unselected_weights(demo_cwd)
                           'FisherTuneEncoderDecoder', plugin=True)
 
 
+@pytest.mark.slow
 def test_fishertune_reuses_a_saved_estimate_and_resumes(demo_cwd):
     first = str(demo_cwd / 'first')
     _train([*FT_DEMO, '--work-dir', first, *_options()])
