@@ -16,7 +16,9 @@ Protocol (fixed and committed before the first comparison; see docs/benchmarks.m
   sensitivity on ``ESTIMATE_ITERS`` batches after it; every other setting is the method's shipped
   config, turned into its tiny network by ``make_demo_config`` (the same path as ``--demo``);
 - beta rule for short runs: the EMA horizon 1 / (1 - beta) stays a quarter of decoupled
-  finetuning, as beta = 0.9999 is for 40K decoupled iterations: beta = 1 - 4 / decoupled_iters;
+  finetuning, as beta = 0.9999 is for 40K decoupled iterations: beta = 1 - 4 / decoupled_iters
+  (``deft_mmseg.demo.demo_config.scaled_ema_beta``'s rule at 0.9999, written here in the form the
+  protocol was fixed with: the other form differs in the last bits and would change the hash);
 - DeFT's Table 7 variants I-III are the same checkpoints evaluated with another ``final_model``.
 
 Each (method, seed) runs in its own process and writes ``OUT/<method>/seed<k>/result.json``;

@@ -20,11 +20,11 @@ DEFT_DEMO = (DEFT, '--demo')
 
 
 def demo_config(path):
-    """The config at ``path`` as ``--demo`` turns it (in-process use: init_model, builds)."""
-    from mmengine.config import Config
-
-    from deft_mmseg.demo import make_demo_config
-    return make_demo_config(Config.fromfile(path))
+    """The config at ``path`` as the tools' ``--demo`` turns it (in-process use: init_model,
+    builds)."""
+    from deft_mmseg.apis.tool_config import load_config
+    from deft_mmseg.demo import SMOKE_ITERS
+    return load_config(path, SMOKE_ITERS)
 
 
 def checkpoints(work_dir):

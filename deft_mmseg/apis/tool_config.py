@@ -37,8 +37,9 @@ def _demo_iters(text):
 
 
 def add_demo_argument(parser, with_iters=True):
-    """``--demo [ITERS]`` (train.py, check_dataset.py) or ``--demo`` (tools that only build the
-    model or read the data, where the length of the run does not matter)."""
+    """``--demo [ITERS]`` (train.py) or ``--demo`` (test.py, infer.py, export_final_model.py,
+    check_dataset.py: they only build the model or read the data, so the length of the run does
+    not matter)."""
     if with_iters:
         parser.add_argument(
             '--demo', nargs='?', const=SMOKE_ITERS, type=_demo_iters, metavar='ITERS',

@@ -22,8 +22,8 @@ def tools_root():
 
 
 def register_config_scope():
-    """Let ``_base_ = ['deft_mmseg::deft/deft_deeplabv3plus_r50-d8_1xb4-48k_gtav-768x768.py']`` resolve: mmengine only
-    accepts ``<module>::`` for modules in its ``MODULE2PACKAGE`` table (then reads
+    """Let ``_base_ = ['deft_mmseg::deft/deft_deeplabv3plus_r50-d8_1xb4-48k_gtav-768x768.py']``
+    resolve: mmengine only accepts ``<module>::`` for modules in its ``MODULE2PACKAGE`` table (then reads
     ``<installed package>/.mim/configs/<path>``).
 
     A config is parsed before its ``custom_imports`` run, so ``deft_mmseg`` must have been

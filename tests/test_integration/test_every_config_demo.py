@@ -10,13 +10,7 @@ import os.path as osp
 import pytest
 
 import train as train_tool
-from repo_paths import REPO
-
-CONFIGS = sorted(
-    osp.relpath(p, osp.join(REPO, 'configs'))
-    for p in glob.glob(osp.join(REPO, 'configs', '**', '*.py'), recursive=True)
-    if '_base_' not in p)
-
+from repo_paths import CONFIGS, REPO
 
 #: one config per segmentor / head / backbone / PEFT / hook combination
 REPRESENTATIVE = {

@@ -4,7 +4,7 @@ from mmengine.config import Config
 
 from deft_mmseg.utils.config_keys import ConfigKeyError, accepted_keys, check_config_keys, resolve_type
 from e2e_helpers import DEFT, demo_config
-from test_every_config_demo import CONFIGS
+from repo_paths import CONFIGS
 from repo_paths import config_path
 
 
