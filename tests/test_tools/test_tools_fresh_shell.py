@@ -11,7 +11,9 @@ from repo_paths import REPO
 from e2e_helpers import DEFT, DEFT_DEMO, assert_export_matches, run_tool_ok as tool
 
 
-@pytest.mark.parametrize('where', ['repository root', 'another directory'])
+@pytest.mark.parametrize('where', [
+    # the root case also runs in the default suite through test_infer_tool's export from a shell
+    pytest.param('repository root', marks=pytest.mark.slow), 'another directory'])
 def test_export_from_a_fresh_shell(short_deft_run, tmp_path, where):
     ckpt = str(short_deft_run / 'run' / 'iter_3.pth')
     out = str(tmp_path / 'out')
