@@ -118,9 +118,11 @@ def build_config(method, seed, work_dir, pretrained):
     from deft_mmseg.demo import make_demo_config
     config, kind = METHODS[method][:2]
     proto = protocol()
+    # keep_protocol=False: the demo data's own pipelines and whole-image inference, with which this
+    # protocol was fixed (``--demo`` now keeps each config's own, scaled)
     cfg = make_demo_config(Config.fromfile(osp.join(REPO, config)),
                            warmup_iters=proto['warmup_iters'], iters=ITERS,
-                           demo_root=DATA['root'])
+                           demo_root=DATA['root'], keep_protocol=False)
     cfg.model.backbone.init_cfg = dict(type='Pretrained', checkpoint=pretrained)
     loop = cfg.train_cfg
     if 'estimate_iters' in loop:

@@ -10,6 +10,7 @@ other tools take ``--demo`` to build the same tiny network for its checkpoints.
 """
 import copy
 import os.path as osp
+from typing import Optional
 
 from mmengine.config import Config, ConfigDict
 
@@ -19,13 +20,13 @@ CONFIG_ROOT = config_root()
 TINY_MODELS = {
     'DepthwiseSeparableASPPHead': 'deeplabv3plus_tiny_demo.py',
     'SegformerHead': 'segformer_tiny_demo.py',
-    'Mask2FormerHead': 'mask2former_tiny_demo.py',
+    'SlideMask2FormerHead': 'mask2former_tiny_demo.py',
     'ReinMask2FormerHead': 'rein_vit_tiny_demo.py',
     'VLTSegMask2FormerHead': 'vltseg_vit_tiny_demo.py',
 }
 #: VFM backbones keep a (tiny) ViT whatever the head
 TINY_VFM_MODELS = {
-    'Mask2FormerHead': 'vfm_vit_tiny_demo.py',
+    'SlideMask2FormerHead': 'vfm_vit_tiny_demo.py',
     'ReinMask2FormerHead': 'rein_vit_tiny_demo.py',
     'DepthwiseSeparableASPPHead': 'vfm_vit_tiny_deeplabv3plus_demo.py',
     'SegformerHead': 'vfm_vit_tiny_segformer_demo.py',
@@ -55,18 +56,104 @@ TINY_AUX_HEAD = dict(type='FCNHead', in_channels=64, in_index=2, channels=16, nu
                                       loss_weight=0.4))
 
 
-def make_demo_config(cfg, warmup_iters=2, iters=6, demo_root=None):
-    """Return a copy of ``cfg`` that trains ``iters`` iterations on the demo data."""
-    cfg = copy.deepcopy(cfg)
+#: the demo's training crop: every size of a config is scaled by DEMO_CROP / the config's crop
+DEMO_CROP = 64
+#: size-valued arguments of mmcv / mmseg transforms, scaled with the image (``RandomCrop``'s crop
+#: becomes the demo crop through the same factor)
+SIZE_KEYS = {'Resize': ('scale',), 'RandomResize': ('scale',),
+             'RandomChoiceResize': ('scales', 'max_size'),
+             'ResizeShortestEdge': ('scale', 'max_size'), 'RandomCrop': ('crop_size',),
+             'Pad': ('size',)}
+
+
+def config_crop(cfg: Config) -> int:
+    """The config's training crop (the longer side of ``model.data_preprocessor.size``, else of
+    ``crop_size``), the length the demo's ``DEMO_CROP`` stands for."""
+    size = cfg.model.get('data_preprocessor', {}).get('size') or cfg.get('crop_size')
+    if not size:
+        raise ValueError('--demo: the config sets neither model.data_preprocessor.size nor '
+                         'crop_size; set one to its training crop')
+    return max(size)
+
+
+def scale_size(value, factor: float):
+    """A transform's size argument (int, (w, h) pair, list of ints or of pairs) times ``factor``,
+    rounded, at least 1; ``None`` and ``-1`` (mmcv's "keep this side") stay."""
+    if value is None:
+        return None
+    if isinstance(value, (list, tuple)):
+        scaled = [scale_size(v, factor) for v in value]
+        return type(value)(scaled) if isinstance(value, tuple) else scaled
+    if value == -1:
+        return value
+    return max(1, int(round(value * factor)))
+
+
+def scale_pipeline(pipeline: list, factor: float) -> list:
+    """The same transforms, in the same order, with every size argument times ``factor``
+    (``RandomChoiceResize``'s inner ``resize_type`` included)."""
+    scaled = []
+    for transform in pipeline:
+        transform = copy.deepcopy(transform)
+        for key in SIZE_KEYS.get(str(transform.get('type', '')).split('.')[-1], ()):
+            if key in transform:
+                transform[key] = scale_size(transform[key], factor)
+        scaled.append(transform)
+    return scaled
+
+
+def scale_test_cfg(test_cfg: dict, factor: float) -> dict:
+    """The segmentor's ``test_cfg`` at the demo's size: the mode is kept; a sliding window and its
+    stride are scaled with the image (512 / 341 on 1024x512 -> 64 / 43 on 128x64)."""
+    test_cfg = copy.deepcopy(test_cfg) if test_cfg else ConfigDict(mode='whole')
+    for key in ('crop_size', 'stride'):
+        if key in test_cfg:
+            test_cfg[key] = scale_size(test_cfg[key], factor)
+    return test_cfg
+
+
+def scale_data_preprocessor(preprocessor: dict, factor: float) -> dict:
+    """The config's data preprocessor (normalization, padding values, test-time
+    ``size_divisor``) with its training ``size`` at the demo's crop."""
+    preprocessor = copy.deepcopy(preprocessor)
+    if preprocessor.get('size'):
+        preprocessor['size'] = scale_size(preprocessor['size'], factor)
+    test_cfg = preprocessor.get('test_cfg')
+    if test_cfg and test_cfg.get('size'):
+        test_cfg['size'] = scale_size(test_cfg['size'], factor)
+    return preprocessor
+
+
+def _domain_pipelines(cfg: Config) -> list:
+    """The test pipeline of each target domain of ``cfg``, in the config's order."""
+    loader = cfg.get('val_dataloader') or {}
+    datasets = loader.get('datasets') or {'target': loader.get('dataset', {})}
+    return [ds.get('pipeline') or cfg.get('test_pipeline') for ds in datasets.values()]
+
+
+def demo_model_config(cfg: Config, factor: Optional[float] = None,
+                      keep_protocol: bool = True) -> ConfigDict:
+    """The model of ``cfg`` with the tiny network of its family (see :func:`make_demo_config`).
+
+    ``factor`` scales the config's ``test_cfg`` window and the data preprocessor's size
+    (default ``DEMO_CROP / config_crop(cfg)``; 1.0 keeps them at the config's real size).
+    """
     head = cfg.model['decode_head']['type']
     if head not in TINY_MODELS:
         raise ValueError(f'--demo: no tiny model for decode head {head!r} '
                          f'(known: {list(TINY_MODELS)})')
+    if factor is None:
+        factor = DEMO_CROP / config_crop(cfg)
     vfm = cfg.model['backbone']['type'] == 'VFMVisionTransformer'
     tiny_file = TINY_VFM_MODELS[head] if vfm else TINY_MODELS[head]
     tiny = Config.fromfile(osp.join(CONFIG_ROOT, '_base_', 'models', tiny_file)).model
     model = ConfigDict({k: v for k, v in cfg.model.items() if k not in NETWORK_KEYS})
     model.update({k: v for k, v in tiny.items() if k in NETWORK_KEYS and k != 'type'})
+    if keep_protocol:
+        model['test_cfg'] = scale_test_cfg(cfg.model.get('test_cfg'), factor)
+        if cfg.model.get('data_preprocessor'):
+            model['data_preprocessor'] = scale_data_preprocessor(
+                cfg.model['data_preprocessor'], factor)
     if vfm and 'ViTEVA02' in str(cfg.model['backbone']['vit']['type']):
         model['backbone']['vit'] = copy.deepcopy(TINY_EVA02)
         for key in ('eva02_rope', 'eva02_attention'):
@@ -99,8 +186,40 @@ def make_demo_config(cfg, warmup_iters=2, iters=6, demo_root=None):
                                               **size)
     if cfg.model.get('auxiliary_head') is not None:
         model['auxiliary_head'] = copy.deepcopy(TINY_AUX_HEAD)
-    cfg.model = model
+    return model
+
+
+def make_demo_config(cfg, warmup_iters=2, iters=6, demo_root=None, keep_protocol=True,
+                     factor=None):
+    """Return a copy of ``cfg`` that trains ``iters`` iterations on the demo data.
+
+    Replaced: the network (the tiny model of the config's family, method settings kept), the
+    datasets (the demo's source and three targets) and the schedule's length. With
+    ``keep_protocol`` (``--demo``), what is the config's own and not a matter of size is kept at
+    the demo's size (every size times ``DEMO_CROP / config_crop(cfg)``): the inference mode
+    (slide stays slide, window and stride scaled), the data preprocessor (normalization, padding,
+    ``size_divisor``), the train pipeline and each target domain's test pipeline (the same
+    transforms; the demo's i-th domain takes the config's i-th domain's pipeline).
+    ``keep_protocol=False`` takes the demo's own whole-image inference and pipelines
+    (``configs/_base_/datasets/demo.py``): the first miniature DG protocol was fixed with them.
+    ``factor`` overrides the scale (1.0: the config's real sizes, on demo-layout data of real-size
+    frames, as ``tests/test_integration/test_full_size_paths.py`` runs it).
+    """
+    cfg = copy.deepcopy(cfg)
+    if factor is None:
+        factor = DEMO_CROP / config_crop(cfg)
+    cfg.model = demo_model_config(cfg, factor, keep_protocol)
     data = Config.fromfile(osp.join(CONFIG_ROOT, '_base_', 'datasets', 'demo.py'))
+    if keep_protocol:
+        train_pipeline = scale_pipeline(cfg.train_dataloader.dataset.pipeline, factor)
+        domain_pipelines = [scale_pipeline(p, factor) for p in _domain_pipelines(cfg)]
+        data.train_dataloader.dataset.pipeline = train_pipeline
+        data.train_pipeline = train_pipeline
+        for i, ds in enumerate(data.val_dataloader.datasets.values()):
+            ds.pipeline = domain_pipelines[i % len(domain_pipelines)]
+        data.test_pipeline = domain_pipelines[0]
+        data.test_dataloader = dict(data.val_dataloader, dataset=dict(pipeline=data.test_pipeline))
+        data.crop_size = scale_size(cfg.get('crop_size', (DEMO_CROP, DEMO_CROP)), factor)
     for key in DATA_KEYS:
         cfg[key] = copy.deepcopy(data[key])
     if demo_root is not None:

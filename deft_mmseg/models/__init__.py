@@ -1,5 +1,5 @@
 from .backbones import VFMVisionTransformer
-from .decode_heads import ReinMask2FormerHead, VLTSegMask2FormerHead
+from .decode_heads import ReinMask2FormerHead, SlideMask2FormerHead, VLTSegMask2FormerHead
 from .peft import LoRAReins, Reins
 from .regularizers import ParamDistanceRegularizer
 from .segmentors import (FINAL_MODELS, DualPathwaySegmentor, FisherTuneEncoderDecoder,
@@ -8,4 +8,5 @@ from .text_encoders import ClassTextEncoder
 
 __all__ = ['DualPathwaySegmentor', 'FINAL_MODELS', 'StagedEncoderDecoder',
            'FisherTuneEncoderDecoder', 'ParamDistanceRegularizer', 'VFMVisionTransformer', 'Reins', 'LoRAReins',
-           'ReinMask2FormerHead', 'VLTSegMask2FormerHead', 'ClassTextEncoder']
+           'SlideMask2FormerHead', 'ReinMask2FormerHead', 'VLTSegMask2FormerHead',
+           'ClassTextEncoder']

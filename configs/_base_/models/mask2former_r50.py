@@ -1,5 +1,7 @@
 # Mask2Former with an ImageNet ResNet-50 (mmseg's Mask2FormerHead on mmdet's pixel decoder and
-# transformer decoder), as in mmseg's mask2former_r50 Cityscapes config.
+# transformer decoder), as in mmseg's mask2former_r50 Cityscapes config. The head is
+# SlideMask2FormerHead: mmseg's, with sliding-window inference fixed (mmseg issue 3666); every
+# Mask2Former config of this repository inherits it.
 _base_ = ['./seg_data_preprocessor.py']
 num_classes = 19
 data_preprocessor = dict(_base_.data_preprocessor, size=(768, 768), test_cfg=dict(size_divisor=32))
@@ -11,7 +13,7 @@ model = dict(
         frozen_stages=-1, norm_cfg=dict(type='SyncBN', requires_grad=False), style='pytorch',
         init_cfg=dict(type='Pretrained', checkpoint='torchvision://resnet50')),
     decode_head=dict(
-        type='Mask2FormerHead',
+        type='SlideMask2FormerHead',
         in_channels=[256, 512, 1024, 2048],
         strides=[4, 8, 16, 32],
         feat_channels=256,

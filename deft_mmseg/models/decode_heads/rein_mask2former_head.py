@@ -1,8 +1,9 @@
 """Mask2Former head whose queries come from the Rein tokens (Rein paper, "link token to query")."""
 from torch import nn
 
-from mmseg.models.decode_heads import Mask2FormerHead
 from mmseg.registry import MODELS
+
+from .slide_mask2former_head import SlideMask2FormerHead
 
 
 class _QueryHolder(nn.Module):
@@ -14,8 +15,8 @@ class _QueryHolder(nn.Module):
 
 
 @MODELS.register_module()
-class ReinMask2FormerHead(Mask2FormerHead):
-    """mmseg ``Mask2FormerHead`` taking ``(features, queries)`` from a Rein backbone.
+class ReinMask2FormerHead(SlideMask2FormerHead):
+    """:class:`SlideMask2FormerHead` (mmseg's ``Mask2FormerHead``) taking ``(features, queries)`` from a Rein backbone.
 
     The positional query embeddings are the Rein queries (``num_queries`` x ``feat_channels``)
     and, with ``replace_query_feat``, the query features are ``querys2feat(queries)``; the

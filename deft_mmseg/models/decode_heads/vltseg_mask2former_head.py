@@ -1,6 +1,6 @@
 """VLTSeg's language-guided Mask2Former head (VLTSeg paper, Sec. 3.3).
 
-Mask2Former (mmseg's ``Mask2FormerHead``, itself mmdet's) with two changes that tie the decoder to
+Mask2Former (:class:`SlideMask2FormerHead`: mmseg's ``Mask2FormerHead``, itself mmdet's) with two changes that tie the decoder to
 a frozen text tower:
 
 - **class logits from text**: a query ``q`` (B, Q, C) is projected to the joint space and
@@ -19,13 +19,13 @@ checkpoint (``tools/model_converters/vfm.py vltseg-eva-clip``).
 """
 import torch
 import torch.nn.functional as F
-from mmseg.models.decode_heads import Mask2FormerHead
 from mmseg.models.utils import resize
 from mmseg.registry import MODELS
 from torch import nn
 
 from ...utils.errors import TextEncoderConfigError
 from ..pretrained_parts import load_part, read_part, sub_part
+from .slide_mask2former_head import SlideMask2FormerHead
 
 
 class TextClassifier(nn.Module):
@@ -69,7 +69,7 @@ class PixelTextProjection(nn.Module):
 
 
 @MODELS.register_module()
-class VLTSegMask2FormerHead(Mask2FormerHead):
+class VLTSegMask2FormerHead(SlideMask2FormerHead):
     """Mask2Former with text-embedding class logits and the pixel-text matching loss.
 
     Args:

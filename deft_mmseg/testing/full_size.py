@@ -1,0 +1,104 @@
+"""A config's full-size paths with a tiny network: its own pipelines on frames of each dataset's
+real size, its own data preprocessor and ``test_cfg`` at its real test input size.
+
+``--demo`` shrinks the images with the network (``deft_mmseg.demo.make_demo_config``); these helpers
+keep every size of the config and shrink only the network's widths and depths, so the paths a
+full-size run takes (sliding windows at image borders, patch and position grids at the real input
+size, test-time resizing of each target domain) run on a CPU in seconds.
+"""
+import copy
+import os
+import os.path as osp
+from typing import Dict, List, Tuple
+
+import numpy as np
+from mmengine.config import Config, ConfigDict
+from PIL import Image
+
+from ..demo.demo_config import demo_model_config
+
+#: (width, height) of a frame of each dataset as distributed (Mapillary val varies: a 4:3 frame of
+#: its most common size; ``images_half`` is tools/dataset_converters/mapillary.py --scale 0.5)
+REAL_FRAME_SIZES = {
+    'gtav': (1914, 1052), 'synthia': (1280, 760), 'cityscapes': (2048, 1024),
+    'bdd100k': (1280, 720), 'mapillary': (4032, 3024), 'mapillary_half': (2016, 1512),
+    'acdc': (1920, 1080), 'foggy_zurich': (1920, 1080), 'foggy_driving': (1920, 1080),
+    'dark_zurich': (1920, 1080), 'night_driving': (1920, 1080),
+}
+SOURCE_DATASETS = {'GTAVDataset': 'gtav', 'SynthiaDataset': 'synthia',
+                   'CityscapesDataset': 'cityscapes'}
+#: ViT sizes of the tiny full-size network: the config's ViT type, patch, image size and options
+TINY_VIT_ARCH = dict(embed_dims=32, num_layers=4, num_heads=2, feedforward_channels=64)
+
+
+def domain_frame_size(name: str, dataset: dict) -> Tuple[int, int]:
+    """(width, height) of a real frame of target domain ``name`` (``acdc_fog`` -> ACDC)."""
+    if name.startswith('mapillary'):
+        half = 'half' in str(dataset.get('data_prefix', {}).get('img_path', ''))
+        return REAL_FRAME_SIZES['mapillary_half' if half else 'mapillary']
+    for key in sorted(REAL_FRAME_SIZES, key=len, reverse=True):
+        if name.startswith(key):
+            return REAL_FRAME_SIZES[key]
+    raise KeyError(f'no real frame size for target domain {name!r}')
+
+
+def source_frame_size(cfg: Config) -> Tuple[int, int]:
+    """(width, height) of a real frame of the config's source dataset."""
+    return REAL_FRAME_SIZES[SOURCE_DATASETS[cfg.train_dataloader.dataset.type]]
+
+
+def write_frame(folder: str, size: Tuple[int, int], num_classes: int = 19,
+                seed: int = 0) -> Tuple[str, str]:
+    """A random RGB frame and a label map of ``size`` (w, h) with ``num_classes`` classes in
+    vertical bands and an ignore band; returns (image path, label path)."""
+    os.makedirs(folder, exist_ok=True)
+    w, h = size
+    rng = np.random.default_rng(seed)
+    img = rng.integers(0, 256, (h, w, 3), dtype=np.uint8)
+    label = (np.arange(w)[None, :].repeat(h, 0) * num_classes // w).astype(np.uint8)
+    label[: h // 10] = 255
+    img_path = osp.join(folder, f'frame_{w}x{h}.png')
+    seg_path = osp.join(folder, f'frame_{w}x{h}_label.png')
+    Image.fromarray(img).save(img_path)
+    Image.fromarray(label).save(seg_path)
+    return img_path, seg_path
+
+
+def run_pipeline(pipeline: List[dict], img_path: str, seg_path: str) -> dict:
+    """The packed sample (``inputs`` (3, H, W) uint8, ``data_samples``) of ``pipeline`` on one
+    frame, as a dataset of mmseg hands it over."""
+    from mmcv.transforms import Compose
+    from mmseg.registry import TRANSFORMS
+    from mmseg.utils import register_all_modules
+    register_all_modules(init_default_scope=False)
+    transforms = Compose([TRANSFORMS.build(copy.deepcopy(t)) for t in pipeline])
+    return transforms(dict(img_path=img_path, seg_map_path=seg_path, reduce_zero_label=False,
+                           seg_fields=[], sample_idx=0))
+
+
+def full_size_model_config(cfg: Config) -> ConfigDict:
+    """The model of ``cfg`` with a tiny network and every size of the config: its data
+    preprocessor and ``test_cfg`` unscaled, and for a VFM its ViT type, patch size, image size
+    and options (position grid, rotary grid, SAM's windows) with only the widths and depth of
+    ``TINY_VIT_ARCH``."""
+    model = demo_model_config(cfg, factor=1.0)
+    backbone = cfg.model['backbone']
+    if backbone['type'] == 'VFMVisionTransformer':
+        vit = {k: copy.deepcopy(v) for k, v in backbone['vit'].items()
+               if k not in ('init_cfg', 'pretrained', 'arch')}
+        arch = dict(TINY_VIT_ARCH)
+        if 'ViTSAM' in vit['type']:
+            arch['global_attn_indexes'] = [1, 3]
+        vit['arch'] = arch
+        model['backbone']['vit'] = vit
+        for key in ('reins', 'peft'):
+            if model['backbone'].get(key) and 'patch_size' in model['backbone'][key]:
+                model['backbone'][key]['patch_size'] = vit.get('patch_size', 16)
+    return model
+
+
+def domain_test_pipelines(cfg: Config) -> Dict[str, List[dict]]:
+    """Each target domain's test pipeline, by domain name."""
+    loader = cfg.test_dataloader
+    return {name: ds.get('pipeline') or cfg.test_pipeline
+            for name, ds in loader.get('datasets', {}).items()}

@@ -1,0 +1,187 @@
+"""The paths a full-size run takes, for every config, with tiny networks (no training).
+
+``--demo`` shrinks images with the network; a config that only fails at its real sizes (mmseg issue
+3666: every Mask2Former config with sliding windows crashed at its first full-size evaluation)
+passes it. Here every size is the config's own and only the network is tiny
+(``deft_mmseg.testing.full_size``):
+
+1. each config's train pipeline on a frame of its source dataset's real size, and each target
+   domain's test pipeline on a frame of that domain's real size (the shapes the protocols document,
+   docs/evaluation.md);
+2. each config's data preprocessor and ``test_cfg`` (sliding windows included) on the output of (1),
+   one ``test_step`` of the tiny network of its family: a label map of the frame's size.
+
+Configs that share a path (same pipeline and frame; same segmentor, network family, test_cfg,
+preprocessor and input size) run it once in the default run; ``slow`` runs every config.
+"""
+import json
+import os.path as osp
+
+import pytest
+import torch
+from mmengine.config import Config
+
+from deft_mmseg.testing.full_size import (domain_frame_size, domain_test_pipelines,
+                                          full_size_model_config, run_pipeline,
+                                          source_frame_size, write_frame)
+from repo_paths import CONFIGS, config_path
+
+_CONFIGS = {}
+
+
+def _config(name):
+    if name not in _CONFIGS:
+        _CONFIGS[name] = Config.fromfile(config_path(name))
+    return _CONFIGS[name]
+
+
+def _key(*parts):
+    return json.dumps(parts, sort_keys=True, default=str)
+
+
+def _cases():
+    """(config, domain or None for the source) pairs; the first config of each path is a default
+    case, the others run under ``slow``."""
+    seen, cases = set(), []
+    for name in CONFIGS:
+        cfg = _config(name)
+        entries = [(None, cfg.train_dataloader.dataset.pipeline, source_frame_size(cfg))]
+        for domain, pipeline in domain_test_pipelines(cfg).items():
+            entries.append((domain, pipeline,
+                            domain_frame_size(domain, cfg.test_dataloader.datasets[domain])))
+        for domain, pipeline, size in entries:
+            model = cfg.model
+            path = _key(pipeline, size, domain is None, model.get('type'),
+                        model.backbone.get('type'), model.backbone.get('vit', {}).get('type'),
+                        model.backbone.get('vit', {}).get('patch_size'),
+                        model.backbone.get('vit', {}).get('img_size'), model.decode_head.type,
+                        model.get('test_cfg'), model.get('data_preprocessor'))
+            marks = () if path not in seen else (pytest.mark.slow,)
+            seen.add(path)
+            cases.append(pytest.param(name, domain, marks=marks,
+                                      id=f'{name}:{domain or "source"}'))
+    return cases
+
+
+def _fits(shape, box):
+    """mmcv's keep-ratio ``Resize(scale=box)`` written out: the frame is scaled by
+    min(long side of box / long side, short side of box / short side), rounded to the pixel."""
+    (h, w), (bw, bh) = shape, box
+    factor = min(max(bw, bh) / max(h, w), min(bw, bh) / min(h, w))
+    return int(h * factor + 0.5), int(w * factor + 0.5)
+
+
+@pytest.fixture(scope='module')
+def frames(tmp_path_factory):
+    folder = str(tmp_path_factory.mktemp('frames'))
+    cache = {}
+
+    def frame(size):
+        if size not in cache:
+            cache[size] = write_frame(folder, size)
+        return cache[size]
+    return frame
+
+
+@pytest.mark.parametrize('name,domain', _cases())
+def test_full_size_path(frames, name, domain):
+    cfg = _config(name)
+    torch.manual_seed(0)
+    if domain is None:  # the source: train pipeline, preprocessor in training mode
+        size = source_frame_size(cfg)
+        sample = run_pipeline(cfg.train_dataloader.dataset.pipeline, *frames(size))
+        crop = cfg.model.data_preprocessor.size
+        h, w = sample['inputs'].shape[-2:]
+        assert h <= crop[0] and w <= crop[1], (h, w, crop)
+        assert sample['data_samples'].gt_sem_seg.data.shape[-2:] == (h, w)
+        from mmseg.registry import MODELS
+        preprocessor = MODELS.build(cfg.model.data_preprocessor)
+        batch = preprocessor(dict(inputs=[sample['inputs']],
+                                  data_samples=[sample['data_samples']]), training=True)
+        assert tuple(batch['inputs'].shape[-2:]) == tuple(crop)
+        return
+    dataset = cfg.test_dataloader.datasets[domain]
+    w, h = domain_frame_size(domain, dataset)
+    pipeline = domain_test_pipelines(cfg)[domain]
+    sample = run_pipeline(pipeline, *frames((w, h)))
+    resized = [t['scale'] for t in pipeline if t['type'] == 'Resize']
+    expected = _fits((h, w), resized[0]) if resized else (h, w)
+    assert tuple(sample['inputs'].shape[-2:]) == expected
+    # the label map stays at the frame's size: metrics at the dataset's label resolution
+    assert sample['data_samples'].gt_sem_seg.data.shape[-2:] == (h, w)
+
+    from mmseg.registry import MODELS
+    model = MODELS.build(full_size_model_config(cfg)).eval()
+    with torch.no_grad():
+        (pred,) = model.test_step(dict(inputs=[sample['inputs']],
+                                       data_samples=[sample['data_samples']]))
+    assert pred.pred_sem_seg.data.shape[-2:] == (h, w)
+    assert pred.seg_logits.data.shape[0] == 19
+
+
+# the protocols' test input sizes, computed by hand from docs/evaluation.md ("Protocols")
+PROTOCOL_SIZES = {
+    # DeFT paper: every target resized to fit 2048x1024
+    'deft/deft_deeplabv3plus_r50-d8_1xb4-48k_gtav-768x768.py': {
+        'cityscapes': (1024, 2048), 'bdd100k': (1024, 1820), 'mapillary': (1024, 1365)},
+    # Rein release: Cityscapes and Mapillary's half copy to fit 1024x512, BDD100K at 1280x720
+    'rein/rein_dinov2-l_mask2former_1xb4-40k_gtav-512x512.py': {
+        'cityscapes': (512, 1024), 'bdd100k': (720, 1280), 'mapillary': (512, 683)},
+    # Rein release, Cityscapes -> ACDC at 1024: ACDC to fit 1920x1080
+    'rein/rein_dinov2-l_mask2former_1xb2-40k_cityscapes-acdc-1024x1024.py': {
+        'acdc': (1080, 1920), 'bdd100k': (720, 1280)},
+}
+
+
+@pytest.mark.parametrize('name', sorted(PROTOCOL_SIZES))
+def test_protocol_test_sizes_by_hand(frames, name):
+    cfg = _config(name)
+    for domain, expected in PROTOCOL_SIZES[name].items():
+        size = domain_frame_size(domain, cfg.test_dataloader.datasets[domain])
+        sample = run_pipeline(domain_test_pipelines(cfg)[domain], *frames(size))
+        assert tuple(sample['inputs'].shape[-2:]) == expected, domain
+
+
+def test_every_mask2former_config_names_the_slide_safe_head():
+    for name in CONFIGS:
+        head = _config(name).model.decode_head.type
+        assert head != 'Mask2FormerHead' and not head.endswith('.Mask2FormerHead'), name
+
+
+#: one config per head family and inference mode
+FAMILY_RUNS = [
+    'deft/deft_deeplabv3plus_r50-d8_1xb4-48k_gtav-768x768.py',        # DeepLabv3+, whole
+    'deft/deft_segformer_mit-b5_1xb4-48k_gtav-768x768.py',            # SegFormer, whole
+    'deft/deft_mask2former_r50_1xb4-48k_gtav-768x768.py',             # Mask2Former, whole
+    'rein/rein_dinov2-l_mask2former_1xb4-40k_gtav-512x512.py',        # Rein Mask2Former, slide
+    'vltseg/vltseg_eva-clip-l_mask2former_8xb2-5k_gtav-512x512.py',   # VLTSeg, slide, patch 14
+]
+
+
+@pytest.fixture(scope='module')
+def real_size_demo_root(tmp_path_factory):
+    """The demo's layout (GTAV-layout source, Cityscapes-layout targets) with frames of GTAV's
+    real size."""
+    from deft_mmseg.demo import generate_demo_dataset
+    root = str(tmp_path_factory.mktemp('real_size_demo'))
+    generate_demo_dataset(root, size=(1914, 1052), num_source=2, num_target=1)
+    return root
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize('name', FAMILY_RUNS)
+def test_short_real_size_run_with_validation(real_size_demo_root, tmp_path, name):
+    """Two training iterations at the config's crop and a validation at the real size, through
+    mmengine's Runner: the config's own pipelines, preprocessor, test_cfg and segmentor."""
+    from mmengine.runner import Runner
+
+    from deft_mmseg.demo import make_demo_config
+    cfg = _config(name)
+    run = make_demo_config(cfg, warmup_iters=1, iters=2, demo_root=real_size_demo_root,
+                           factor=1.0)
+    run.model = full_size_model_config(cfg)
+    run.train_dataloader.batch_size = 2
+    run.work_dir = str(tmp_path)
+    Runner.from_cfg(run).train()
+    results = json.load(open(osp.join(str(tmp_path), 'multi_domain_results.json')))
+    assert set(results) == {'demo_real', 'demo_fog', 'demo_night', 'avg'}
