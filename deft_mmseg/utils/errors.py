@@ -78,10 +78,15 @@ class ConfigNameError(FileNotFoundError):
     """A config path that names a renamed or removed config (utils/config_names.py)."""
 
 
+class ReproduceError(ValueError):
+    """A paper table, row or option of tools/reproduce.py that does not exist or does not fit,
+    or a stage of a table row that stopped on the user's input."""
+
+
 #: what the tools report as one line (exit status 2) instead of a traceback
 USER_ERRORS = (DatasetConfigError, DatasetSampleError, LabelRangeError, ConversionError,
                ConversionKeyError, CheckpointSecurityError, CheckpointMismatchError,
                DeFTConfigError, FisherTuneConfigError, TextEncoderConfigError, ConfigKeyError,
                WorkDirError, CurveError,
-               UnsupportedVersionError, InferenceInputError, ConfigNameError,
+               UnsupportedVersionError, InferenceInputError, ConfigNameError, ReproduceError,
                FileNotFoundError)
