@@ -10,10 +10,19 @@
   (``deft_mmseg.utils.checkpoint_loading``), which loads mmengine's own checkpoints under
   torch >= 2.6. This changes how the whole process loads local checkpoints; to keep mmengine's
   loader, set ``DEFT_MMSEG_SAFE_LOADER=0`` before the import, or call
-  ``deft_mmseg.uninstall_checkpoint_loader()`` after it.
+  ``deft_mmseg.uninstall_checkpoint_loader()`` after it;
+- makes mmseg's ``init_model`` and ``MMSegInferencer`` refuse a checkpoint that does not fit the
+  model of their config (``deft_mmseg.apis.inference_checkpoint``;
+  ``deft_mmseg.apis.uninstall_inference_checkpoint_check()`` gives mmseg's loading back);
+- silences the warnings of ``deft_mmseg.utils.warning_filters.SILENCED`` (mmengine's use of
+  ``pkg_resources``), which say nothing a user can act on.
 """
 from .version import __version__  # noqa: F401
-from .utils.version_check import check_versions
+from .utils.warning_filters import silence_uninformative_warnings
+
+silence_uninformative_warnings()  # first: the stack's imports below would print them
+
+from .utils.version_check import check_versions  # noqa: E402
 
 check_versions()
 
@@ -23,5 +32,8 @@ from .utils.checkpoint_loading import (  # noqa: E402,F401
     uninstall_checkpoint_loader)
 from .utils.package_configs import config_root, register_config_scope  # noqa: E402,F401
 
+from .apis.inference_checkpoint import install_inference_checkpoint_check  # noqa: E402
+
 register_config_scope()
 install_checkpoint_loader_unless_disabled()
+install_inference_checkpoint_check()
