@@ -32,6 +32,14 @@ def checkpoints(work_dir):
                   key=lambda p: int(osp.basename(p)[5:-4]))
 
 
+def latest_test_results(work_dir):
+    """The ``test_results.json`` of the newest test in ``work_dir`` (each test writes its own,
+    in its run folder ``WORK_DIR/<timestamp>/``)."""
+    found = sorted(glob.glob(osp.join(work_dir, '*', 'test_results.json')))
+    assert found, f'no test results in {work_dir}'
+    return found[-1]
+
+
 def assert_export_matches(config, ckpt, out, cwd, model_type, plugin=False, demo=True):
     """The model of ``config`` (its ``--demo`` network unless ``demo`` is False) at ``ckpt`` and
     its export in ``out`` (loaded by mmseg's own ``init_model`` in a subprocess; without deft_mmseg

@@ -10,13 +10,9 @@ of each; exits 0 when everything is good and 2 otherwise.
 import argparse
 import sys
 
-from mmengine.config import DictAction
-from mmengine.registry import init_default_scope
-
-import deft_mmseg  # noqa: F401  (registers the plugin's datasets and transforms)
-from deft_mmseg.apis.tool_config import add_demo_argument, load_config
-from deft_mmseg.datasets.sample_check import check_dataset, dataset_cfgs_of
-from deft_mmseg.utils import run_with_user_errors
+# the stack (mmengine, mmseg, deft_mmseg) is imported after the arguments are parsed, so that
+# --help and a mistyped option answer at once (tool_arguments.py)
+from tool_arguments import add_cfg_options, add_demo_argument, demo_iters
 
 
 def parse_args(argv=None):
@@ -26,14 +22,17 @@ def parse_args(argv=None):
                         help='processes that load samples in parallel (default: this one)')
     parser.add_argument('--max-listed', type=int, default=20,
                         help='bad samples listed per dataset (all are counted)')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
-                        help='override settings in the config, key=value')
+    add_cfg_options(parser)
     add_demo_argument(parser, with_iters=False)
     return parser.parse_args(argv)
 
 
 def run(args):
-    cfg = load_config(args.config, args.demo)
+    from mmengine.registry import init_default_scope
+
+    from deft_mmseg.apis.tool_config import load_config  # imports deft_mmseg: registers it
+    from deft_mmseg.datasets.sample_check import check_dataset, dataset_cfgs_of
+    cfg = load_config(args.config, demo_iters(args.demo))
     if args.cfg_options:
         cfg.merge_from_dict(args.cfg_options)
     init_default_scope(cfg.get('default_scope', 'mmseg'))
@@ -59,7 +58,9 @@ def run(args):
 
 
 def main(argv=None):
-    sys.exit(run_with_user_errors(run, parse_args(argv)))
+    args = parse_args(argv)
+    from deft_mmseg.utils import run_with_user_errors  # imports deft_mmseg
+    sys.exit(run_with_user_errors(run, args))
 
 
 if __name__ == '__main__':

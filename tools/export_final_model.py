@@ -7,20 +7,21 @@ without deft_mmseg (e.g. mmseg.apis.init_model(config, checkpoint)).
 """
 import argparse
 
-from mmengine.registry import init_default_scope
-from mmengine.runner import load_checkpoint
-from mmseg.registry import MODELS
-
-import deft_mmseg  # noqa: F401
-from deft_mmseg.apis.tool_config import add_demo_argument, load_config
-from deft_mmseg.engine.hooks.checkpoint_match_hook import check_checkpoint_matches
-from deft_mmseg.models.export import export_final_model
-from deft_mmseg.models.segmentors.two_stage import TwoStageSegmentor
-from deft_mmseg.utils import run_with_user_errors
+# the stack (mmengine, mmseg, deft_mmseg) is imported after the arguments are parsed, so that
+# --help and a mistyped option answer at once (tool_arguments.py)
+from tool_arguments import add_demo_argument, demo_iters
 
 
 def export(args):
-    cfg = load_config(args.config, args.demo)
+    from mmengine.registry import init_default_scope
+    from mmengine.runner import load_checkpoint
+    from mmseg.registry import MODELS
+
+    from deft_mmseg.apis.tool_config import load_config  # imports deft_mmseg: registers it
+    from deft_mmseg.engine.hooks.checkpoint_match_hook import check_checkpoint_matches
+    from deft_mmseg.models.export import export_final_model
+    from deft_mmseg.models.segmentors.two_stage import TwoStageSegmentor
+    cfg = load_config(args.config, demo_iters(args.demo))
     init_default_scope(cfg.get('default_scope', 'mmseg'))  # as mmseg's tools: mmseg's registries
     model_cfg = dict(cfg.model)
     model_cfg.pop('pretrained', None)
@@ -49,7 +50,9 @@ def main(argv=None):
     parser.add_argument('--final-model', choices=['I', 'II', 'III', 'IV'],
                         help='encoder/decoder combination of Table 7 (default: the config\'s)')
     add_demo_argument(parser, with_iters=False)
-    run_with_user_errors(export, parser.parse_args(argv))
+    args = parser.parse_args(argv)
+    from deft_mmseg.utils import run_with_user_errors  # imports deft_mmseg
+    run_with_user_errors(export, args)
 
 
 if __name__ == '__main__':

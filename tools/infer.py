@@ -13,17 +13,9 @@ import argparse
 import os
 import os.path as osp
 
-import cv2
-import numpy as np
-from mmengine.config import DictAction
-from mmengine.registry import init_default_scope
-from mmengine.utils import ProgressBar
-
-import deft_mmseg  # noqa: F401  (registers the plugin, installs the safe checkpoint loader)
-from deft_mmseg.apis.tool_config import add_demo_argument, load_config
-from deft_mmseg.apis.inference_inputs import VideoFrames, input_kind, list_images
-from deft_mmseg.utils import run_with_user_errors
-from deft_mmseg.utils.errors import InferenceInputError
+# the stack (mmengine, mmseg, deft_mmseg, OpenCV) is imported after the arguments are parsed, so
+# that --help and a mistyped option answer at once (tool_arguments.py)
+from tool_arguments import add_cfg_options, add_demo_argument, demo_iters
 
 
 def parse_args(argv=None):
@@ -40,27 +32,38 @@ def parse_args(argv=None):
                         help='opacity of the painted prediction, in (0, 1]')
     parser.add_argument('--batch-size', type=int, default=1)
     parser.add_argument('--device', default='cpu', help="e.g. 'cpu', 'cuda:0'")
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
-                        help='override config settings, as for tools/train.py')
+    add_cfg_options(parser, 'override config settings, as for tools/train.py')
     add_demo_argument(parser, with_iters=False)
     return parser.parse_args(argv)
 
 
 def build_inferencer(args):
     from mmseg.apis import MMSegInferencer
-    cfg = load_config(args.config, args.demo)
+
+    from deft_mmseg.apis.tool_config import load_config
+    from deft_mmseg.utils.warning_filters import hidden_log_records
+    cfg = load_config(args.config, demo_iters(args.demo))
     if args.cfg_options:
         cfg.merge_from_dict(args.cfg_options)
     if not osp.isfile(args.checkpoint):
         raise FileNotFoundError(f'checkpoint {args.checkpoint!r} does not exist.')
-    inferencer = MMSegInferencer(model=cfg, weights=args.checkpoint, palette=args.palette,
-                                 device=args.device)
+    # the inferencer paints in memory and this tool writes the files: no visualizer backends
+    # (without a save_dir each would warn that it cannot be added)
+    cfg.visualizer = dict(cfg.visualizer, vis_backends=None)
+    # mmengine's inferencer looks up its collate function in the "function" registry of the
+    # config's scope, which mmseg does not have; it then takes mmengine's (pseudo_collate, the
+    # right one) and logs a warning saying the look-up failed (mmengine 0.10.7,
+    # infer/infer.py, _init_collate)
+    with hidden_log_records('Failed to search registry with scope "mmseg" in the "function"'):
+        inferencer = MMSegInferencer(model=cfg, weights=args.checkpoint, palette=args.palette,
+                                     device=args.device)
     inferencer.show_progress = False  # one bar over all inputs below
     return inferencer
 
 
 def frames_of(path):
     """``(kind, [(name, path or BGR array), ...] or VideoFrames, count)``, checked."""
+    from deft_mmseg.apis.inference_inputs import VideoFrames, input_kind, list_images
     kind = input_kind(path)
     if kind == 'video':
         video = VideoFrames(path)
@@ -80,8 +83,14 @@ def chunks(items, size):
         yield batch
 
 
-def main(argv=None):
-    args = parse_args(argv)
+def infer(args):
+    """Segment ``args.input``; every input check before anything is written."""
+    import cv2
+    import numpy as np
+    from mmengine.registry import init_default_scope
+    from mmengine.utils import ProgressBar
+
+    from deft_mmseg.utils.errors import InferenceInputError
     if not 0 < args.opacity <= 1:
         raise InferenceInputError(f'--opacity {args.opacity}: give a value in (0, 1].')
     init_default_scope('mmseg')
@@ -128,5 +137,11 @@ def main(argv=None):
           f'{pred_dir}, overlays in {where}')
 
 
+def main(argv=None):
+    args = parse_args(argv)
+    from deft_mmseg.utils import run_with_user_errors  # imports deft_mmseg
+    run_with_user_errors(infer, args)
+
+
 if __name__ == '__main__':
-    run_with_user_errors(main)
+    main()

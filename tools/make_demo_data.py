@@ -5,8 +5,6 @@
 import argparse
 import os.path as osp
 
-from deft_mmseg.demo import generate_demo_dataset
-
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
@@ -19,6 +17,7 @@ def main(argv=None):
     if osp.exists(stamp):
         print(f'demo data already in {args.root}')
         return
+    from deft_mmseg.demo import generate_demo_dataset  # after the arguments: --help at once
     folders = generate_demo_dataset(args.root, args.num_source, args.num_target, seed=args.seed)
     open(stamp, 'w').close()
     print('demo data written: ' + ', '.join(f'{k} -> {v}' for k, v in folders.items()))

@@ -9,9 +9,6 @@ loss (TargetLossHook), the training losses and avg/mIoU.
 """
 import argparse
 
-from deft_mmseg.utils.curves import plot_runs
-from deft_mmseg.utils.user_errors import run_with_user_errors
-
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
@@ -20,6 +17,9 @@ def main(argv=None):
     parser.add_argument('--keys', nargs='+', help='scalar names to plot')
     parser.add_argument('--labels', nargs='+', help='legend label per run')
     args = parser.parse_args(argv)
+    # deft_mmseg (and with it the stack) after the arguments: --help answers at once
+    from deft_mmseg.utils.curves import plot_runs
+    from deft_mmseg.utils.user_errors import run_with_user_errors
     written = run_with_user_errors(plot_runs, args.runs, args.out, args.keys, args.labels)
     print('\n'.join(written))
 

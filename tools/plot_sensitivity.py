@@ -10,12 +10,10 @@ Q blocks 0..L-1, K, V, FFN.
 """
 import argparse
 
-from deft_mmseg.engine.fishertune_artifact import load_summary
-from deft_mmseg.models.fishertune.sensitivity_plot import plot_sensitivity, summary_table
-from deft_mmseg.utils.user_errors import run_with_user_errors
-
 
 def run(args):
+    from deft_mmseg.engine.fishertune_artifact import load_summary
+    from deft_mmseg.models.fishertune.sensitivity_plot import plot_sensitivity, summary_table
     summary = load_summary(args.sensitivity, tuple(args.scores), args.formula)
     for score in args.scores:
         print(summary_table(summary, score))
@@ -31,6 +29,8 @@ def main(argv=None):
     parser.add_argument('--formula', default='printed', choices=['printed', 'substituted'],
                         help='Eq. 15 form for variational estimates')
     args = parser.parse_args(argv)
+    # deft_mmseg (and with it the stack) after the arguments: --help answers at once
+    from deft_mmseg.utils.user_errors import run_with_user_errors
     print(run_with_user_errors(run, args))
 
 

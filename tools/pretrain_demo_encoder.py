@@ -12,17 +12,22 @@ import argparse
 import os
 import sys
 
-from deft_mmseg.demo.pretraining import (RECIPES, ensure_pretrained_encoder,
-                                         pretrained_encoder_path)
-
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('root', nargs='?', default='data/demo')
-    parser.add_argument('--kinds', nargs='+', choices=sorted(RECIPES), default=sorted(RECIPES))
+    parser.add_argument('--kinds', nargs='+', metavar='KIND',
+                        help='encoders to pretrain (deft_mmseg.demo.pretraining.RECIPES; '
+                        'default: all)')
     parser.add_argument('--force', action='store_true', help='pretrain again even if cached')
     args = parser.parse_args(argv)
-    for kind in args.kinds:
+    # deft_mmseg (and with it torch) after the arguments: --help answers at once
+    from deft_mmseg.demo.pretraining import (RECIPES, ensure_pretrained_encoder,
+                                             pretrained_encoder_path)
+    unknown = sorted(set(args.kinds or ()) - set(RECIPES))
+    if unknown:
+        parser.error(f'--kinds {" ".join(unknown)}: choose from {", ".join(sorted(RECIPES))}')
+    for kind in args.kinds or sorted(RECIPES):
         path = pretrained_encoder_path(args.root, kind)
         if args.force and os.path.exists(path):
             os.remove(path)

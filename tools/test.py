@@ -3,24 +3,19 @@
     python tools/test.py CONFIG CHECKPOINT [--work-dir DIR] [--out DIR] [--show-dir DIR]
         [--per-class] [--cfg-options k=v ...]
 
-Prints a table with a row per domain (mIoU, mAcc, aAcc) and an ``avg`` row, and writes
-``test_results.json`` in the work dir (validation during training writes ``multi_domain_results.json``).
+Prints a table with a row per domain (mIoU, mAcc, aAcc) and an ``avg`` row. Each test is a run of
+its own in the work dir: ``WORK_DIR/<timestamp>/`` holds its log, its config and its
+``test_results.json``; nothing of an earlier test or of a training run in the same work dir (its
+dumped config, ``multi_domain_results.json``) is overwritten. ``--format-only`` computes no
+metrics and writes no results file.
 """
 import argparse
 import os
 import os.path as osp
 
-from mmengine.config import DictAction
-from mmengine.runner import Runner
-
-import deft_mmseg  # noqa: F401
-from deft_mmseg.apis.tool_config import add_demo_argument, load_config
-from deft_mmseg.datasets.checks import (DatasetConfigError, check_dataset_cfg,
-                                        domain_dataset_cfgs)
-from deft_mmseg.utils import prepare_cpu_distributed, run_with_user_errors
-from deft_mmseg.evaluation.submission import prepare_submission, zip_submission
-from deft_mmseg.engine.hooks.frozen_trunk_hook import use_trunk_file
-from deft_mmseg.utils.config_keys import check_config_keys
+# the stack (mmengine, mmseg, deft_mmseg) is imported after the arguments are parsed, so that
+# --help and a mistyped option answer at once (tool_arguments.py)
+from tool_arguments import add_cfg_options, add_demo_argument, demo_iters
 
 
 def parse_args(argv=None):
@@ -42,8 +37,7 @@ def parse_args(argv=None):
     parser.add_argument('--backbone', metavar='FILE',
                         help='converted VFM file completing checkpoints that lack the ViT trunk '
                         '(released PEFT checkpoints, slim exports); adds a FrozenTrunkHook')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
-                        help='override settings in the config, key=value')
+    add_cfg_options(parser)
     parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
                         default='none', help='job launcher')
     parser.add_argument('--tta', action='store_true', help='test time augmentation')
@@ -73,7 +67,13 @@ def trigger_visualization_hook(cfg, args):
 
 
 def build_cfg(args):
-    cfg = load_config(args.config, args.demo)
+    from deft_mmseg.apis.tool_config import load_config  # imports deft_mmseg: registers it
+    from deft_mmseg.datasets.checks import (DatasetConfigError, check_dataset_cfg,
+                                            domain_dataset_cfgs)
+    from deft_mmseg.engine.hooks.frozen_trunk_hook import use_trunk_file
+    from deft_mmseg.evaluation.submission import prepare_submission
+    from deft_mmseg.utils.config_keys import check_config_keys
+    cfg = load_config(args.config, demo_iters(args.demo))
     cfg.launcher = args.launcher
     if args.cfg_options is not None:
         cfg.merge_from_dict(args.cfg_options)
@@ -111,9 +111,14 @@ def build_cfg(args):
 
 def main(argv=None):
     args = parse_args(argv)
+    from deft_mmseg.utils import run_with_user_errors  # imports deft_mmseg
+    from deft_mmseg.engine.test_runner import PerRunTestRunner
+    from deft_mmseg.evaluation.submission import zip_submission
+    from deft_mmseg.utils.distributed import prepare_cpu_distributed
     cfg = run_with_user_errors(build_cfg, args)
     prepare_cpu_distributed(cfg)
-    runner = run_with_user_errors(Runner.from_cfg, cfg)
+    # mmengine's Runner, but this test's config goes into its own WORK_DIR/<timestamp>/
+    runner = run_with_user_errors(PerRunTestRunner.from_cfg, cfg)
     run_with_user_errors(runner.test)
     if args.format_only:
         for zip_path in zip_submission(cfg, args.out):

@@ -8,20 +8,9 @@ import logging
 import os
 import os.path as osp
 
-import torch
-from mmengine.config import DictAction
-from mmengine.logging import print_log
-from mmengine.runner import Runner
-
-import deft_mmseg  # noqa: F401  (registers the plugin, installs the safe checkpoint loader)
-from deft_mmseg.apis.tool_config import add_demo_argument, load_config
-from deft_mmseg.datasets.checks import check_dataset_cfg, domain_dataset_cfgs
-from deft_mmseg.engine.cpu_amp import cpu_has_bf16_instructions
-from deft_mmseg.engine.work_dir import checkpoint_to_resume, refuse_to_overwrite
-from deft_mmseg.utils import prepare_cpu_distributed, run_with_user_errors
-from deft_mmseg.utils.checkpoint_loading import read_checkpoint_meta
-from deft_mmseg.engine.hooks.frozen_trunk_hook import use_trunk_file
-from deft_mmseg.utils.config_keys import ConfigKeyError, check_config_keys
+# the stack (torch, mmengine, mmseg, deft_mmseg) is imported after the arguments are parsed, so
+# that --help and a mistyped option answer at once (tool_arguments.py)
+from tool_arguments import add_cfg_options, add_demo_argument, demo_iters
 
 
 def parse_args(argv=None):
@@ -39,8 +28,7 @@ def parse_args(argv=None):
     parser.add_argument('--backbone', metavar='FILE',
                         help='converted VFM file completing checkpoints that lack the ViT trunk '
                         '(released PEFT checkpoints, slim exports); adds a FrozenTrunkHook')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
-                        help='override settings in the config, key=value')
+    add_cfg_options(parser)
     add_demo_argument(parser)
     parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
                         default='none', help='job launcher')
@@ -52,7 +40,11 @@ def parse_args(argv=None):
 
 
 def build_cfg(args):
-    cfg = load_config(args.config, args.demo)
+    from deft_mmseg.apis.tool_config import load_config  # imports deft_mmseg: registers it
+    from deft_mmseg.engine.hooks.frozen_trunk_hook import use_trunk_file
+    from deft_mmseg.engine.work_dir import refuse_to_overwrite
+    from deft_mmseg.utils.config_keys import check_config_keys
+    cfg = load_config(args.config, demo_iters(args.demo))
     cfg.launcher = args.launcher
     if args.cfg_options is not None:
         cfg.merge_from_dict(args.cfg_options)
@@ -77,6 +69,11 @@ def build_cfg(args):
 def set_amp(cfg):
     """``--amp``: mmengine's float16 ``AmpOptimWrapper`` on a GPU; on a CPU-only machine (where
     mmengine's wrapper refuses to run) bfloat16 autocast (``CPUBF16OptimWrapper``)."""
+    import torch
+    from mmengine.logging import print_log
+
+    from deft_mmseg.engine.cpu_amp import cpu_has_bf16_instructions
+    from deft_mmseg.utils.config_keys import ConfigKeyError
     wrapper = cfg.optim_wrapper.get('type', 'OptimWrapper')
     if wrapper == 'AmpOptimWrapper' and not torch.cuda.is_available():
         wrapper = cfg.optim_wrapper.type = 'OptimWrapper'  # the config's float16 AMP needs a GPU
@@ -105,6 +102,9 @@ def set_amp(cfg):
 def resolve_resume(cfg):
     """``--resume`` without ``load_from``: the checkpoint ``last_checkpoint`` names, or the newest
     complete one when that file is gone; a new run when the work dir holds none."""
+    from mmengine.logging import print_log
+
+    from deft_mmseg.engine.work_dir import checkpoint_to_resume
     if cfg.get('load_from'):
         return
     ckpt, note = checkpoint_to_resume(cfg.work_dir)
@@ -122,6 +122,7 @@ def keep_resumed_seed(cfg):
     """Without a fixed ``randomness.seed`` mmengine draws a new one, builds the dataloaders with
     it and only then reads the checkpoint's: the resumed data order would differ. Take the
     checkpoint's seed before anything is built (ExactResumeHook then restores the streams)."""
+    from deft_mmseg.utils.checkpoint_loading import read_checkpoint_meta
     if (cfg.get('randomness') or {}).get('seed') is not None:
         return
     ckpt = cfg.get('load_from')
@@ -133,12 +134,16 @@ def keep_resumed_seed(cfg):
 
 def preflight(cfg):
     """Fail fast, with a message, on missing data paths (before any model is built)."""
+    from deft_mmseg.datasets.checks import check_dataset_cfg, domain_dataset_cfgs
     check_dataset_cfg(cfg.train_dataloader.get('dataset'), 'train_dataloader.dataset')
     for name, ds in domain_dataset_cfgs(cfg.get('val_dataloader') or {}).items():
         check_dataset_cfg(ds, f'val_dataloader.datasets.{name}')
 
 
 def build_runner(args):
+    from deft_mmseg.utils import run_with_user_errors  # first: imports deft_mmseg
+    from deft_mmseg.utils.distributed import prepare_cpu_distributed
+    from mmengine.runner import Runner
     cfg = run_with_user_errors(build_cfg, args)
     run_with_user_errors(preflight, cfg)
     prepare_cpu_distributed(cfg)
@@ -147,6 +152,7 @@ def build_runner(args):
 
 def main(argv=None):
     runner = build_runner(parse_args(argv))
+    from deft_mmseg.utils import run_with_user_errors
     run_with_user_errors(runner.train)
 
 

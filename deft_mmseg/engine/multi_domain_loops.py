@@ -15,7 +15,10 @@ shared dataloader config::
 
 Metrics are logged as ``<domain>/mIoU`` (and mAcc, aAcc) plus ``avg/<metric>``, the unweighted mean
 over domains, so ``CheckpointHook(save_best='avg/mIoU')`` works. A table (a row per domain and a last
-``avg`` row) is printed and ``multi_domain_results.json`` is written to the work dir. A plain
+``avg`` row) is printed; validation writes ``multi_domain_results.json`` to the work dir (the
+latest validation of the training run), a test writes ``test_results.json`` to its own folder
+``WORK_DIR/<timestamp>/`` (one per test: a later test never overwrites an earlier one's). With
+``format_only`` metrics (test-server files) nothing is scored: no table, no results file. A plain
 ``dataset=`` dataloader config is accepted too (one domain, named by ``domain_name`` or the type).
 """
 import copy
@@ -97,6 +100,12 @@ class _MultiDomainMixin:
         for domain, (loader, _) in self.domains.items():
             check_num_classes(model, loader.dataset.metainfo, f'domain {domain!r}')
 
+    def _format_only(self):
+        """Every domain's metric only writes files (``format_only``): there is nothing to score."""
+        metrics = [m for _, evaluator in self.domains.values()
+                   for m in getattr(evaluator, 'metrics', [])]
+        return bool(metrics) and all(getattr(m, 'format_only', False) for m in metrics)
+
     def _run_domains(self, stage):
         self._check_model()
         per_domain = OrderedDict()
@@ -107,6 +116,10 @@ class _MultiDomainMixin:
                     self.run_iter(idx, data_batch, evaluator)
             metrics = evaluator.evaluate(len(loader.dataset))
             per_domain[domain] = metrics
+        if self._format_only():  # no table of nan, no results file of empty dicts
+            print_log(f'Multi-domain {stage}: format_only, no metrics computed '
+                      f'({len(per_domain)} domains).', logger='current')
+            return OrderedDict()
         flat, nested = summarize_domains(per_domain)
         self._report(nested, stage)
         return flat
@@ -116,7 +129,9 @@ class _MultiDomainMixin:
         print_log(f'Multi-domain {stage} results{where}:\n' + format_domain_table(nested),
                   logger='current')
         if is_main_process():
-            path = osp.join(self.runner.work_dir, self.results_file)
+            # a test's results go to its own folder (WORK_DIR/<timestamp>/, next to its log)
+            folder = self.runner.log_dir if stage == 'test' else self.runner.work_dir
+            path = osp.join(folder, self.results_file)
             with open(path, 'w') as f:
                 json.dump(nested, f, indent=2)
             print_log(f'Multi-domain results written to {path}', logger='current')
@@ -171,7 +186,8 @@ class MultiDomainValLoop(_MultiDomainMixin, ValLoop):
 @LOOPS.register_module()
 class MultiDomainTestLoop(_MultiDomainMixin, TestLoop):
     """Test on several target domains; same arguments as :class:`MultiDomainValLoop`, but the
-    results go to ``test_results.json`` (never over a training run's validation results)."""
+    results go to ``test_results.json`` in the test's own folder ``WORK_DIR/<timestamp>/``
+    (never over a training run's validation results, nor over an earlier test's)."""
 
     def __init__(self, runner, dataloader, evaluator, fp16=False, per_class=False,
                  results_file=TEST_RESULTS_FILE):

@@ -6,9 +6,15 @@ hundreds of MB), and what training changed elsewhere (``backbone.reins.*``, ``de
 a few MB). The Rein release ships only the latter and loads the trunk from the converted VFM file
 (its ``--backbone`` option). Here:
 
-- :func:`fill_trunk` completes such a checkpoint from a trunk file (converter output with
-  ``vit.*`` keys, or any checkpoint with ``backbone.vit.*``), and expands a slim checkpoint's
-  sparse trunk changes; ``FrozenTrunkHook`` calls it on every checkpoint the runner loads.
+- :func:`trunk_state` reads a trunk file: converter output (``vit.*`` keys), any checkpoint with
+  ``backbone.vit.*``, or a file in the official DINOv2 key layout (``blocks.N.*``), which is how
+  the Rein release ships its trunk (``dinov2_converted.pth``: the official keys with the patch
+  embedding resized to 16 and the position embedding to 32x32; w1oves/Rein,
+  tools/convert_models/convert_dinov2_large_512x512.py): converted here by
+  :func:`~deft_mmseg.models.converters.convert_dinov2`, as tools/model_converters/vfm.py would.
+- :func:`fill_trunk` completes such a checkpoint from a trunk file and expands a slim
+  checkpoint's sparse trunk changes; ``FrozenTrunkHook`` calls it on every checkpoint the
+  runner loads.
 - :func:`slim_checkpoint` writes the inverse: every tensor outside the trunk, trunk tensors that
   differ from the trunk file (FisherTune's sparse updates as ``(flat index, new value)`` pairs,
   dense tensors when most elements changed), and a fingerprint of the trunk it was taken against,
@@ -19,18 +25,29 @@ Merging a slim checkpoint with its trunk gives back the full state dict bit for 
 import torch
 
 from ..utils.errors import CheckpointMismatchError
+from .converters.dinov2 import convert_dinov2
 
 TRUNK_PREFIX = 'backbone.vit.'
+#: keys that mark the official DINOv2 (and MAE) layout, as facebookresearch/dinov2 saves it
+OFFICIAL_DINOV2_KEYS = ('patch_embed.proj.weight', 'blocks.0.attn.qkv.weight')
 #: a trunk tensor is stored sparse when at most this fraction of its elements changed
 SPARSE_MAX_FRACTION = 0.5
 
 
 def trunk_state(checkpoint, source='trunk file'):
     """``{backbone.vit.<name>: tensor}`` from a converted VFM file (``vit.*`` keys, as
-    tools/model_converters/vfm.py writes) or a full model checkpoint (``backbone.vit.*``)."""
+    tools/model_converters/vfm.py writes), a full model checkpoint (``backbone.vit.*``) or an
+    official DINOv2 / MAE state dict (converted; see the module docstring).
+
+    Raises:
+        CheckpointMismatchError: no trunk weights in a layout known here.
+        ConversionKeyError: an official-layout file with keys DINOv2 ViT-S/B/L do not have.
+    """
     state = checkpoint.get('state_dict', checkpoint) if isinstance(checkpoint, dict) else None
     if not isinstance(state, dict):
         raise CheckpointMismatchError(f'{source} holds no state dict.')
+    if all(key in state for key in OFFICIAL_DINOV2_KEYS):
+        return convert_dinov2(state, prefix=TRUNK_PREFIX)
     out = {}
     for key, value in state.items():
         if key.startswith(TRUNK_PREFIX):

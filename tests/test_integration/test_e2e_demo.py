@@ -17,7 +17,7 @@ from repo_paths import REPO
 from deft_mmseg.engine.checkpoint_loading import load_local_checkpoint
 from deft_helpers import reset_mmengine_state
 from e2e_helpers import (BASELINE, DEFT, DEFT_DEMO, assert_export_matches, checkpoints,
-                         demo_config, deft_demo_options)
+                         demo_config, deft_demo_options, latest_test_results)
 
 DOMAINS = ['demo_real', 'demo_fog', 'demo_night']
 
@@ -56,7 +56,7 @@ def test_deft_demo_trains_both_stages_and_tests_every_domain(demo_cwd, capsys):
     reset_mmengine_state()  # a second in-process Runner in this test
     test_tool.main([*DEFT_DEMO, ckpts[-1], '--work-dir', test_dir, '--per-class', '--out',
                     out_dir, '--show-dir', show_dir])
-    results = _check_results(osp.join(test_dir, 'test_results.json'))
+    results = _check_results(latest_test_results(test_dir))
     assert 'IoU.road' in results['demo_real']
     for domain in DOMAINS:  # predicted label maps, one folder per domain
         preds = sorted(os.listdir(osp.join(out_dir, domain)))

@@ -11,7 +11,8 @@ import pytest
 import torch
 
 from repo_paths import config_path
-from e2e_helpers import demo_config, one_error_line, run_tool, run_tool_ok
+from e2e_helpers import (demo_config, latest_test_results, one_error_line, run_tool,
+                         run_tool_ok)
 
 REIN = config_path('rein', 'rein_dinov2-l_mask2former_1xb4-40k_gtav-512x512.py')
 
@@ -42,7 +43,7 @@ def files(short_deft_run, tmp_path_factory):
 def labels_and_metrics(run_dir, out):
     labels = {osp.relpath(p, out): cv2.imread(p, cv2.IMREAD_UNCHANGED)
               for p in glob.glob(osp.join(out, '*', '*.png'))}
-    with open(osp.join(run_dir, 'test_results.json')) as f:
+    with open(latest_test_results(run_dir)) as f:
         return labels, json.load(f)
 
 

@@ -132,15 +132,32 @@ def test_new_run_never_overwrites_another_runs_checkpoints(demo_cwd, trained):
     assert proc.returncode == 0, proc.stderr[-3000:]
 
 
-def test_test_results_never_overwrite_validation_results(demo_cwd, trained):
+def test_tests_in_a_training_work_dir_lose_nothing(demo_cwd, trained):
+    """A test and then a --format-only test into the training run's work dir: the run's dumped
+    config, validation results and checkpoints stay as they were, the test has its own folder
+    with its config and results, and --format-only scores nothing (no table of nan, no results
+    file of empty dicts over the test's)."""
     work = str(demo_cwd / 'run')
     shutil.copytree(trained, work)
-    validation = open(osp.join(work, 'multi_domain_results.json')).read()
-    proc = run(TEST, *DEFT_DEMO, osp.join(work, 'iter_2.pth'), '--work-dir', work)
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    assert open(osp.join(work, 'multi_domain_results.json')).read() == validation
-    assert set(json.load(open(osp.join(work, 'test_results.json')))) == {
-        'demo_real', 'demo_fog', 'demo_night', 'avg'}
+    config_name = osp.basename(DEFT_DEMO[0])
+    before = digest(work)  # the dumped training config, multi_domain_results.json, checkpoints
+    outputs = []
+    for options in ([], ['--format-only', '--out', str(demo_cwd / 'sub')]):
+        proc = run(TEST, *DEFT_DEMO, osp.join(work, 'iter_2.pth'), '--work-dir', work, *options)
+        assert proc.returncode == 0, proc.stderr[-3000:]
+        outputs.append(proc.stdout + proc.stderr)
+    assert digest(work) == before
+    folders = sorted(d for d in os.listdir(work) if osp.isdir(osp.join(work, d)))
+    assert len(folders) == 3  # mmengine's timestamped run folders: training, test, format-only
+    test, format_only = (osp.join(work, f) for f in folders[1:])
+    for folder in (test, format_only):  # each test's config next to its log
+        assert osp.isfile(osp.join(folder, config_name))
+    results = json.load(open(osp.join(test, 'test_results.json')))
+    assert set(results) == {'demo_real', 'demo_fog', 'demo_night', 'avg'}
+    assert 0 <= results['avg']['mIoU'] <= 100
+    assert f'Multi-domain results written to {osp.join(test, "test_results.json")}' in outputs[0]
+    assert not osp.exists(osp.join(format_only, 'test_results.json'))
+    assert 'nan' not in outputs[1] and 'format_only, no metrics computed' in outputs[1]
 
 
 def test_dangling_last_checkpoint_resumes_from_the_newest_existing_one(demo_cwd, trained):

@@ -4,6 +4,8 @@
 _embed = dict(lr_mult=1.0, decay_mult=0.0)
 peft_adamw_optim_wrapper = dict(
     type='OptimWrapper',
+    # the frozen trunk's tensors are reported in one line, not one warning each
+    constructor='FrozenParamsOptimWrapperConstructor',
     optimizer=dict(type='AdamW', lr=1e-4, weight_decay=0.05, eps=1e-8, betas=(0.9, 0.999)),
     paramwise_cfg=dict(custom_keys={
         'norm': dict(decay_mult=0.0),
