@@ -11,15 +11,14 @@ Run it again after a stop: finished rows are reused and a stopped training conti
 """
 import argparse
 import os.path as osp
+import signal
 import sys
 
-from deft_mmseg.reproduce import RunOptions, get_table, load_paper_tables, reproduce_table
-from deft_mmseg.reproduce.runs import config_recipe
-from deft_mmseg.utils import run_with_user_errors
-from deft_mmseg.utils.errors import ReproduceError
+# the stack (torch, mmengine, mmseg, deft_mmseg) is imported after the arguments are parsed, so
+# that --help and a mistyped option answer at once
 
 #: ``--demo`` without a number: iterations per training of a demo table (CPU, minutes per table)
-DEMO_TABLE_ITERS = 60
+DEMO_TABLE_ITERS = 300
 
 
 def _demo_iters(text):
@@ -59,17 +58,21 @@ def parse_args(argv=None):
 
 
 def list_tables():
+    from deft_mmseg.reproduce import load_paper_tables
+    from deft_mmseg.reproduce.runs import config_recipe
     tables = load_paper_tables()
     width = max(map(len, tables))
     for name, table in tables.items():
         recipes = sorted({str(config_recipe(r.config)) for r in table.rows})
         trainings = len({r.config for r in table.rows})
-        print(f'{name:<{width}}  {table.table} of the {table.paper} paper: {table.title}')
-        print(f'{"":<{width}}  {len(table.rows)} rows, {trainings} training(s); recipe: '
+        print(f'{name:<{width}}  {table.paper_name} paper, {table.table}: {table.title}')
+        print(f'{"":<{width}}  {len(table.rows)} row(s), {trainings} training(s) of '
               f'{"; ".join(recipes)}; rows: {", ".join(r.id for r in table.rows)}')
 
 
 def build_options(args):
+    from deft_mmseg.reproduce import RunOptions
+    from deft_mmseg.utils.errors import ReproduceError
     if args.launcher == 'slurm' and not args.partition:
         raise ReproduceError('--launcher slurm needs --partition PARTITION (the slurm partition '
                              'to submit to).')
@@ -84,8 +87,18 @@ def build_options(args):
                       cfg_options=tuple(args.cfg_options), python=sys.executable)
 
 
+def _stop(signum, frame):
+    """SIGTERM (a scheduler's time limit, ``timeout``) stops a table as Ctrl-C does: the running
+    tool is interrupted, the report written, and the next call continues."""
+    raise KeyboardInterrupt
+
+
 def main(argv=None):
     args = parse_args(argv)
+    signal.signal(signal.SIGTERM, _stop)
+    from deft_mmseg.reproduce import get_table, reproduce_table
+    from deft_mmseg.utils import run_with_user_errors
+    from deft_mmseg.utils.errors import ReproduceError
     if args.list:
         run_with_user_errors(list_tables)
         return 0

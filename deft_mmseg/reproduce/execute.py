@@ -10,6 +10,7 @@ import collections
 import json
 import os
 import os.path as osp
+import signal
 import subprocess
 from typing import Callable, Dict, List, Optional
 
@@ -57,8 +58,13 @@ def run_stage(stage: Stage, progress: StageProgress) -> tuple:
                 log.write(line)
                 tail.append(line.rstrip('\n'))
                 progress.feed(line)
-        except KeyboardInterrupt:
-            proc.wait()  # the child got the same Ctrl-C: let it stop before we report
+        except KeyboardInterrupt:  # Ctrl-C (the child got it too) or SIGTERM (tools/reproduce.py)
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGINT)
+            try:
+                proc.wait(timeout=120)  # let it stop before we report
+            except subprocess.TimeoutExpired:
+                proc.kill()
             raise
         return proc.wait(), list(tail)
 
@@ -87,7 +93,7 @@ def describe_plan(table: PaperTable, plans: List[RowPlan]) -> List[str]:
     options = plans[0].options
     trainings = {p.run_dir for p in plans}
     done = sum(p.status() == 'done' for p in plans)
-    lines = [f'{table.name}: {table.table} of {table.paper_title}: {table.title}',
+    lines = [f'{table.name}: {table.paper_name} paper, {table.table}: {table.title}',
              f'  {len(plans)} row(s), {len(trainings)} training(s); {done} row(s) already '
              f'finished; work dir {options.work_root}']
     if options.demo_iters is not None:
@@ -141,7 +147,7 @@ def reproduce_table(table: PaperTable, row_ids: Optional[List[str]], options: Ru
     for i, plan in enumerate(plans, 1):
         name = f'[{table.name}] row {i}/{len(plans)} {plan.row.id}'
         if plan.tested():
-            printer(f'{name}: finished earlier ({plan.results_file})')
+            printer(f'{name}: finished earlier ({plan.results_file()})')
             continue
         if plan.run_dir in failed_runs:
             failed[plan.row.id] = failed_runs[plan.run_dir]

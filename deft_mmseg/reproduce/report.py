@@ -11,9 +11,9 @@ from typing import Dict, List, Optional
 from .runs import RowPlan, display_command
 from .tables import PaperTable
 
-DEMO_NOTE = ('DEMO: tiny networks on the embedded demo data, {iters} iterations on this '
-             'machine; ours are the demo\'s numbers, which say the pipeline runs, not whether the '
-             'paper reproduces.')
+DEMO_NOTE = ('DEMO: tiny networks on the embedded demo data, {iters} iterations per training; '
+             'ours are the demo\'s numbers (no difference to the paper is computed): they show '
+             'that every row runs, not whether the paper reproduces.')
 
 
 def _ours_for_column(plan: RowPlan, results: Optional[dict], domain: str) -> Optional[float]:
@@ -45,7 +45,7 @@ def row_report(plan: RowPlan, failed: Optional[str] = None) -> Dict:
             ours = ours_by_domain[column.domain]
         cell = dict(column=column.name, domain=column.domain, ours=ours, paper=paper,
                     diff=round(ours - paper, 2) if ours is not None and paper is not None
-                    else None,
+                    and plan.options.demo_iters is None else None,
                     source=dict(paper=table.paper_title, file=table.paper_file, table=table.table,
                                 row=row.label, column=column.name) if paper is not None else None)
         if column.mean:
@@ -67,7 +67,7 @@ def row_report(plan: RowPlan, failed: Optional[str] = None) -> Dict:
         test_cfg_options=row.test_cfg_options, status=status, finished=plan.tested(),
         iterations=[plan.iterations_done() if not plan.trained() else plan.loaded.total_iters,
                     plan.loaded.total_iters],
-        cells=cells, note=row.note, work_dir=plan.run_dir, results_file=plan.results_file,
+        cells=cells, note=row.note, work_dir=plan.run_dir, results_file=plan.results_file(),
         commands={s.kind: display_command(s.argv, s.env) for s in plan.stages(resume=False)})
 
 
@@ -79,7 +79,9 @@ def table_report(table: PaperTable, plans: List[RowPlan],
     options = plans[0].options if plans else None
     demo = options.demo_iters if options else None
     return dict(
-        table=table.name, paper=table.paper_title, paper_file=table.paper_file,
+        table=table.name, paper=table.paper_title, paper_name=table.paper_name,
+        paper_digits=table.paper_digits,
+        paper_file=table.paper_file,
         paper_table=table.table, title=table.title, metric='mIoU (%)',
         columns=[c.name for c in table.columns], paper_split=table.paper_split or None,
         note=table.note or None, not_run=table.not_run or None,
@@ -96,16 +98,15 @@ def _number(value: Optional[float], digits: int = 2, sign: bool = False) -> str:
     return f'{value:+.{digits}f}' if sign else f'{value:.{digits}f}'
 
 
-def _paper_number(value: Optional[float]) -> str:
-    return '—' if value is None else f'{value:g}' if value != int(value) else f'{value:.1f}'
 
 
 def format_markdown(report: Dict, runs: bool = True) -> str:
     """The report as a markdown table (cells: ``ours / paper (ours - paper)``) and, with
     ``runs``, a list of the commands and config hashes."""
-    lines = [f'## {report["table"]}: {report["paper_table"]} of {report["paper"]}', '',
-             f'{report["title"]}. Each cell: ours / paper (difference), {report["metric"]}; '
-             f'{report["finished_rows"]} of {report["total_rows"]} rows finished.']
+    lines = [f'## {report["table"]}: {report["paper_name"]} paper, {report["paper_table"]}', '',
+             f'{report["title"]} ({report["paper"]}). Each cell: ours / paper (ours - paper), '
+             f'{report["metric"]}; {report["finished_rows"]} of {report["total_rows"]} rows '
+             f'finished.']
     if report['demo']:
         lines += ['', f'**{report["demo"]["note"]}**']
         mapping = [f'{c["column"]} = {c.get("demo_domain") or "(none: the demo has 3 domains)"}'
@@ -123,7 +124,7 @@ def format_markdown(report: Dict, runs: bool = True) -> str:
         cells = []
         for cell in row['cells']:
             ours = _number(cell['ours'])
-            paper = _paper_number(cell['paper'])
+            paper = _number(cell['paper'], report['paper_digits'])
             diff = f' ({_number(cell["diff"], sign=True)})' if cell['diff'] is not None else ''
             cells.append(f'{ours} / {paper}{diff}')
         lines.append(f'| {row["label"]} | ' + ' | '.join(cells) + f' | {row["status"]} |')

@@ -26,7 +26,8 @@ from ..utils.errors import ReproduceError
 from ..utils.package_configs import tools_root
 from .tables import PaperTable, TableRow
 
-#: tools/test.py writes it when every domain is tested (deft_mmseg.engine.multi_domain_loops)
+#: tools/test.py writes it when every domain is tested, in WORK_DIR/<timestamp>/ (one folder per
+#: test; deft_mmseg.engine.multi_domain_loops); releases before that wrote it in WORK_DIR
 TEST_RESULTS_FILE = 'test_results.json'
 RECORD_FILE = 'reproduce.json'
 #: ``{N}xb{B}-{iters}k`` of mmseg's config names: GPUs, images per GPU, iterations (docs/configs.md)
@@ -172,9 +173,11 @@ class RowPlan:
     def final_checkpoint(self) -> str:
         return osp.join(self.train_dir, f'iter_{self.loaded.total_iters}.pth')
 
-    @property
-    def results_file(self) -> str:
-        return osp.join(self.test_dir, TEST_RESULTS_FILE)
+    def results_file(self) -> Optional[str]:
+        """The ``test_results.json`` of the newest finished test of this row, if any."""
+        found = glob.glob(osp.join(self.test_dir, '*', TEST_RESULTS_FILE)) + glob.glob(
+            osp.join(self.test_dir, TEST_RESULTS_FILE))
+        return max(found, key=osp.getmtime) if found else None
 
     @property
     def test_cfg_options(self) -> List[str]:
@@ -200,12 +203,13 @@ class RowPlan:
         return meta.get('iter', self.loaded.total_iters) == self.loaded.total_iters
 
     def tested(self) -> bool:
-        return osp.isfile(self.results_file)
+        return self.results_file() is not None
 
     def results(self) -> Optional[dict]:
-        if not self.tested():
+        path = self.results_file()
+        if path is None:
             return None
-        with open(self.results_file) as f:
+        with open(path) as f:
             return json.load(f)
 
     def status(self) -> str:

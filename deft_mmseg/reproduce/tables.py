@@ -54,6 +54,8 @@ class PaperTable:
     """A table of one of the papers, the rows of it this repository has configs for."""
     name: str
     paper: str
+    paper_name: str
+    paper_digits: int
     paper_title: str
     paper_file: str
     table: str
@@ -114,8 +116,9 @@ def _table(name: str, raw: dict, papers: dict) -> PaperTable:
     paper = papers[raw['paper']]
     start, end = raw['text']
     return PaperTable(
-        name=name, paper=raw['paper'], paper_title=paper['title'], paper_file=paper['file'],
-        table=raw['table'], title=raw['title'], columns=columns, rows=rows, text=(start, end),
+        name=name, paper=raw['paper'], paper_name=paper['name'],
+        paper_digits=int(paper['digits']), paper_title=paper['title'],
+        paper_file=paper['file'], table=raw['table'], title=raw['title'], columns=columns, rows=rows, text=(start, end),
         note=' '.join(str(raw.get('note', '')).split()),
         not_run=' '.join(str(raw.get('not_run', '')).split()),
         paper_split=raw.get('paper_split', ''))

@@ -130,15 +130,17 @@ def test_resume_decisions_follow_the_checkpoints_on_disk(tmp_path):
     assert plan.status() == 'training'  # a last checkpoint that does not load is not the end
     save_checkpoint(osp.join(plan.train_dir, DEFT_LAST), 48000)
     assert plan.status() == 'trained' and plan.stages()[0].done
-    os.makedirs(plan.test_dir)
-    with open(plan.results_file, 'w') as f:
+    os.makedirs(osp.join(plan.test_dir, '20260101_000000'))  # a test that did not finish
+    assert plan.status() == 'trained'
+    with open(osp.join(plan.test_dir, '20260101_000000', 'test_results.json'), 'w') as f:
         json.dump({'cityscapes': {'mIoU': 50.0}}, f)
     assert plan.status() == 'done' and all(s.done for s in plan.stages())
 
 
 def write_results(plan, values):
-    os.makedirs(plan.test_dir, exist_ok=True)
-    with open(plan.results_file, 'w') as f:
+    """``test_results.json`` where tools/test.py writes it: ``WORK_DIR/<timestamp>/``."""
+    os.makedirs(osp.join(plan.test_dir, '20260101_000000'), exist_ok=True)
+    with open(osp.join(plan.test_dir, '20260101_000000', 'test_results.json'), 'w') as f:
         json.dump({d: {'mIoU': v, 'mAcc': 0.0, 'aAcc': 0.0} for d, v in values.items()}, f)
 
 
@@ -233,8 +235,9 @@ with open(os.environ['FAKE_CALLS'], 'a') as f:
     f.write(json.dumps(['test'] + args) + '\n')
 final = next((a.split('=')[1] for a in args if a.startswith('model.final_model=')), 'IV')
 base = {'I': 40.0, 'II': 43.0, 'III': 47.0, 'IV': 50.0}[final]
-os.makedirs(work, exist_ok=True)
-with open(os.path.join(work, 'test_results.json'), 'w') as f:
+run = os.path.join(work, '20260101_000000')  # tools/test.py: WORK_DIR/<timestamp>/
+os.makedirs(run, exist_ok=True)
+with open(os.path.join(run, 'test_results.json'), 'w') as f:
     json.dump({'cityscapes': {'mIoU': base}, 'bdd100k': {'mIoU': base - 7},
                'mapillary': {'mIoU': base + 1}, 'avg': {'mIoU': base - 2}}, f)
 '''
@@ -294,7 +297,7 @@ def test_a_table_runs_stops_resumes_and_reuses_finished_rows(tmp_path, fake_tool
     md, js = (osp.join(options.work_root, 'deft_table7' + ext) for ext in ('.md', '.json'))
     with open(js) as f:
         assert json.load(f)['finished_rows'] == 4
-    assert '| I: e1 (UC) + d2 (UC) | 40.00 / 39.3 (+0.70) |' in open(md).read()
+    assert '| I: e1 (UC) + d2 (UC) | 40.00 / 39.30 (+0.70) |' in open(md).read()
 
     lines.clear()
     report = reproduce_table(table, None, options, printer=lines.append)
