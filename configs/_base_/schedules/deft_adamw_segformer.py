@@ -3,6 +3,8 @@
 # decay restarted per stage. The DeFT paper gives no optimizer for MiT-B5 (Table 9): our choice.
 _base_ = ['./deft_sgd_8k_40k.py']
 optim_wrapper = dict(
+    # DeFT's frozen copies: one log line, not one warning per tensor
+    constructor='FrozenParamsOptimWrapperConstructor',
     optimizer=dict(_delete_=True, type='AdamW', lr=6e-5, betas=(0.9, 0.999), weight_decay=0.01),
     paramwise_cfg=dict(custom_keys={
         'pos_block': dict(decay_mult=0.0),
