@@ -5,7 +5,7 @@ import math
 import torch
 from torch.func import functional_call
 
-from .candidates import FisherTuneConfigError
+from .candidates import CandidateLayout, FisherTuneConfigError
 from .feature_perturbation import FeatureStatsPerturbation
 from .fisher import (BALANCES, EPS, SCORES, DiagonalFisher, combine_terms, drf_terms_from_fisher,
                      drf_terms_from_precisions)
@@ -47,6 +47,14 @@ class DRFIMEstimator:
     - ``'empirical'`` (the "traditional" estimation of Eq. 7 and 9, Fig. 5's baseline): squared
       per-sample gradients accumulated on ``x`` and ``x'``; the file stores both Fisher
       diagonals.
+
+    **Memory** (docs/fishertune.md, "Memory of the estimation"): state is kept for the
+    candidate elements only (the rows of the model's ``rows``; other rows of the same
+    parameters are not estimated and the file gives them the prior's precision, or F = 0), on
+    the parameters' device, at 48 bytes per candidate element for ``'variational'`` with
+    ``curvature='fisher'`` (see :class:`VariationalPrecision`; the first chain's result, 8 of
+    them, waits on the CPU) and 8 for ``'empirical'``, plus one parameter's worth of
+    temporaries and one sample's activations.
 
     Scores (DR-FIM Eq. 7 / 15, F, Delta F) are computed from the stored pair when loading
     (:func:`artifact_scores`), so one estimate serves every score of the Table 4 ablation.
@@ -112,18 +120,27 @@ class DRFIMEstimator:
                                         f'{num_iters}.')
         site = _module(model.backbone, self.perturb_at)
         params = model.candidate_parameters()
+        shapes = {n: p.shape for n, p in params.items()}
+        rows = getattr(model, 'rows', None)
+        layout = CandidateLayout(shapes) if rows is None else CandidateLayout.from_rows(rows,
+                                                                                        shapes)
         if sample is None:
-            sample = sample_indices({n: p.numel() for n, p in params.items()}, seed=self.seed)
+            eligible = None
+            if not all(layout.is_whole(n) for n in params):
+                eligible = {n: layout.expand(n, torch.ones(layout.shape(n), dtype=torch.bool),
+                                             False) for n in params}
+            sample = sample_indices({n: p.numel() for n, p in params.items()}, seed=self.seed,
+                                    eligible=eligible)
         was_training = model.training
         model.eval()
         try:
             with model.full_loss_mode():
                 if self.method == 'variational':
-                    source, perturbed, halves = self._variational(model, params, site, next_batch,
-                                                                  num_iters, log, sample)
+                    source, perturbed, halves = self._variational(
+                        model, params, layout, site, next_batch, num_iters, log, sample)
                 else:
-                    source, perturbed, halves = self._empirical(model, params, site, next_batch,
-                                                                num_iters, log, sample)
+                    source, perturbed, halves = self._empirical(
+                        model, params, layout, site, next_batch, num_iters, log, sample)
         finally:
             model.train(was_training)
         weight = (self.domain_weight if self.domain_weight is not None else
@@ -159,45 +176,65 @@ class DRFIMEstimator:
                                      strict=False)
         return sum(v for k, v in losses.items() if 'loss' in k)
 
-    def _variational(self, model, params, site, next_batch, num_iters, log, sample):
+    def _variational(self, model, params, layout, site, next_batch, num_iters, log, sample):
         # two independent chains on the two halves of the batches (each with its own posteriors
-        # and iterate average): their agreement is the stability figure, their mean the estimate;
-        # run one after the other, so only one chain's optimizer state is held at a time
+        # and iterate average): their agreement is the stability figure, their mean the estimate.
+        # They run one after the other: only one chain's posteriors are held at a time; a
+        # finished chain leaves its mean log Lambda (moved to the CPU, where the artifact keeps
+        # it, and summed into the other chain's in place) and its values at the sampled elements.
         bounds = [0, num_iters] if num_iters < 2 else [0, num_iters // 2, num_iters]
         device = next(iter(params.values())).device
         generator = torch.Generator(device=device).manual_seed(self.seed)
-        chain_means = []
+        totals, sampled = None, []
         for chain in range(len(bounds) - 1):
-            posteriors = [VariationalPrecision(params, self.gamma, self.tau, lr=self.lr,
-                                               antithetic=self.antithetic,
-                                               curvature=self.curvature) for _ in range(2)]
-            averages = [IterateAverage(p.log_precision) for p in posteriors]
-            begin, end = bounds[chain], bounds[chain + 1]
-            window = max(1, int(round(self.average * (end - begin))))
-            for it in range(begin, end):
-                inputs, samples = next_batch()
-                stats = [posterior.step(self._loss_fn(model, inputs, samples, site, it, domain),
-                                        generator)
-                         for domain, posterior in enumerate(posteriors)]
-                if it >= end - window:
-                    for average, posterior in zip(averages, posteriors):
-                        average.add(posterior.log_precision)
-                if (it + 1) % self.log_interval == 0 or it + 1 == end:
-                    above, below = _precision_shares(posteriors[0].precisions(), self.tau)
-                    log(f'FisherTune estimation {it + 1}/{num_iters} (chain {chain + 1} of '
-                        f'{len(bounds) - 1}): E_q[L] x {stats[0][0]:.4f}, x\' {stats[1][0]:.4f}; '
-                        f"precision >10% above the prior's for {above:.1%} of elements, below it "
-                        f'for {below:.1%}')
-            chain_means.append([{n: v.cpu() for n, v in a.mean().items()} for a in averages])
-            del posteriors, averages
-        # on the CPU, where the artifact keeps them
-        results = [{n: torch.exp(sum(c[d][n] for c in chain_means) / len(chain_means))
-                    for n in params} for d in (0, 1)]
-        if len(chain_means) < 2:
+            means = self._chain(model, params, layout, site, next_batch, bounds[chain:chain + 2],
+                                f'{num_iters} (chain {chain + 1} of {len(bounds) - 1})',
+                                generator, log)
+            sampled.append([gather(mean, sample, layout) for mean in means])
+            if totals is None:
+                totals = [{n: v.cpu() for n, v in mean.items()} for mean in means]
+            else:
+                for domain in (0, 1):
+                    for name, total in totals[domain].items():
+                        total.add_(means[domain][name].cpu())
+            del means
+        # the geometric mean of the chains' precisions, in place; rows outside the candidate
+        # groups are not estimated: they hold the prior's precision (F = 0, every score 0)
+        results = []
+        for total in totals:
+            results.append({n: layout.expand(n, v.div_(len(sampled)).exp_(), self.tau**-2)
+                            for n, v in total.items()})
+        if len(sampled) < 2:
             return results[0], results[1], None
-        halves = [tuple({n: torch.exp(v) for n, v in gather(chain_means[c][d], sample).items()}
-                        for c in (0, 1)) for d in (0, 1)]
+        halves = [tuple({n: torch.exp(v) for n, v in sampled[c][d].items()} for c in (0, 1))
+                  for d in (0, 1)]
         return results[0], results[1], halves
+
+    def _chain(self, model, params, layout, site, next_batch, bounds, label, generator, log):
+        """One variational chain over the batches ``bounds = [begin, end)``: the posteriors on x
+        and x' and their iterate averages, which exist only while it runs. Returns the mean
+        ``log Lambda`` per domain, computed in place in the averages' sums (compact, on the
+        parameters' device)."""
+        posteriors = [VariationalPrecision(params, self.gamma, self.tau, lr=self.lr,
+                                           antithetic=self.antithetic, curvature=self.curvature,
+                                           layout=layout) for _ in range(2)]
+        averages = [IterateAverage(p.log_precision) for p in posteriors]
+        begin, end = bounds
+        window = max(1, int(round(self.average * (end - begin))))
+        for it in range(begin, end):
+            inputs, samples = next_batch()
+            stats = [posterior.step(self._loss_fn(model, inputs, samples, site, it, domain),
+                                    generator)
+                     for domain, posterior in enumerate(posteriors)]
+            if it >= end - window:
+                for average, posterior in zip(averages, posteriors):
+                    average.add(posterior.log_precision)
+            if (it + 1) % self.log_interval == 0 or it + 1 == end:
+                above, below = posteriors[0].precision_shares(1.1)
+                log(f'FisherTune estimation {it + 1}/{label}: E_q[L] x {stats[0][0]:.4f}, '
+                    f"x' {stats[1][0]:.4f}; precision >10% above the prior's for {above:.1%} of "
+                    f'elements, below it for {below:.1%}')
+        return [average.finish() for average in averages]
 
     def _loss_fn(self, model, inputs, samples, site, it, domain):
         """The loss of one SGVB step on ``x`` (``domain=0``) or ``x'`` (``domain=1``), given the
@@ -237,8 +274,8 @@ class DRFIMEstimator:
                 self.perturbation.uncertainty = None
         return per_sample_losses
 
-    def _empirical(self, model, params, site, next_batch, num_iters, log, sample):
-        fishers = [DiagonalFisher(params), DiagonalFisher(params)]
+    def _empirical(self, model, params, layout, site, next_batch, num_iters, log, sample):
+        fishers = [DiagonalFisher(params, layout), DiagonalFisher(params, layout)]
         mid = num_iters // 2  # the two halves of the batches, for the stability figure
         first_half = None
         for it in range(num_iters):
@@ -254,21 +291,23 @@ class DRFIMEstimator:
                                                           samples[i:i + 1]))
             self.perturbation.uncertainty = None
             if it + 1 == mid:
-                first_half = [(gather(f.sums, sample), f.count) for f in fishers]
+                first_half = [(gather(f.sums, sample, layout), f.count) for f in fishers]
             if (it + 1) % self.log_interval == 0 or it + 1 == num_iters:
                 log(f'FisherTune estimation {it + 1}/{num_iters}: {fishers[0].count} samples')
-        totals = [(gather(f.sums, sample), f.count) for f in fishers]
+        totals = [(gather(f.sums, sample, layout), f.count) for f in fishers]
         for fisher in fishers:
             fisher.all_reduce()
+        # in place in the sums; rows outside the candidate groups are not estimated (F = 0)
+        results = [{n: layout.expand(n, v, 0.0) for n, v in f.finish().items()} for f in fishers]
         if first_half is None:
-            return fishers[0].result(), fishers[1].result(), None
+            return results[0], results[1], None
         halves = []
         for (part, count), (total, total_count) in zip(first_half, totals):
             part, count = _sum_over_ranks(part, count)
             total, total_count = _sum_over_ranks(total, total_count)
             halves.append(({n: v / count for n, v in part.items()},
                            {n: (total[n] - part[n]) / (total_count - count) for n in part}))
-        return fishers[0].result(), fishers[1].result(), halves
+        return results[0], results[1], halves
 
 
 def _sum_over_ranks(values, count):
@@ -298,17 +337,6 @@ def _mean_over_ranks(value):
     tensor = torch.tensor([value], dtype=torch.float64)
     dist.all_reduce(tensor, op='mean')
     return float(tensor.item())
-
-
-def _precision_shares(precisions, tau):
-    """Shares of elements whose precision is more than 10 % above / below the prior's
-    ``tau^-2``: above, the estimate resolves curvature; below, it is the estimate's noise (or a
-    negative curvature), which Eq. 14 turns into a negative Fisher information."""
-    prior = tau**-2
-    above = sum(int((p > 1.1 * prior).sum()) for p in precisions.values())
-    below = sum(int((p < prior / 1.1).sum()) for p in precisions.values())
-    total = max(1, sum(p.numel() for p in precisions.values()))
-    return above / total, below / total
 
 
 def artifact_scores(artifact, score='drf', formula='printed', domain_weight=None,

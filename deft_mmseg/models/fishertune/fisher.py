@@ -10,6 +10,42 @@ DRF_FORMULAS = ('printed', 'substituted')
 BALANCES = ('mean', 'none')
 
 
+def add_squared_gradients(loss, tensors, sums, layout=None):
+    """``sums[n] += grad_n ** 2`` for the gradient of the scalar ``loss`` with respect to each
+    leaf tensor of ``tensors`` (dict name -> tensor), on the candidate rows of ``layout``
+    (:class:`~.candidates.CandidateLayout`; default: every element).
+
+    Each gradient is squared into its sum as soon as backward has computed it and dropped right
+    after (``loss.backward(inputs=...)`` with post-accumulate-grad hooks), so one parameter's
+    gradient is alive at a time, not the gradients of all of them as with
+    ``torch.autograd.grad`` (which returns them together). The values are the same. Gradients
+    already held by the tensors (``.grad``) are set aside and restored; no other tensor's
+    ``.grad`` is touched. Tensors the loss does not reach add nothing."""
+    handles, held = [], {}
+
+    def hook(name):
+        def square_into_sum(tensor):
+            grad = tensor.grad
+            tensor.grad = None
+            if layout is None:
+                sums[name].addcmul_(grad, grad)
+                return
+            for rows, part in layout.parts(name, sums[name]):
+                part.addcmul_(grad[rows], grad[rows])
+        return square_into_sum
+
+    try:
+        for name, tensor in tensors.items():
+            held[name], tensor.grad = tensor.grad, None
+            handles.append(tensor.register_post_accumulate_grad_hook(hook(name)))
+        loss.backward(inputs=list(tensors.values()))
+    finally:
+        for handle in handles:
+            handle.remove()
+        for name, grad in held.items():
+            tensors[name].grad = grad
+
+
 class DiagonalFisher:
     """Empirical diagonal Fisher information (FisherTune paper, Eq. 8-9).
 
@@ -18,22 +54,27 @@ class DiagonalFisher:
     the gradient of a batch mean). Labels are the ground truth (the ``F(x, y)`` of Eq. 5/7; see
     docs/fishertune.md).
 
+    Memory: one float32 sum per candidate element (``layout``), and one parameter's gradient at a
+    time (:func:`add_squared_gradients`).
+
     Args:
-        params (dict[str, Tensor]): the parameters (requiring grad) to estimate for; the
-            result has the same names and shapes. Memory: one float32 accumulator per element.
+        params (dict[str, Tensor]): the parameters (requiring grad) to estimate for.
+        layout (CandidateLayout, optional): the candidate rows; the sums have its compact shapes
+            (default: every element, the parameters' shapes).
     """
 
-    def __init__(self, params):
+    def __init__(self, params, layout=None):
         self.params = dict(params)
-        self.sums = {n: torch.zeros_like(p, dtype=torch.float32) for n, p in self.params.items()}
+        self.layout = layout
+        self.sums = {
+            n: torch.zeros(p.shape if layout is None else layout.shape(n), dtype=torch.float32,
+                           device=p.device)
+            for n, p in self.params.items()}
         self.count = 0
 
     def add_sample_loss(self, loss):
         """Accumulate the squared gradient of one sample's scalar loss."""
-        grads = torch.autograd.grad(loss, list(self.params.values()), allow_unused=True)
-        for (name, _), grad in zip(self.params.items(), grads):
-            if grad is not None:
-                self.sums[name].addcmul_(grad, grad)
+        add_squared_gradients(loss, self.params, self.sums, self.layout)
         self.count += 1
 
     def all_reduce(self):
@@ -47,10 +88,16 @@ class DiagonalFisher:
             self.count = int(count.item())
 
     def result(self):
-        """dict of F (float32, shape of each parameter)."""
+        """dict of F (float32, new tensors; the sums stay)."""
         if self.count == 0:
             raise RuntimeError('DiagonalFisher: no sample was added')
         return {n: s / self.count for n, s in self.sums.items()}
+
+    def finish(self):
+        """dict of F computed in place in the sums (no copy; no sample may be added after)."""
+        if self.count == 0:
+            raise RuntimeError('DiagonalFisher: no sample was added')
+        return {n: s.div_(self.count) for n, s in self.sums.items()}
 
 
 def delta_fisher(f_src, f_pert, eps=EPS):

@@ -71,7 +71,13 @@ def sample_indices(numels, size=STABILITY_SAMPLE, seed=0, eligible=None):
     return out
 
 
-def gather(values, indices):
-    """``{name: values[name].flatten()[indices[name]]}`` as float32 on the CPU."""
-    return {n: values[n].detach().flatten()[idx.to(values[n].device)].float().cpu()
-            for n, idx in indices.items()}
+def gather(values, indices, layout=None):
+    """``{name: values[name].flatten()[indices[name]]}`` as float32 on the CPU. ``indices`` are
+    flat indices into the full parameters; with a :class:`~.candidates.CandidateLayout`,
+    ``values`` are in its compact form."""
+    out = {}
+    for name, idx in indices.items():
+        if layout is not None:
+            idx = layout.compact_index(name, idx)
+        out[name] = values[name].detach().flatten()[idx.to(values[name].device)].float().cpu()
+    return out
