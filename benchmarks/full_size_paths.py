@@ -128,8 +128,12 @@ def main(argv=None):
     parser.add_argument('--json', help='write the figures to this JSON file')
     args = parser.parse_args(argv)
     import torch
+    from mmengine.registry import init_default_scope
 
     import deft_mmseg  # noqa: F401
+    init_default_scope('mmseg')
+    from mmengine.logging import MMLogger
+    MMLogger.get_instance('mmengine').setLevel('WARNING')  # init_weights' per-parameter lines
     if args.pytorch_deform_attn:
         import mmcv.ops.multi_scale_deform_attn as msda
         msda.IS_CUDA_AVAILABLE = False

@@ -41,8 +41,8 @@ def _name_mismatches(config, cfg):
 
 
 def test_every_config_parses_imports_the_plugin_and_is_named_for_its_recipe():
-    """Every config loads, brings the plugin in by custom_imports, and its name states its batch,
-    length, source and crop: a name that says 48k over a 40K schedule, or 512x512 over a 768
+    """Every config loads, brings the plugin in by custom_imports, names no Mask2Former head that
+    fails under slide inference, and its name states its batch, length, source and crop: a name that says 48k over a 40K schedule, or 512x512 over a 768
     crop, fails."""
     from mmengine.config import Config
     assert len(CONFIGS) >= 100
@@ -52,6 +52,8 @@ def test_every_config_parses_imports_the_plugin_and_is_named_for_its_recipe():
         assert cfg.custom_imports['imports'] == ['deft_mmseg'], config
         assert cfg.default_scope == 'mmseg'
         assert 'model' in cfg and 'train_dataloader' in cfg, config
+        # mmseg's own Mask2FormerHead fails under slide inference (mmseg issue 3666)
+        assert cfg.model.decode_head.type.split('.')[-1] != 'Mask2FormerHead', config
         mismatches = _name_mismatches(config, cfg)
         if mismatches:
             wrong[config] = mismatches
