@@ -16,8 +16,9 @@ class PerRunTestRunner(Runner):
     built (``Runner.dump_config``, mmengine 0.10.7), and mmseg's tools/test.py and ours default
     to the training run's work dir: a test wrote its own config (``load_from``, test settings)
     over the one the training run dumped, the one record of how its checkpoints were made.
-    ``tools/test.py`` uses this runner; with mmseg's tools/test.py, ``--cfg-options
-    runner_type=PerRunTestRunner`` (mmseg builds ``runner_type`` from ``RUNNERS``).
+    ``tools/test.py`` uses this runner. It is registered in mmseg's ``RUNNERS`` for a test script
+    that builds ``cfg.runner_type`` from it (mmseg's tools/train.py does; mmseg 1.2.2's
+    tools/test.py always builds mmengine's ``Runner``: give it a work dir of its own).
     """
 
     def dump_config(self) -> None:

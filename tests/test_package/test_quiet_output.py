@@ -2,6 +2,7 @@
 the others kept."""
 import logging
 import os
+import os.path as osp
 import subprocess
 import sys
 
@@ -73,3 +74,21 @@ def test_frozen_parameters_are_one_line_and_the_groups_mmengine_s(demo_cwd):
     assert len(groups) == len(expected)
     for (params, options), (exp_params, exp_options) in zip(groups, expected):
         assert [id(p) for p in params] == [id(p) for p in exp_params] and options == exp_options
+
+
+def test_no_config_selects_a_checkpoint_on_the_target_domains():
+    """The validation domains are the test domains: ``save_best`` there is test-set selection
+    (docs/evaluation.md, "Which checkpoint"). The runtime every config inherits sets none, and no
+    config file sets one."""
+    import glob
+    import re
+
+    from mmengine.config import Config
+
+    from repo_paths import REPO
+    runtime = Config.fromfile(osp.join(REPO, 'configs', '_base_', 'default_runtime.py'))
+    assert runtime.default_hooks.checkpoint.get('save_best') is None
+    assert runtime.default_hooks.checkpoint.save_last is True
+    setting = [p for p in glob.glob(osp.join(REPO, 'configs', '**', '*.py'), recursive=True)
+               if re.search(r'save_best\s*=', open(p).read())]
+    assert setting == []
