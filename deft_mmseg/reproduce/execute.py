@@ -18,7 +18,8 @@ from ..utils.errors import ReproduceError
 from ..utils.package_configs import tools_root
 from .progress import StageProgress, format_duration
 from .report import format_markdown, table_report
-from .runs import RowPlan, RunOptions, Stage, display_command, plan_rows, write_record
+from .runs import (TEST_RESULTS_FILE, RowPlan, RunOptions, Stage, display_command, plan_rows,
+                   write_record)
 from .tables import PaperTable
 
 #: a failed stage shows this many of its last output lines
@@ -127,9 +128,81 @@ def dry_run(table: PaperTable, plans: List[RowPlan], printer: Callable[[str], No
             printer(('# done: ' if stage.done else '') + command)
 
 
+class TableRun:
+    """The state of one call: the plans, the rows that failed (and why), where output goes."""
+
+    def __init__(self, table: PaperTable, plans: List[RowPlan], progress_interval: float,
+                 printer: Callable[[str], None]):
+        self.table, self.plans = table, plans
+        self.progress_interval, self.printer = progress_interval, printer
+        self.failed: Dict[str, str] = {}  # row id -> why
+        self.failed_runs: Dict[str, str] = {}  # training folder -> why (rows sharing it skip)
+
+    def report(self) -> Dict:
+        return write_report(self.table, self.plans, self.failed)
+
+    def run_row(self, i: int, plan: RowPlan) -> None:
+        name = f'[{self.table.name}] row {i}/{len(self.plans)} {plan.row.id}'
+        if plan.tested():
+            self.printer(f'{name}: finished earlier ({plan.results_file()})')
+            return
+        if plan.run_dir in self.failed_runs:
+            self.failed[plan.row.id] = self.failed_runs[plan.run_dir]
+            self.printer(f'{name}: skipped, its training failed '
+                         f'({self.failed_runs[plan.run_dir]})')
+            return
+        for stage in plan.stages():
+            if stage.done:
+                self.printer(f'{name}: {stage.kind} finished earlier')
+            elif not self.run_stage(name, plan, stage):
+                return
+
+    def run_stage(self, name: str, plan: RowPlan, stage: Stage) -> bool:
+        """Run one stage of a row; False when it failed (the row is marked)."""
+        write_record(plan, [stage])
+        resumed = ' (resumed)' if stage.kind == 'train' and '--resume' in stage.argv else ''
+        self.printer(f'{name}: {stage.kind}{resumed}: {display_command(stage.argv, stage.env)}')
+        progress = StageProgress(f'{name}: {stage.kind}', self.printer, self.progress_interval)
+        try:
+            status, tail = run_stage(stage, progress)
+        except KeyboardInterrupt:
+            self.printer(f'{name}: stopped in {stage.kind} ({plan.iterations_done()}/'
+                         f'{plan.loaded.total_iters} it saved). Run the same command again to '
+                         f'continue (finished rows are kept, the training resumes from its last '
+                         f'checkpoint).')
+            self.report()
+            raise
+        finished = plan.trained() if stage.kind == 'train' else plan.tested()
+        if status == 0 and finished:
+            summary = ''
+            if stage.kind == 'test':
+                cells = table_report(self.table, [plan])['rows'][0]['cells']
+                summary = ', ' + ', '.join(f'{c["column"]} {c["ours"]:.2f}' for c in cells
+                                           if c['ours'] is not None)
+            self.printer(f'{name}: {stage.kind} done in '
+                         f'{format_duration(progress.elapsed())}{summary}')
+            self.report()
+            return True
+        error = user_error_line(tail)
+        if status == 2 and error:  # the next rows would stop on the same input
+            self.report()
+            raise ReproduceError(f'row {plan.row.id}, {stage.kind}: {error} (log: {stage.log})')
+        missing = 'the last checkpoint' if stage.kind == 'train' else TEST_RESULTS_FILE
+        why = f'exit status {status}' if status else f'the tool ended without {missing}'
+        self.failed[plan.row.id] = f'{stage.kind}: {why}, log {stage.log}'
+        if stage.kind == 'train':
+            self.failed_runs[plan.run_dir] = self.failed[plan.row.id]
+        self.printer(f'{name}: {stage.kind} FAILED ({why}); its last output lines:')
+        for line in tail:
+            self.printer(f'    {line}')
+        self.printer(f'    (whole output: {stage.log})')
+        self.report()
+        return False
+
+
 def reproduce_table(table: PaperTable, row_ids: Optional[List[str]], options: RunOptions,
                     dry: bool = False, progress_interval: float = 30.0,
-                    printer: Callable[[str], None] = print) -> Dict:
+                    printer: Callable[[str], None] = print) -> Optional[Dict]:
     """Run (or, with ``dry``, print) every selected row of ``table``; returns the JSON report
     (``None`` for a dry run). A stage that fails on the user's input (a tool's ``error:`` line)
     stops the table with a :class:`ReproduceError`; any other failure marks its row failed and
@@ -142,63 +215,10 @@ def reproduce_table(table: PaperTable, row_ids: Optional[List[str]], options: Ru
         printer(line)
     if options.demo_iters is not None:
         ensure_demo_data(options, printer)
-    failed: Dict[str, str] = {}
-    failed_runs: Dict[str, str] = {}
+    run = TableRun(table, plans, progress_interval, printer)
     for i, plan in enumerate(plans, 1):
-        name = f'[{table.name}] row {i}/{len(plans)} {plan.row.id}'
-        if plan.tested():
-            printer(f'{name}: finished earlier ({plan.results_file()})')
-            continue
-        if plan.run_dir in failed_runs:
-            failed[plan.row.id] = failed_runs[plan.run_dir]
-            printer(f'{name}: skipped, its training failed ({failed_runs[plan.run_dir]})')
-            continue
-        for stage in plan.stages():
-            if stage.done:
-                printer(f'{name}: {stage.kind} finished earlier')
-                continue
-            write_record(plan, [stage])
-            resumed = stage.kind == 'train' and '--resume' in stage.argv
-            printer(f'{name}: {stage.kind}{" (resumed)" if resumed else ""}: '
-                    f'{display_command(stage.argv, stage.env)}')
-            progress = StageProgress(f'{name}: {stage.kind}', printer, progress_interval)
-            try:
-                status, tail = run_stage(stage, progress)
-            except KeyboardInterrupt:
-                printer(f'{name}: stopped in {stage.kind} '
-                        f'({plan.iterations_done()}/{plan.loaded.total_iters} it saved). Run the '
-                        f'same command again to continue (finished rows are kept, the training '
-                        f'resumes from its last checkpoint).')
-                write_report(table, plans, failed)
-                raise
-            finished = plan.trained() if stage.kind == 'train' else plan.tested()
-            if status == 0 and finished:
-                summary = ''
-                if stage.kind == 'test':
-                    cells = table_report(table, [plan])['rows'][0]['cells']
-                    summary = ', ' + ', '.join(f'{c["column"]} {c["ours"]:.2f}' for c in cells
-                                               if c['ours'] is not None)
-                printer(f'{name}: {stage.kind} done in {format_duration(progress.elapsed())}'
-                        f'{summary}')
-                write_report(table, plans, failed)
-                continue
-            error = user_error_line(tail)
-            if status == 2 and error:
-                write_report(table, plans, failed)
-                raise ReproduceError(f'row {plan.row.id}, {stage.kind}: {error} (log: '
-                                     f'{stage.log})')
-            why = (f'exit status {status}' if status else
-                   f'the tool ended without {"the last checkpoint" if stage.kind == "train" else "test_results.json"}')
-            failed[plan.row.id] = f'{stage.kind}: {why}, log {stage.log}'
-            if stage.kind == 'train':
-                failed_runs[plan.run_dir] = failed[plan.row.id]
-            printer(f'{name}: {stage.kind} FAILED ({why}); its last output lines:')
-            for line in tail:
-                printer(f'    {line}')
-            printer(f'    (whole output: {stage.log})')
-            write_report(table, plans, failed)
-            break
-    report = write_report(table, plans, failed)
+        run.run_row(i, plan)
+    report = run.report()
     md_path, json_path = report_paths(table, options)
     printer('')
     printer(format_markdown(report, runs=False).rstrip('\n'))

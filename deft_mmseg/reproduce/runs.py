@@ -250,9 +250,10 @@ class RowPlan:
 
     def launcher_env(self) -> Dict[str, str]:
         env = {'PYTHON': self.options.python}  # dist_*.sh / slurm_*.sh run the tools with it
-        if self.options.launcher == 'slurm':
-            gpus = self.options.gpus or (self.recipe.gpus if self.recipe else 1)
-            env['GPUS'] = str(gpus)
+        if self.options.launcher == 'slurm':  # the recipe's GPUs, one for a demo
+            recipe_gpus = self.recipe.gpus if self.recipe and self.options.demo_iters is None \
+                else 1
+            env['GPUS'] = str(self.options.gpus or recipe_gpus)
         return env
 
     def train_argv(self, resume: Optional[bool] = None) -> List[str]:

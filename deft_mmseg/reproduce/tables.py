@@ -118,7 +118,8 @@ def _table(name: str, raw: dict, papers: dict) -> PaperTable:
     return PaperTable(
         name=name, paper=raw['paper'], paper_name=paper['name'],
         paper_digits=int(paper['digits']), paper_title=paper['title'],
-        paper_file=paper['file'], table=raw['table'], title=raw['title'], columns=columns, rows=rows, text=(start, end),
+        paper_file=paper['file'], table=raw['table'], title=raw['title'], columns=columns,
+        rows=rows, text=(start, end),
         note=' '.join(str(raw.get('note', '')).split()),
         not_run=' '.join(str(raw.get('not_run', '')).split()),
         paper_split=raw.get('paper_split', ''))

@@ -128,6 +128,8 @@ def test_resume_decisions_follow_the_checkpoints_on_disk(tmp_path):
     with open(osp.join(plan.train_dir, DEFT_LAST), 'wb') as f:
         f.write(b'PK\x03\x04 cut short by a kill')
     assert plan.status() == 'training'  # a last checkpoint that does not load is not the end
+    save_checkpoint(osp.join(plan.train_dir, DEFT_LAST), 8000)
+    assert plan.status() == 'training'  # nor one of another iteration under its name
     save_checkpoint(osp.join(plan.train_dir, DEFT_LAST), 48000)
     assert plan.status() == 'trained' and plan.stages()[0].done
     os.makedirs(osp.join(plan.test_dir, '20260101_000000'))  # a test that did not finish
