@@ -103,3 +103,31 @@ def test_demo_variant_keeps_the_method(config):
         for key in ('dataset_name', 'vocabulary', 'templates', 'act_cfg'):
             assert (demo.model.decode_head.text_encoder.get(key) ==
                     cfg.model.decode_head.text_encoder.get(key)), key
+
+
+@pytest.mark.parametrize('config', CONFIGS)
+def test_demo_variant_keeps_the_protocol_at_scaled_sizes(config):
+    """--demo keeps what is the config's own and not a matter of size: the inference mode (a
+    sliding window scaled with the image: 64 / the config's crop), the data preprocessor but for
+    its size, and the transforms of the train and test pipelines, in order."""
+    from mmengine.config import Config
+    from deft_mmseg.demo import make_demo_config
+    cfg = Config.fromfile(osp.join(REPO, 'configs', config))
+    demo = make_demo_config(cfg)
+    crop = max(cfg.model.data_preprocessor.size)
+    test_cfg = cfg.model.get('test_cfg') or {}
+    assert demo.model.test_cfg.get('mode', 'whole') == test_cfg.get('mode', 'whole')
+    if test_cfg.get('mode') == 'slide':
+        for key in ('crop_size', 'stride'):
+            assert list(demo.model.test_cfg[key]) == [round(v * 64 / crop) for v in test_cfg[key]]
+    ours, theirs = dict(demo.model.data_preprocessor), dict(cfg.model.data_preprocessor)
+    assert tuple(ours.pop('size')) == (64, 64) and theirs.pop('size')
+    assert ours == theirs
+
+    def types(pipeline):
+        return [t['type'] for t in pipeline]
+    assert types(demo.train_dataloader.dataset.pipeline) == \
+        types(cfg.train_dataloader.dataset.pipeline)
+    targets = list(cfg.val_dataloader.datasets.values())
+    for i, ds in enumerate(demo.val_dataloader.datasets.values()):
+        assert types(ds.pipeline) == types(targets[i % len(targets)].pipeline)
