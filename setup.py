@@ -31,7 +31,7 @@ setup(
     long_description=open('README.md').read() if __import__('os').path.exists('README.md') else '',
     long_description_content_type='text/markdown',
     packages=find_packages(include=['deft_mmseg', 'deft_mmseg.*']),
-    package_data={'deft_mmseg': ['.mim/model-index.yml', '.mim/configs/**/*.py', '.mim/tools/*.py', '.mim/tools/*.sh',
+    package_data={'deft_mmseg': ['reproduce/*.yaml', '.mim/model-index.yml', '.mim/configs/**/*.py', '.mim/tools/*.py', '.mim/tools/*.sh',
                                  '.mim/tools/**/*.py']},
     python_requires='>=3.9',
     install_requires=[f'{name}{spec}' for name, spec in VERSION['SUPPORTED_VERSIONS'].items()
