@@ -31,7 +31,7 @@ FAMILIES = {
     'deft-mitb5': 'deft/deft_segformer_mit-b5_1xb4-48k_gtav-768x768.py',
     'deft-m2f-r50': 'deft/deft_mask2former_r50_1xb4-48k_gtav-768x768.py',
     'rein-dinov2': 'rein/rein_dinov2-l_mask2former_1xb4-40k_gtav-512x512.py',
-    'rein-dinov2-acdc1024': 'rein/rein_dinov2-l_mask2former_1xb2-40k_cityscapes-acdc-1024x1024.py',
+    'rein-dinov2-acdc1024': 'rein/rein_dinov2-l_mask2former_4xb2-40k_cityscapes-acdc-1024x1024.py',
     'rein-clip': 'rein/rein_clip-l_mask2former_1xb4-40k_gtav-512x512.py',
     'rein-sam': 'rein/rein_sam-h_mask2former_1xb4-40k_gtav-512x512.py',
     'fishertune-eva02': 'fishertune/fishertune_eva02-l_mask2former_1xb4-44k_gtav-512x512.py',

@@ -201,7 +201,7 @@ RENAMED = {
     'rein/rein_dinov2-l_deeplabv3plus_gtav.py':
         'rein/rein_dinov2-l_deeplabv3plus_1xb4-40k_gtav-512x512.py',
     'rein/rein_dinov2-l_mask2former_cityscapes-acdc_1024.py':
-        'rein/rein_dinov2-l_mask2former_1xb2-40k_cityscapes-acdc-1024x1024.py',
+        'rein/rein_dinov2-l_mask2former_4xb2-40k_cityscapes-acdc-1024x1024.py',
     'rein/rein_dinov2-l_mask2former_cityscapes-adverse.py':
         'rein/rein_dinov2-l_mask2former_1xb4-40k_cityscapes-adverse-512x512.py',
     'rein/rein_dinov2-l_mask2former_cityscapes.py':

@@ -52,7 +52,7 @@ def test_rein_and_fishertune_gtav_configs_use_the_rein_protocol():
 
 
 def test_rein_cityscapes_to_acdc_1024_protocol():
-    cfg = Config.fromfile(config_path('rein', 'rein_dinov2-l_mask2former_1xb2-40k_cityscapes-acdc-1024x1024.py'))
+    cfg = Config.fromfile(config_path('rein', 'rein_dinov2-l_mask2former_4xb2-40k_cityscapes-acdc-1024x1024.py'))
     sizes = {d: [t['scale'] for t in ds.pipeline if t['type'] == 'Resize']
              for d, ds in cfg.test_dataloader.datasets.items()}
     assert sizes == {'acdc': [(1920, 1080)], 'acdc_fog': [(1920, 1080)],

@@ -124,7 +124,7 @@ PROTOCOL_SIZES = {
     'rein/rein_dinov2-l_mask2former_1xb4-40k_gtav-512x512.py': {
         'cityscapes': (512, 1024), 'bdd100k': (720, 1280), 'mapillary': (512, 683)},
     # Rein release, Cityscapes -> ACDC at 1024: ACDC to fit 1920x1080
-    'rein/rein_dinov2-l_mask2former_1xb2-40k_cityscapes-acdc-1024x1024.py': {
+    'rein/rein_dinov2-l_mask2former_4xb2-40k_cityscapes-acdc-1024x1024.py': {
         'acdc': (1080, 1920), 'bdd100k': (720, 1280)},
 }
 
