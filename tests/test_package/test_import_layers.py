@@ -11,14 +11,17 @@ from repo_paths import REPO
 PACKAGE = osp.join(REPO, 'deft_mmseg')
 #: subpackage -> subpackages it must not import
 FORBIDDEN = {
-    'utils': {'datasets', 'evaluation', 'models', 'engine', 'hooks', 'apis', 'demo', 'testing'},
-    'datasets': {'evaluation', 'models', 'engine', 'hooks', 'apis', 'testing'},
-    'evaluation': {'models', 'engine', 'hooks', 'apis', 'testing'},
-    'models': {'engine', 'hooks', 'apis', 'testing'},
-    # deft_mmseg.testing (batches for tests and benchmarks) sits above everything it serves
-    'engine': {'testing'},
-    'apis': {'testing'},
-    'demo': {'testing'},
+    'utils': {'datasets', 'evaluation', 'models', 'engine', 'hooks', 'apis', 'demo', 'testing',
+              'reproduce'},
+    'datasets': {'evaluation', 'models', 'engine', 'hooks', 'apis', 'testing', 'reproduce'},
+    'evaluation': {'models', 'engine', 'hooks', 'apis', 'testing', 'reproduce'},
+    'models': {'engine', 'hooks', 'apis', 'testing', 'reproduce'},
+    # deft_mmseg.testing (batches for tests and benchmarks) sits above everything it serves;
+    # deft_mmseg.reproduce (tools/reproduce.py) runs the tools and sits at the top
+    'engine': {'testing', 'reproduce'},
+    'apis': {'testing', 'reproduce'},
+    'demo': {'testing', 'reproduce'},
+    'reproduce': {'testing'},
 }
 
 
