@@ -7,7 +7,7 @@ import pytest
 from PIL import Image
 
 import plot_curves
-from deft_mmseg.utils.curves import CurveError, load_curves
+from deft_mmseg.utils.curves import CurveError, load_curves, plot_runs
 
 
 def _run(tmp_path, name, values):
@@ -32,6 +32,6 @@ def test_overlaid_plots_and_values(tmp_path, capsys):
     image = np.asarray(Image.open(files[0]).convert('RGB'))
     assert image.shape[0] > 100 and image.std() > 10  # a real drawing, not a blank canvas
     with pytest.raises(CurveError, match=r"keys \['nope'\]"):
-        plot_curves.plot_runs([joint], out, keys=['nope'])
+        plot_runs([joint], out, keys=['nope'])
     with pytest.raises(SystemExit):
         plot_curves.main([str(tmp_path / 'missing')])
