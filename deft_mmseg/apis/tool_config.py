@@ -1,8 +1,7 @@
 """How the tools read the config a user names: old config names, ``--demo [ITERS]``."""
-import argparse
 import sys
 
-from ..demo.demo_config import SMOKE_ITERS, demo_run_config
+from ..demo.demo_config import demo_run_config
 from ..utils.config_names import renamed_base_error, resolve_config_path
 
 
@@ -26,28 +25,3 @@ def load_config(path, demo_iters=None):
             raise
         raise renamed from None
     return cfg if demo_iters is None else demo_run_config(cfg, demo_iters)
-
-
-def _demo_iters(text):
-    value = int(text)
-    if value < 2:
-        raise argparse.ArgumentTypeError(f'--demo ITERS must be at least 2 (one iteration per '
-                                         f'stage of a two-stage method), got {value}')
-    return value
-
-
-def add_demo_argument(parser, with_iters=True):
-    """``--demo [ITERS]`` (train.py) or ``--demo`` (test.py, infer.py, export_final_model.py,
-    check_dataset.py: they only build the model or read the data, so the length of the run does
-    not matter)."""
-    if with_iters:
-        parser.add_argument(
-            '--demo', nargs='?', const=SMOKE_ITERS, type=_demo_iters, metavar='ITERS',
-            help=f'run the config\'s method on the demo data (data/demo, tools/make_demo_data.py) '
-            f'with a tiny network of its family: {SMOKE_ITERS} iterations, or ITERS with the '
-            f'schedule\'s shape kept (docs/configs.md)')
-    else:
-        parser.add_argument(
-            '--demo', action='store_const', const=SMOKE_ITERS, default=None,
-            help='the config\'s tiny demo network and the demo data, as train.py --demo (for '
-            'checkpoints of a demo run)')
