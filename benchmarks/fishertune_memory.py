@@ -46,6 +46,12 @@ WIDTHS = {
 }
 
 
+def fail(message):
+    """A one-line error (no traceback), exit status 2, as the tools do."""
+    print(f'error: {message}', file=sys.stderr)
+    sys.exit(2)
+
+
 def _arch_settings(vit_type, arch):
     """(embed_dims, num_layers) of an mmpretrain arch name or dict."""
     if isinstance(arch, dict):
@@ -59,18 +65,21 @@ def model_and_data_cfg(config, width, crop=None, batch=None):
     """The config's model with its ViT at ``width`` (random weights, no data preprocessor), and
     the crop and batch size of the config (unless given)."""
     from mmengine.config import Config
-    cfg = Config.fromfile(config)
-    model = copy.deepcopy(cfg.model)
+    try:
+        cfg = Config.fromfile(config)
+    except Exception as exc:  # noqa: BLE001 - any unreadable config gets its one line
+        fail(f'config {config} cannot be read ({type(exc).__name__}: '
+             f'{str(exc).splitlines()[0] if str(exc) else ""}).')
+    model = copy.deepcopy(cfg.get('model') or {})
     if model.get('type') != 'FisherTuneEncoderDecoder':
-        sys.exit(f'error: {config} is not a FisherTune config (model.type is '
-                 f"{model.get('type')!r}); pick one of configs/fishertune/.")
+        fail(f'{config} is not a FisherTune config (model.type is {model.get("type")!r}); pick '
+             f'one of configs/fishertune/.')
     model['data_preprocessor'] = None
     model['backbone'].pop('init_cfg', None)
     vit = model['backbone']['vit']
     widths = WIDTHS.get(vit['type'])
     if widths is None or width not in widths:
-        sys.exit(f"error: no {width!r} width for {vit['type']}; use one of "
-                 f"{sorted(widths or {})}.")
+        fail(f"no {width!r} width for {vit['type']}; use one of {sorted(widths or {})}.")
     _, old_depth = _arch_settings(vit['type'], vit['arch'])
     vit['arch'] = widths[width]
     dims, depth = _arch_settings(vit['type'], vit['arch'])
@@ -159,18 +168,25 @@ def main():
     parser.add_argument('--child', action='store_true', help=argparse.SUPPRESS)
     args = parser.parse_args()
     if not osp.isfile(args.config):
-        sys.exit(f'error: config {args.config} does not exist.')
+        fail(f'config {args.config} does not exist.')
     if args.child:
         return child(args)
     if args.device == 'cuda':
         import torch
         if not torch.cuda.is_available():
-            sys.exit('error: --device cuda, but torch sees no CUDA device; use --device cpu.')
+            fail('--device cuda, but torch sees no CUDA device; use --device cpu.')
+    if args.iters < 1:
+        fail(f'--iters {args.iters}: estimate on at least 1 batch (4: the structure of a full '
+             f'run).')
+    # the config is checked here, so that a wrong one gives its one-line error, not the child's
+    model_and_data_cfg(args.config, args.width, args.crop, args.batch)
     proc = subprocess.run([sys.executable, __file__, '--child'] + sys.argv[1:],
                           stdout=subprocess.PIPE, text=True)
+    if proc.returncode == 2:
+        sys.exit(2)  # the child printed its one-line error
     if proc.returncode != 0:
-        sys.exit(f'error: the measuring process failed (exit status {proc.returncode}; a '
-                 f'status of -9 is the kernel killing it for memory).')
+        fail(f'the measuring process failed (exit status {proc.returncode}; -9 is the kernel '
+             f'killing it for memory).')
     r = json.loads(proc.stdout.strip().splitlines()[-1])
     gib = 2**30
     print(f"{r['config']}, ViT width {r['width']}, crop {r['crop']}, batch {r['batch']}, "

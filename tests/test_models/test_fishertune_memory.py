@@ -5,6 +5,10 @@ operation allocates, alive or freed, and the peak of their sum), not by the esti
 is the list of state tensors of docs/fishertune.md ("Memory of the estimation") written out by
 hand. A model with many candidate elements and few activations (a 96-wide ViT on 32-pixel images
 with the DeepLabv3+ head) makes the state the bulk of the peak."""
+import json
+import os.path as osp
+import subprocess
+import sys
 import weakref
 
 import pytest
@@ -14,6 +18,7 @@ from torch.utils._pytree import tree_leaves
 from mmseg.registry import MODELS
 
 from deft_helpers import batch
+from repo_paths import REPO
 from deft_mmseg.models.fishertune.candidates import CandidateLayout
 from deft_mmseg.models.fishertune.estimator import DRFIMEstimator
 from deft_mmseg.models.fishertune.fisher import add_squared_gradients
@@ -191,3 +196,35 @@ def test_rows_outside_the_groups_are_not_estimated():
     assert precision.shape == (3 * 96, 96)
     assert torch.equal(precision[96:192], torch.full((96, 96), tau**-2))
     assert not torch.equal(precision[:96], torch.full((96, 96), tau**-2))
+
+
+BENCHMARK = osp.join('benchmarks', 'fishertune_memory.py')
+
+
+def test_memory_benchmark_refuses_a_config_that_is_not_fishertune():
+    """From a shell: a config of another method gets one line naming the problem, exit 2."""
+    result = subprocess.run(
+        [sys.executable, BENCHMARK, '--config',
+         osp.join('configs', 'rein', 'rein_dinov2-l_mask2former_1xb4-40k_gtav-512x512.py')],
+        cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith('error: ') and 'not a FisherTune config' in \
+        lines[0], result.stderr[-2000:]
+
+
+@pytest.mark.slow
+def test_memory_benchmark_runs_from_a_shell(tmp_path):
+    """The benchmark as docs/fishertune.md shows it, at the tiny width and a small crop: it
+    reports the figures of a run with both chains."""
+    out = tmp_path / 'memory.json'
+    result = subprocess.run(
+        [sys.executable, BENCHMARK, '--width', 'tiny', '--crop', '64', '--batch', '1', '--json',
+         str(out)], cwd=REPO, capture_output=True, text=True, timeout=1200)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert 'B per candidate element' in result.stdout
+    figures = json.load(open(out))
+    assert figures['iters'] == 4 and figures['crop'] == 64 and figures['device'] == 'cpu'
+    assert figures['rss_peak'] >= figures['rss_unit_peak'] >= figures['rss_model'] > 0
+    assert figures['rss_ratio'] == pytest.approx(figures['rss_peak'] / figures['param_bytes'])
+    assert figures['candidates'] > 0 and 'cuda' not in figures
