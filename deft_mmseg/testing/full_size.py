@@ -27,8 +27,11 @@ REAL_FRAME_SIZES = {
 }
 SOURCE_DATASETS = {'GTAVDataset': 'gtav', 'SynthiaDataset': 'synthia',
                    'CityscapesDataset': 'cityscapes'}
-#: ViT sizes of the tiny full-size network: the config's ViT type, patch, image size and options
-TINY_VIT_ARCH = dict(embed_dims=32, num_layers=4, num_heads=2, feedforward_channels=64)
+#: ViT sizes of the tiny full-size network: the config's ViT type, patch, image size and options.
+#: 12 blocks, so that the blocks hold most of the trunk's weights as in a real ViT (with 4 blocks of
+#: width 32 the patch and position embeddings of patch 16 at 512 outweigh them, and FisherTune's
+#: 5 %-of-the-backbone ablations cannot be drawn from one projection group)
+TINY_VIT_ARCH = dict(embed_dims=32, num_layers=12, num_heads=2, feedforward_channels=64)
 
 
 def domain_frame_size(name: str, dataset: dict) -> Tuple[int, int]:
@@ -93,12 +96,14 @@ def full_size_model_config(cfg: Config) -> ConfigDict:
                if k not in ('init_cfg', 'pretrained', 'arch')}
         arch = dict(TINY_VIT_ARCH)
         if 'ViTSAM' in vit['type']:
-            arch['global_attn_indexes'] = [1, 3]
+            arch['global_attn_indexes'] = [2, 5, 8, 11]
         vit['arch'] = arch
         model['backbone']['vit'] = vit
-        for key in ('reins', 'peft'):
-            if model['backbone'].get(key) and 'patch_size' in model['backbone'][key]:
-                model['backbone'][key]['patch_size'] = vit.get('patch_size', 16)
+        for key in ('reins', 'peft'):  # one PEFT layer per block, initialized for the patch
+            if model['backbone'].get(key):
+                model['backbone'][key]['num_layers'] = arch['num_layers']
+                if 'patch_size' in model['backbone'][key]:
+                    model['backbone'][key]['patch_size'] = vit.get('patch_size', 16)
     return model
 
 
