@@ -73,7 +73,7 @@ def run_family(name, config, args, device, folder):
     model_cfg = real_model_config(cfg) if args.network == 'real' else full_size_model_config(cfg)
     torch.manual_seed(0)
     model = MODELS.build(model_cfg).to(device)
-    if hasattr(model, 'init_weights') and args.network == 'real':
+    if args.network == 'real':
         model.init_weights()
     trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
     total = sum(p.numel() for p in model.parameters())

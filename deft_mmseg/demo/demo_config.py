@@ -10,7 +10,6 @@ other tools take ``--demo`` to build the same tiny network for its checkpoints.
 """
 import copy
 import os.path as osp
-from typing import Optional
 
 from mmengine.config import Config, ConfigDict
 
@@ -90,8 +89,8 @@ def scale_size(value, factor: float):
 
 
 def scale_pipeline(pipeline: list, factor: float) -> list:
-    """The same transforms, in the same order, with every size argument times ``factor``
-    (``RandomChoiceResize``'s inner ``resize_type`` included)."""
+    """The same transforms, in the same order, with every size argument of ``SIZE_KEYS`` times
+    ``factor``."""
     scaled = []
     for transform in pipeline:
         transform = copy.deepcopy(transform)
@@ -124,26 +123,25 @@ def scale_data_preprocessor(preprocessor: dict, factor: float) -> dict:
     return preprocessor
 
 
-def _domain_pipelines(cfg: Config) -> list:
-    """The test pipeline of each target domain of ``cfg``, in the config's order."""
-    loader = cfg.get('val_dataloader') or {}
-    datasets = loader.get('datasets') or {'target': loader.get('dataset', {})}
-    return [ds.get('pipeline') or cfg.get('test_pipeline') for ds in datasets.values()]
+def domain_pipelines(cfg: Config, loader: str = 'val_dataloader') -> dict:
+    """The test pipeline of each target domain of ``cfg[loader]``, by domain name, in the
+    config's order (a single-dataset loader gives one domain, ``'target'``)."""
+    loader_cfg = cfg.get(loader) or {}
+    datasets = loader_cfg.get('datasets') or {'target': loader_cfg.get('dataset', {})}
+    return {name: ds.get('pipeline') or cfg.get('test_pipeline')
+            for name, ds in datasets.items()}
 
 
-def demo_model_config(cfg: Config, factor: Optional[float] = None,
-                      keep_protocol: bool = True) -> ConfigDict:
+def demo_model_config(cfg: Config, factor: float, keep_protocol: bool = True) -> ConfigDict:
     """The model of ``cfg`` with the tiny network of its family (see :func:`make_demo_config`).
 
     ``factor`` scales the config's ``test_cfg`` window and the data preprocessor's size
-    (default ``DEMO_CROP / config_crop(cfg)``; 1.0 keeps them at the config's real size).
+    (``DEMO_CROP / config_crop(cfg)`` for ``--demo``; 1.0 keeps them at the config's real size).
     """
     head = cfg.model['decode_head']['type']
     if head not in TINY_MODELS:
         raise ValueError(f'--demo: no tiny model for decode head {head!r} '
                          f'(known: {list(TINY_MODELS)})')
-    if factor is None:
-        factor = DEMO_CROP / config_crop(cfg)
     vfm = cfg.model['backbone']['type'] == 'VFMVisionTransformer'
     tiny_file = TINY_VFM_MODELS[head] if vfm else TINY_MODELS[head]
     tiny = Config.fromfile(osp.join(CONFIG_ROOT, '_base_', 'models', tiny_file)).model
@@ -212,12 +210,12 @@ def make_demo_config(cfg, warmup_iters=2, iters=6, demo_root=None, keep_protocol
     data = Config.fromfile(osp.join(CONFIG_ROOT, '_base_', 'datasets', 'demo.py'))
     if keep_protocol:
         train_pipeline = scale_pipeline(cfg.train_dataloader.dataset.pipeline, factor)
-        domain_pipelines = [scale_pipeline(p, factor) for p in _domain_pipelines(cfg)]
+        targets = [scale_pipeline(p, factor) for p in domain_pipelines(cfg).values()]
         data.train_dataloader.dataset.pipeline = train_pipeline
         data.train_pipeline = train_pipeline
         for i, ds in enumerate(data.val_dataloader.datasets.values()):
-            ds.pipeline = domain_pipelines[i % len(domain_pipelines)]
-        data.test_pipeline = domain_pipelines[0]
+            ds.pipeline = targets[i % len(targets)]
+        data.test_pipeline = targets[0]
         data.test_dataloader = dict(data.val_dataloader, dataset=dict(pipeline=data.test_pipeline))
         data.crop_size = scale_size(cfg.get('crop_size', (DEMO_CROP, DEMO_CROP)), factor)
     for key in DATA_KEYS:

@@ -15,7 +15,7 @@ import numpy as np
 from mmengine.config import Config, ConfigDict
 from PIL import Image
 
-from ..demo.demo_config import demo_model_config
+from ..demo.demo_config import demo_model_config, domain_pipelines
 
 #: (width, height) of a frame of each dataset as distributed (Mapillary val varies: a 4:3 frame of
 #: its most common size; ``images_half`` is tools/dataset_converters/mapillary.py --scale 0.5)
@@ -58,11 +58,12 @@ def write_frame(folder: str, size: Tuple[int, int], num_classes: int = 19,
     os.makedirs(folder, exist_ok=True)
     w, h = size
     rng = np.random.default_rng(seed)
-    ramp_x = np.linspace(0, 255, w, dtype=np.float32)[None, :]
-    ramp_y = np.linspace(0, 255, h, dtype=np.float32)[:, None]
+    ramp_y, ramp_x = np.meshgrid(np.linspace(0, 255, h, dtype=np.float32),
+                                 np.linspace(0, 255, w, dtype=np.float32), indexing='ij')
     offset = rng.integers(0, 64, 3)
-    img = np.stack([(ramp_x + 0 * ramp_y + offset[0]) % 256, (ramp_y + 0 * ramp_x + offset[1]) % 256,
-                    ((ramp_x + ramp_y) / 2 + offset[2]) % 256], axis=-1).astype(np.uint8)
+    img = np.stack([ramp_x + offset[0], ramp_y + offset[1], (ramp_x + ramp_y) / 2 + offset[2]],
+                   axis=-1) % 256
+    img = img.astype(np.uint8)
     label = (np.arange(w)[None, :].repeat(h, 0) * num_classes // w).astype(np.uint8)
     label[: h // 10] = 255
     img_path = osp.join(folder, f'frame_{w}x{h}.png')
@@ -108,7 +109,5 @@ def full_size_model_config(cfg: Config) -> ConfigDict:
 
 
 def domain_test_pipelines(cfg: Config) -> Dict[str, List[dict]]:
-    """Each target domain's test pipeline, by domain name."""
-    loader = cfg.test_dataloader
-    return {name: ds.get('pipeline') or cfg.test_pipeline
-            for name, ds in loader.get('datasets', {}).items()}
+    """Each target domain's test pipeline (of ``test_dataloader``), by domain name."""
+    return domain_pipelines(cfg, 'test_dataloader')
