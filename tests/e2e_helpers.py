@@ -100,3 +100,29 @@ def one_error_line(proc):
     lines = [ln for ln in proc.stderr.splitlines() if ln.startswith('error:')]
     assert len(lines) == 1, proc.stderr[-3000:]
     return lines[0]
+
+
+def run_tool_in_process(name, *args):
+    """``tools/<name>``'s ``main(args)`` in this process, as the default test run checks a tool's
+    logic (no interpreter start, no second import of the stack): its exit status, 0 when it
+    returns. Its output is left to pytest's ``capsys``. The contract of the fresh shell (exit
+    status, one line on stderr, no traceback) is checked once per tool with :func:`run_tool`."""
+    import importlib
+    module = importlib.import_module(osp.splitext(name)[0])
+    try:
+        module.main(list(args))
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else 1
+    return 0
+
+
+def error_line_in_process(capsys, name, *args):
+    """The single `error:` line of a refused in-process run of ``tools/<name>`` (exit status 2;
+    an unexpected exception fails the test with its traceback)."""
+    capsys.readouterr()  # what earlier steps of the test printed
+    status = run_tool_in_process(name, *args)
+    err = capsys.readouterr().err
+    assert status == 2, err[-3000:]
+    lines = [ln for ln in err.splitlines() if ln.startswith('error:')]
+    assert len(lines) == 1 and '\x1b[' not in lines[0], err[-3000:]
+    return lines[0]

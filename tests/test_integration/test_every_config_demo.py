@@ -1,8 +1,8 @@
 """Every config of configs/ trains a few iterations on the demo data (`tools/train.py --demo`:
 the config's method with the tiny network of its family).
 
-The default run trains one config per method / head / backbone family (REPRESENTATIVE) and checks
-for every config that its demo variant keeps the method; `make test-slow` trains all of them."""
+The default run trains one config per method / head / backbone family that no other default test
+trains (REPRESENTATIVE) and checks for every config that its demo variant keeps the method; `make test-slow` trains all of them."""
 import glob
 import json
 import os.path as osp
@@ -10,32 +10,23 @@ import os.path as osp
 import pytest
 
 import train as train_tool
-from repo_paths import CONFIGS, REPO
+from repo_paths import CONFIGS, REPO, shipped_config
 
-#: one config per segmentor / head / backbone / PEFT / hook combination
+#: one config per segmentor / head / backbone / PEFT / hook combination that no other default
+#: test trains (test_e2e_demo.py trains the DeFT DeepLabv3+ demo and the plain baseline through
+#: mmseg's own train.py; test_fishertune_training.py the FisherTune DINOv2 and EVA02 demos): the
+#: rest train under `make test-slow`
 REPRESENTATIVE = {
-    'deft/deft_deeplabv3plus_r50-d8_1xb4-48k_gtav-768x768.py',
-    'deft/deft_segformer_mit-b5_1xb4-48k_gtav-768x768.py',
-    'deft/deft_mask2former_r50_1xb4-48k_gtav-768x768.py',
-    'deft/deft-distreg_deeplabv3plus_r50-d8_1xb4-48k_gtav-768x768.py',
-    'deft/deft_deeplabv3plus_r50-d8_1xb4-48k_gtav-768x768_diagnostics.py',
-    'deft/deft-rein_dinov2-l_mask2former_1xb4-48k_gtav-512x512.py',
-    'deft/deft_deeplabv3plus_r50-d8_1xb4-42k_cityscapes-768x768.py',
-    'baselines/deeplabv3plus_r50-d8_1xb4-40k_gtav-768x768.py',
+    'deft/deft_segformer_mit-b5_1xb4-48k_gtav-768x768.py',  # DeFT + SegFormer
+    'deft/deft_mask2former_r50_1xb4-48k_gtav-768x768.py',  # DeFT + Mask2Former (slide)
+    'deft/deft_deeplabv3plus_r50-d8_1xb4-48k_gtav-768x768_diagnostics.py',  # Fig. 3 hooks
+    'deft/deft-rein_dinov2-l_mask2former_1xb4-48k_gtav-512x512.py',  # one shared frozen trunk
+    'deft/deft-vltseg_eva-clip-l_mask2former_1xb4-48k_gtav-512x512.py',  # shared text tower
+    'baselines/lpft_deeplabv3plus_r50-d8_1xb4-48k_gtav-768x768_diagnostics.py',  # staged
     'baselines/freeze-decoder_deeplabv3plus_r50-d8_1xb4-48k_gtav-768x768.py',
-    'baselines/lpft_deeplabv3plus_r50-d8_1xb4-48k_gtav-768x768_diagnostics.py',
-    'baselines/vfm/lora_dinov2-l_mask2former_1xb4-40k_gtav-512x512.py',
-    'baselines/vfm/vpt_dinov2-l_mask2former_1xb4-40k_gtav-512x512.py',
-    'baselines/vfm/adaptformer_dinov2-l_mask2former_1xb4-40k_gtav-512x512.py',
-    'rein/rein_dinov2-l_deeplabv3plus_1xb4-40k_gtav-512x512.py',
-    'rein/rein_sam-h_mask2former_1xb4-40k_cityscapes-512x512.py',
-    'fishertune/fishertune_dinov2-l_mask2former_1xb4-44k_gtav-512x512.py',
-    'fishertune/fishertune_dinov2-l_segformer_1xb4-44k_gtav-512x512.py',
-    'fishertune/ablations/fishertune_eva02-l_mask2former_1xb4-44k_cityscapes-512x512_random-q-5pct.py',
-    'vltseg/vltseg_eva-clip-l_mask2former_8xb2-5k_gtav-512x512.py',
-    'deft/deft-vltseg_eva-clip-l_mask2former_1xb4-48k_gtav-512x512.py',
-    'fishertune/ablations/rein_eva02-l_mask2former_1xb4-40k_gtav-512x512_fp.py',
-    'fishertune/fishertune_sam-h_mask2former_1xb4-44k_gtav-512x512.py',
+    'baselines/vfm/lora_dinov2-l_mask2former_1xb4-40k_gtav-512x512.py',  # PEFT by forward hooks
+    'rein/rein_sam-h_mask2former_1xb4-40k_cityscapes-512x512.py',  # Rein, SAM windows
+    'vltseg/vltseg_eva-clip-l_mask2former_8xb2-5k_gtav-512x512.py',  # VLTSeg, EVA-CLIP
 }
 TRAIN_PARAMS = [c if c in REPRESENTATIVE else pytest.param(c, marks=pytest.mark.slow)
                 for c in CONFIGS]
@@ -68,9 +59,8 @@ def test_config_trains_on_demo_data(demo_cwd, config):
 @pytest.mark.parametrize('config', CONFIGS)
 def test_demo_variant_keeps_the_method(config):
     """--demo swaps network size and data, never the method of the config."""
-    from mmengine.config import Config
     from deft_mmseg.demo import make_demo_config
-    cfg = Config.fromfile(osp.join(REPO, 'configs', config))
+    cfg = shipped_config(config)
     demo = make_demo_config(cfg)
     for key in ('type', 'final_model', 'distance_reg', 'after_warmup', 'fishertune'):
         assert demo.model.get(key) == cfg.model.get(key), key
@@ -110,9 +100,8 @@ def test_demo_variant_keeps_the_protocol_at_scaled_sizes(config):
     """--demo keeps what is the config's own and not a matter of size: the inference mode (a
     sliding window scaled with the image: 64 / the config's crop), the data preprocessor but for
     its size, and the transforms of the train and test pipelines, in order."""
-    from mmengine.config import Config
     from deft_mmseg.demo import make_demo_config
-    cfg = Config.fromfile(osp.join(REPO, 'configs', config))
+    cfg = shipped_config(config)
     demo = make_demo_config(cfg)
     crop = max(cfg.model.data_preprocessor.size)
     test_cfg = cfg.model.get('test_cfg') or {}

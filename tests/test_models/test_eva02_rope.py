@@ -120,15 +120,10 @@ def test_eva02_block_matches_the_release_from_official_weights(grid):
 
 
 def test_every_eva02_config_uses_the_released_embedding_and_eps():
-    import glob
-    import os.path as osp
-    from mmengine.config import Config
-    from repo_paths import REPO
+    from repo_paths import CONFIGS, shipped_config
     found = 0
-    for path in glob.glob(osp.join(REPO, 'configs', '**', '*.py'), recursive=True):
-        if '_base_' in path:
-            continue
-        cfg = Config.fromfile(path)
+    for path in CONFIGS:
+        cfg = shipped_config(path)
         backbone = cfg.model.get('backbone', {})
         if 'ViTEVA02' not in str(backbone.get('vit', {}).get('type', '')):
             continue

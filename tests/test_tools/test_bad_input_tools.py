@@ -1,6 +1,10 @@
-"""Bad input, second round, each case run as a user does (a subprocess from a fresh shell): one
-`error:` line naming the file or key and the fix, exit status 2, no traceback; or the behaviour a
-user expects, with nothing of an earlier run lost."""
+"""Bad input, second round: one `error:` line naming the file or key and the fix, exit status 2,
+no traceback; or the behaviour a user expects, with nothing of an earlier run lost.
+
+Each case runs the tool's ``main`` in this process (the tool's logic); the fresh-shell contract of
+train.py and test.py (exit status 2, one line on stderr, no traceback, nothing written) is checked
+once each, by the two tests marked FRESH SHELL below."""
+import contextlib
 import hashlib
 import json
 import os
@@ -14,7 +18,9 @@ import pytest
 from PIL import Image
 
 from repo_paths import REPO
-from e2e_helpers import DEFT, DEFT_DEMO, one_error_line
+from deft_helpers import reset_mmengine_state
+from e2e_helpers import (DEFT, DEFT_DEMO, error_line_in_process, one_error_line,
+                         run_tool_in_process)
 from e2e_helpers import run_tool as run
 
 TRAIN, TEST = 'train.py', 'test.py'
@@ -36,8 +42,11 @@ def trained(demo_root, tmp_path_factory):
     root = tmp_path_factory.mktemp('trained')
     os.makedirs(root / 'data')
     os.symlink(demo_root, root / 'data' / 'demo')
-    proc = run(TRAIN, *DEFT_DEMO, '--work-dir', 'run', '--cfg-options', *SHORT, cwd=root)
-    assert proc.returncode == 0, proc.stderr[-3000:]
+    reset_mmengine_state()
+    with contextlib.chdir(root):
+        assert run_tool_in_process(TRAIN, *DEFT_DEMO, '--work-dir', 'run', '--cfg-options',
+                                   *SHORT) == 0
+    reset_mmengine_state()
     return root / 'run'
 
 
@@ -49,6 +58,7 @@ def own_demo(demo_root, tmp_path, monkeypatch):
 
 
 def test_corrupt_target_image_on_test(own_demo, trained):
+    """FRESH SHELL: test.py's contract (exit 2, one line, no traceback) as a user meets it."""
     image = osp.join(FOG_IMAGES, 'demo_000001_000019_leftImg8bit.png')
     with open(image, 'wb') as f:
         f.write(b'not a png')
@@ -56,22 +66,23 @@ def test_corrupt_target_image_on_test(own_demo, trained):
     assert 'DatasetSampleError' in line and image in line and 'corrupt' in line
 
 
-def test_target_label_smaller_than_its_image_on_test(own_demo, trained):
+def test_target_label_smaller_than_its_image_on_test(own_demo, trained, capsys):
     label = osp.join(FOG_LABELS, 'demo_000002_000019_gtFine_labelTrainIds.png')
     img = Image.open(label)
     img.resize((img.width // 2, img.height // 2), Image.NEAREST).save(label)
-    line = one_error_line(run(TEST, *DEFT_DEMO, str(trained / 'iter_2.pth'), '--work-dir', 't'))
+    line = error_line_in_process(capsys, TEST, *DEFT_DEMO, str(trained / 'iter_2.pth'),
+                                 '--work-dir', 't')
     assert label in line and 'demo_000002_000019_leftImg8bit.png' in line
     assert 'is 32x64 (HxW) but its image is 64x128' in line
 
 
 @pytest.mark.parametrize('tool', ['test', 'train'])
-def test_empty_target_domain_folder(own_demo, trained, tool):
+def test_empty_target_domain_folder(own_demo, trained, tool, capsys):
     shutil.rmtree(FOG_IMAGES)
     os.makedirs(FOG_IMAGES)
     args = ([TEST, *DEFT_DEMO, str(trained / 'iter_2.pth'), '--work-dir', 't'] if tool == 'test'
             else [TRAIN, *DEFT_DEMO, '--work-dir', 'w', '--cfg-options', *SHORT])
-    line = one_error_line(run(*args))
+    line = error_line_in_process(capsys, *args)
     assert 'demo_fog' in line and osp.join(FOG, 'leftImg8bit/val') in line
     assert 'no images' in line
 
@@ -81,24 +92,34 @@ def test_empty_target_domain_folder(own_demo, trained, tool):
     ('train_cfg.warmup_iter=10', 'did you mean train_cfg.warmup_iters?'),
     ('model.decode_head.dropout_ration=0.2', 'did you mean model.decode_head.dropout_ratio?'),
 ])
-def test_mistyped_option_names_the_nearest_key(demo_cwd, option, suggestion):
-    line = one_error_line(run(TRAIN, *DEFT_DEMO, '--work-dir', 'w', '--cfg-options', option))
+def test_mistyped_option_names_the_nearest_key(demo_cwd, option, suggestion, capsys):
+    line = error_line_in_process(capsys, TRAIN, *DEFT_DEMO, '--work-dir', 'w', '--cfg-options',
+                                 option)
     assert suggestion in line
     assert not osp.exists('w')  # refused before anything was built or written
 
 
-def test_mistyped_key_in_a_config_file(demo_cwd):
+def test_mistyped_option_from_a_fresh_shell(demo_cwd):
+    """FRESH SHELL: train.py's contract (exit 2, one line, no traceback, nothing written)."""
+    line = one_error_line(run(TRAIN, *DEFT_DEMO, '--work-dir', 'w', '--cfg-options',
+                              'model.finalmodel=IV'))
+    assert 'did you mean model.final_model?' in line
+    assert not osp.exists('w')
+
+
+def test_mistyped_key_in_a_config_file(demo_cwd, capsys):
     cfg = demo_cwd / 'typo.py'
     cfg.write_text(f"_base_ = ['{DEFT}']\n"
                    "custom_hooks = [dict(type='CrossEMAHook', betta=0.99)]\n")
-    line = one_error_line(run(TRAIN, str(cfg), '--demo', '--work-dir', 'w'))
+    line = error_line_in_process(capsys, TRAIN, str(cfg), '--demo', '--work-dir', 'w')
     assert 'custom_hooks.0.betta' in line and 'did you mean custom_hooks.0.beta?' in line
 
 
-def test_amp_on_a_cpu_only_machine_trains_in_bfloat16(demo_cwd):
-    proc = run(TRAIN, *DEFT_DEMO, '--amp', '--work-dir', 'w', '--cfg-options', *SHORT)
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    assert 'bfloat16 autocast on the CPU' in proc.stdout + proc.stderr
+def test_amp_on_a_cpu_only_machine_trains_in_bfloat16(demo_cwd, capsys):
+    assert run_tool_in_process(TRAIN, *DEFT_DEMO, '--amp', '--work-dir', 'w', '--cfg-options',
+                               *SHORT) == 0
+    out = capsys.readouterr()
+    assert 'bfloat16 autocast on the CPU' in out.out + out.err
     assert osp.isfile(osp.join('w', 'iter_2.pth'))
 
 
@@ -107,32 +128,33 @@ def test_amp_on_a_cpu_only_machine_trains_in_bfloat16(demo_cwd):
     pytest.param(['train_cfg.warmup_iters=2', 'train_cfg.decoupled_iters=None',
                   'train_cfg.max_iters=2'], marks=pytest.mark.slow),
 ])
-def test_advice_of_the_stage_length_error_works_when_followed(demo_cwd, options):
-    line = one_error_line(run(TRAIN, *DEFT_DEMO, '--work-dir', 'w', '--cfg-options', *options,
-                              'train_cfg.val_interval=100'))
+def test_advice_of_the_stage_length_error_works_when_followed(demo_cwd, options, capsys):
+    line = error_line_in_process(capsys, TRAIN, *DEFT_DEMO, '--work-dir', 'w', '--cfg-options',
+                                 *options, 'train_cfg.val_interval=100')
     advice = re.search(r'Set (train_cfg\.\w+)(?: to .*?e\.g\. (\d+)|=(\d+))', line)
     assert advice, line
     key, value = advice.group(1), advice.group(2) or advice.group(3)
     if advice.group(2):  # "an integer >= 1, e.g. 40000": any such value; take the smallest
         value = '1'
     fixed = [o for o in options if not o.startswith(key + '=')] + [f'{key}={value}']
-    proc = run(TRAIN, *DEFT_DEMO, '--work-dir', 'w', '--cfg-options', *fixed,
-               'train_cfg.val_interval=100')
-    assert proc.returncode == 0, proc.stderr[-3000:]
+    reset_mmengine_state()
+    assert run_tool_in_process(TRAIN, *DEFT_DEMO, '--work-dir', 'w', '--cfg-options', *fixed,
+                               'train_cfg.val_interval=100') == 0
 
 
-def test_new_run_never_overwrites_another_runs_checkpoints(demo_cwd, trained):
+def test_new_run_never_overwrites_another_runs_checkpoints(demo_cwd, trained, capsys):
     work = str(demo_cwd / 'run')
     shutil.copytree(trained, work)
     before = digest(work)
-    line = one_error_line(run(TRAIN, *DEFT_DEMO, '--work-dir', work, '--cfg-options', *SHORT))
+    line = error_line_in_process(capsys, TRAIN, *DEFT_DEMO, '--work-dir', work, '--cfg-options',
+                                 *SHORT)
     assert work in line and '--resume' in line and '--overwrite' in line
     assert digest(work) == before
-    proc = run(TRAIN, *DEFT_DEMO, '--work-dir', work, '--overwrite', '--cfg-options', *SHORT)
-    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert run_tool_in_process(TRAIN, *DEFT_DEMO, '--work-dir', work, '--overwrite',
+                               '--cfg-options', *SHORT) == 0
 
 
-def test_tests_in_a_training_work_dir_lose_nothing(demo_cwd, trained):
+def test_tests_in_a_training_work_dir_lose_nothing(demo_cwd, trained, capsys):
     """A test and then a --format-only test into the training run's work dir: the run's dumped
     config, validation results and checkpoints stay as they were, the test has its own folder
     with its config and results, and --format-only scores nothing (no table of nan, no results
@@ -143,9 +165,11 @@ def test_tests_in_a_training_work_dir_lose_nothing(demo_cwd, trained):
     before = digest(work)  # the dumped training config, multi_domain_results.json, checkpoints
     outputs = []
     for options in ([], ['--format-only', '--out', str(demo_cwd / 'sub')]):
-        proc = run(TEST, *DEFT_DEMO, osp.join(work, 'iter_2.pth'), '--work-dir', work, *options)
-        assert proc.returncode == 0, proc.stderr[-3000:]
-        outputs.append(proc.stdout + proc.stderr)
+        reset_mmengine_state()
+        assert run_tool_in_process(TEST, *DEFT_DEMO, osp.join(work, 'iter_2.pth'), '--work-dir',
+                                   work, *options) == 0
+        out = capsys.readouterr()
+        outputs.append(out.out + out.err)
     assert digest(work) == before
     folders = sorted(d for d in os.listdir(work) if osp.isdir(osp.join(work, d)))
     assert len(folders) == 3  # mmengine's timestamped run folders: training, test, format-only
@@ -160,7 +184,8 @@ def test_tests_in_a_training_work_dir_lose_nothing(demo_cwd, trained):
     assert 'nan' not in outputs[1] and 'format_only, no metrics computed' in outputs[1]
 
 
-def test_dangling_last_checkpoint_resumes_from_the_newest_existing_one(demo_cwd, trained):
+def test_dangling_last_checkpoint_resumes_from_the_newest_existing_one(demo_cwd, trained,
+                                                                      capsys):
     work = str(demo_cwd / 'run')
     shutil.copytree(trained, work)
     os.remove(osp.join(work, 'iter_2.pth'))
@@ -168,10 +193,10 @@ def test_dangling_last_checkpoint_resumes_from_the_newest_existing_one(demo_cwd,
         f.write(osp.join(work, 'iter_2.pth'))
     with open(osp.join(work, 'iter_3.pth'), 'wb') as f:
         f.write(b'PK\x03\x04 cut short by a kill')  # newer, but incomplete
-    proc = run(TRAIN, *DEFT_DEMO, '--work-dir', work, '--resume', '--cfg-options', *SHORT,
-               'train_cfg.decoupled_iters=2')
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    out = proc.stdout + proc.stderr
+    assert run_tool_in_process(TRAIN, *DEFT_DEMO, '--work-dir', work, '--resume', '--cfg-options',
+                               *SHORT, 'train_cfg.decoupled_iters=2') == 0
+    captured = capsys.readouterr()
+    out = captured.out + captured.err
     assert (f"last_checkpoint names '{osp.join(work, 'iter_2.pth')}', which does not exist; "
             f"resuming from the newest complete checkpoint {osp.join(work, 'iter_1.pth')}") in out
     assert 'Auto resumed' not in out
@@ -179,7 +204,7 @@ def test_dangling_last_checkpoint_resumes_from_the_newest_existing_one(demo_cwd,
     assert osp.isfile(osp.join(work, 'iter_3.pth'))
 
 
-def test_weights_only_refusal_names_the_global(demo_cwd, trained):
+def test_weights_only_refusal_names_the_global(demo_cwd, trained, capsys):
     import torch
 
     class Payload:
@@ -189,7 +214,7 @@ def test_weights_only_refusal_names_the_global(demo_cwd, trained):
     ckpt = torch.load(str(trained / 'iter_2.pth'), weights_only=False)
     ckpt['meta']['payload'] = Payload()
     torch.save(ckpt, 'payload.pth')
-    line = one_error_line(run(TEST, *DEFT_DEMO, 'payload.pth', '--work-dir', 't'))
+    line = error_line_in_process(capsys, TEST, *DEFT_DEMO, 'payload.pth', '--work-dir', 't')
     assert re.search(r'needs the global (posix|os|nt)\.system', line)
     assert 'DEFT_MMSEG_ALLOW_PICKLE=1' in line
 

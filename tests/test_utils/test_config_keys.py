@@ -5,7 +5,7 @@ from mmengine.config import Config
 from deft_mmseg.utils.config_keys import ConfigKeyError, accepted_keys, check_config_keys, resolve_type
 from e2e_helpers import DEFT, demo_config
 from repo_paths import CONFIGS
-from repo_paths import config_path
+from repo_paths import shipped_config
 
 
 def test_accepted_keys_follow_kwargs_up_the_hierarchy():
@@ -21,7 +21,7 @@ def test_accepted_keys_follow_kwargs_up_the_hierarchy():
 @pytest.mark.parametrize('config', CONFIGS)
 def test_every_shipped_config_and_its_demo_variant_pass(config):
     from deft_mmseg.demo import make_demo_config
-    cfg = Config.fromfile(config_path(config))
+    cfg = shipped_config(config)
     check_config_keys(cfg)
     check_config_keys(make_demo_config(cfg))
 
