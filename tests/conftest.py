@@ -41,15 +41,23 @@ def demo_cwd(demo_root, tmp_path, monkeypatch):
 
 @pytest.fixture(scope='session')
 def short_deft_run(demo_root, tmp_path_factory):
-    """A folder with data/demo and run/: the DeFT demo config trained by tools/train.py in a fresh
-    process for 1 warm-up + 2 decoupled iterations (run/iter_3.pth), shared by the tool tests."""
-    from e2e_helpers import DEFT_DEMO, run_tool_ok
+    """A folder with data/demo and run/: the DeFT demo config trained by tools/train.py (its main,
+    in this process) for 1 warm-up + 2 decoupled iterations (run/iter_3.pth), shared by the tool
+    tests."""
+    import contextlib
+
+    from deft_helpers import reset_mmengine_state
+    from e2e_helpers import DEFT_DEMO, run_tool_in_process
     root = tmp_path_factory.mktemp('run')
     os.makedirs(root / 'data')
     os.symlink(demo_root, root / 'data' / 'demo')
-    run_tool_ok('train.py', *DEFT_DEMO, '--work-dir', 'run', '--cfg-options',
-                'train_cfg.warmup_iters=1', 'train_cfg.decoupled_iters=2',
-                'train_cfg.val_interval=3', 'default_hooks.checkpoint.interval=3', cwd=root)
+    reset_mmengine_state()
+    with contextlib.chdir(root):
+        assert run_tool_in_process('train.py', *DEFT_DEMO, '--work-dir', 'run', '--cfg-options',
+                                   'train_cfg.warmup_iters=1', 'train_cfg.decoupled_iters=2',
+                                   'train_cfg.val_interval=3',
+                                   'default_hooks.checkpoint.interval=3') == 0
+    reset_mmengine_state()
     return root
 
 @pytest.fixture(scope='session')

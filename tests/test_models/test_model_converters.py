@@ -1,14 +1,12 @@
 """Official DINOv2 key names and shapes (tiny widths) convert and load with no missing or
 unexpected keys."""
-import subprocess
-import sys
 
 import pytest
 import torch
 from mmengine.runner import load_checkpoint
 from mmseg.registry import MODELS
 
-from repo_paths import REPO
+
 from deft_mmseg.models.converters import convert_dinov2
 from deft_mmseg.models.converters.dinov2 import ConversionKeyError
 
@@ -49,9 +47,9 @@ def test_dinov2_conversion_loads_without_missing_or_unexpected_keys(tmp_path):
     path = str(tmp_path / 'official.pth')
     torch.save(official, path)
     dst = str(tmp_path / 'converted.pth')
-    proc = subprocess.run([sys.executable, f'{REPO}/tools/model_converters/vfm.py', 'dinov2', path,
-                           dst, '--patch-size', '16'], capture_output=True, text=True)
-    assert proc.returncode == 0, proc.stderr
+    from e2e_helpers import run_tool_in_process
+    assert run_tool_in_process('model_converters/vfm.py', 'dinov2', path, dst, '--patch-size',
+                               '16') == 0
     backbone = _backbone(16)
     load_checkpoint(backbone, dst, map_location='cpu', strict=True)  # raises on any mismatch
     vit = backbone.vit
@@ -123,7 +121,8 @@ def test_vfm_baseline_trainable_counts():
         cfg = Config.fromfile(config_path('_base_', 'models', 'vfm_dinov2-l_mask2former.py'))
         cfg.model.backbone.init_cfg = None
         cfg.model.backbone.freeze_vit = freeze
-        backbone = MODELS.build(cfg.model.backbone)
+        with torch.device('meta'):  # the real size, without allocating 1.2 GB twice
+            backbone = MODELS.build(cfg.model.backbone)
         counts[name] = sum(p.numel() for p in backbone.parameters() if p.requires_grad)
     print(f"DINOv2-L trainable backbone parameters: frozen {counts['frozen']:,}, "
           f"full {counts['full']:,}")
@@ -239,14 +238,15 @@ def test_sam_huge_rein_count_is_4_51m():
     assert n == pytest.approx(4.51e6, rel=0.01)  # paper 002 Table 2, "SAM (Huge) Rein"
 
 
-def test_converter_bad_input_is_one_error_line_with_status_2(tmp_path):
-    """A missing file and a checkpoint of another VFM: one `error:` line, exit status 2."""
-    from e2e_helpers import one_error_line, run_tool
+def test_converter_bad_input_is_one_error_line_with_status_2(tmp_path, capsys):
+    """A missing file (from a fresh shell: the tool's contract) and a checkpoint of another VFM
+    (in this process): one `error:` line, exit status 2."""
+    from e2e_helpers import error_line_in_process, one_error_line, run_tool
     line = one_error_line(run_tool('model_converters/vfm.py', 'dinov2',
                                    str(tmp_path / 'missing.pth'), str(tmp_path / 'out.pth')))
     assert 'missing.pth' in line and 'does not exist' in line
     other = tmp_path / 'other.pth'
     torch.save({'unrelated.weight': torch.zeros(2)}, other)
-    line = one_error_line(run_tool('model_converters/vfm.py', 'dinov2', str(other),
-                                   str(tmp_path / 'out.pth')))
+    line = error_line_in_process(capsys, 'model_converters/vfm.py', 'dinov2', str(other),
+                                 str(tmp_path / 'out.pth'))
     assert not (tmp_path / 'out.pth').exists()

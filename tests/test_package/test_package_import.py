@@ -93,12 +93,38 @@ def last_line(proc):
     return proc.stdout.strip().splitlines()[-1]
 
 
-def test_safe_loader_is_the_default_and_can_be_turned_off(mmengine_checkpoint):
-    load = LOAD.format(before='', path=mmengine_checkpoint)
-    assert last_line(fresh_python(load)) == 'loaded 2.0'
-    assert last_line(fresh_python(load, env={'DEFT_MMSEG_SAFE_LOADER': '0'})) == 'refused'
-    undone = LOAD.format(before='deft_mmseg.uninstall_checkpoint_loader()', path=mmengine_checkpoint)
-    assert last_line(fresh_python(undone)) == 'refused'
+def test_safe_loader_is_the_default_and_can_be_turned_off(mmengine_checkpoint, monkeypatch):
+    """From a fresh shell, ``import deft_mmseg`` makes mmengine's loader load the file; in this
+    process: the same loader with ``DEFT_MMSEG_SAFE_LOADER=0`` at import (what the import runs,
+    :func:`install_checkpoint_loader_unless_disabled`) and after ``uninstall_checkpoint_loader``
+    refuses it, as mmengine's own loader does."""
+    import pickle
+
+    from mmengine.runner.checkpoint import CheckpointLoader
+
+    from deft_mmseg.utils import checkpoint_loading as loading
+    assert last_line(fresh_python(LOAD.format(before='', path=mmengine_checkpoint))) == \
+        'loaded 2.0'
+
+    def loads():
+        try:
+            CheckpointLoader.load_checkpoint(mmengine_checkpoint)
+            return True
+        except pickle.UnpicklingError:
+            return False
+
+    try:
+        assert loads()
+        loading.uninstall_checkpoint_loader()
+        assert not loads()
+        monkeypatch.setenv('DEFT_MMSEG_SAFE_LOADER', '0')
+        loading.install_checkpoint_loader_unless_disabled()
+        assert not loads()
+        monkeypatch.delenv('DEFT_MMSEG_SAFE_LOADER')
+        loading.install_checkpoint_loader_unless_disabled()
+        assert loads()
+    finally:
+        loading.install_checkpoint_loader()
 
 
 class UserRecord:

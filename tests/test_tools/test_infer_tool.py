@@ -1,6 +1,7 @@
 """tools/infer.py (mmseg's MMSegInferencer on this repo's configs) as a user runs it: its label maps
 equal the predictions tools/test.py --out writes through the multi-domain test loop (another code
 path: dataset, test loop, metric), for the DeFT model and for its plain-mmseg export."""
+import contextlib
 import glob
 import os
 import os.path as osp
@@ -9,7 +10,9 @@ import cv2
 import numpy as np
 import pytest
 
-from e2e_helpers import DEFT_DEMO, demo_config, one_error_line, run_tool, run_tool_ok
+from deft_helpers import reset_mmengine_state
+from e2e_helpers import (DEFT_DEMO, demo_config, error_line_in_process, one_error_line, run_tool,
+                         run_tool_in_process, run_tool_ok)
 
 FOG = osp.join('data', 'demo', 'demo_fog', 'leftImg8bit', 'val')
 
@@ -17,8 +20,11 @@ FOG = osp.join('data', 'demo', 'demo_fog', 'leftImg8bit', 'val')
 @pytest.fixture(scope='module')
 def test_tool_labels(short_deft_run, varied_deft_checkpoint):
     out = str(short_deft_run / 'test_out')
-    run_tool_ok('test.py', *DEFT_DEMO, varied_deft_checkpoint, '--work-dir', 'test_wd', '--out', out,
-                cwd=short_deft_run)
+    reset_mmengine_state()
+    with contextlib.chdir(short_deft_run):
+        assert run_tool_in_process('test.py', *DEFT_DEMO, varied_deft_checkpoint, '--work-dir',
+                                   'test_wd', '--out', out) == 0
+    reset_mmengine_state()
     labels = {osp.splitext(osp.basename(p))[0]: cv2.imread(p, cv2.IMREAD_UNCHANGED)
               for p in glob.glob(osp.join(out, 'demo_fog', '*.png'))}
     assert len(labels) == 4
@@ -88,7 +94,10 @@ def test_infer_video(short_deft_run, varied_deft_checkpoint, tmp_path):
     'missing', 'broken video',
     pytest.param('empty folder', marks=pytest.mark.slow),
     pytest.param('opacity', marks=pytest.mark.slow)])
-def test_infer_bad_inputs_write_nothing(short_deft_run, varied_deft_checkpoint, tmp_path, case):
+def test_infer_bad_inputs_write_nothing(short_deft_run, varied_deft_checkpoint, tmp_path, case,
+                                       capsys, monkeypatch):
+    """'missing' from a fresh shell (infer.py's contract: exit 2, one line, no traceback); the
+    other cases run the tool in this process."""
     empty = tmp_path / 'empty'
     empty.mkdir()
     (empty / 'notes.txt').write_text('no images here')
@@ -100,8 +109,12 @@ def test_infer_bad_inputs_write_nothing(short_deft_run, varied_deft_checkpoint, 
         'broken video': (str(broken), [], 'cannot be opened'),
         'opacity': (FOG, ['--opacity', '0'], '--opacity 0.0')}[case]
     out = str(tmp_path / 'out')
-    line = one_error_line(run_tool('infer.py', *DEFT_DEMO, varied_deft_checkpoint, path, '--out',
-                                   out, *extra, cwd=short_deft_run))
+    args = [*DEFT_DEMO, varied_deft_checkpoint, path, '--out', out, *extra]
+    if case == 'missing':
+        line = one_error_line(run_tool('infer.py', *args, cwd=short_deft_run))
+    else:
+        monkeypatch.chdir(short_deft_run)
+        line = error_line_in_process(capsys, 'infer.py', *args)
     assert message in line, line
     assert not os.path.exists(out), f'{path}: output written for a refused input'
 

@@ -1,7 +1,7 @@
 """tools/reproduce.py from a shell, as a user runs it.
 
-Default run: the command-line contract (``--list``, a mistyped table name: one ``error:`` line,
-exit status 2). Under ``slow``: a whole table on the demo data from another directory than the
+Default run: ``--list`` (in this process) and the command-line contract from a fresh shell (a
+mistyped table name: one ``error:`` line, exit status 2). Under ``slow``: a whole table on the demo data from another directory than the
 repository root, stopped in its training and run again (it resumes), then run a third time
 (everything is reused)."""
 import json
@@ -15,19 +15,20 @@ import time
 import pytest
 
 from repo_paths import REPO
-from e2e_helpers import one_error_line, run_tool
+from e2e_helpers import one_error_line, run_tool, run_tool_in_process
 
 TOOL = osp.join(REPO, 'tools', 'reproduce.py')
 
 
-def test_list_and_a_mistyped_table_from_a_fresh_shell(tmp_path):
-    listing = run_tool('reproduce.py', '--list', cwd=str(tmp_path))
-    assert listing.returncode == 0, listing.stderr[-2000:]
-    names = [line.split()[0] for line in listing.stdout.splitlines() if not line[0].isspace()]
+def test_list_in_process_and_a_mistyped_table_from_a_fresh_shell(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert run_tool_in_process('reproduce.py', '--list') == 0
+    listing = capsys.readouterr()
+    names = [line.split()[0] for line in listing.out.splitlines() if not line[0].isspace()]
     assert names[:9] == [f'deft/table{i}' for i in range(1, 10)]
     assert {'rein/table2', 'rein/table3', 'fishertune/table1', 'vltseg/gtav',
             'vltseg/acdc'} <= set(names)
-    assert 'rows: I, II, III, IV' in listing.stdout
+    assert 'rows: I, II, III, IV' in listing.out
     line = one_error_line(run_tool('reproduce.py', 'deft/table10', cwd=str(tmp_path)))
     assert "unknown paper table 'deft/table10'" in line and 'deft/table1?' in line
     assert not osp.exists(tmp_path / 'work_dirs')

@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from repo_paths import config_path
-from e2e_helpers import DEFT_DEMO, demo_config, one_error_line, run_tool
+from e2e_helpers import DEFT_DEMO, demo_config, error_line_in_process, one_error_line, run_tool
 
 REIN = config_path('rein', 'rein_dinov2-l_mask2former_1xb4-40k_gtav-512x512.py')
 #: mmpretrain ViT block keys -> the official DINOv2 keys (facebookresearch/dinov2,
@@ -58,18 +58,21 @@ def rein_demo(tmp_path_factory):
     return root, paths, state
 
 
-def test_export_of_a_model_without_a_vit_trunk_says_so(short_deft_run, tmp_path):
+def test_export_of_a_model_without_a_vit_trunk_says_so(short_deft_run, tmp_path, capsys,
+                                                      monkeypatch):
     """The DeFT ResNet config names a pretrained ResNet (open-mmlab://...) as its init_cfg:
     before, the tool said that "trunk file" did not exist."""
-    line = one_error_line(run_tool('slim_checkpoint.py', 'export', DEFT_DEMO[0],
-                                   str(short_deft_run / 'run' / 'iter_3.pth'),
-                                   str(tmp_path / 'slim.pth'), cwd=short_deft_run))
+    monkeypatch.chdir(short_deft_run)
+    line = error_line_in_process(capsys, 'slim_checkpoint.py', 'export', DEFT_DEMO[0],
+                                 str(short_deft_run / 'run' / 'iter_3.pth'),
+                                 str(tmp_path / 'slim.pth'))
     assert 'has no ViT trunk (backbone.vit.*)' in line and 'ResNetV1c' in line
     assert 'Use the checkpoint as it is' in line and 'does not exist' not in line
     assert not osp.exists(tmp_path / 'slim.pth')
 
 
 def test_export_of_a_demo_checkpoint_says_its_trunk_is_in_no_file(rein_demo, tmp_path):
+    """From a fresh shell: the tool's contract (exit 2, one line, no traceback)."""
     root, paths, _ = rein_demo
     line = one_error_line(run_tool('slim_checkpoint.py', 'export', REIN, paths['full'],
                                    str(tmp_path / 'slim.pth'), cwd=str(tmp_path)))
