@@ -8,7 +8,7 @@ import pytest
 from PIL import Image
 
 from deft_mmseg.datasets import CheckImageLabelPair, DatasetSampleError
-from e2e_helpers import DEFT_DEMO, one_error_line, run_tool
+from e2e_helpers import DEFT_DEMO, error_line_in_process, run_tool, run_tool_in_process
 
 SOURCE_LABEL = osp.join('data', 'demo', 'gtav', 'labels', '00003_labelTrainIds.png')
 SOURCE_IMAGE = osp.join('data', 'demo', 'gtav', 'images', '00003.png')
@@ -51,7 +51,7 @@ def test_check_transform_against_the_image_shape():
 
 
 @pytest.mark.parametrize('damage', ['half_size', 'rgb'])
-def test_training_stops_at_a_label_that_does_not_fit_its_image(own_demo, damage):
+def test_training_stops_at_a_label_that_does_not_fit_its_image(own_demo, damage, capsys):
     if damage == 'half_size':
         _half_size(SOURCE_LABEL)
         expected = 'is 32x64 (HxW) but its image is 64x128'
@@ -59,25 +59,26 @@ def test_training_stops_at_a_label_that_does_not_fit_its_image(own_demo, damage)
         ids = np.array(Image.open(SOURCE_LABEL))
         Image.fromarray(np.stack([ids] * 3, -1)).save(SOURCE_LABEL)
         expected = 'has 3 channels'
-    line = one_error_line(run_tool(
-        'train.py', *DEFT_DEMO, '--work-dir', 'work', '--cfg-options', 'train_cfg.warmup_iters=2',
-        'train_cfg.decoupled_iters=6', 'train_cfg.val_interval=100'))
+    line = error_line_in_process(
+        capsys, 'train.py', *DEFT_DEMO, '--work-dir', 'work', '--cfg-options',
+        'train_cfg.warmup_iters=2', 'train_cfg.decoupled_iters=6', 'train_cfg.val_interval=100')
     assert expected in line and SOURCE_LABEL in line and SOURCE_IMAGE in line
 
 
-def test_check_dataset_tool_passes_good_data(own_demo):
-    proc = run_tool('check_dataset.py', *DEFT_DEMO)
-    assert proc.returncode == 0, proc.stderr[-2000:]
-    rows = {ln.split()[0]: ln.split()[1:] for ln in proc.stdout.splitlines()
+def test_check_dataset_tool_passes_good_data(own_demo, capsys):
+    assert run_tool_in_process('check_dataset.py', *DEFT_DEMO) == 0
+    stdout = capsys.readouterr().out
+    rows = {ln.split()[0]: ln.split()[1:] for ln in stdout.splitlines()
             if ln.startswith(('train/', 'val/'))}
     assert rows == {'train/source': ['GTAVDataset', '12', '0'],
                     'val/demo_real': ['CityscapesDataset', '4', '0'],
                     'val/demo_fog': ['CityscapesDataset', '4', '0'],
                     'val/demo_night': ['CityscapesDataset', '4', '0']}
-    assert 'all samples are good' in proc.stdout
+    assert 'all samples are good' in stdout
 
 
 def test_check_dataset_tool_lists_every_bad_sample(own_demo):
+    """From a fresh shell: the tool's contract (exit 2, the summary as one error line)."""
     _half_size(SOURCE_LABEL)
     with open(FOG_IMAGE, 'wb') as f:
         f.write(b'not a png')

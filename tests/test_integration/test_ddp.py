@@ -11,7 +11,7 @@ from repo_paths import REPO
 from e2e_helpers import DEFT
 
 
-@pytest.mark.slow  # a training subprocess pair (tier: slow); DDP logic in-process: test_deft_model
+@pytest.mark.slow  # two training processes: the slow tier (make test-slow)
 def test_two_process_ddp_keeps_gc_weights_identical(demo_cwd):
     work = str(demo_cwd / 'ddp')
     env = dict(os.environ, OMP_NUM_THREADS='1', MASTER_PORT='29533')
