@@ -86,25 +86,17 @@ def beta_for(decoupled_iters):
     return 1.0 - 4.0 / decoupled_iters
 
 
-def _name_when_fixed(config):
-    """The config's path when the protocol was fixed (before the configs took mmseg's names on
-    2026-11-23, with their contents unchanged), so that the hash, and the results it tags, stay."""
-    from deft_mmseg.utils.config_names import RENAMED
-    before = {new: old for old, new in RENAMED.items()}
-    rel = osp.relpath(config, 'configs')
-    return osp.join('configs', before.get(rel, rel))
-
-
-def protocol():
+def protocol() -> dict:
     """Everything a result depends on; its hash tags every result file."""
     warmup = ITERS // WARMUP_FRACTION
     return dict(iters=ITERS, warmup_iters=warmup, estimate_iters=ESTIMATE_ITERS,
                 beta=beta_for(ITERS - warmup), data=DATA, distance_interval=DISTANCE_INTERVAL,
-                methods={k: [_name_when_fixed(v[0]), v[1]] for k, v in METHODS.items()},
+                methods={k: [v[0], v[1]] for k, v in METHODS.items()},
                 version=1)
 
 
-def protocol_hash():
+def protocol_hash() -> str:
+    """12 hex digits of the protocol's sha1 (docs/benchmarks.md names the hash of each result)."""
     return hashlib.sha1(json.dumps(protocol(), sort_keys=True).encode()).hexdigest()[:12]
 
 

@@ -26,7 +26,7 @@ from .utils.version_check import check_versions  # noqa: E402
 
 check_versions()
 
-from . import datasets, evaluation, models, engine, hooks, utils  # noqa: F401,E402
+from . import datasets, evaluation, models, engine, utils  # noqa: F401,E402
 from .utils.checkpoint_loading import (  # noqa: E402,F401
     install_checkpoint_loader, install_checkpoint_loader_unless_disabled,
     uninstall_checkpoint_loader)

@@ -31,7 +31,7 @@ def export(args):
             raise SystemExit('error: --final-model applies to DualPathwaySegmentor configs only')
         model_cfg['final_model'] = args.final_model
     model = MODELS.build(model_cfg)
-    from deft_mmseg.engine.checkpoint_loading import load_local_checkpoint
+    from deft_mmseg.utils.checkpoint_loading import load_local_checkpoint
     ckpt = load_local_checkpoint(args.checkpoint, map_location='cpu')
     check_checkpoint_matches(model, ckpt.get('state_dict', ckpt), args.checkpoint)
     load_checkpoint(model, args.checkpoint, map_location='cpu', strict=True)

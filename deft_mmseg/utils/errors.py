@@ -74,10 +74,6 @@ class InferenceInputError(ValueError):
     """An inference input (image, folder, video) that cannot be read."""
 
 
-class ConfigNameError(FileNotFoundError):
-    """A config path that names a renamed or removed config (utils/config_names.py)."""
-
-
 class ReproduceError(ValueError):
     """A paper table, row or option of tools/reproduce.py that does not exist or does not fit,
     or a stage of a table row that stopped on the user's input."""
@@ -88,5 +84,5 @@ USER_ERRORS = (DatasetConfigError, DatasetSampleError, LabelRangeError, Conversi
                ConversionKeyError, CheckpointSecurityError, CheckpointMismatchError,
                DeFTConfigError, FisherTuneConfigError, TextEncoderConfigError, ConfigKeyError,
                WorkDirError, CurveError,
-               UnsupportedVersionError, InferenceInputError, ConfigNameError, ReproduceError,
+               UnsupportedVersionError, InferenceInputError, ReproduceError,
                FileNotFoundError)

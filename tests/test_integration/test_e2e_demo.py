@@ -14,7 +14,7 @@ import torch
 import test as test_tool
 import train as train_tool
 from repo_paths import REPO
-from deft_mmseg.engine.checkpoint_loading import load_local_checkpoint
+from deft_mmseg.utils.checkpoint_loading import load_local_checkpoint
 from deft_helpers import reset_mmengine_state
 from e2e_helpers import (BASELINE, DEFT, DEFT_DEMO, assert_export_matches, checkpoints,
                          demo_config, deft_demo_options, error_line_in_process,

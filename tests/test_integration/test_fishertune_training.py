@@ -13,7 +13,7 @@ from mmseg.registry import MODELS
 
 import train as train_tool
 from repo_paths import REPO, config_path
-from deft_mmseg.engine.checkpoint_loading import load_local_checkpoint
+from deft_mmseg.utils.checkpoint_loading import load_local_checkpoint
 from deft_mmseg.engine.fishertune_artifact import load_artifact
 from deft_mmseg.models.fishertune import ARTIFACT_FILE, SUMMARY_FILE
 from deft_helpers import reset_mmengine_state

@@ -11,11 +11,11 @@ from repo_paths import REPO
 PACKAGE = osp.join(REPO, 'deft_mmseg')
 #: subpackage -> subpackages it must not import
 FORBIDDEN = {
-    'utils': {'datasets', 'evaluation', 'models', 'engine', 'hooks', 'apis', 'demo', 'testing',
+    'utils': {'datasets', 'evaluation', 'models', 'engine', 'apis', 'demo', 'testing',
               'reproduce'},
-    'datasets': {'evaluation', 'models', 'engine', 'hooks', 'apis', 'testing', 'reproduce'},
-    'evaluation': {'models', 'engine', 'hooks', 'apis', 'testing', 'reproduce'},
-    'models': {'engine', 'hooks', 'apis', 'testing', 'reproduce'},
+    'datasets': {'evaluation', 'models', 'engine', 'apis', 'testing', 'reproduce'},
+    'evaluation': {'models', 'engine', 'apis', 'testing', 'reproduce'},
+    'models': {'engine', 'apis', 'testing', 'reproduce'},
     # deft_mmseg.testing (batches for tests and benchmarks) sits above everything it serves;
     # deft_mmseg.reproduce (tools/reproduce.py) runs the tools and sits at the top
     'engine': {'testing', 'reproduce'},
@@ -58,13 +58,10 @@ def test_no_import_runs_upward(layer):
     assert upward == []
 
 
-def test_hooks_live_under_engine():
-    """As in mmseg (mmseg/engine/hooks): deft_mmseg/hooks is only the alias package."""
-    assert glob.glob(osp.join(PACKAGE, 'hooks', '*.py')) == [osp.join(PACKAGE, 'hooks',
-                                                                     '__init__.py')]
-    import deft_mmseg.engine.hooks.cross_ema_hook as new
-    import deft_mmseg.hooks.cross_ema_hook as old
-    assert old is new
+def test_hooks_live_under_engine_only():
+    """As in mmseg (mmseg/engine/hooks): no second hooks package next to engine/."""
+    assert not osp.exists(osp.join(PACKAGE, 'hooks'))
+    assert glob.glob(osp.join(PACKAGE, 'engine', 'hooks', '*_hook.py'))
 
 
 def test_every_user_error_is_defined_once_in_utils_errors():

@@ -26,7 +26,7 @@ import sys
 
 import torch
 
-from deft_mmseg.engine.checkpoint_loading import load_local_checkpoint
+from deft_mmseg.utils.checkpoint_loading import load_local_checkpoint
 from deft_mmseg.models.converters import CONVERTERS, RESIZABLE, ConversionKeyError
 
 
