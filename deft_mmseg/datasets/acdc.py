@@ -3,7 +3,7 @@ import os.path as osp
 
 from mmseg.registry import DATASETS
 
-from .checks import DatasetConfigError
+from ..utils.errors import DatasetConfigError
 from .dg_base import DGBaseSegDataset
 
 ACDC_CONDITIONS = ('fog', 'night', 'rain', 'snow')

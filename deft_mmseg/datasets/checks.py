@@ -3,7 +3,7 @@ import os.path as osp
 
 from mmseg.registry import DATASETS
 
-from ..utils.errors import DatasetConfigError  # noqa: F401  (re-exported)
+from ..utils.errors import DatasetConfigError
 
 
 def _iter_dataset_cfgs(cfg):

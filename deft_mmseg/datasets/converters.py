@@ -14,7 +14,7 @@ from PIL import Image
 from .label_maps import (CITYSCAPES_ID_TO_TRAINID, MAPILLARY_V12_ID_TO_TRAINID,
                          SYNTHIA_ID_TO_TRAINID, lookup_table)
 
-from ..utils.errors import ConversionError  # noqa: F401  (re-exported)
+from ..utils.errors import ConversionError
 
 TRAINID_SUFFIX = '_labelTrainIds.png'
 

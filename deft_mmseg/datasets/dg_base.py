@@ -5,8 +5,7 @@ from functools import partial
 from mmseg.datasets import BaseSegDataset, CityscapesDataset
 
 from .label_checks import check_label_ids
-from .checks import DatasetConfigError
-from ..utils.errors import DatasetSampleError  # noqa: F401  (re-exported)
+from ..utils.errors import DatasetConfigError, DatasetSampleError
 
 
 class DGBaseSegDataset(BaseSegDataset):

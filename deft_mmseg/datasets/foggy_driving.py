@@ -4,7 +4,7 @@ import os.path as osp
 
 from mmseg.registry import DATASETS
 
-from .checks import DatasetConfigError
+from ..utils.errors import DatasetConfigError
 from .dg_base import DGBaseSegDataset
 
 #: annotation subsets: (image folder, label folder, label suffix)

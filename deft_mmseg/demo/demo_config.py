@@ -39,7 +39,7 @@ TINY_EVA02 = dict(type='mmpretrain.ViTEVA02', patch_size=8, img_size=64, sub_ln=
 VLTSEG_METHOD_KEYS = ('temperature', 'score_map_level', 'loss_ptm')
 TEXT_METHOD_KEYS = ('vocabulary', 'dataset_name', 'prompt_names', 'templates', 'act_cfg')
 #: two-stage loops and the key of their second stage's length
-STAGED_LOOPS = {'DeFTTrainLoop': 'decoupled_iters', 'TwoStageTrainLoop': 'decoupled_iters',
+STAGED_LOOPS = {'TwoStageTrainLoop': 'decoupled_iters',
                 'FisherTuneTrainLoop': 'tune_iters'}
 #: model keys that describe the network (replaced); all other keys are the method's (kept)
 NETWORK_KEYS = ('backbone', 'neck', 'decode_head', 'auxiliary_head', 'data_preprocessor',

@@ -8,8 +8,8 @@ import torch
 
 from ..models.fishertune.estimator import (ARTIFACT_FILE, ARTIFACT_FORMAT, ARTIFACT_VERSION,
                                            SUMMARY_FILE, block_group_summary)
-from ..utils.checkpoint_loading import CheckpointSecurityError, load_local_checkpoint
-from ..utils.errors import FisherTuneConfigError
+from ..utils.checkpoint_loading import load_local_checkpoint
+from ..utils.errors import CheckpointSecurityError, SensitivityConfigError
 
 __all__ = ['ARTIFACT_FILE', 'save_artifact', 'load_artifact', 'load_summary']
 
@@ -39,13 +39,13 @@ def load_artifact(path):
     except CheckpointSecurityError:
         raise
     except Exception as exc:  # noqa: BLE001 - any unreadable file gets the same advice
-        raise FisherTuneConfigError(f'FisherTune sensitivity file {path} cannot be read '
+        raise SensitivityConfigError(f'FisherTune sensitivity file {path} cannot be read '
                                     f'({type(exc).__name__}: {exc}).') from exc
     if not isinstance(artifact, dict) or artifact.get('format') != ARTIFACT_FORMAT:
-        raise FisherTuneConfigError(f'{path} is not a FisherTune sensitivity file (it has no '
+        raise SensitivityConfigError(f'{path} is not a FisherTune sensitivity file (it has no '
                                     f"format '{ARTIFACT_FORMAT}'); is it a model checkpoint?")
     if artifact.get('version') != ARTIFACT_VERSION:
-        raise FisherTuneConfigError(f'{path}: sensitivity file version {artifact.get("version")}, '
+        raise SensitivityConfigError(f'{path}: sensitivity file version {artifact.get("version")}, '
                                     f'this deft_mmseg reads version {ARTIFACT_VERSION}.')
     return artifact
 

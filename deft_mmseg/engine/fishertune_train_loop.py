@@ -7,7 +7,7 @@ from mmengine.optim import OptimWrapperDict
 
 from mmseg.registry import LOOPS
 
-from ..models.fishertune.candidates import FisherTuneConfigError
+from ..utils.errors import SensitivityConfigError
 from .fishertune_artifact import ARTIFACT_FILE, load_artifact, save_artifact
 from ..models.segmentors.fishertune_encoder_decoder import FisherTuneEncoderDecoder
 from .two_stage_train_loop import TwoStageTrainLoop
@@ -46,10 +46,10 @@ class FisherTuneTrainLoop(TwoStageTrainLoop):
     def __init__(self, runner, dataloader, warmup_iters, tune_iters, estimate_iters=100,
                  load_sensitivity=None, val_begin=1, val_interval=1000, dynamic_intervals=None):
         if not isinstance(tune_iters, int) or tune_iters < 1:
-            raise FisherTuneConfigError(f'FisherTuneTrainLoop: tune_iters (T3) must be an integer '
+            raise SensitivityConfigError(f'FisherTuneTrainLoop: tune_iters (T3) must be an integer '
                                         f'>= 1, got {tune_iters!r}.')
         if not isinstance(estimate_iters, int) or estimate_iters < 1:
-            raise FisherTuneConfigError(f'FisherTuneTrainLoop: estimate_iters (T2) must be an '
+            raise SensitivityConfigError(f'FisherTuneTrainLoop: estimate_iters (T2) must be an '
                                         f'integer >= 1, got {estimate_iters!r}.')
         super().__init__(runner, dataloader, warmup_iters, decoupled_iters=tune_iters,
                          val_begin=val_begin, val_interval=val_interval,
@@ -86,7 +86,7 @@ class FisherTuneTrainLoop(TwoStageTrainLoop):
             return artifact
         if resuming:
             if not osp.isfile(self.artifact_path):
-                raise FisherTuneConfigError(
+                raise SensitivityConfigError(
                     f'Resuming FisherTune after its estimation stage needs {self.artifact_path}, '
                     f'which that stage wrote; it is missing. Copy it back, or set '
                     f'train_cfg.load_sensitivity to a copy.')

@@ -26,7 +26,6 @@ from prettytable import PrettyTable
 
 from ..datasets.label_checks import check_label_ids  # noqa: F401  (re-exported)
 from ..datasets.label_maps import CITYSCAPES_TRAINID_TO_ID
-from ..utils.errors import LabelRangeError  # noqa: F401  (re-exported)
 
 
 @METRICS.register_module()

@@ -10,7 +10,7 @@ import inspect
 
 from mmengine.registry import DefaultScope
 
-from .errors import ConfigKeyError  # noqa: F401  (re-exported)
+from .errors import ConfigKeyError
 
 #: keys every typed config dict may hold (mmengine's, not the class's)
 REGISTRY_KEYS = {'type', '_scope_', '_delete_', 'priority'}

@@ -5,7 +5,7 @@ import os
 import os.path as osp
 import re
 
-from .errors import CurveError  # noqa: F401  (re-exported)
+from .errors import CurveError
 
 DEFAULT_PATTERNS = (r'^dist_', r'^target/', r'loss', r'avg/mIoU')
 

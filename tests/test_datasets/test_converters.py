@@ -7,8 +7,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from deft_mmseg.datasets.converters import (ConversionError, convert_gtav_labels,
-                                            convert_mapillary_labels, convert_synthia_labels)
+from deft_mmseg.datasets.converters import (convert_gtav_labels, convert_mapillary_labels,
+                                            convert_synthia_labels)
+from deft_mmseg.utils.errors import ConversionError
 
 
 def _palette_png(path, ids):

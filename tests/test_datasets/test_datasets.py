@@ -8,10 +8,9 @@ import pytest
 from mmseg.registry import DATASETS
 from PIL import Image
 
-from deft_mmseg.datasets import (ACDCDataset, DatasetConfigError, DatasetSampleError,
-                                 GTAVDataset, MapillaryCS19Dataset, SynthiaDataset,
+from deft_mmseg.datasets import (ACDCDataset, GTAVDataset, MapillaryCS19Dataset, SynthiaDataset,
                                  check_dataset_cfg, check_num_classes)
-from deft_mmseg.evaluation.dg_iou_metric import LabelRangeError
+from deft_mmseg.utils.errors import DatasetConfigError, DatasetSampleError, LabelRangeError
 
 PIPELINE = [dict(type='LoadImageFromFile'), dict(type='LoadAnnotations'),
             dict(type='PackSegInputs')]

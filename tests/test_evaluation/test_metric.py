@@ -4,7 +4,7 @@ import pytest
 import torch
 
 from deft_mmseg.evaluation import DGIoUMetric, format_domain_table, summarize_domains
-from deft_mmseg.evaluation.dg_iou_metric import LabelRangeError
+from deft_mmseg.utils.errors import LabelRangeError
 
 
 def _sample(pred, gt):

@@ -13,12 +13,12 @@ from mmseg.registry import MODELS
 from repo_paths import config_path
 from deft_helpers import batch
 from deft_mmseg.engine.fishertune_artifact import load_artifact, save_artifact
-from deft_mmseg.models.fishertune import (DiagonalFisher, DRFIMEstimator,
-                                          FeatureStatsPerturbation, FisherTuneConfigError,
+from deft_mmseg.models.fishertune import (DiagonalFisher, DRFIMEstimator, FeatureStatsPerturbation,
                                           SparseParameterMask, VariationalPrecision,
                                           artifact_scores, block_group_summary, delta_fisher,
                                           drf_from_fisher, drf_from_precisions,
                                           fisher_from_precision, selected_fraction)
+from deft_mmseg.utils.errors import SensitivityConfigError
 
 
 def tiny_fishertune_cfg(head='mask2former', **fishertune):
@@ -331,19 +331,19 @@ def test_random_q_scores_cover_only_query_rows():
     (dict(estimator=dict(method='variational', beta=2.0)), 'beta'),
 ])
 def test_bad_options_are_refused(options, message):
-    with pytest.raises(FisherTuneConfigError, match=message):
+    with pytest.raises(SensitivityConfigError, match=message):
         build_tiny(**options)
 
 
 def test_frozen_or_adapted_backbones_are_refused():
     cfg = tiny_fishertune_cfg()
     cfg.backbone.freeze_vit = True
-    with pytest.raises(FisherTuneConfigError, match='freeze_vit=False'):
+    with pytest.raises(SensitivityConfigError, match='freeze_vit=False'):
         MODELS.build(cfg)
 
 
 def test_mask_that_does_not_fit_the_groups_is_refused():
-    with pytest.raises(FisherTuneConfigError, match='hold only 4,224'):
+    with pytest.raises(SensitivityConfigError, match='hold only 4,224'):
         build_tiny(groups=('q', ), score='random', delta_max=0.5)
 
 
@@ -395,22 +395,22 @@ def test_sensitivity_file_of_another_network_is_refused(tmp_path):
                                  feedforward_channels=64)
     cfg.decode_head.in_channels = [48] * 4
     other = MODELS.build(cfg)
-    with pytest.raises(FisherTuneConfigError, match='shape'):
+    with pytest.raises(SensitivityConfigError, match='shape'):
         other.start_tuning(artifact, [])
     torch.save({'state_dict': {}}, str(tmp_path / 'ckpt.pth'))
-    with pytest.raises(FisherTuneConfigError, match='not a FisherTune sensitivity file'):
+    with pytest.raises(SensitivityConfigError, match='not a FisherTune sensitivity file'):
         load_artifact(str(tmp_path / 'ckpt.pth'))
     with pytest.raises(FileNotFoundError, match='estimation'):
         load_artifact(str(tmp_path / 'missing.pth'))
 
 
 def test_estimator_rejects_bad_settings():
-    with pytest.raises(FisherTuneConfigError, match='method'):
+    with pytest.raises(SensitivityConfigError, match='method'):
         DRFIMEstimator(method='laplace')
-    with pytest.raises(FisherTuneConfigError, match='gamma'):
+    with pytest.raises(SensitivityConfigError, match='gamma'):
         DRFIMEstimator(gamma=0.0)
     model = build_tiny(estimator=dict(perturb_at='vit.stem'))
-    with pytest.raises(FisherTuneConfigError, match='perturb_at'):
+    with pytest.raises(SensitivityConfigError, match='perturb_at'):
         model.estimate_sensitivity(lambda: batch(n=2, size=64), 1)
 
 

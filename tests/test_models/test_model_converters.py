@@ -8,7 +8,7 @@ from mmseg.registry import MODELS
 
 
 from deft_mmseg.models.converters import convert_dinov2
-from deft_mmseg.models.converters.dinov2 import ConversionKeyError
+from deft_mmseg.utils.errors import ConversionKeyError
 
 C, DEPTH, GRID = 32, 2, 4  # tiny ViT: 32 channels, 2 blocks, 4x4 patches of 14 (image 56)
 

@@ -11,8 +11,8 @@ from mmseg.registry import MODELS
 from mmseg.structures import SegDataSample
 from mmengine.structures import PixelData
 
-from deft_mmseg.models.converters import (ConversionKeyError, convert_clip_text,
-                                          convert_eva_clip_visual, convert_vltseg)
+from deft_mmseg.models.converters import convert_clip_text, convert_eva_clip_visual, convert_vltseg
+from deft_mmseg.utils.errors import ConversionKeyError
 from deft_mmseg.utils.errors import CheckpointMismatchError, TextEncoderConfigError
 from e2e_helpers import one_error_line, run_tool
 from test_eva02_rope import reference_rope

@@ -64,17 +64,6 @@ def test_hooks_live_under_engine_only():
     assert glob.glob(osp.join(PACKAGE, 'engine', 'hooks', '*_hook.py'))
 
 
-def test_every_user_error_is_defined_once_in_utils_errors():
-    from deft_mmseg.utils import errors
-    defined = []
-    for path in glob.glob(osp.join(PACKAGE, '**', '*.py'), recursive=True):
-        for node in ast.walk(ast.parse(open(path).read())):
-            if isinstance(node, ast.ClassDef) and node.name.endswith('Error'):
-                defined.append(osp.relpath(path, PACKAGE))
-    assert set(defined) == {osp.join('utils', 'errors.py')}
-    assert all(issubclass(e, Exception) for e in errors.USER_ERRORS)
-
-
 def test_models_are_unwrapped_in_one_place():
     """``unwrap_model`` (utils/model_wrappers.py) is the only unwrapping of DDP/FSDP wrappers."""
     from mmengine.model import MMDistributedDataParallel

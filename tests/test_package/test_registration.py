@@ -12,7 +12,7 @@ EXPECTED = {
             'TargetLossHook', 'TrainLoopCheckHook', 'FrozenTrunkHook', 'ExactResumeHook'],
     DATASETS: ['GTAVDataset', 'SynthiaDataset', 'MapillaryCS19Dataset', 'ACDCDataset',
                'CityscapesDataset', 'BDD100KDataset'],
-    LOOPS: ['MultiDomainValLoop', 'MultiDomainTestLoop', 'DeFTTrainLoop', 'TwoStageTrainLoop',
+    LOOPS: ['MultiDomainValLoop', 'MultiDomainTestLoop', 'TwoStageTrainLoop',
             'FisherTuneTrainLoop'],
     METRICS: ['DGIoUMetric'],
     TRANSFORMS: ['RandomGaussianBlur'],
@@ -26,15 +26,15 @@ def test_all_components_registered_in_mmseg_scope():
             assert registry.get(name) is not None, f'{name} missing from {registry.name}'
 
 
-def test_two_stage_loop_keeps_its_old_name_and_contracts_are_types():
-    """Configs and codebases that say DeFTTrainLoop get the neutral TwoStageTrainLoop; the loop
-    and hooks recognise models by their TwoStageSegmentor base, not by probing attributes."""
+def test_two_stage_contracts_are_types():
+    """The loop and hooks recognise models by their TwoStageSegmentor base, not by probing
+    attributes."""
     from mmseg.registry import LOOPS
 
     from deft_mmseg.engine import FisherTuneTrainLoop, TwoStageTrainLoop
     from deft_mmseg.models.segmentors import (DualPathwaySegmentor, FisherTuneEncoderDecoder,
                                               StagedEncoderDecoder, TwoStageSegmentor)
-    assert LOOPS.get('DeFTTrainLoop') is LOOPS.get('TwoStageTrainLoop') is TwoStageTrainLoop
+    assert LOOPS.get('TwoStageTrainLoop') is TwoStageTrainLoop
     assert issubclass(FisherTuneTrainLoop, TwoStageTrainLoop)
     for cls in (DualPathwaySegmentor, StagedEncoderDecoder, FisherTuneEncoderDecoder):
         assert issubclass(cls, TwoStageSegmentor)

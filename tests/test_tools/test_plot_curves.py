@@ -7,7 +7,8 @@ import pytest
 from PIL import Image
 
 import plot_curves
-from deft_mmseg.utils.curves import CurveError, load_curves, plot_runs
+from deft_mmseg.utils.curves import load_curves, plot_runs
+from deft_mmseg.utils.errors import CurveError
 
 
 def _run(tmp_path, name, values):

@@ -2,15 +2,16 @@
 import pytest
 from mmengine.config import Config
 
-from deft_mmseg.utils.config_keys import ConfigKeyError, accepted_keys, check_config_keys, resolve_type
+from deft_mmseg.utils.config_keys import accepted_keys, check_config_keys, resolve_type
+from deft_mmseg.utils.errors import ConfigKeyError
 from e2e_helpers import DEFT, demo_config
 from repo_paths import CONFIGS
 from repo_paths import shipped_config
 
 
 def test_accepted_keys_follow_kwargs_up_the_hierarchy():
-    # DeFTTrainLoop names all its arguments (no **kwargs): exactly these
-    assert accepted_keys(resolve_type('DeFTTrainLoop')) == {
+    # TwoStageTrainLoop names all its arguments (no **kwargs): exactly these
+    assert accepted_keys(resolve_type('TwoStageTrainLoop')) == {
         'runner', 'dataloader', 'warmup_iters', 'decoupled_iters', 'max_iters', 'val_begin',
         'val_interval', 'dynamic_intervals'}
     assert accepted_keys(resolve_type('CrossEMAHook')) == {'beta', 'buffer_update'}

@@ -5,7 +5,8 @@
 import argparse
 import sys
 
-from deft_mmseg.datasets.converters import ConversionError, convert_gtav_labels
+from deft_mmseg.datasets.converters import convert_gtav_labels
+from deft_mmseg.utils.errors import ConversionError
 
 
 def main(argv=None):

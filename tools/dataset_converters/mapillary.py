@@ -9,7 +9,8 @@ validation/labels_cs19_half; configs/_base_/datasets/protocol_rein_gtav_to_cbm.p
 import argparse
 import sys
 
-from deft_mmseg.datasets.converters import ConversionError, convert_mapillary_labels
+from deft_mmseg.datasets.converters import convert_mapillary_labels
+from deft_mmseg.utils.errors import ConversionError
 
 
 def main(argv=None):

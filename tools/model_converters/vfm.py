@@ -27,7 +27,8 @@ import sys
 import torch
 
 from deft_mmseg.utils.checkpoint_loading import load_local_checkpoint
-from deft_mmseg.models.converters import CONVERTERS, RESIZABLE, ConversionKeyError
+from deft_mmseg.models.converters import CONVERTERS, RESIZABLE
+from deft_mmseg.utils.errors import ConversionKeyError
 
 
 def _load(path):

@@ -13,7 +13,7 @@ param_scheduler = [
     dict(type='StageConstantParamScheduler', param_name='weight_decay', value=5e-4,
          stage='decoupled'),
 ]
-train_cfg = dict(type='DeFTTrainLoop', warmup_iters=8000, decoupled_iters=40000,
+train_cfg = dict(type='TwoStageTrainLoop', warmup_iters=8000, decoupled_iters=40000,
                  val_interval=4000)
 # warm-up: the frozen encoder gets no gradient, so DDP must allow unused parameters. Buffers are
 # not broadcast (mmengine's default): EMA/anchor tensors are updated identically on every rank.

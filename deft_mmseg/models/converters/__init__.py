@@ -2,7 +2,7 @@ from functools import partial
 
 from .clip import convert_clip
 from .clip_text import clip_image_projection, convert_clip_text, convert_vltseg
-from .dinov2 import ConversionKeyError, convert_dinov2
+from .dinov2 import convert_dinov2
 from .eva02 import convert_eva02, convert_eva_clip_visual
 from .sam import convert_sam
 
@@ -16,4 +16,4 @@ RESIZABLE = ('dinov2', 'eva02', 'eva-clip', 'vltseg-eva-clip')
 
 __all__ = ['convert_dinov2', 'convert_clip', 'convert_eva02', 'convert_sam',
            'convert_eva_clip_visual', 'convert_clip_text', 'clip_image_projection',
-           'convert_vltseg', 'ConversionKeyError', 'CONVERTERS', 'RESIZABLE']
+           'convert_vltseg', 'CONVERTERS', 'RESIZABLE']

@@ -2,7 +2,7 @@
 ``VFMVisionTransformer`` weights (mmpretrain ViT with ``pre_norm`` under ``vit.``)."""
 import re
 
-from .dinov2 import ConversionKeyError
+from ...utils.errors import ConversionKeyError
 
 _BLOCK_KEYS = {
     'ln_1.weight': 'ln1.weight',

@@ -18,7 +18,7 @@ import re
 import torch
 
 from .clip import convert_clip
-from .dinov2 import ConversionKeyError
+from ...utils.errors import ConversionKeyError
 from .eva02 import convert_eva_clip_visual
 
 _TEXT_BLOCK_KEYS = {

@@ -6,7 +6,7 @@ import re
 import torch
 import torch.nn.functional as F
 
-from ...utils.errors import ConversionKeyError  # noqa: F401  (re-exported)
+from ...utils.errors import ConversionKeyError
 
 #: official key pattern -> mmpretrain key (``{}`` is the block index)
 _BLOCK_KEYS = {

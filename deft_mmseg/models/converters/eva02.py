@@ -15,7 +15,8 @@ import re
 
 import torch
 
-from .dinov2 import ConversionKeyError, resize_patch_kernel
+from .dinov2 import resize_patch_kernel
+from ...utils.errors import ConversionKeyError
 
 _RENAME = {
     'norm1.weight': 'norm1.weight', 'norm1.bias': 'norm1.bias',

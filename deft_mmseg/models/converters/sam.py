@@ -4,7 +4,7 @@
 Positional and relative-position tables are resized by mmpretrain when loaded."""
 import re
 
-from .dinov2 import ConversionKeyError
+from ...utils.errors import ConversionKeyError
 
 _RENAME = {
     'norm1.weight': 'ln1.weight', 'norm1.bias': 'ln1.bias',

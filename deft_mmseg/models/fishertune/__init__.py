@@ -1,5 +1,5 @@
 """FisherTune (FisherTune paper): DR-FIM estimation, selection schedule and masked updates."""
-from .candidates import DEFAULT_GROUPS, GROUPS, CandidateRows, FisherTuneConfigError, candidate_rows
+from .candidates import DEFAULT_GROUPS, GROUPS, CandidateRows, candidate_rows
 from .estimator import (ARTIFACT_FILE, SUMMARY_FILE, DRFIMEstimator, artifact_scores,
                         artifact_stability, block_group_summary)
 from .feature_perturbation import FeatureStatsPerturbation
@@ -11,7 +11,7 @@ from .stability import rank_agreement, spearman, top_overlap
 from .variational import IterateAverage, VariationalPrecision
 
 __all__ = [
-    'DEFAULT_GROUPS', 'GROUPS', 'CandidateRows', 'FisherTuneConfigError', 'candidate_rows',
+    'DEFAULT_GROUPS', 'GROUPS', 'CandidateRows', 'candidate_rows',
     'ARTIFACT_FILE', 'SUMMARY_FILE', 'DRFIMEstimator', 'artifact_scores', 'artifact_stability',
     'block_group_summary', 'rank_agreement', 'spearman', 'top_overlap', 'IterateAverage',
     'FeatureStatsPerturbation', 'EPS', 'DiagonalFisher',

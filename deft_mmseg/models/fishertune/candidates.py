@@ -5,7 +5,7 @@ from dataclasses import dataclass
 import torch
 import torch.nn as nn
 
-from ...utils.errors import FisherTuneConfigError  # noqa: F401  (re-exported)
+from ...utils.errors import SensitivityConfigError
 
 #: parameter groups of a ViT block; Eq. 3 lists q, k, v and ffn
 GROUPS = ('q', 'k', 'v', 'ffn', 'proj')
@@ -59,7 +59,7 @@ def candidate_rows(vit, groups=DEFAULT_GROUPS, prefix=''):
     """
     unknown = set(groups) - set(GROUPS)
     if unknown or not groups:
-        raise FisherTuneConfigError(f'FisherTune groups {tuple(groups)}: use a non-empty subset '
+        raise SensitivityConfigError(f'FisherTune groups {tuple(groups)}: use a non-empty subset '
                                     f'of {GROUPS}.')
     rows = []
     for index, block in enumerate(vit.layers):
@@ -77,7 +77,7 @@ def candidate_rows(vit, groups=DEFAULT_GROUPS, prefix=''):
             elif kind in groups:
                 rows += [CandidateRows(n, index, kind, 0, t.shape[0]) for n, t in params]
         if not found_qkv:
-            raise FisherTuneConfigError(
+            raise SensitivityConfigError(
                 f'FisherTune: block {index} of {type(vit).__name__} has no fused attn.qkv '
                 f'projection; supported are the mmpretrain ViTs (VisionTransformer, ViTEVA02, '
                 f'ViTSAM).')
@@ -194,3 +194,4 @@ class CandidateLayout:
         if (compact_row < 0).any():
             raise ValueError(f'CandidateLayout: an index of {name} is not a candidate element')
         return compact_row * per_row + col
+from ...utils.errors import FisherTuneConfigError  # noqa: F401,E402  # MERGE (i24's fishertune_encoder_decoder.py)

@@ -5,7 +5,8 @@ import math
 import torch
 from torch.func import functional_call
 
-from .candidates import CandidateLayout, FisherTuneConfigError
+from .candidates import CandidateLayout
+from ...utils.errors import SensitivityConfigError
 from .feature_perturbation import FeatureStatsPerturbation
 from .fisher import (BALANCES, EPS, SCORES, DiagonalFisher, combine_terms, drf_terms_from_fisher,
                      drf_terms_from_precisions)
@@ -24,7 +25,7 @@ def _module(root, path):
     module = root
     for part in path.split('.'):
         if not hasattr(module, part):
-            raise FisherTuneConfigError(
+            raise SensitivityConfigError(
                 f"FisherTune perturb_at='{path}': the backbone has no module '{part}' there "
                 f"(use e.g. 'vit.patch_embed' or 'vit.layers.0').")
         module = getattr(module, part)
@@ -87,17 +88,17 @@ class DRFIMEstimator:
                  average=0.5, curvature='fisher', noise_std=1.0, perturb_at='vit.patch_embed',
                  domain_weight=None, seed=0, log_interval=50):
         if method not in METHODS:
-            raise FisherTuneConfigError(f'FisherTune estimator method {method!r}: use one of '
+            raise SensitivityConfigError(f'FisherTune estimator method {method!r}: use one of '
                                         f'{METHODS}.')
         if gamma <= 0 or tau <= 0:
-            raise FisherTuneConfigError(f'FisherTune estimator: gamma and tau must be > 0, got '
+            raise SensitivityConfigError(f'FisherTune estimator: gamma and tau must be > 0, got '
                                         f'gamma={gamma}, tau={tau}.')
         if not 0 <= average <= 1:
-            raise FisherTuneConfigError(f'FisherTune estimator: average is the fraction of the '
+            raise SensitivityConfigError(f'FisherTune estimator: average is the fraction of the '
                                         f'steps averaged, in [0, 1]; got {average}.')
         self.method, self.gamma, self.tau, self.lr = method, float(gamma), float(tau), lr
         if curvature not in CURVATURES:
-            raise FisherTuneConfigError(f'FisherTune estimator curvature {curvature!r}: use one '
+            raise SensitivityConfigError(f'FisherTune estimator curvature {curvature!r}: use one '
                                         f'of {CURVATURES}.')
         self.average = float(average)
         self.curvature = curvature
@@ -116,7 +117,7 @@ class DRFIMEstimator:
         ``sample`` (dict name -> flat indices) is the subsample on which the two half estimates
         are kept (default: :func:`sample_indices` over every element)."""
         if num_iters < 1:
-            raise FisherTuneConfigError(f'FisherTune: estimate_iters must be >= 1, got '
+            raise SensitivityConfigError(f'FisherTune: estimate_iters must be >= 1, got '
                                         f'{num_iters}.')
         site = _module(model.backbone, self.perturb_at)
         params = model.candidate_parameters()
@@ -353,10 +354,10 @@ def artifact_scores(artifact, score='drf', formula='printed', domain_weight=None
             terms carry different units, see docs/fishertune.md); ``'none'`` adds them as printed.
     """
     if score not in SCORES or score == 'random':
-        raise FisherTuneConfigError(f'FisherTune score {score!r}: a sensitivity file gives '
+        raise SensitivityConfigError(f'FisherTune score {score!r}: a sensitivity file gives '
                                     f'{[s for s in SCORES if s != "random"]}.')
     if balance not in BALANCES:
-        raise FisherTuneConfigError(f'FisherTune balance {balance!r}: use one of {BALANCES}.')
+        raise SensitivityConfigError(f'FisherTune balance {balance!r}: use one of {BALANCES}.')
     meta = artifact['meta']
     weight = meta['domain_weight'] if domain_weight is None else domain_weight
     terms = {}
@@ -419,18 +420,18 @@ def check_artifact_matches(artifact, meta, path):
     """Refuse a sensitivity file estimated for another network (names, shapes)."""
     theirs = artifact['meta']
     if theirs.get('backbone') != meta['backbone']:
-        raise FisherTuneConfigError(
+        raise SensitivityConfigError(
             f"{path} was estimated for a {theirs.get('backbone')} backbone, this model has a "
             f"{meta['backbone']}: estimate again (drop load_sensitivity from train_cfg).")
     missing = [n for n in meta['shapes'] if n not in theirs['shapes']]
     if missing:
-        raise FisherTuneConfigError(
+        raise SensitivityConfigError(
             f'{path} has no estimate for {len(missing)} parameters this model may tune (e.g. '
             f'{missing[0]}); it was estimated for other FisherTune groups or another network.')
     wrong = [n for n, s in meta['shapes'].items() if list(theirs['shapes'][n]) != list(s)]
     if wrong:
-        raise FisherTuneConfigError(
+        raise SensitivityConfigError(
             f'{path}: {wrong[0]} has shape {theirs["shapes"][wrong[0]]} there but '
             f'{meta["shapes"][wrong[0]]} in this model (another ViT size?).')
     if not math.isfinite(theirs.get('domain_weight', 0.0)):
-        raise FisherTuneConfigError(f'{path}: non-finite domain weight')
+        raise SensitivityConfigError(f'{path}: non-finite domain weight')
