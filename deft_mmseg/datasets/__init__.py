@@ -1,5 +1,6 @@
 """Datasets of the DG protocols (mmseg's CityscapesDataset and BDD100KDataset are used as they are)."""
 from .acdc import ACDC_CONDITIONS, ACDCDataset
+from .class_uniform import ClassUniformDataset, ClassUniformSampler
 from .checks import (DatasetConfigError, check_dataset_cfg, check_num_classes,
                      domain_dataset_cfgs)
 from .dg_base import DatasetSampleError, DGBaseSegDataset
@@ -11,6 +12,7 @@ from .synthia import SynthiaDataset
 from .transforms import CheckImageLabelPair, RandomGaussianBlur
 
 __all__ = [
+    'ClassUniformDataset', 'ClassUniformSampler',
     'ACDCDataset', 'ACDC_CONDITIONS', 'DGBaseSegDataset', 'GTAVDataset', 'SynthiaDataset',
     'MapillaryCS19Dataset', 'FoggyZurichDataset', 'FoggyDrivingDataset', 'DatasetConfigError', 'DatasetSampleError', 'check_dataset_cfg',
     'check_num_classes', 'domain_dataset_cfgs', 'CheckImageLabelPair', 'RandomGaussianBlur'
