@@ -75,7 +75,7 @@ def child(args):
     model = MODELS.build(model_cfg).to(device).train()
     hook = None
     if args.mode == 'deft':
-        model.start_decoupled_finetuning()
+        model.end_warmup()
         model.train()
         hook = CrossEMAHook(beta=0.9999)
         hook.bind(model)

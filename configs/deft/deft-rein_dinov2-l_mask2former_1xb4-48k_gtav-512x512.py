@@ -8,4 +8,8 @@ _base_ = [
 ]
 # d~1 (the GC Mask2Former head) is recomputed in the backward pass instead of keeping its
 # activations: peak memory within 1.1x of plain Rein training (docs/vfm.md).
-model = dict(type='DualPathwaySegmentor', final_model='IV', checkpoint_gc_decoder=True)
+model = dict(type='DualPathwaySegmentor', final_model='IV', checkpoint_gc_decoder=True,
+             # the VFM encoder in eval mode during the warm-up, as before
+             # frozen_module_mode existed (the RobustNet-style 'train' default is the DeFT paper's
+             # ResNet protocol)
+             frozen_module_mode='eval')

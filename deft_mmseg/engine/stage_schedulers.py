@@ -12,7 +12,7 @@ from mmengine.optim.scheduler.lr_scheduler import LRSchedulerMixin
 from mmseg.registry import PARAM_SCHEDULERS
 
 from ..utils.mmengine_compat import INF, ParamSchedulerBase
-from .two_stage_train_loop import DeFTConfigError
+from ..utils.errors import DeFTConfigError
 
 
 def _reject_unresolved_stage(stage, name):

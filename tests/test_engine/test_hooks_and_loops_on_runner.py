@@ -26,7 +26,7 @@ class _Probe(Hook):
     def before_train_iter(self, runner, batch_idx, data_batch=None):
         model = runner.model
         self.records.append(dict(
-            iter=runner.iter, decoupled=model.decoupled,
+            iter=runner.iter, decoupled=not model.in_warmup,
             before={n: p.detach().clone() for n, p in model.named_parameters()}))
 
     def after_train_iter(self, runner, batch_idx, data_batch=None, outputs=None):
@@ -116,3 +116,39 @@ class TwoStageRunnerTest(RunnerTestCase):
         assert int(state['decoupled_flag']) == 1
         for name, value in records[-1]['after'].items():
             assert torch.equal(state[name], value), name
+
+    def _momentum_at_first_decoupled_step(self, reset):
+        """d2's SGD momentum buffer and gradient after the first stage-2 optimizer step."""
+        cfg = copy.deepcopy(self.cfg)
+        cfg.train_cfg['reset_optimizer_state'] = reset
+        cfg.custom_hooks = [dict(type='CrossEMAHook', beta=0.7)]
+        runner = self.build_runner(cfg)
+        seen = {}
+
+        class _Momentum(Hook):
+            priority = 'LOWEST'
+
+            def before_train_iter(self, runner, batch_idx, data_batch=None):
+                if runner.iter == 2:  # the first iteration after the switch: its gradient
+                    p = runner.model.pathway2.decode_head.conv_seg.weight
+                    self.handle = p.register_hook(
+                        lambda grad: seen.__setitem__('grad', grad.clone()))
+
+            def after_train_iter(self, runner, batch_idx, data_batch=None, outputs=None):
+                if runner.iter == 2:
+                    self.handle.remove()
+                    p = runner.model.pathway2.decode_head.conv_seg.weight
+                    seen['buffer'] = runner.optim_wrapper.optimizer.state[p][
+                        'momentum_buffer'].clone()
+
+        runner.register_hook(_Momentum())
+        runner.train()
+        return seen
+
+    def test_reset_optimizer_state_starts_stage_2_without_warmup_momentum(self):
+        # torch SGD (no weight decay, dampening 0): a fresh buffer is the gradient itself;
+        # a buffer carried from the warm-up is 0.9 * old + gradient
+        fresh = self._momentum_at_first_decoupled_step(reset=True)
+        assert torch.equal(fresh['buffer'], fresh['grad'])
+        carried = self._momentum_at_first_decoupled_step(reset=False)
+        assert not torch.allclose(carried['buffer'], carried['grad'], atol=1e-6)

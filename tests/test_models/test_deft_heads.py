@@ -27,10 +27,13 @@ def test_both_stages_and_export_with_head(name):
     opt.zero_grad()
     total_loss(model.loss(inputs, samples)).backward()
     opt.step()
-    assert same(e1_before, snapshot(model.pathway1.backbone))
+    # weights bit-identical (BN statistics follow the batches: frozen_module_mode='train')
+    e1_after = snapshot(model.pathway1.backbone)
+    assert all(torch.equal(e1_before[n], e1_after[n])
+               for n, _ in model.pathway1.backbone.named_parameters())
     assert changed(d2_before, snapshot(model.pathway2.decode_head))
 
-    model.start_decoupled_finetuning()
+    model.end_warmup()
     gc_before = [snapshot(m) for m in model.gc_modules()]
     opt.zero_grad(set_to_none=True)
     losses = model.loss(inputs, samples)
@@ -69,7 +72,7 @@ def test_checkpointed_gc_decoder_gives_identical_losses_and_gradients(name):
         cfg.checkpoint_gc_decoder = checkpointed
         model = build(cfg)
         model.train()
-        model.start_decoupled_finetuning()
+        model.end_warmup()
         torch.manual_seed(7)  # Mask2Former samples points at random: same draws in both runs
         losses = model.loss(*batch(n=2, size=64))
         total_loss(losses).backward()

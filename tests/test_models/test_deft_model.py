@@ -22,11 +22,12 @@ def test_requires_grad_is_fixed_at_construction():
         assert all(p.requires_grad for p in m.parameters())
     for m in model.gc_modules():
         assert not any(p.requires_grad for p in m.parameters())
-    assert not model.decoupled
+    assert model.in_warmup
 
 
 def test_warmup_trains_decoder_only_and_keeps_encoder_bit_identical():
-    model = build(tiny_model_cfg())
+    # frozen_module_mode='eval': statistics kept too ('train': test_frozen_module_mode.py)
+    model = build(tiny_model_cfg(frozen_module_mode='eval'))
     model.train()
     opt = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9, weight_decay=5e-3)
     e1, d2 = model.pathway1.backbone, model.pathway2.decode_head
@@ -50,8 +51,8 @@ def test_decoupled_stage_gradients_and_optimizer_never_touch_gc():
     opt = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9, weight_decay=5e-3)
     _step(model, opt)
     opt.step()  # one warm-up step
-    model.start_decoupled_finetuning()
-    assert model.decoupled
+    model.end_warmup()
+    assert not model.in_warmup
     # Alg. 2 lines 6-10: e~2 = e1 and d~1 = d2, parameters and buffers
     for gc, uc in model.cross_pairs():
         assert same(snapshot(gc), snapshot(uc))
@@ -81,7 +82,7 @@ def test_decoupled_stage_gradients_and_optimizer_never_touch_gc():
 
 def test_gradient_reaches_e1_through_gc_decoder():
     model = build(tiny_model_cfg())
-    model.start_decoupled_finetuning()
+    model.end_warmup()
     model.train()
     inputs, samples = batch()
     model.pathway1.decode_head.loss(model.pathway1.extract_feat(inputs), samples,
@@ -94,7 +95,7 @@ def test_gradient_reaches_e1_through_gc_decoder():
 def test_cross_ema_update_is_exactly_eq2(buffer_update):
     beta = 0.9
     model = build(tiny_model_cfg())
-    model.start_decoupled_finetuning()
+    model.end_warmup()
     with torch.no_grad():  # make UC and GC differ, buffers included
         for m in model.uc_modules():
             for t in list(m.parameters()) + [b for b in m.buffers() if b.is_floating_point()]:
@@ -151,7 +152,7 @@ def _predict_logits(model, inputs, samples):
     ('II', 'pathway1', 'pathway1'), ('III', 'pathway2', 'pathway2')])
 def test_inference_uses_the_selected_table7_combination(final_model, enc, dec):
     model = build(tiny_model_cfg(final_model=final_model))
-    model.start_decoupled_finetuning()
+    model.end_warmup()
     with torch.no_grad():  # make all four components distinct
         for p in model.parameters():
             p.add_(0.05 * torch.randn_like(p))
@@ -180,9 +181,9 @@ def test_warmup_checkpoint_predicts_with_the_warmup_model():
 def test_plain_checkpoint_loads_into_both_pathways():
     plain = build(tiny_model_cfg('EncoderDecoder'))
     model = build(tiny_model_cfg())
-    model.start_decoupled_finetuning()
+    model.end_warmup()
     model.load_state_dict(plain.state_dict())
-    assert not model.decoupled
+    assert model.in_warmup
     for p in (model.pathway1, model.pathway2):
         assert same(snapshot(p.backbone), snapshot(plain.backbone))
         assert same(snapshot(p.decode_head), snapshot(plain.decode_head))

@@ -94,7 +94,7 @@ def test_deft_on_rein_shares_the_frozen_trunk():
     inputs, samples = batch(n=2, size=64)
     for stage in ('warmup', 'decoupled'):
         if stage == 'decoupled':
-            model.start_decoupled_finetuning()
+            model.end_warmup()
         opt.zero_grad(set_to_none=True)
         total_loss(model.loss(inputs, samples)).backward()
         opt.step()
@@ -155,7 +155,7 @@ def test_vfm_with_neck_feeds_deeplabv3plus_and_segformer_heads_under_deft(head):
     opt = torch.optim.SGD([p for p in model.parameters() if p.requires_grad], lr=0.1)
     inputs, samples = batch(n=2, size=64)
     model.train()
-    model.start_decoupled_finetuning()
+    model.end_warmup()
     total_loss(model.loss(inputs, samples)).backward()
     assert model.pathway1.neck.lateral_convs[0].conv.weight.grad is not None  # e1 includes neck
     opt.step()

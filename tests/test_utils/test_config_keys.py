@@ -13,7 +13,7 @@ def test_accepted_keys_follow_kwargs_up_the_hierarchy():
     # TwoStageTrainLoop names all its arguments (no **kwargs): exactly these
     assert accepted_keys(resolve_type('TwoStageTrainLoop')) == {
         'runner', 'dataloader', 'warmup_iters', 'decoupled_iters', 'max_iters', 'val_begin',
-        'val_interval', 'dynamic_intervals'}
+        'val_interval', 'dynamic_intervals', 'reset_optimizer_state'}
     assert accepted_keys(resolve_type('CrossEMAHook')) == {'beta', 'buffer_update'}
     # a class that forwards open **kwargs to a base outside what can be read is not judged
     assert accepted_keys(dict) is None

@@ -1,12 +1,18 @@
 """DeFT's cross-pathway EMA (DeFT paper, Eq. 2)."""
+from typing import List, Optional, Sequence, Tuple
+
 import torch
 from mmengine.hooks import Hook
+from mmengine.runner import Runner
+from torch import Tensor
 
 from mmseg.registry import HOOKS
 
 from ...models.segmentors import DualPathwaySegmentor
 from ...utils.model_wrappers import unwrap_model
-from ..two_stage_train_loop import DeFTConfigError, TwoStageTrainLoop
+from ...utils.errors import DeFTConfigError
+
+TensorPairs = Tuple[List[Tensor], List[Tensor]]
 
 BUFFER_UPDATES = ('forward', 'ema', 'copy')
 
@@ -45,7 +51,7 @@ class CrossEMAHook(Hook):
 
     priority = 'ABOVE_NORMAL'  # before CheckpointHook/LoggerHook, so saved checkpoints include it
 
-    def __init__(self, beta=0.9999, buffer_update='forward'):
+    def __init__(self, beta: float = 0.9999, buffer_update: str = 'forward') -> None:
         if not isinstance(beta, (int, float)) or not 0.0 < beta < 1.0:
             raise DeFTConfigError(
                 f'CrossEMAHook: beta must be in (0, 1) (paper: 0.9999), got {beta!r}.')
@@ -56,31 +62,27 @@ class CrossEMAHook(Hook):
         self.buffer_update = buffer_update
 
     @staticmethod
-    def _segmentor(runner):
-        model = runner.model
-        return unwrap_model(model)
+    def _segmentor(runner: Runner) -> DualPathwaySegmentor:
+        return unwrap_model(runner.model)
 
-    def before_train(self, runner):
+    def before_train(self, runner: Runner) -> None:
+        # the model's loop (TwoStageTrainLoop) is checked by TrainLoopCheckHook
         model = self._segmentor(runner)
         if not isinstance(model, DualPathwaySegmentor):
             raise DeFTConfigError(
                 f'CrossEMAHook needs model type DualPathwaySegmentor, got '
                 f'{type(model).__name__}. Remove the hook or use DualPathwaySegmentor.')
-        if not isinstance(runner.train_loop, TwoStageTrainLoop):
-            raise DeFTConfigError(
-                f'CrossEMAHook: train_cfg type {type(runner.train_loop).__name__} has no DeFT '
-                f"stages; use train_cfg=dict(type='DeFTTrainLoop', warmup_iters=..., "
-                f'decoupled_iters=...).')
         self.bind(model)
 
-    def bind(self, model):
+    def bind(self, model: DualPathwaySegmentor) -> None:
         """Pair the GC tensors of ``model`` with their UC counterparts for
         :meth:`cross_ema_update` and set the GC modules' train mode per ``buffer_update``."""
         model.gc_train_mode = self.buffer_update == 'forward'
         self._params, self._float_buffers, self._int_buffers = self._pair_tensors(model)
 
     @staticmethod
-    def _pair_tensors(model):
+    def _pair_tensors(model: DualPathwaySegmentor) -> Tuple[TensorPairs, TensorPairs,
+                                                            TensorPairs]:
         """Matched (gc, uc) tensor lists for parameters, float buffers and integer buffers."""
         params, floats, ints = ([], []), ([], []), ([], [])
         for gc, uc in model.cross_pairs():
@@ -100,7 +102,7 @@ class CrossEMAHook(Hook):
         return params, floats, ints
 
     @torch.no_grad()
-    def cross_ema_update(self):
+    def cross_ema_update(self) -> None:
         """One update of Eq. 2 (parameters, and buffers per ``buffer_update``)."""
         gc, uc = self._params
         if gc:
@@ -119,8 +121,12 @@ class CrossEMAHook(Hook):
             for g, u in zip(*self._int_buffers):
                 g.copy_(u)
 
-    def after_train_iter(self, runner, batch_idx, data_batch=None, outputs=None):
-        if not self._segmentor(runner).decoupled:
+    def after_train_iter(self,
+                         runner: Runner,
+                         batch_idx: int,
+                         data_batch: Optional[Sequence[dict]] = None,
+                         outputs: Optional[dict] = None) -> None:
+        if self._segmentor(runner).in_warmup:
             return
         should_update = getattr(runner.optim_wrapper, 'should_update', None)
         if should_update is not None and not should_update():

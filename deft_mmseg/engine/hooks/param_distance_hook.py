@@ -1,7 +1,12 @@
 """Distance of the inference model from its initialization (DeFT paper, Fig. 3)."""
+from typing import Dict, List, Optional, Sequence
+
 import torch
+import torch.nn as nn
 from mmengine.hooks import Hook
 from mmengine.logging import print_log
+from mmengine.runner import Runner
+from torch import Tensor
 
 from mmseg.registry import HOOKS
 
@@ -11,12 +16,12 @@ from ...utils.model_wrappers import unwrap_model
 CKPT_KEY = 'param_distance_anchor'
 
 
-def _as_matrix(delta):
+def _as_matrix(delta: Tensor) -> Tensor:
     """A layer's weight change as a matrix: (out, in*k*k) for kernels, (n, 1) for vectors."""
     return delta.reshape(delta.shape[0], -1) if delta.dim() > 1 else delta.reshape(-1, 1)
 
 
-def distance_norms(current, anchor):
+def distance_norms(current: Sequence[Tensor], anchor: Sequence[Tensor]) -> Dict[str, float]:
     """The three distances of Fig. 3 between two lists of tensors (one per layer).
 
     - ``l2``: ||theta - theta0||_2 over all entries (Nagarajan & Kolter, 2019);
@@ -37,7 +42,7 @@ def distance_norms(current, anchor):
     return dict(l2=float(sq.sqrt()), mars=float(mars), operator=float(op))
 
 
-def inference_parts(model):
+def inference_parts(model: nn.Module) -> Dict[str, List[nn.Module]]:
     """``{'encoder': [modules], 'decoder': [modules]}`` of the model used at inference
     (for DeFT: e~2 and d~1 once decoupled finetuning started)."""
     if isinstance(model, TwoStageSegmentor):
@@ -63,28 +68,36 @@ class ParamDistanceHook(Hook):
 
     priority = 'LOW'
 
-    def __init__(self, interval=500):
+    def __init__(self, interval: int = 500) -> None:
         self.interval = interval
         self.anchor = None
 
     @staticmethod
-    def _model(runner):
+    def _model(runner: Runner) -> nn.Module:
         return unwrap_model(runner.model)
 
-    def _params(self, model):
+    def _params(self, model: nn.Module) -> Dict[str, List[Tensor]]:
         return {part: [p for m in mods for p in m.parameters()]
                 for part, mods in inference_parts(model).items()}
 
-    def _maybe_anchor(self, runner):
+    def _maybe_anchor(self, runner: Runner) -> None:
         model = self._model(runner)
-        if self.anchor is None and not getattr(model, 'in_warmup', False):
+        in_warmup = isinstance(model, TwoStageSegmentor) and model.in_warmup
+        if self.anchor is None and not in_warmup:
             self.anchor = {part: [p.detach().clone() for p in ps]
                            for part, ps in self._params(model).items()}
 
-    def before_train_iter(self, runner, batch_idx, data_batch=None):
+    def before_train_iter(self,
+                          runner: Runner,
+                          batch_idx: int,
+                          data_batch: Optional[Sequence[dict]] = None) -> None:
         self._maybe_anchor(runner)
 
-    def after_train_iter(self, runner, batch_idx, data_batch=None, outputs=None):
+    def after_train_iter(self,
+                         runner: Runner,
+                         batch_idx: int,
+                         data_batch: Optional[Sequence[dict]] = None,
+                         outputs: Optional[dict] = None) -> None:
         if self.anchor is None or not self.every_n_train_iters(runner, self.interval):
             return
         scalars = self.measure(self._model(runner))
@@ -92,18 +105,18 @@ class ParamDistanceHook(Hook):
         print_log(f'Iter {runner.iter + 1} parameter distance from initialization: ' +
                   '  '.join(f'{k}: {v:.4g}' for k, v in scalars.items()), logger='current')
 
-    def measure(self, model):
+    def measure(self, model: nn.Module) -> Dict[str, float]:
         scalars = {}
         for part, params in self._params(model).items():
             for norm, value in distance_norms(params, self.anchor[part]).items():
                 scalars[f'dist_{norm}/{part}'] = value
         return scalars
 
-    def before_save_checkpoint(self, runner, checkpoint):
+    def before_save_checkpoint(self, runner: Runner, checkpoint: dict) -> None:
         if self.anchor is not None:
             checkpoint[CKPT_KEY] = {part: [t.cpu() for t in ts] for part, ts in self.anchor.items()}
 
-    def after_load_checkpoint(self, runner, checkpoint):
+    def after_load_checkpoint(self, runner: Runner, checkpoint: dict) -> None:
         if CKPT_KEY in checkpoint:
             device = next(self._model(runner).parameters()).device
             self.anchor = {part: [t.to(device) for t in ts]

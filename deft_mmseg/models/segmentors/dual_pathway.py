@@ -1,14 +1,19 @@
 """DeFT's two-pathway segmentor (DeFT paper, Sec. 3 and Alg. 1-2 of App. A)."""
 import copy
+from typing import Dict, List, Optional, Tuple, Union
 
 import torch
+import torch.nn as nn
 from mmseg.models import EncoderDecoder
+from mmseg.models.decode_heads.decode_head import BaseDecodeHead
 from mmseg.models.segmentors import BaseSegmentor
 from mmseg.registry import MODELS
-from mmseg.utils import add_prefix
+from mmseg.utils import (ConfigType, OptConfigType, OptMultiConfig, OptSampleList, SampleList,
+                         add_prefix)
+from torch import Tensor
 
 from ...utils.errors import DeFTConfigError
-from .two_stage import TwoStageSegmentor
+from .two_stage import TwoStageSegmentor, check_frozen_module_mode
 
 #: Table 7 of the DeFT paper: which encoder / decoder the model used for inference takes.
 FINAL_MODELS = {
@@ -19,7 +24,7 @@ FINAL_MODELS = {
 }
 
 
-def _parse_final_model(final_model):
+def _parse_final_model(final_model: Union[str, dict]) -> Dict[str, str]:
     if isinstance(final_model, str):
         if final_model not in FINAL_MODELS:
             raise DeFTConfigError(f'final_model {final_model!r}: use one of {list(FINAL_MODELS)} '
@@ -49,16 +54,19 @@ class DualPathwaySegmentor(TwoStageSegmentor, EncoderDecoder):
 
     Training (``loss``), inputs ``(N, 3, H, W)``:
 
-    - **Warm-up** (Alg. 1), before :meth:`start_decoupled_finetuning`: the decoder d2 learns on
-      the frozen pretrained encoder e1 (run under ``no_grad`` and in eval mode, so e1 and its
-      normalization statistics stay bit-identical). Losses are logged as ``warmup.*``.
-    - **Decoupled finetuning** (Alg. 2): L = CE(f1(x)) + CE(f2(x)) logged as ``f1.*`` and ``f2.*``.
-      Gradients reach e1 (through d~1, which holds none) and d2; e~2 runs without an autograd
-      graph.
+    - **Warm-up** (Alg. 1) while :attr:`in_warmup`: the decoder d2 learns on the pretrained encoder
+      e1, which runs under ``no_grad`` (its weights stay bit-identical). Its train/eval mode is
+      ``frozen_module_mode``. Losses are logged as ``warmup.*``.
+    - **Decoupled finetuning** (Alg. 2), after :meth:`end_warmup`: L = CE(f1(x)) + CE(f2(x))
+      logged as ``f1.*`` and ``f2.*``. Gradients reach e1 (through d~1, which holds none) and d2;
+      e~2 runs without an autograd graph.
 
-    Inference (``predict``, inherited from ``EncoderDecoder``: whole or slide mode) runs the
-    encoder/decoder chosen by ``final_model``: by default d~1 o e~2 (Table 7, IV). Before decoupled
-    finetuning has started (a warm-up checkpoint) it runs the warm-up model d2 o e1.
+    Inference (``predict``: mmseg's ``EncoderDecoder.inference``, whole or slide mode) runs the
+    encoder and decoder chosen by ``final_model`` (by default d~1 o e~2, Table 7, IV; the warm-up
+    model d2 o e1 while :attr:`in_warmup`): the steps mmseg's inference calls,
+    :meth:`extract_feat`, :meth:`encode_decode` and :meth:`_forward`, delegate to
+    :meth:`inference_modules`, as mmdet's ``SemiBaseDetector`` delegates to its student or teacher.
+    ``EncoderDecoder.__init__`` is not called: it would build a third, unused backbone and head.
 
     Args:
         backbone, decode_head, neck, train_cfg, test_cfg, data_preprocessor, pretrained,
@@ -66,6 +74,15 @@ class DualPathwaySegmentor(TwoStageSegmentor, EncoderDecoder):
             excludes the auxiliary loss, Sec. 4.1).
         final_model (str | dict): ``'IV'`` (default), ``'I'``, ``'II'``, ``'III'`` or
             ``dict(encoder='gc'|'uc', decoder='gc'|'uc')``.
+        frozen_module_mode (str): train/eval mode of the encoder e1 while the warm-up freezes it.
+            ``'train'`` (default): Alg. 1 line 5 ``freezing_weights(e)`` as the codebase of the
+            paper's baselines defines it (shachoi/RobustNet ``network/mynn.py`` ``freeze_weights``
+            sets ``requires_grad = False`` only): e1 stays in train mode, normalizes with batch
+            statistics and its BN running statistics follow the source data; the stage switch
+            then changes no module's mode. ``'eval'``: e1 runs in eval mode during the warm-up
+            (ImageNet statistics kept bit-identical) and switches to train mode at
+            :meth:`end_warmup` (the mmseg-native configs). GC modules in stage 2 follow
+            ``CrossEMAHook(buffer_update=...)`` either way.
         distance_reg (dict, optional): a :class:`ParamDistanceRegularizer` config (Eq. 3) added
             to the decoupled-finetuning loss as ``loss_dist``; by default it covers the usual
             components e1 and d2, anchored when decoupled finetuning starts.
@@ -81,19 +98,30 @@ class DualPathwaySegmentor(TwoStageSegmentor, EncoderDecoder):
             not shared. Default True.
     """
 
-    def __init__(self, backbone, decode_head, neck=None, auxiliary_head=None, train_cfg=None,
-                 test_cfg=None, data_preprocessor=None, pretrained=None, init_cfg=None,
-                 final_model='IV', distance_reg=None, share_frozen_encoder_parts=True,
-                 checkpoint_gc_decoder=False):
-        # Skip EncoderDecoder.__init__ (it would build a single backbone/head); the inference
-        # methods of EncoderDecoder are reused through the `backbone`/`neck`/`decode_head`
-        # properties below, which select the final model's modules.
+    def __init__(self,
+                 backbone: ConfigType,
+                 decode_head: ConfigType,
+                 neck: OptConfigType = None,
+                 auxiliary_head: OptConfigType = None,
+                 train_cfg: OptConfigType = None,
+                 test_cfg: OptConfigType = None,
+                 data_preprocessor: OptConfigType = None,
+                 pretrained: Optional[str] = None,
+                 init_cfg: OptMultiConfig = None,
+                 final_model: Union[str, dict] = 'IV',
+                 frozen_module_mode: str = 'train',
+                 distance_reg: OptConfigType = None,
+                 share_frozen_encoder_parts: bool = True,
+                 checkpoint_gc_decoder: bool = False) -> None:
+        # EncoderDecoder.__init__ would build one more backbone and head; the two pathways are
+        # built here instead and inference delegates to them (extract_feat, encode_decode)
         BaseSegmentor.__init__(self, data_preprocessor=data_preprocessor, init_cfg=init_cfg)
         if auxiliary_head is not None:
             raise DeFTConfigError(
                 'DualPathwaySegmentor does not support auxiliary_head: DeFT excludes the '
                 'auxiliary CE loss (DeFT paper, Sec. 4.1). Remove it from the model config '
                 '(e.g. auxiliary_head=None).')
+        check_frozen_module_mode(frozen_module_mode, type(self).__name__)
         pathway = dict(type='EncoderDecoder', backbone=copy.deepcopy(backbone),
                        decode_head=copy.deepcopy(decode_head), neck=copy.deepcopy(neck),
                        train_cfg=train_cfg, test_cfg=test_cfg, pretrained=pretrained)
@@ -109,13 +137,15 @@ class DualPathwaySegmentor(TwoStageSegmentor, EncoderDecoder):
         else:
             self.pathway2 = MODELS.build(copy.deepcopy(pathway))
         self.shared_encoder_parts = sorted(shared)
+        if self.pathway1.decode_head.out_channels == 1:
+            # mmseg's postprocess_result reads `self.decode_head.threshold` for one-channel heads;
+            # this segmentor has two decode heads and no `decode_head` attribute
+            raise DeFTConfigError('DualPathwaySegmentor: one-channel (sigmoid) decode heads are '
+                                  'not supported; use out_channels=num_classes >= 2.')
         self.train_cfg = train_cfg
         self.test_cfg = test_cfg
-        head = self.pathway1.decode_head
-        self.align_corners = head.align_corners
-        self.num_classes = head.num_classes
-        self.out_channels = head.out_channels
         self.final_model = _parse_final_model(final_model)
+        self.frozen_module_mode = frozen_module_mode
         self.checkpoint_gc_decoder = checkpoint_gc_decoder
         # 0 during warm-up, 1 once decoupled finetuning started; saved in checkpoints.
         self.register_buffer('decoupled_flag', torch.zeros((), dtype=torch.uint8))
@@ -127,11 +157,11 @@ class DualPathwaySegmentor(TwoStageSegmentor, EncoderDecoder):
         if distance_reg is not None:
             self.distance_reg = MODELS.build(distance_reg)
             uc_names = ['pathway1.backbone', 'pathway2.decode_head']
-            if getattr(self.pathway1, 'neck', None) is not None:
+            if self.pathway1.with_neck:
                 uc_names.insert(1, 'pathway1.neck')
             self.distance_reg.bind(self, uc_names)
 
-    def _frozen_encoder_parts(self):
+    def _frozen_encoder_parts(self) -> Dict[str, nn.Module]:
         """``{'backbone.vit': module}``: direct children of pathway1's backbone/neck/decode head
         whose parameters are all frozen from construction (a frozen ViT trunk, VLTSeg's frozen
         text tower ``decode_head.text_encoder``). Modules with forward hooks inside (e.g.
@@ -149,33 +179,36 @@ class DualPathwaySegmentor(TwoStageSegmentor, EncoderDecoder):
         return parts
 
     # ----------------------------------------------------------------------------- components
-    def encoder_modules(self, pathway):
+    @staticmethod
+    def encoder_modules(pathway: EncoderDecoder) -> List[nn.Module]:
         """The backbone (and neck) of ``pathway`` as a list of modules."""
-        return [m for m in (pathway.backbone, getattr(pathway, 'neck', None)) if m is not None]
+        return [pathway.backbone] + ([pathway.neck] if pathway.with_neck else [])
 
-    def uc_modules(self):
+    def uc_modules(self) -> List[nn.Module]:
         """Usual components: e1 (backbone/neck of pathway1) and d2 (decode head of pathway2)."""
         return self.encoder_modules(self.pathway1) + [self.pathway2.decode_head]
 
-    def gc_modules(self):
+    def gc_modules(self) -> List[nn.Module]:
         """Generalized components: e~2 (backbone/neck of pathway2), d~1 (head of pathway1)."""
         return self.encoder_modules(self.pathway2) + [self.pathway1.decode_head]
 
-    def cross_pairs(self):
+    def cross_pairs(self) -> List[Tuple[nn.Module, nn.Module]]:
         """``(gc_module, uc_module)`` pairs of Eq. 2: (e~2, e1) and (d~1, d2)."""
         pairs = list(zip(self.encoder_modules(self.pathway2),
                          self.encoder_modules(self.pathway1)))
         pairs.append((self.pathway1.decode_head, self.pathway2.decode_head))
         return pairs
 
+    # ---------------------------------------------------- the two-stage contract (TwoStageSegmentor)
     @property
-    def decoupled(self):
-        """Whether decoupled finetuning (stage 2) has started."""
-        return bool(self.decoupled_flag.item())
+    def in_warmup(self) -> bool:
+        """Whether the model is still in the warm-up (Alg. 1); saved as ``decoupled_flag``."""
+        return not bool(self.decoupled_flag.item())
 
     @torch.no_grad()
-    def start_decoupled_finetuning(self):
-        """Alg. 2, lines 6-10: e1 = e~2 = warmed-up encoder, d~1 = d2 = warmed-up decoder.
+    def end_warmup(self) -> None:
+        """Start decoupled finetuning, Alg. 2 lines 6-10: e1 = e~2 = warmed-up encoder,
+        d~1 = d2 = warmed-up decoder.
 
         Hard-copies parameters *and* buffers (BN statistics) e1 -> e~2 and d2 -> d~1.
         """
@@ -186,49 +219,56 @@ class DualPathwaySegmentor(TwoStageSegmentor, EncoderDecoder):
             self.distance_reg.set_anchor()  # W^(0): the weights finetuning starts from
         self.train(self.training)
 
-    # the two-stage contract (TwoStageSegmentor) the train loop drives
-    @property
-    def in_warmup(self):
-        return not self.decoupled
-
-    def end_warmup(self):
-        self.start_decoupled_finetuning()
-
     second_stage_description = ('DeFT decoupled finetuning starts (e1 = e~2 = warmed-up encoder, '
                                 'd~1 = d2 = warmed-up decoder).')
 
-    def inference_modules(self):
-        if not self.decoupled:
+    def inference_modules(self) -> Tuple[EncoderDecoder, EncoderDecoder]:
+        """``(encoder pathway, decoder pathway)`` of the model that segments at test time: the
+        backbone/neck of the first and the decode head of the second."""
+        if self.in_warmup:
             return self.pathway1, self.pathway2  # warm-up model d2 o e1
         enc = self.pathway2 if self.final_model['encoder'] == 'gc' else self.pathway1
         dec = self.pathway1 if self.final_model['decoder'] == 'gc' else self.pathway2
         return enc, dec
 
-    # The final model's modules, used by EncoderDecoder.extract_feat / encode_decode / inference.
+    # ------------------------------------ inference: mmseg's EncoderDecoder steps, delegated
     @property
-    def backbone(self):
-        return self.inference_modules()[0].backbone
-
-    @property
-    def neck(self):
-        return getattr(self.inference_modules()[0], 'neck', None)
-
-    @property
-    def decode_head(self):
+    def inference_decode_head(self) -> BaseDecodeHead:
+        """The decode head of the model used at inference."""
         return self.inference_modules()[1].decode_head
 
+    # mmseg's EncoderDecoder.inference / slide_inference / postprocess_result read these three
+    # attributes of the segmentor; they are those of the inference decode head
     @property
-    def with_neck(self):
-        return self.neck is not None
+    def align_corners(self) -> bool:
+        return self.inference_decode_head.align_corners
 
     @property
-    def with_auxiliary_head(self):
-        return False
+    def num_classes(self) -> int:
+        return self.inference_decode_head.num_classes
+
+    @property
+    def out_channels(self) -> int:
+        return self.inference_decode_head.out_channels
+
+    def extract_feat(self, inputs: Tensor) -> List[Tensor]:
+        """Features of the inference encoder, ``(N, 3, H, W)`` -> its multi-level outputs."""
+        return self.inference_modules()[0].extract_feat(inputs)
+
+    def encode_decode(self, inputs: Tensor, batch_img_metas: List[dict]) -> Tensor:
+        """``(N, 3, H, W)`` -> ``(N, C, H, W)`` scores of the inference model (mmseg's
+        ``whole_inference`` and ``slide_inference`` call this on the image or its windows)."""
+        return self.inference_decode_head.predict(self.extract_feat(inputs), batch_img_metas,
+                                                  self.test_cfg)
+
+    def _forward(self, inputs: Tensor, data_samples: OptSampleList = None) -> Tensor:
+        """The inference model's decode-head output (``mode='tensor'``)."""
+        return self.inference_decode_head.forward(self.extract_feat(inputs))
 
     # ------------------------------------------------------------------------------ training
-    def loss(self, inputs, data_samples):
+    def loss(self, inputs: Tensor, data_samples: SampleList) -> Dict[str, Tensor]:
         """Losses of the current stage (see the class docstring)."""
-        if not self.decoupled:
+        if self.in_warmup:
             with torch.no_grad():
                 feats = self.pathway1.extract_feat(inputs)  # frozen pretrained encoder e1
             losses = self.pathway2.decode_head.loss(feats, data_samples, self.train_cfg)
@@ -246,7 +286,7 @@ class DualPathwaySegmentor(TwoStageSegmentor, EncoderDecoder):
             losses['loss_dist'] = self.distance_reg()
         return losses
 
-    def _gc_decoder_loss(self, feats, data_samples):
+    def _gc_decoder_loss(self, feats: List[Tensor], data_samples: SampleList) -> Dict[str, Tensor]:
         """Losses of f1's decoder d~1 on e1's features, optionally activation-checkpointed."""
         head = self.pathway1.decode_head
         if not self.checkpoint_gc_decoder:
@@ -263,18 +303,18 @@ class DualPathwaySegmentor(TwoStageSegmentor, EncoderDecoder):
         values = torch.utils.checkpoint.checkpoint(run, *flat, use_reentrant=False)
         return {**dict(zip(keys, values)), **others}
 
-    def train(self, mode=True):
+    def train(self, mode: bool = True) -> 'DualPathwaySegmentor':
         """Set train/eval mode, keeping frozen or EMA components in the mode DeFT intends.
 
-        Warm-up: the frozen encoder e1 stays in eval mode. Decoupled: GC modules follow
-        ``gc_train_mode`` (see ``CrossEMAHook(buffer_update=...)``).
+        Warm-up: the frozen encoder e1 runs in ``frozen_module_mode``. Decoupled: GC modules
+        follow ``gc_train_mode`` (see ``CrossEMAHook(buffer_update=...)``).
         """
         super().train(mode)
         if mode:
-            if not self.decoupled:
+            if self.in_warmup and self.frozen_module_mode == 'eval':
                 for module in self.encoder_modules(self.pathway1):
                     module.eval()
-            elif not self.gc_train_mode:
+            elif not self.in_warmup and not self.gc_train_mode:
                 for module in self.gc_modules():
                     module.eval()
         return self
@@ -291,7 +331,7 @@ class DualPathwaySegmentor(TwoStageSegmentor, EncoderDecoder):
         super()._load_from_state_dict(state_dict, prefix, local_metadata, strict, missing_keys,
                                       unexpected_keys, error_msgs)
 
-    def final_model_state_dict(self):
+    def final_model_state_dict(self) -> Dict[str, Tensor]:
         """State dict of the inference model as a plain ``EncoderDecoder``
         (``backbone.*``, ``neck.*``, ``decode_head.*``)."""
         enc, dec = self.inference_modules()
@@ -303,7 +343,7 @@ class DualPathwaySegmentor(TwoStageSegmentor, EncoderDecoder):
         state.update(add_prefix(dec.decode_head.state_dict(), 'decode_head'))
         return {k: v.detach().clone() for k, v in state.items()}
 
-    def describe_final_model(self):
+    def describe_final_model(self) -> str:
         enc, dec = self.inference_modules()
         names = {id(self.pathway1): ('e1', 'd~1'), id(self.pathway2): ('e~2', 'd2')}
         return f'{names[id(dec)][1]} o {names[id(enc)][0]}'
@@ -321,7 +361,7 @@ def _unflatten_feats(tensors, spec):
     return (list(tensors[:n]), tensors[n]) if kind == 'pair' else list(tensors)
 
 
-def expand_plain_state_dict(state_dict, prefix=''):
+def expand_plain_state_dict(state_dict: Dict[str, Tensor], prefix: str = '') -> Dict[str, Tensor]:
     """Turn a plain ``EncoderDecoder`` state dict (``backbone.*``, ``neck.*``, ``decode_head.*``
     under ``prefix``) into DualPathwaySegmentor keys, in place: each weight goes to both pathways
     and ``decoupled_flag`` is 0, so the model predicts with exactly those weights. A state dict

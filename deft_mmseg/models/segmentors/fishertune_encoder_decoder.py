@@ -61,6 +61,9 @@ class FisherTuneEncoderDecoder(StagedEncoderDecoder):
         if kwargs.pop('after_warmup', 'joint') != 'joint':
             raise FisherTuneConfigError('FisherTuneEncoderDecoder tunes encoder and decoder after '
                                         "the warm-up; after_warmup must stay 'joint'.")
+        # the frozen VFM of FisherTune's warm-up runs in eval mode (this class's behaviour before
+        # frozen_module_mode existed; DeFT's RobustNet-style 'train' default is not FisherTune's)
+        kwargs.setdefault('frozen_module_mode', 'eval')
         super().__init__(*args, after_warmup='joint', **kwargs)
         cfg = dict(fishertune or {})
         known = ('groups', 'score', 'delta_min', 'delta_max', 'fraction_of', 'schedule',

@@ -1,23 +1,26 @@
 """Joint-finetuning baselines of the DeFT paper with an optional decoder warm-up (Tables 1-3, 6)."""
-import torch
-from torch.func import functional_call
+from typing import Dict, List
 
+import torch
+import torch.nn as nn
 from mmseg.models import EncoderDecoder
 from mmseg.registry import MODELS
-from mmseg.utils import add_prefix
+from mmseg.utils import OptConfigType, SampleList, add_prefix
+from torch import Tensor
+from torch.func import functional_call
 
 from ...utils.errors import DeFTConfigError
-from .two_stage import TwoStageSegmentor
+from .two_stage import TwoStageSegmentor, check_frozen_module_mode
 
 AFTER_WARMUP = ('joint', 'freeze_encoder', 'freeze_decoder')
 
 
 @MODELS.register_module()
 class StagedEncoderDecoder(TwoStageSegmentor, EncoderDecoder):
-    """mmseg ``EncoderDecoder`` trained in two stages by ``TwoStageTrainLoop`` (``DeFTTrainLoop``).
+    """mmseg ``EncoderDecoder`` trained in two stages by ``TwoStageTrainLoop``.
 
-    Stage 1 (``warmup_iters``) warms up the decoder on the frozen encoder (run under ``no_grad``
-    and in eval mode, so it stays bit-identical), exactly as DeFT's Alg. 1. Stage 2 depends on
+    Stage 1 (``warmup_iters``) warms up the decoder on the frozen encoder (run under ``no_grad``,
+    so its weights stay bit-identical), exactly as DeFT's Alg. 1. Stage 2 depends on
     ``after_warmup``:
 
     - ``'joint'``: joint finetuning of encoder and decoder (LP-FT; Table 2, Table 3 "Joint
@@ -25,13 +28,21 @@ class StagedEncoderDecoder(TwoStageSegmentor, EncoderDecoder):
     - ``'freeze_encoder'``: only the decoder keeps training (Table 1, "Freezing Encoder").
     - ``'freeze_decoder'``: only the encoder trains; the decoder runs with detached weights (so
       gradients reach the encoder through it while its own weights, momentum and weight decay are
-      untouched) and in eval mode (Table 1, "Freezing Decoder").
+      untouched) (Table 1, "Freezing Decoder").
+
+    A frozen module (the encoder in the warm-up and under ``'freeze_encoder'``, the decoder under
+    ``'freeze_decoder'``) runs in ``frozen_module_mode``.
 
     ``requires_grad`` is never changed after construction (DDP needs it final): frozen modules just
     receive no gradient, which torch optimizers skip.
 
     Args:
         after_warmup (str): one of ``'joint'``, ``'freeze_encoder'``, ``'freeze_decoder'``.
+        frozen_module_mode (str): ``'train'`` (default): a frozen module stays in train mode
+            (batch statistics, BN running statistics follow the source, dropout on), as the
+            paper's ``freezing_weights`` = shachoi/RobustNet ``network/mynn.py``
+            ``freeze_weights`` (``requires_grad`` off only); the stage switch changes no module's
+            mode. ``'eval'``: frozen modules run in eval mode (the mmseg-native configs).
         distance_reg (dict, optional): :class:`ParamDistanceRegularizer` config (Eq. 3) added in
             stage 2 as ``loss_dist``, anchored when stage 2 starts. Default coverage: the modules
             stage 2 trains (a frozen module must get no gradient at all, or weight decay and
@@ -39,12 +50,19 @@ class StagedEncoderDecoder(TwoStageSegmentor, EncoderDecoder):
         Others: as ``EncoderDecoder``.
     """
 
-    def __init__(self, *args, after_warmup='joint', distance_reg=None, **kwargs):
+    def __init__(self,
+                 *args,
+                 after_warmup: str = 'joint',
+                 frozen_module_mode: str = 'train',
+                 distance_reg: OptConfigType = None,
+                 **kwargs) -> None:
         super().__init__(*args, **kwargs)
         if after_warmup not in AFTER_WARMUP:
             raise DeFTConfigError(f'StagedEncoderDecoder: after_warmup must be one of '
                                   f'{AFTER_WARMUP}, got {after_warmup!r}.')
+        check_frozen_module_mode(frozen_module_mode, type(self).__name__)
         self.after_warmup = after_warmup
+        self.frozen_module_mode = frozen_module_mode
         self.register_buffer('warmup_done', torch.zeros((), dtype=torch.uint8))
         self.distance_reg = None
         if distance_reg is not None:
@@ -62,46 +80,54 @@ class StagedEncoderDecoder(TwoStageSegmentor, EncoderDecoder):
             self.distance_reg.bind(self, trained)
 
     @property
-    def in_warmup(self):
+    def in_warmup(self) -> bool:
+        """Whether the model is still in the warm-up; saved as ``warmup_done``."""
         return not bool(self.warmup_done.item())
 
-    def end_warmup(self):
+    def end_warmup(self) -> None:
+        """Start stage 2 (``after_warmup``); anchors ``distance_reg`` at the current weights."""
         self.warmup_done.fill_(1)
         if self.distance_reg is not None:
             self.distance_reg.set_anchor()
         self.train(self.training)
 
     @property
-    def second_stage_description(self):
+    def second_stage_description(self) -> str:
         return f"stage 2 starts ({self.after_warmup.replace('_', ' ')})."
 
-    def _encoder_modules(self):
+    def _encoder_modules(self) -> List[nn.Module]:
         return [self.backbone] + ([self.neck] if self.with_neck else [])
 
-    def train(self, mode=True):
+    def frozen_modules(self) -> List[nn.Module]:
+        """The modules the current stage freezes (no gradient reaches their weights)."""
+        if self.in_warmup or self.after_warmup == 'freeze_encoder':
+            return self._encoder_modules()
+        return [self.decode_head] if self.after_warmup == 'freeze_decoder' else []
+
+    def train(self, mode: bool = True) -> 'StagedEncoderDecoder':
+        """Set train/eval mode; frozen modules run in ``frozen_module_mode``."""
         super().train(mode)
-        if mode:
-            if self.in_warmup or self.after_warmup == 'freeze_encoder':
-                for module in self._encoder_modules():
-                    module.eval()
-            elif self.after_warmup == 'freeze_decoder':
-                self.decode_head.eval()
+        if mode and self.frozen_module_mode == 'eval':
+            for module in self.frozen_modules():
+                module.eval()
         return self
 
-    def _frozen_decoder_loss(self, feats, data_samples):
+    def _frozen_decoder_loss(self, feats: List[Tensor],
+                             data_samples: SampleList) -> Dict[str, Tensor]:
         head = self.decode_head
         detached = {k: v.detach() for k, v in head.named_parameters()}
         detached.update(dict(head.named_buffers()))
         seg_logits = functional_call(head, detached, (feats, ))
         return head.loss_by_feat(seg_logits, data_samples)
 
-    def loss_mode(self):
+    def loss_mode(self) -> str:
         """How :meth:`loss` trains now: ``'warmup'``, ``'joint'``, ``'freeze_encoder'``,
         ``'freeze_decoder'`` (the stage), or ``'plain'`` (mmseg's ``EncoderDecoder.loss`` as it
         is, no stage logic and no distance term). Subclasses override this, not :meth:`loss`."""
         return 'warmup' if self.in_warmup else self.after_warmup
 
-    def loss(self, inputs, data_samples):
+    def loss(self, inputs: Tensor, data_samples: SampleList) -> Dict[str, Tensor]:
+        """Losses of the current stage (see :meth:`loss_mode`)."""
         mode = self.loss_mode()
         if mode == 'plain':
             return super().loss(inputs, data_samples)
