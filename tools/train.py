@@ -108,6 +108,11 @@ def resolve_resume(cfg):
     if cfg.get('load_from'):
         return
     ckpt, note = checkpoint_to_resume(cfg.work_dir)
+    if ckpt is None and osp.isfile(osp.join(cfg.work_dir, 'last_checkpoint')):
+        from deft_mmseg.utils.errors import WorkDirError
+        raise WorkDirError(f'--resume: {note}. Start over with --overwrite (the run\'s files '
+                           f'are kept, its checkpoints of the same names replaced) or give '
+                           f'another --work-dir.')
     if ckpt is None:
         print_log(f'--resume: {note}; starting a new run.', logger='current',
                   level=logging.WARNING)

@@ -20,7 +20,9 @@ default_hooks = dict(
     # no save_best: validation runs on the unseen target domains, and keeping the checkpoint that
     # scores best there is model selection on the test set. Every protocol reports the last
     # iteration's checkpoint, as the papers do (docs/evaluation.md, "Which checkpoint")
-    checkpoint=dict(type='CheckpointHook', by_epoch=False, interval=4000, max_keep_ckpts=3,
+    # mmengine's CheckpointHook, written to a temporary name and renamed into place, old ones
+    # removed after the new one is complete (docs/checkpoints.md, "Nothing a kill can lose")
+    checkpoint=dict(type='AtomicCheckpointHook', by_epoch=False, interval=4000, max_keep_ckpts=3,
                     save_last=True),
     sampler_seed=dict(type='DistSamplerSeedHook'),
     visualization=dict(type='SegVisualizationHook'),

@@ -90,3 +90,21 @@ USER_ERRORS = (DatasetConfigError, DatasetSampleError, LabelRangeError, Conversi
                WorkDirError, CurveError,
                UnsupportedVersionError, InferenceInputError, ConfigNameError, ReproduceError,
                FileNotFoundError)
+
+
+class CheckpointFileError(CheckpointMismatchError):
+    """A checkpoint file that is empty, cut short (a kill or a full disk during its write) or not a
+    checkpoint at all."""
+
+
+class CheckpointWriteError(WorkDirError):
+    """A checkpoint could not be written (disk full, quota, file size limit); the partial file is
+    removed and the previous checkpoints are kept."""
+
+
+class WorkDirLockedError(WorkDirError):
+    """Another training process holds the work dir."""
+
+
+class ConfigSyntaxError(ConfigKeyError):
+    """A config file (or one of its ``_base_`` files) that is not valid Python."""

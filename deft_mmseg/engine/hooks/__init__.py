@@ -1,3 +1,4 @@
+from .atomic_checkpoint_hook import AtomicCheckpointHook
 from .checkpoint_match_hook import (CheckpointMatchHook, CheckpointMismatchError,
                                     check_checkpoint_matches)
 from .cross_ema_hook import CrossEMAHook
@@ -12,5 +13,5 @@ __all__ = [
     'FrozenTrunkHook',
     'CrossEMAHook', 'CheckpointMatchHook', 'CheckpointMismatchError', 'check_checkpoint_matches',
     'DatasetModelCheckHook', 'ExactResumeHook', 'capture_rng_state', 'restore_rng_state', 'ParamDistanceHook', 'distance_norms', 'TargetLossHook',
-    'TrainLoopCheckHook'
+    'TrainLoopCheckHook', 'AtomicCheckpointHook'
 ]
