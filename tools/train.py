@@ -43,6 +43,7 @@ def build_cfg(args):
     from deft_mmseg.apis.tool_config import load_config  # imports deft_mmseg: registers it
     from deft_mmseg.engine.hooks.frozen_trunk_hook import use_trunk_file
     from deft_mmseg.engine.work_dir import refuse_to_overwrite
+    from deft_mmseg.engine.work_dir_lock import lock_work_dir
     from deft_mmseg.utils.config_keys import check_config_keys
     cfg = load_config(args.config, demo_iters(args.demo))
     cfg.launcher = args.launcher
@@ -57,6 +58,8 @@ def build_cfg(args):
     check_config_keys(cfg, list(args.cfg_options or {}))
     if args.backbone:  # load_from / --resume with a checkpoint that lacks the ViT trunk
         use_trunk_file(cfg, args.backbone)
+    if launching_process():  # before anything is read or written in the work dir
+        lock_work_dir(cfg.work_dir)
     cfg.resume = args.resume
     if args.resume:
         resolve_resume(cfg)
@@ -64,6 +67,11 @@ def build_cfg(args):
     elif not args.overwrite and osp.isdir(cfg.work_dir):
         refuse_to_overwrite(cfg.work_dir)
     return cfg
+
+
+def launching_process():
+    """Whether this is rank 0 of the run (the one process that locks the work dir)."""
+    return os.environ.get('RANK', os.environ.get('SLURM_PROCID', '0')) == '0'
 
 
 def set_amp(cfg):
@@ -157,8 +165,12 @@ def build_runner(args):
 
 def main(argv=None):
     runner = build_runner(parse_args(argv))
+    from deft_mmseg.engine.work_dir_lock import unlock_work_dir
     from deft_mmseg.utils import run_with_user_errors
-    run_with_user_errors(runner.train)
+    try:
+        run_with_user_errors(runner.train)
+    finally:
+        unlock_work_dir(runner.work_dir)
 
 
 if __name__ == '__main__':
