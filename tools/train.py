@@ -40,7 +40,8 @@ def parse_args(argv=None):
 
 
 def build_cfg(args):
-    from deft_mmseg.apis.tool_config import load_config  # imports deft_mmseg: registers it
+    # imports deft_mmseg: registers it
+    from deft_mmseg.apis.tool_config import drop_disabled_hooks, load_config
     from deft_mmseg.engine.hooks.frozen_trunk_hook import use_trunk_file
     from deft_mmseg.engine.work_dir import refuse_to_overwrite
     from deft_mmseg.engine.work_dir_lock import lock_work_dir
@@ -49,6 +50,7 @@ def build_cfg(args):
     cfg.launcher = args.launcher
     if args.cfg_options is not None:
         cfg.merge_from_dict(args.cfg_options)
+    drop_disabled_hooks(cfg)
     if args.work_dir is not None:
         cfg.work_dir = args.work_dir
     elif cfg.get('work_dir', None) is None:
