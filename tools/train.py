@@ -165,12 +165,47 @@ def build_runner(args):
     return run_with_user_errors(Runner.from_cfg, cfg)
 
 
+def resume_command(argv, work_dir):
+    """The command line that continues this run: its own arguments with ``--resume`` (and the
+    work dir it used), without ``--overwrite``."""
+    import shlex
+    args = [a for a in argv if a not in ('--overwrite', '--resume')]
+    if '--work-dir' not in args and not any(a.startswith('--work-dir=') for a in args):
+        args[1:1] = ['--work-dir', work_dir]
+    args.insert(1, '--resume')
+    return shlex.join(['python', 'tools/train.py', *args])
+
+
+def report_stop(stop, argv, work_dir):
+    """What a stopped run prints (stderr): where it stopped, its checkpoint, the command that
+    continues it; then exit status 128 + signal, no traceback."""
+    import sys
+    saved = (f'checkpoint {stop.checkpoint} saved' if stop.checkpoint else
+             'no checkpoint (the config has no CheckpointHook)')
+    print(f'{stop}; {saved}. Continue with:\n  {resume_command(argv, work_dir)}',
+          file=sys.stderr)
+    sys.exit(stop.exit_status)
+
+
 def main(argv=None):
-    runner = build_runner(parse_args(argv))
+    import sys
+    argv = sys.argv[1:] if argv is None else list(argv)
+    try:
+        runner = build_runner(parse_args(argv))
+    except KeyboardInterrupt:
+        print('interrupted before training started; nothing was trained.', file=sys.stderr)
+        sys.exit(130)
+    from deft_mmseg.engine.stop_signals import TrainingStopped
     from deft_mmseg.engine.work_dir_lock import unlock_work_dir
     from deft_mmseg.utils import run_with_user_errors
     try:
         run_with_user_errors(runner.train)
+    except TrainingStopped as stop:
+        report_stop(stop, argv, runner.work_dir)
+    except KeyboardInterrupt:  # a second Ctrl-C: stop at once, without the traceback
+        print('interrupted (second signal): stopped at once; --resume continues from the last '
+              'checkpoint.', file=sys.stderr)
+        sys.exit(130)
     finally:
         unlock_work_dir(runner.work_dir)
 

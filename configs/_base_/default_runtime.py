@@ -32,4 +32,6 @@ default_hooks = dict(
     dataset_model_check=dict(type='DatasetModelCheckHook'),
     train_loop_check=dict(type='TrainLoopCheckHook'),
     # generator states and data-stream position in every checkpoint: --resume is bit-exact
-    exact_resume=dict(type='ExactResumeHook'))
+    exact_resume=dict(type='ExactResumeHook'),
+    # Ctrl-C / SIGTERM: finish the step, save a checkpoint, print the --resume command
+    stop_signal=dict(type='StopSignalHook'))
