@@ -130,7 +130,23 @@ def resolve_resume(cfg):
         return
     if note:
         print_log(f'--resume: {note}.', logger='current', level=logging.WARNING)
+    refuse_full_disk(cfg.work_dir, ckpt)
     cfg.load_from = ckpt  # mmengine then resumes from exactly this file
+
+
+def refuse_full_disk(work_dir, ckpt):
+    """Raise :class:`WorkDirError` when the work dir's disk cannot hold one more checkpoint of
+    the size of ``ckpt``: the resumed run would fail at its first save, after its logs had already
+    failed to write ('--- Logging error ---' tracebacks)."""
+    import shutil
+
+    from deft_mmseg.utils.errors import WorkDirError
+    free, needed = shutil.disk_usage(work_dir).free, os.path.getsize(ckpt)
+    if free < needed:
+        raise WorkDirError(f'--resume: the disk of {work_dir!r} has {free / 2**20:.1f} MiB free, '
+                           f'less than one checkpoint of this run ({osp.basename(ckpt)}: '
+                           f'{needed / 2**20:.1f} MiB); the next save would fail. Free space '
+                           f'there (or move the run to another --work-dir) and resume again.')
 
 
 def keep_resumed_seed(cfg):
