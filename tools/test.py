@@ -67,7 +67,8 @@ def trigger_visualization_hook(cfg, args):
 
 
 def build_cfg(args):
-    from deft_mmseg.apis.tool_config import load_config  # imports deft_mmseg: registers it
+    # imports deft_mmseg: registers it
+    from deft_mmseg.apis.tool_config import drop_disabled_hooks, load_config
     from deft_mmseg.datasets.checks import (DatasetConfigError, check_dataset_cfg,
                                             domain_dataset_cfgs)
     from deft_mmseg.engine.hooks.frozen_trunk_hook import use_trunk_file
@@ -77,6 +78,7 @@ def build_cfg(args):
     cfg.launcher = args.launcher
     if args.cfg_options is not None:
         cfg.merge_from_dict(args.cfg_options)
+    drop_disabled_hooks(cfg)
     check_config_keys(cfg, list(args.cfg_options or {}))
     if args.work_dir is not None:
         cfg.work_dir = args.work_dir

@@ -40,14 +40,17 @@ def parse_args(argv=None):
 
 
 def build_cfg(args):
-    from deft_mmseg.apis.tool_config import load_config  # imports deft_mmseg: registers it
+    # imports deft_mmseg: registers it
+    from deft_mmseg.apis.tool_config import drop_disabled_hooks, load_config
     from deft_mmseg.engine.hooks.frozen_trunk_hook import use_trunk_file
     from deft_mmseg.engine.work_dir import refuse_to_overwrite
+    from deft_mmseg.engine.work_dir_lock import lock_work_dir
     from deft_mmseg.utils.config_keys import check_config_keys
     cfg = load_config(args.config, demo_iters(args.demo))
     cfg.launcher = args.launcher
     if args.cfg_options is not None:
         cfg.merge_from_dict(args.cfg_options)
+    drop_disabled_hooks(cfg)
     if args.work_dir is not None:
         cfg.work_dir = args.work_dir
     elif cfg.get('work_dir', None) is None:
@@ -57,6 +60,8 @@ def build_cfg(args):
     check_config_keys(cfg, list(args.cfg_options or {}))
     if args.backbone:  # load_from / --resume with a checkpoint that lacks the ViT trunk
         use_trunk_file(cfg, args.backbone)
+    if launching_process():  # before anything is read or written in the work dir
+        lock_work_dir(cfg.work_dir)
     cfg.resume = args.resume
     if args.resume:
         resolve_resume(cfg)
@@ -64,6 +69,11 @@ def build_cfg(args):
     elif not args.overwrite and osp.isdir(cfg.work_dir):
         refuse_to_overwrite(cfg.work_dir)
     return cfg
+
+
+def launching_process():
+    """Whether this is rank 0 of the run (the one process that locks the work dir)."""
+    return os.environ.get('RANK', os.environ.get('SLURM_PROCID', '0')) == '0'
 
 
 def set_amp(cfg):
@@ -108,6 +118,11 @@ def resolve_resume(cfg):
     if cfg.get('load_from'):
         return
     ckpt, note = checkpoint_to_resume(cfg.work_dir)
+    if ckpt is None and osp.isfile(osp.join(cfg.work_dir, 'last_checkpoint')):
+        from deft_mmseg.utils.errors import WorkDirError
+        raise WorkDirError(f'--resume: {note}. Start over with --overwrite (the run\'s files '
+                           f'are kept, its checkpoints of the same names replaced) or give '
+                           f'another --work-dir.')
     if ckpt is None:
         print_log(f'--resume: {note}; starting a new run.', logger='current',
                   level=logging.WARNING)
@@ -115,7 +130,23 @@ def resolve_resume(cfg):
         return
     if note:
         print_log(f'--resume: {note}.', logger='current', level=logging.WARNING)
+    refuse_full_disk(cfg.work_dir, ckpt)
     cfg.load_from = ckpt  # mmengine then resumes from exactly this file
+
+
+def refuse_full_disk(work_dir, ckpt):
+    """Raise :class:`WorkDirError` when the work dir's disk cannot hold one more checkpoint of
+    the size of ``ckpt``: the resumed run would fail at its first save, after its logs had already
+    failed to write ('--- Logging error ---' tracebacks)."""
+    import shutil
+
+    from deft_mmseg.utils.errors import WorkDirError
+    free, needed = shutil.disk_usage(work_dir).free, os.path.getsize(ckpt)
+    if free < needed:
+        raise WorkDirError(f'--resume: the disk of {work_dir!r} has {free / 2**20:.1f} MiB free, '
+                           f'less than one checkpoint of this run ({osp.basename(ckpt)}: '
+                           f'{needed / 2**20:.1f} MiB); the next save would fail. Free space '
+                           f'there (or move the run to another --work-dir) and resume again.')
 
 
 def keep_resumed_seed(cfg):
@@ -150,10 +181,49 @@ def build_runner(args):
     return run_with_user_errors(Runner.from_cfg, cfg)
 
 
+def resume_command(argv, work_dir):
+    """The command line that continues this run: its own arguments with ``--resume`` (and the
+    work dir it used), without ``--overwrite``."""
+    import shlex
+    args = [a for a in argv if a not in ('--overwrite', '--resume')]
+    if '--work-dir' not in args and not any(a.startswith('--work-dir=') for a in args):
+        args[1:1] = ['--work-dir', work_dir]
+    args.insert(1, '--resume')
+    return shlex.join(['python', 'tools/train.py', *args])
+
+
+def report_stop(stop, argv, work_dir):
+    """What a stopped run prints (stderr): where it stopped, its checkpoint, the command that
+    continues it; then exit status 128 + signal, no traceback."""
+    import sys
+    saved = (f'checkpoint {stop.checkpoint} saved' if stop.checkpoint else
+             'no checkpoint (the config has no CheckpointHook)')
+    print(f'{stop}; {saved}. Continue with:\n  {resume_command(argv, work_dir)}',
+          file=sys.stderr)
+    sys.exit(stop.exit_status)
+
+
 def main(argv=None):
-    runner = build_runner(parse_args(argv))
+    import sys
+    argv = sys.argv[1:] if argv is None else list(argv)
+    try:
+        runner = build_runner(parse_args(argv))
+    except KeyboardInterrupt:
+        print('interrupted before training started; nothing was trained.', file=sys.stderr)
+        sys.exit(130)
+    from deft_mmseg.engine.stop_signals import TrainingStopped
+    from deft_mmseg.engine.work_dir_lock import unlock_work_dir
     from deft_mmseg.utils import run_with_user_errors
-    run_with_user_errors(runner.train)
+    try:
+        run_with_user_errors(runner.train)
+    except TrainingStopped as stop:
+        report_stop(stop, argv, runner.work_dir)
+    except KeyboardInterrupt:  # a second Ctrl-C: stop at once, without the traceback
+        print('interrupted (second signal): stopped at once; --resume continues from the last '
+              'checkpoint.', file=sys.stderr)
+        sys.exit(130)
+    finally:
+        unlock_work_dir(runner.work_dir)
 
 
 if __name__ == '__main__':

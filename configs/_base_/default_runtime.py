@@ -20,7 +20,9 @@ default_hooks = dict(
     # no save_best: validation runs on the unseen target domains, and keeping the checkpoint that
     # scores best there is model selection on the test set. Every protocol reports the last
     # iteration's checkpoint, as the papers do (docs/evaluation.md, "Which checkpoint")
-    checkpoint=dict(type='CheckpointHook', by_epoch=False, interval=4000, max_keep_ckpts=3,
+    # mmengine's CheckpointHook, written to a temporary name and renamed into place, old ones
+    # removed after the new one is complete (docs/checkpoints.md, "Nothing a kill can lose")
+    checkpoint=dict(type='AtomicCheckpointHook', by_epoch=False, interval=4000, max_keep_ckpts=3,
                     save_last=True),
     sampler_seed=dict(type='DistSamplerSeedHook'),
     visualization=dict(type='SegVisualizationHook'),
@@ -30,4 +32,6 @@ default_hooks = dict(
     dataset_model_check=dict(type='DatasetModelCheckHook'),
     train_loop_check=dict(type='TrainLoopCheckHook'),
     # generator states and data-stream position in every checkpoint: --resume is bit-exact
-    exact_resume=dict(type='ExactResumeHook'))
+    exact_resume=dict(type='ExactResumeHook'),
+    # Ctrl-C / SIGTERM: finish the step, save a checkpoint, print the --resume command
+    stop_signal=dict(type='StopSignalHook'))

@@ -44,19 +44,22 @@ def checkpoint_to_resume(work_dir):
     """The checkpoint ``--resume`` continues from, and a note when it is not the one
     ``last_checkpoint`` names.
 
-    ``last_checkpoint`` is used when the file it names exists; otherwise (deleted, moved) the
-    newest complete ``iter_N.pth`` of the work dir. Returns ``(None, note)`` when there is none.
+    ``last_checkpoint`` is used when the file it names is a complete checkpoint; otherwise
+    (deleted, moved, empty or cut short by a kill or a full disk) the newest complete
+    ``iter_N.pth`` of the work dir. Returns ``(None, note)`` when there is none.
     """
     last = osp.join(work_dir, 'last_checkpoint')
-    named = open(last).read().strip() if osp.isfile(last) else None
-    if named and osp.isfile(named):
+    named = None
+    if osp.isfile(last):
+        with open(last) as f:
+            named = f.read().strip() or None
+    if named and osp.isfile(named) and _complete(named):
         return named, None
+    why = (f'last_checkpoint names {named!r}, which is incomplete (cut short while being '
+           f'written)' if named and osp.isfile(named) else
+           f'last_checkpoint names {named!r}, which does not exist' if named else
+           'no last_checkpoint file')
     for path in run_checkpoints(work_dir):
         if _complete(path):
-            note = (f'last_checkpoint names {named!r}, which does not exist; resuming from the '
-                    f'newest complete checkpoint {path}' if named else
-                    f'no last_checkpoint file; resuming from the newest complete checkpoint '
-                    f'{path}')
-            return path, note
-    return None, (f'last_checkpoint names {named!r}, which does not exist, and ' if named else '') \
-        + f'{work_dir!r} holds no complete checkpoint'
+            return path, f'{why}; resuming from the newest complete checkpoint {path}'
+    return None, f'{why}, and {work_dir!r} holds no complete checkpoint'

@@ -22,7 +22,7 @@ import torch
 from mmengine.logging import HistoryBuffer, print_log
 from mmengine.runner.checkpoint import CheckpointLoader, load_from_local
 
-from .errors import CheckpointSecurityError  # noqa: F401  (re-exported)
+from .errors import CheckpointFileError, CheckpointSecurityError  # noqa: F401  (re-exported)
 
 ALLOW_PICKLE_ENV = 'DEFT_MMSEG_ALLOW_PICKLE'
 
@@ -83,7 +83,11 @@ def load_local_checkpoint(filename, map_location=None):
     try:
         with torch.serialization.safe_globals(trusted_checkpoint_globals()):
             return torch.load(filename, map_location=map_location, weights_only=True)
+    except (EOFError, RuntimeError) as e:
+        raise unreadable_checkpoint(filename, e) from None
     except pickle.UnpicklingError as e:
+        if os.path.getsize(filename) == 0 or 'truncated' in str(e):
+            raise unreadable_checkpoint(filename, e) from None
         if os.environ.get(ALLOW_PICKLE_ENV) == '1':
             warnings.warn(f'{ALLOW_PICKLE_ENV}=1: loading {filename!r} with full unpickling, which '
                           f'can run arbitrary code. Only do this for files you trust.')
@@ -96,6 +100,21 @@ def load_local_checkpoint(filename, map_location=None):
             f'contains something else. If you trust the file, '
             f'set {ALLOW_PICKLE_ENV}=1 for this run to unpickle it fully, or re-save its '
             f"'state_dict' alone.") from e
+
+
+def unreadable_checkpoint(filename, error):
+    """The :class:`CheckpointFileError` for a file torch cannot read: empty, cut short by a kill
+    or a full disk during its write, or not a checkpoint (torch raises ``EOFError`` for an empty
+    file and ``RuntimeError: PytorchStreamReader failed ...`` for a truncated one)."""
+    size = os.path.getsize(filename)
+    first = str(error).strip().splitlines()[0].split('. ')[0][:120] if str(error).strip() else ''
+    what = 'is empty (0 bytes)' if size == 0 else (
+        f'is not a complete checkpoint ({size} bytes; {type(error).__name__}: '
+        f'{first})')
+    return CheckpointFileError(
+        f'checkpoint {filename!r} {what}: it was cut short while being written (a kill, a full '
+        f'disk) or is not a checkpoint. Use an earlier checkpoint of the run; tools/train.py '
+        f'--resume picks the newest complete one itself.')
 
 
 #: ``DEFT_MMSEG_SAFE_LOADER=0`` before ``import deft_mmseg``: the import leaves mmengine's loader

@@ -97,6 +97,24 @@ USER_ERRORS = (ConfigError, DatasetSampleError, LabelRangeError, ConversionError
                CurveError, UnsupportedVersionError, InferenceInputError, ReproduceError,
                FileNotFoundError)
 
+class CheckpointFileError(CheckpointMismatchError):
+    """A checkpoint file that is empty, cut short (a kill or a full disk during its write) or not a
+    checkpoint at all."""
+
+
+class CheckpointWriteError(WorkDirError):
+    """A checkpoint could not be written (disk full, quota, file size limit); the partial file is
+    removed and the previous checkpoints are kept."""
+
+
+class WorkDirLockedError(WorkDirError):
+    """Another training process holds the work dir."""
+
+
+class ConfigSyntaxError(ConfigKeyError):
+    """A config file (or one of its ``_base_`` files) that is not valid Python."""
+
+
 # MERGE: the old names, still used by files of branches i24 / i28; /tmp/team/i29_merge_recipe.sh
 DeFTConfigError = TwoStageConfigError  # MERGE
 FisherTuneConfigError = SensitivityConfigError  # MERGE

@@ -1,3 +1,4 @@
+from .atomic_checkpoint_hook import AtomicCheckpointHook
 from .checkpoint_match_hook import CheckpointMatchHook, check_checkpoint_matches
 from .cross_ema_hook import CrossEMAHook
 from .dataset_model_check_hook import DatasetModelCheckHook
@@ -11,6 +12,6 @@ __all__ = [
     'FrozenTrunkHook',
     'CrossEMAHook', 'CheckpointMatchHook', 'check_checkpoint_matches',
     'DatasetModelCheckHook', 'ExactResumeHook', 'capture_rng_state', 'restore_rng_state', 'ParamDistanceHook', 'distance_norms', 'TargetLossHook',
-    'TrainLoopCheckHook'
+    'TrainLoopCheckHook', 'AtomicCheckpointHook'
 ]
 from ...utils.errors import CheckpointMismatchError  # noqa: F401,E402  # MERGE (i28's test_checkpoint_loading.py)

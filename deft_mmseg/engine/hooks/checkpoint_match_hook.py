@@ -3,6 +3,7 @@ from mmengine.hooks import Hook
 
 from mmseg.registry import HOOKS
 
+from ...models.segmentors import DualPathwaySegmentor, expand_plain_state_dict
 from ...utils.errors import CheckpointMismatchError  # noqa: F401  (re-exported)
 from ...utils.model_wrappers import unwrap_model
 
@@ -13,8 +14,7 @@ def check_checkpoint_matches(model, state_dict, source='checkpoint', allow_missi
     Mismatched shapes always raise; keys of the model absent from the checkpoint raise unless
     ``allow_missing`` (they would silently keep their random initialization).
     """
-    if hasattr(model, 'pathway1'):  # DualPathwaySegmentor loads plain checkpoints this way
-        from ...models.segmentors import expand_plain_state_dict
+    if isinstance(model, DualPathwaySegmentor):  # it loads plain checkpoints into both pathways
         state_dict = expand_plain_state_dict(dict(state_dict))
     expected = model.state_dict()
     common = [k for k in expected if k in state_dict]

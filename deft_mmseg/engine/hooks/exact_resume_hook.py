@@ -12,6 +12,8 @@ from mmengine.runner import IterBasedTrainLoop
 
 from mmseg.registry import HOOKS
 
+from ..seeded_data_stream import seeded_stream_support, start_seeded_stream
+
 #: the checkpoint key this hook writes
 CHECKPOINT_KEY = 'rng_state'
 
@@ -51,10 +53,13 @@ def restore_rng_state(state):
 
 class _CountingIterator:
     """Wraps a train loop's ``dataloader_iterator``: counts the batches taken from the data stream
-    and, on resume, replays the stream up to where the checkpoint was taken and restores the
-    generator states before the first batch of the resumed run is loaded.
+    and, on resume, brings the stream to where the checkpoint was taken and restores the
+    generator states just before the first batch of the resumed run is loaded.
 
-    mmengine's ``IterBasedTrainLoop.run`` replays ``loop.iter`` batches after a resume; a loop can
+    mmengine's ``IterBasedTrainLoop.run`` takes ``loop.iter`` batches after a resume and drops
+    them. With a seeded stream (:mod:`deft_mmseg.engine.seeded_data_stream`) the stream already
+    starts at the checkpoint's position, and those calls are answered without loading anything
+    (:meth:`skip_loop_replay`). Otherwise the stream is replayed (:meth:`replay_to`); a loop can
     take more batches than iterations (FisherTune's DR-FIM estimation), so the checkpoint records
     the real count and the difference is replayed here too.
     """
@@ -62,23 +67,35 @@ class _CountingIterator:
     def __init__(self, iterator, consumed=0):
         self.iterator = iterator
         self.consumed = consumed
-        self._pending = None  # (batches the loop replays itself, batches to reach, restore)
+        self._placeholders = 0  # calls of the loop's own replay answered without loading
+        self._pending = None  # (batches the loop replays itself, batches to reach)
+        self._on_first = None  # called just before the first batch of the resumed run
 
-    def resume_at(self, loop_replays, target, on_restore):
-        self._pending = (loop_replays, target, on_restore)
+    def skip_loop_replay(self, loop_replays, on_restore):
+        self._placeholders = loop_replays
+        self._on_first = on_restore
+
+    def replay_to(self, loop_replays, target, on_restore):
+        self._pending = (loop_replays, target)
+        self._on_first = on_restore
         self.consumed = 0
 
     def __iter__(self):
         return self
 
     def __next__(self):
+        if self._placeholders > 0:
+            self._placeholders -= 1
+            return None  # IterBasedTrainLoop.run drops what its replay takes
         if self._pending is not None and self.consumed >= self._pending[0]:
-            _, target, on_restore = self._pending
+            _, target = self._pending
             self._pending = None
             while self.consumed < target:
                 next(self.iterator)
                 self.consumed += 1
-            on_restore()
+        if self._pending is None and self._on_first is not None:
+            on_first, self._on_first = self._on_first, None
+            on_first()
         batch = next(self.iterator)
         self.consumed += 1
         return batch
@@ -99,9 +116,13 @@ class ExactResumeHook(Hook):
     - stores in every checkpoint (key ``rng_state``) the generator states of every rank (Python
       ``random``, numpy, torch CPU, CUDA) as they are when the next training batch is about to be
       loaded, plus the number of batches taken from the data stream;
-    - on resume, replays the data stream to that count (worker processes are re-seeded by
-      mmengine's ``worker_init_fn`` and replay their own augmentation draws) and then restores the
-      generators, just before the first batch of the resumed run is loaded;
+    - makes the training data a seeded stream (:mod:`deft_mmseg.engine.seeded_data_stream`):
+      every sample is prepared with generators seeded from the run's seed and its position in
+      the stream, so on resume the stream starts at that count without loading a single batch
+      before it (mmengine loads and drops every batch already trained on), whatever the number
+      of loading workers; samplers other than ``InfiniteSampler`` and datasets without
+      ``prepare_data`` (or ``seeded_data=False``) get the stream replayed instead, with a log line;
+    - restores the generators just before the first batch of the resumed run is loaded;
     - runs validation inside a fork of the generators (state saved before, restored after), so the
       training stream does not depend on when or how often validation runs.
 
@@ -111,11 +132,16 @@ class ExactResumeHook(Hook):
     ``FisherTuneTrainLoop``); under other loops the states are restored at the start of the resumed
     epoch. In ``configs/_base_/default_runtime.py`` as ``default_hooks.exact_resume``; add
     ``custom_hooks=[dict(type='ExactResumeHook')]`` to use it in other mmseg configs.
+
+    Args:
+        seeded_data (bool): make the training data a seeded stream (default). ``False`` keeps
+            mmengine's sample randomness (per-worker generators) and replays the data on resume.
     """
 
     priority = 'NORMAL'  # after_train_iter must run before CheckpointHook's (VERY_LOW)
 
-    def __init__(self):
+    def __init__(self, seeded_data: bool = True) -> None:
+        self.seeded_data = seeded_data
         self._states = None      # states of all ranks for the checkpoint about to be written
         self._val_states = None  # states of all ranks before validation, restored after it
         self._resume_from = None  # the ``rng_state`` entry of a loaded checkpoint
@@ -173,32 +199,48 @@ class ExactResumeHook(Hook):
             return
         self._started = True
         loop = runner.train_loop
-        resumed = runner.iter > 0 if isinstance(loop, IterBasedTrainLoop) else runner.epoch > 0
+        iter_based = isinstance(loop, IterBasedTrainLoop)
+        resumed = runner.iter > 0 if iter_based else runner.epoch > 0
         saved, self._resume_from = (self._resume_from if resumed else None), None
-        if isinstance(loop, IterBasedTrainLoop) and not isinstance(loop.dataloader_iterator,
-                                                                   _CountingIterator):
-            loop.dataloader_iterator = _CountingIterator(loop.dataloader_iterator,
-                                                         consumed=runner.iter)
-        if not resumed:
-            return
-        if saved is None:
+        if resumed and saved is None:
             print_log('ExactResumeHook: the checkpoint holds no generator states (written without '
                       'this hook): the resume is not exact (random streams restart from the '
                       'seed).', logger='current', level=logging.WARNING)
-            return
-        if self._seed_mismatch:
+        if resumed and saved is not None and self._seed_mismatch:
             print_log(f'ExactResumeHook: the checkpoint was trained with seed '
                       f'{self._seed_mismatch[0]} but the dataloaders of this run were built with '
                       f'seed {self._seed_mismatch[1]}: the resume is not exact. Set '
                       f'randomness.seed={self._seed_mismatch[0]} (deft_mmseg\'s tools/train.py '
                       f'does this itself).', logger='current', level=logging.WARNING)
-        restore = lambda: self._restore(runner, saved)  # noqa: E731
-        if isinstance(loop, IterBasedTrainLoop):
-            target = saved.get('data_batches')
-            loop.dataloader_iterator.resume_at(runner.iter, runner.iter if target is None
-                                               else target, restore)
-        else:
+        restore = (lambda: self._restore(runner, saved)) if saved is not None else (  # noqa: E731
+            lambda: None)
+        if not iter_based:
             restore()
+            return
+        target = runner.iter if saved is None or saved.get('data_batches') is None \
+            else saved['data_batches']
+        start = target if resumed else 0
+        running = loop.dataloader_iterator
+        if isinstance(running, _CountingIterator):
+            running = running.iterator
+        why_not = seeded_stream_support(loop.dataloader) if self.seeded_data else \
+            'ExactResumeHook(seeded_data=False)'
+        if why_not is None:
+            counting = _CountingIterator(
+                start_seeded_stream(loop.dataloader, start, running), consumed=start)
+            if resumed:
+                counting.skip_loop_replay(runner.iter, restore)
+                print_log(f'ExactResumeHook: the data stream starts at batch {start} without '
+                          f'loading the batches before it (seeded data stream).',
+                          logger='current')
+        else:
+            counting = _CountingIterator(running, consumed=start)
+            if resumed:
+                counting.replay_to(runner.iter, target, restore)
+                print_log(f'ExactResumeHook: {why_not}: the data stream is replayed to batch '
+                          f'{target} (every batch before it is loaded again).', logger='current',
+                          level=logging.WARNING)
+        loop.dataloader_iterator = counting
 
     def _restore(self, runner, saved):
         rank, world_size = get_dist_info()

@@ -1,0 +1,92 @@
+"""Ctrl-C (SIGINT) and a cluster's SIGTERM stop a training run cleanly: the step in progress
+finishes, a checkpoint is written, and the tool prints the command that continues the run.
+
+mmengine has no signal handling: Ctrl-C is an 80-line ``KeyboardInterrupt`` traceback and SIGTERM
+(what SLURM and Kubernetes send before they kill a job) ends the run without a checkpoint.
+"""
+import os
+import signal
+from typing import Optional
+
+from mmengine.hooks import CheckpointHook, Hook
+from mmengine.logging import print_log
+
+from mmseg.registry import HOOKS
+
+#: the signals that stop a run after a checkpoint
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+class TrainingStopped(Exception):
+    """Raised out of ``runner.train()`` after a stop signal and the checkpoint it triggered.
+
+    Attributes:
+        signum (int): the signal.
+        iteration (int): iterations trained.
+        checkpoint (str | None): the checkpoint to resume from (``None`` without a
+            ``CheckpointHook``).
+    """
+
+    def __init__(self, signum: int, iteration: int, checkpoint: Optional[str]) -> None:
+        self.signum, self.iteration, self.checkpoint = signum, iteration, checkpoint
+        super().__init__(f'stopped by {signal.Signals(signum).name} after iteration {iteration}')
+
+    @property
+    def exit_status(self) -> int:
+        """128 + the signal number, as a shell reports a process ended by it (130, 143)."""
+        return 128 + self.signum
+
+
+@HOOKS.register_module()
+class StopSignalHook(Hook):
+    """On SIGINT or SIGTERM during training, finish the current iteration, save a checkpoint
+    through the runner's ``CheckpointHook`` (unless it saved one at this iteration) and raise
+    :class:`TrainingStopped`; ``tools/train.py`` turns it into the ``--resume`` command and exit
+    status 128 + signal. A second signal acts as it would without the hook (stops at once).
+
+    Iteration-based loops only (the checkpoint is ``iter_N.pth``). Under DDP every rank must get
+    the signal (SLURM and ``torchrun`` send it to all). In ``configs/_base_/default_runtime.py`` as
+    ``default_hooks.stop_signal``.
+    """
+
+    priority = 'LOWEST'  # after the CheckpointHook (VERY_LOW) has had its turn at this iteration
+
+    def __init__(self) -> None:
+        self._received: Optional[int] = None
+        self._previous = {}
+        self._owner_pid: Optional[int] = None
+
+    def before_train(self, runner) -> None:
+        self._owner_pid = os.getpid()
+        for signum in STOP_SIGNALS:
+            self._previous[signum] = signal.signal(signum, self._on_signal)
+
+    def _on_signal(self, signum, frame) -> None:
+        if os.getpid() != self._owner_pid:  # a loading worker forked with this handler
+            return
+        self._received = signum
+        self._restore_handlers()  # a second signal stops at once
+        print_log(f'{signal.Signals(signum).name} received: the run stops after this iteration '
+                  f'and saves a checkpoint (send it again to stop at once).', logger='current')
+
+    def _restore_handlers(self) -> None:
+        for signum, handler in self._previous.items():
+            signal.signal(signum, handler)
+        self._previous = {}
+
+    def after_train_iter(self, runner, batch_idx, data_batch=None, outputs=None) -> None:
+        if self._received is None:
+            return
+        iteration = runner.iter + 1  # the loop counts this iteration after its hooks
+        saver = next((h for h in runner.hooks if isinstance(h, CheckpointHook)), None)
+        checkpoint = None
+        if saver is not None:
+            checkpoint = saver.file_backend.join_path(saver.out_dir,
+                                                      saver.filename_tmpl.format(iteration))
+            if saver.last_ckpt != checkpoint:  # not saved by the hook at this iteration
+                saver._save_checkpoint(runner)  # mmengine's own save (AtomicCheckpointHook's)
+        self._restore_handlers()
+        raise TrainingStopped(self._received, iteration, checkpoint)
+
+    def after_train(self, runner) -> None:
+        self._restore_handlers()

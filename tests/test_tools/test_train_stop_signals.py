@@ -1,0 +1,67 @@
+"""A real SIGINT / SIGTERM to a training process: the step finishes, a checkpoint is saved, the
+exact --resume command is printed, exit status 128 + signal, no traceback; the printed command
+continues the run."""
+import os
+import re
+import os.path as osp
+import shlex
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from e2e_helpers import DEFT_DEMO
+from repo_paths import REPO
+
+
+def _train_until_logged(cwd, work, options, signum, after_iter=2):
+    cmd = [sys.executable, osp.join(REPO, 'tools', 'train.py'), *DEFT_DEMO, '--work-dir', work,
+           '--cfg-options', *options]
+    proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, env=dict(os.environ, PYTHONUNBUFFERED='1'))
+    seen = []
+    for line in proc.stdout:  # mmengine logs to stdout
+        seen.append(line)
+        if re.search(rf'Iter\(train\) \[ *{after_iter}/', line):
+            proc.send_signal(signum)
+            break
+    out, err = proc.communicate(timeout=120)
+    return proc.returncode, ''.join(seen) + out, err
+
+
+OPTIONS = ['train_cfg.warmup_iters=2', 'train_cfg.decoupled_iters=400',
+           'train_cfg.val_interval=1000', 'default_hooks.logger.interval=1',
+           'default_hooks.checkpoint.interval=1000']
+
+
+def test_sigterm_saves_a_checkpoint_and_prints_the_resume_command(demo_cwd):
+    work = str(demo_cwd / 'run')
+    code, out, err = _train_until_logged(str(demo_cwd), work, OPTIONS, signal.SIGTERM)
+    assert code == 128 + signal.SIGTERM, err[-3000:]
+    assert 'Traceback' not in err
+    stopped = [ln for ln in err.splitlines() if ln.startswith('stopped by SIGTERM after iteration')]
+    assert len(stopped) == 1, err[-3000:]
+    iteration = int(stopped[0].split('after iteration ')[1].split(';')[0])
+    ckpt = osp.join(work, f'iter_{iteration}.pth')
+    assert f'checkpoint {ckpt} saved' in stopped[0] and osp.isfile(ckpt)
+    assert open(osp.join(work, 'last_checkpoint')).read() == ckpt
+    command = err.splitlines()[err.splitlines().index(stopped[0]) + 1].strip()
+    assert command.startswith('python tools/train.py ') and ' --resume ' in command
+    assert shlex.split(command)[2:] == [DEFT_DEMO[0], '--resume', DEFT_DEMO[1], '--work-dir',
+                                        work, '--cfg-options', *OPTIONS]
+
+
+@pytest.mark.slow
+def test_ctrl_c_then_the_printed_command_finishes_the_run(demo_cwd):
+    work = str(demo_cwd / 'run')
+    options = [o.replace('decoupled_iters=400', 'decoupled_iters=4') for o in OPTIONS]
+    code, out, err = _train_until_logged(str(demo_cwd), work, options, signal.SIGINT)
+    assert code == 130 and 'Traceback' not in err and 'KeyboardInterrupt' not in err
+    command = [ln.strip() for ln in err.splitlines() if ln.strip().startswith('python ')][0]
+    argv = shlex.split(command)
+    proc = subprocess.run([sys.executable, osp.join(REPO, argv[1]), *argv[2:]],
+                          cwd=str(demo_cwd), capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert osp.isfile(osp.join(work, 'iter_6.pth'))
