@@ -6,8 +6,9 @@ import os.path as osp
 
 import torch
 
-from ..models.fishertune.estimator import (ARTIFACT_FILE, ARTIFACT_FORMAT, ARTIFACT_VERSION,
-                                           SUMMARY_FILE, block_group_summary)
+from ..models.fishertune.artifact_format import (ARTIFACT_FILE, ARTIFACT_FORMAT,
+                                                 ARTIFACT_VERSION, SUMMARY_FILE)
+from ..models.fishertune.sensitivity_summary import block_group_summary
 from ..utils.checkpoint_loading import load_local_checkpoint
 from ..utils.errors import CheckpointSecurityError, SensitivityConfigError
 

@@ -11,7 +11,7 @@ import torch
 from deft_helpers import batch
 from deft_mmseg.testing.curvature import mlp_curvature_problem
 from deft_mmseg.models.fishertune import IterateAverage, VariationalPrecision
-from deft_mmseg.models.fishertune.estimator import artifact_stability
+from deft_mmseg.models.fishertune.artifact_scores import artifact_stability
 from test_fishertune import build_tiny
 
 

@@ -12,7 +12,7 @@ from mmseg.registry import MODELS
 from mmseg.structures import SegDataSample
 
 from repo_paths import REPO
-from deft_mmseg.models.fishertune.estimator import ARTIFACT_FORMAT, ARTIFACT_VERSION
+from deft_mmseg.models.fishertune.artifact_format import ARTIFACT_FORMAT, ARTIFACT_VERSION
 
 TINY = osp.join(REPO, 'configs', '_base_', 'models', 'fishertune_vit_tiny_demo.py')
 

@@ -197,11 +197,15 @@ def test_vltseg_converter_writes_one_file_for_the_whole_model():
         convert_vltseg(official, source='clip')  # an EVA-CLIP file under the OpenAI converter
 
 
-def tiny_vltseg_model(**head):
+def tiny_vltseg_model(_drop=(), **head):
+    """The shipped EVA-CLIP VLTSeg config at demo size, its head updated by ``head`` and without
+    the keys ``_drop`` (so that the head's defaults apply)."""
     from deft_mmseg.demo import make_demo_config
     cfg = make_demo_config(Config.fromfile(config_path(
         'vltseg', 'vltseg_eva-clip-l_mask2former_8xb2-5k_gtav-512x512.py')))
     cfg.model.decode_head.update(head)
+    for key in _drop:
+        cfg.model.decode_head.pop(key, None)
     torch.manual_seed(0)
     model = MODELS.build(cfg.model)
     model.init_weights()
@@ -240,9 +244,9 @@ def test_class_logits_are_scaled_cosines_with_the_text_embeddings():
     torch.testing.assert_close(cls_scores[-1], expected, rtol=1e-4, atol=1e-4)
 
 
-def test_ptm_loss_is_the_cross_entropy_of_the_score_map():
-    model, _ = tiny_vltseg_model(loss_ptm=dict(type='mmseg.CrossEntropyLoss', loss_weight=0.7,
-                                               avg_non_ignore=True, loss_name='loss_ptm'))
+def _ptm_loss_by_hand(model, tau, weight):
+    """The PTM loss of DenseCLIP's score map written out: ``weight * CE(S / tau)`` over labelled
+    pixels, ``S = cos(P f, t_k)`` upsampled to the label size; returns (head's loss, by hand)."""
     head = model.decode_head
     feats = model.extract_feat(torch.randn(2, 3, 64, 64))
     g = torch.Generator().manual_seed(1)
@@ -252,16 +256,59 @@ def test_ptm_loss_is_the_cross_entropy_of_the_score_map():
     f = feats[-1]  # the last level, (B, C, h, w)
     proj = head.pixel_text_proj
     pix = F.layer_norm(f.permute(0, 2, 3, 1), (f.shape[1], ), proj.norm.weight, proj.norm.bias,
-                       1e-6) @ proj.linear.weight.T + proj.linear.bias
+                       1e-6) @ proj.linear.weight.T + proj.linear.bias  # the config: EVA-CLIP eps
     pix = pix / pix.norm(dim=-1, keepdim=True)
     text = head.text_encoder.class_embeddings()
-    scores = torch.einsum('bhwd,kd->bkhw', pix, text / text.norm(dim=-1, keepdim=True)) / 0.07
+    scores = torch.einsum('bhwd,kd->bkhw', pix, text / text.norm(dim=-1, keepdim=True)) / tau
     scores = F.interpolate(scores, size=(64, 64), mode='bilinear', align_corners=False)
     logp = scores.log_softmax(1)
     valid = labels != 255
     picked = logp.gather(1, labels.clamp(max=18)[:, None])[:, 0]
-    expected = 0.7 * -(picked[valid]).mean()
-    torch.testing.assert_close(losses['loss_ptm'], expected, rtol=1e-5, atol=1e-5)
+    return losses['loss_ptm'], weight * -(picked[valid]).mean()
+
+
+def test_ptm_loss_is_the_cross_entropy_of_the_score_map():
+    model, _ = tiny_vltseg_model(temperature=0.05,
+                                 loss_ptm=dict(type='mmseg.CrossEntropyLoss', loss_weight=0.7,
+                                               avg_non_ignore=True, loss_name='loss_ptm'))
+    loss, expected = _ptm_loss_by_hand(model, tau=0.05, weight=0.7)
+    torch.testing.assert_close(loss, expected, rtol=1e-5, atol=1e-5)
+
+
+#: DenseCLIP's score-map loss, which VLTSeg's PTM loss follows (the VLTSeg paper gives neither
+#: value; docs/vltseg.md): raoyongming/DenseCLIP segmentation/denseclip/denseclip.py:34
+#: ``tau=0.07`` (the score map is divided by it at line 231) and
+#: segmentation/configs/_base_/models/denseclip_r50.py:51, the IdentityHead's
+#: ``CrossEntropyLoss(loss_weight=0.4)``.
+DENSECLIP_TAU, DENSECLIP_SCORE_MAP_WEIGHT = 0.07, 0.4
+
+
+def test_head_defaults_are_denseclips_tau_and_score_map_weight():
+    """A config that leaves ``temperature`` and ``loss_ptm`` out gets DenseCLIP's values: the
+    loss equals 0.4 x the cross-entropy of the score map divided by 0.07."""
+    model, _ = tiny_vltseg_model(_drop=('temperature', 'loss_ptm'))
+    loss, expected = _ptm_loss_by_hand(model, tau=DENSECLIP_TAU,
+                                       weight=DENSECLIP_SCORE_MAP_WEIGHT)
+    torch.testing.assert_close(loss, expected, rtol=1e-5, atol=1e-5)
+
+
+def test_shipped_vltseg_configs_use_denseclips_tau_and_score_map_weight():
+    """Every shipped config with the language-guided head (VLTSeg and DeFT on VLTSeg) trains with
+    PTM weight 0.4 and tau 0.07, written or by default."""
+    import inspect
+
+    from deft_mmseg.models.decode_heads.vltseg_mask2former_head import VLTSegMask2FormerHead
+    from repo_paths import CONFIGS, shipped_config
+    default_tau = inspect.signature(VLTSegMask2FormerHead).parameters['temperature'].default
+    found = []
+    for config in [c for c in CONFIGS if 'vltseg' in c]:  # the names say the method
+        head = shipped_config(config).model.decode_head
+        if head.type != 'VLTSegMask2FormerHead':
+            continue
+        found.append(config)
+        assert head.get('temperature', default_tau) == DENSECLIP_TAU, config
+        assert head.loss_ptm.loss_weight == DENSECLIP_SCORE_MAP_WEIGHT, config
+    assert len(found) >= 5, found
 
 
 def test_image_encoder_trains_and_the_text_tower_stays_bit_identical():

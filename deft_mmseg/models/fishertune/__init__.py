@@ -1,7 +1,9 @@
 """FisherTune (FisherTune paper): DR-FIM estimation, selection schedule and masked updates."""
 from .candidates import DEFAULT_GROUPS, GROUPS, CandidateRows, candidate_rows
-from .estimator import (ARTIFACT_FILE, SUMMARY_FILE, DRFIMEstimator, artifact_scores,
-                        artifact_stability, block_group_summary)
+from .artifact_format import ARTIFACT_FILE, SUMMARY_FILE
+from .artifact_scores import artifact_scores, artifact_stability
+from .estimator import DRFIMEstimator
+from .sensitivity_summary import block_group_summary
 from .feature_perturbation import FeatureStatsPerturbation
 from .fisher import (EPS, DiagonalFisher, delta_fisher, drf_from_fisher, drf_from_precisions,
                      fisher_from_precision)

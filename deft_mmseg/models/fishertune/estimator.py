@@ -1,27 +1,26 @@
-"""Estimate DR-FIM on a segmentor (FisherTune paper, Alg. 1 step 2) and score an estimate (the
-file that keeps it is written and read by ``deft_mmseg.engine.fishertune_artifact``)."""
-import math
+"""Estimate DR-FIM on a segmentor (FisherTune paper, Alg. 1 step 2). The estimate is an artifact
+(:mod:`.artifact_format`), scored by :mod:`.artifact_scores`, summarized by
+:mod:`.sensitivity_summary`, checked against a model by :mod:`.artifact_check`, and written and
+read by ``deft_mmseg.engine.fishertune_artifact``."""
+from typing import Callable, Dict, Optional, Tuple
 
 import torch
+from mmseg.utils import SampleList
+from torch import Tensor, nn
 from torch.func import functional_call
 
-from .candidates import CandidateLayout
 from ...utils.errors import SensitivityConfigError
+from .artifact_format import ARTIFACT_FORMAT, ARTIFACT_VERSION
+from .candidates import CandidateLayout
 from .feature_perturbation import FeatureStatsPerturbation
-from .fisher import (BALANCES, EPS, SCORES, DiagonalFisher, combine_terms, drf_terms_from_fisher,
-                     drf_terms_from_precisions)
-from .stability import gather, rank_agreement, sample_indices
+from .fisher import DiagonalFisher
+from .stability import gather, sample_indices
 from .variational import CURVATURES, IterateAverage, VariationalPrecision
 
-ARTIFACT_FORMAT = 'deft_mmseg.fishertune_sensitivity'
-ARTIFACT_VERSION = 1
-#: file names in the work dir
-ARTIFACT_FILE = 'fishertune_sensitivity.pth'
-SUMMARY_FILE = 'fishertune_sensitivity_summary.json'
 METHODS = ('variational', 'empirical')
 
 
-def _module(root, path):
+def _module(root: nn.Module, path: str) -> nn.Module:
     module = root
     for part in path.split('.'):
         if not hasattr(module, part):
@@ -84,9 +83,19 @@ class DRFIMEstimator:
         log_interval (int): iterations between progress lines.
     """
 
-    def __init__(self, method='variational', gamma=1e-4, tau=1e-3, lr=0.05, antithetic=True,
-                 average=0.5, curvature='fisher', noise_std=1.0, perturb_at='vit.patch_embed',
-                 domain_weight=None, seed=0, log_interval=50):
+    def __init__(self,
+                 method: str = 'variational',
+                 gamma: float = 1e-4,
+                 tau: float = 1e-3,
+                 lr: float = 0.05,
+                 antithetic: bool = True,
+                 average: float = 0.5,
+                 curvature: str = 'fisher',
+                 noise_std: float = 1.0,
+                 perturb_at: str = 'vit.patch_embed',
+                 domain_weight: Optional[float] = None,
+                 seed: int = 0,
+                 log_interval: int = 50) -> None:
         if method not in METHODS:
             raise SensitivityConfigError(f'FisherTune estimator method {method!r}: use one of '
                                         f'{METHODS}.')
@@ -109,7 +118,12 @@ class DRFIMEstimator:
         self.seed = seed
         self.log_interval = log_interval
 
-    def estimate(self, model, next_batch, num_iters, log=print, sample=None):
+    def estimate(self,
+                 model: nn.Module,
+                 next_batch: Callable[[], Tuple[Tensor, SampleList]],
+                 num_iters: int,
+                 log: Callable[[str], None] = print,
+                 sample: Optional[Dict[str, Tensor]] = None) -> dict:
         """Estimate on ``num_iters`` batches from ``next_batch()`` (preprocessed
         ``(inputs, data_samples)``); returns the artifact dict (written by
         ``deft_mmseg.engine.fishertune_artifact.save_artifact``).
@@ -339,99 +353,6 @@ def _mean_over_ranks(value):
     dist.all_reduce(tensor, op='mean')
     return float(tensor.item())
 
-
-def artifact_scores(artifact, score='drf', formula='printed', domain_weight=None,
-                    balance='mean', eps=EPS):
-    """Per-element scores (dict name -> float32 tensor) from a sensitivity artifact.
-
-    Args:
-        score (str): ``'drf'`` (Eq. 7 / 15), ``'fisher'`` (F, Eq. 9 / 14) or ``'delta_fisher'``
-            (Delta F, Eq. 5).
-        formula (str): for variational estimates, ``'printed'`` or ``'substituted'`` Eq. 15.
-        domain_weight (float, optional): overrides the stored Eq. 7 weight.
-        balance (str): for ``'drf'``: ``'mean'`` divides the task and the domain term each by its
-            mean magnitude over all estimated elements before ``task + weight * domain`` (the
-            terms carry different units, see docs/fishertune.md); ``'none'`` adds them as printed.
-    """
-    if score not in SCORES or score == 'random':
-        raise SensitivityConfigError(f'FisherTune score {score!r}: a sensitivity file gives '
-                                    f'{[s for s in SCORES if s != "random"]}.')
-    if balance not in BALANCES:
-        raise SensitivityConfigError(f'FisherTune balance {balance!r}: use one of {BALANCES}.')
-    meta = artifact['meta']
-    weight = meta['domain_weight'] if domain_weight is None else domain_weight
-    terms = {}
-    for name, src in artifact['source'].items():
-        pert = artifact['perturbed'][name]
-        if meta['kind'] == 'precision':
-            terms[name] = drf_terms_from_precisions(src, pert, meta['gamma'], meta['tau'],
-                                                    formula, eps)
-        else:
-            terms[name] = drf_terms_from_fisher(src, pert, eps)
-    scales = (1.0, 1.0)
-    if score == 'drf' and balance == 'mean':
-        count = sum(t.numel() for t, _ in terms.values())
-        scales = tuple(
-            max(sum(float(pair[i].double().abs().sum()) for pair in terms.values()) / count,
-                1e-30) for i in (0, 1))
-    return {name: combine_terms(task / scales[0], domain / scales[1], weight, score)
-            for name, (task, domain) in terms.items()}
-
-
-def artifact_stability(artifact, score='drf', formula='printed', domain_weight=None,
-                       balance='mean', fraction=0.05):
-    """Agreement of the rankings of the estimation run's two halves (on the subsample the
-    artifact keeps in ``halves``), as :func:`rank_agreement`; ``None`` for an artifact without
-    halves (one batch, or a file of an earlier version). ``score='random'`` has no estimate."""
-    halves = artifact.get('halves')
-    if halves is None or score == 'random':
-        return None
-    values = []
-    for i in (0, 1):
-        part = dict(meta=artifact['meta'], source=halves['source'][i],
-                    perturbed=halves['perturbed'][i])
-        scores = artifact_scores(part, score, formula, domain_weight, balance)
-        values.append(torch.cat([scores[n].flatten() for n in sorted(scores)]))
-    return rank_agreement(values[0], values[1], fraction)
-
-
-def block_group_summary(artifact, scores=('fisher', 'delta_fisher', 'drf'), formula='printed',
-                        balance='mean'):
-    """Mean score per (group, block) for each score: ``{score: {group: [mean per block]}}``
-    (the data of the FisherTune paper Fig. 6), plus ``num_blocks``."""
-    rows = artifact['meta']['rows']
-    num_blocks = 1 + max(r['block'] for r in rows)
-    groups = sorted({r['group'] for r in rows}, key=['q', 'k', 'v', 'ffn', 'proj'].index)
-    summary = dict(num_blocks=num_blocks, method=artifact['meta']['method'])
-    for score in scores:
-        values = artifact_scores(artifact, score, formula, balance=balance)
-        sums = {g: [0.0] * num_blocks for g in groups}
-        counts = {g: [0] * num_blocks for g in groups}
-        for r in rows:
-            part = values[r['name']][r['start']:r['end']]
-            sums[r['group']][r['block']] += float(part.double().sum())
-            counts[r['group']][r['block']] += part.numel()
-        summary[score] = {g: [s / max(1, c) for s, c in zip(sums[g], counts[g])]
-                          for g in groups}
-    return summary
-
-
-def check_artifact_matches(artifact, meta, path):
-    """Refuse a sensitivity file estimated for another network (names, shapes)."""
-    theirs = artifact['meta']
-    if theirs.get('backbone') != meta['backbone']:
-        raise SensitivityConfigError(
-            f"{path} was estimated for a {theirs.get('backbone')} backbone, this model has a "
-            f"{meta['backbone']}: estimate again (drop load_sensitivity from train_cfg).")
-    missing = [n for n in meta['shapes'] if n not in theirs['shapes']]
-    if missing:
-        raise SensitivityConfigError(
-            f'{path} has no estimate for {len(missing)} parameters this model may tune (e.g. '
-            f'{missing[0]}); it was estimated for other FisherTune groups or another network.')
-    wrong = [n for n, s in meta['shapes'].items() if list(theirs['shapes'][n]) != list(s)]
-    if wrong:
-        raise SensitivityConfigError(
-            f'{path}: {wrong[0]} has shape {theirs["shapes"][wrong[0]]} there but '
-            f'{meta["shapes"][wrong[0]]} in this model (another ViT size?).')
-    if not math.isfinite(theirs.get('domain_weight', 0.0)):
-        raise SensitivityConfigError(f'{path}: non-finite domain weight')
+# MERGE: i24's segmentors/fishertune_encoder_decoder.py imports these from here until the recipe
+from .artifact_check import check_artifact_matches  # noqa: F401,E402  # MERGE
+from .artifact_scores import artifact_scores, artifact_stability  # noqa: F401,E402  # MERGE
