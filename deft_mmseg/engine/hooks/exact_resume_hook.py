@@ -231,8 +231,8 @@ class ExactResumeHook(Hook):
             if resumed:
                 counting.skip_loop_replay(runner.iter, restore)
                 print_log(f'ExactResumeHook: the data stream starts at batch {start} without '
-                          f'loading the batches before it (seeded data stream).',
-                          logger='current')
+                          f'loading the batches before it (seeded data stream: mmengine\'s '
+                          f'"Advance dataloader" steps load nothing).', logger='current')
         else:
             counting = _CountingIterator(running, consumed=start)
             if resumed:
@@ -256,9 +256,8 @@ class ExactResumeHook(Hook):
                       f'state this machine cannot restore: the resume is not exact on the '
                       f'device side.', logger='current', level=logging.WARNING)
             return
-        print_log(f'ExactResumeHook: data stream replayed to batch '
-                  f'{loop_consumed(runner)}, generator states restored: the run continues '
-                  f'exactly.', logger='current')
+        print_log(f'ExactResumeHook: data stream at batch {loop_consumed(runner)}, generator '
+                  f'states restored: the run continues exactly.', logger='current')
 
 
 def loop_consumed(runner):
