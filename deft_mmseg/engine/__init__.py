@@ -15,5 +15,6 @@ __all__ = [
     'ALLOW_PICKLE_ENV', 'CPUBF16OptimWrapper', 'CheckpointSecurityError', 'install_checkpoint_loader',
     'load_local_checkpoint', 'trusted_checkpoint_globals', 'MultiDomainValLoop',
     'MultiDomainTestLoop', 'DeFTTrainLoop', 'TwoStageTrainLoop', 'FisherTuneTrainLoop', 'StagePolyLR', 'StageConstantParamScheduler',
-    'PerRunTestRunner', 'FrozenParamsOptimWrapperConstructor', 'StopSignalHook', 'TrainingStopped'
+    'PerRunTestRunner', 'FrozenParamsOptimWrapperConstructor',
+    'StopSignalHook', 'TrainingStopped'
 ]

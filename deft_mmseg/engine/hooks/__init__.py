@@ -13,5 +13,6 @@ __all__ = [
     'FrozenTrunkHook',
     'CrossEMAHook', 'CheckpointMatchHook', 'CheckpointMismatchError', 'check_checkpoint_matches',
     'DatasetModelCheckHook', 'ExactResumeHook', 'capture_rng_state', 'restore_rng_state', 'ParamDistanceHook', 'distance_norms', 'TargetLossHook',
-    'TrainLoopCheckHook', 'AtomicCheckpointHook'
+    'TrainLoopCheckHook',
+    'AtomicCheckpointHook'
 ]

@@ -2,6 +2,7 @@
 checkpoint, restored at the point of the run where they were taken."""
 import logging
 import random
+from typing import Callable, Iterator
 
 import numpy as np
 import torch
@@ -64,18 +65,19 @@ class _CountingIterator:
     the real count and the difference is replayed here too.
     """
 
-    def __init__(self, iterator, consumed=0):
+    def __init__(self, iterator: Iterator, consumed: int = 0) -> None:
         self.iterator = iterator
         self.consumed = consumed
         self._placeholders = 0  # calls of the loop's own replay answered without loading
         self._pending = None  # (batches the loop replays itself, batches to reach)
         self._on_first = None  # called just before the first batch of the resumed run
 
-    def skip_loop_replay(self, loop_replays, on_restore):
+    def skip_loop_replay(self, loop_replays: int, on_restore: Callable[[], None]) -> None:
         self._placeholders = loop_replays
         self._on_first = on_restore
 
-    def replay_to(self, loop_replays, target, on_restore):
+    def replay_to(self, loop_replays: int, target: int,
+                  on_restore: Callable[[], None]) -> None:
         self._pending = (loop_replays, target)
         self._on_first = on_restore
         self.consumed = 0
@@ -194,7 +196,7 @@ class ExactResumeHook(Hook):
         else:
             self._seed_mismatch = None
 
-    def before_train_epoch(self, runner):
+    def before_train_epoch(self, runner) -> None:
         if self._started:  # epoch-based loops call this every epoch; only the first matters
             return
         self._started = True
