@@ -187,14 +187,16 @@ def build_runner(args):
 
 
 def resume_command(argv: List[str], work_dir: str) -> str:
-    """The command line that continues this run: its own arguments with ``--resume`` (and the
-    work dir it used), without ``--overwrite``."""
+    """The command line that continues this run, from the directory it was started in: its own
+    arguments with ``--resume`` (and the work dir it used), without ``--overwrite``."""
     import shlex
     args = [a for a in argv if a not in ('--overwrite', '--resume')]
     if '--work-dir' not in args and not any(a.startswith('--work-dir=') for a in args):
         args[1:1] = ['--work-dir', work_dir]
     args.insert(1, '--resume')
-    return shlex.join(['python', 'tools/train.py', *args])
+    script = osp.relpath(__file__)  # as the user can type it from where the run was started
+    return shlex.join(['python', script if not script.startswith('..') else
+                       osp.abspath(__file__), *args])
 
 
 def report_stop(stop, argv: List[str], work_dir: str) -> None:
