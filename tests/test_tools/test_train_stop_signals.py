@@ -82,3 +82,27 @@ def test_ctrl_c_to_the_process_group_with_persistent_workers(demo_cwd):
         signal.SIGINT, after_iter=3, process_group=True)
     assert code == 130 and 'Traceback' not in err, err[-3000:]
     assert 'stopped by SIGINT after iteration' in err
+
+
+def test_handlers_are_put_back_when_a_run_ends_by_an_error(demo_root, tmp_path, monkeypatch,
+                                                          capsys):
+    """In-process: a run that stops on bad data in its first batch (after the hook installed its
+    handlers) leaves SIGINT/SIGTERM as they were; else a later Ctrl-C of the process would only
+    set a dead run's flag."""
+    import glob
+    import shutil
+
+    import numpy as np
+    from PIL import Image
+
+    from e2e_helpers import error_line_in_process
+    shutil.copytree(demo_root, tmp_path / 'data' / 'demo')
+    monkeypatch.chdir(tmp_path)
+    for path in glob.glob(osp.join('data', 'demo', 'gtav', 'labels', '*_labelTrainIds.png')):
+        Image.fromarray(np.full_like(np.array(Image.open(path)), 77)).save(path)
+    before = signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)
+    line = error_line_in_process(capsys, 'train.py', *DEFT_DEMO, '--work-dir', 'run',
+                                 '--cfg-options', 'train_cfg.warmup_iters=1',
+                                 'train_cfg.decoupled_iters=1')
+    assert 'LabelRangeError' in line
+    assert (signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)) == before
