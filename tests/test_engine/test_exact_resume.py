@@ -214,3 +214,18 @@ def test_checkpoint_written_without_the_hook_resumes_with_a_warning(demo_cwd):
     log = open(osp.join(work, 'stdout_resume.txt')).read()
     assert 'holds no generator states' in log and 'not exact' in log
     assert osp.isfile(osp.join(work, 'iter_3.pth'))
+
+
+@pytest.mark.slow
+def test_checkpoint_of_a_replayed_run_is_resumed_by_replaying(demo_cwd):
+    """A run trained with seeded_data=False (or before the seeded stream existed) and resumed
+    with the default: the resume follows the checkpoint's stream and stays exact."""
+    options = [*DEFT_OPTIONS, 'default_hooks.exact_resume.seeded_data=False']
+    full, part = str(demo_cwd / 'full'), str(demo_cwd / 'part')
+    _train(DEFT, full, options)
+    killed_at = _train(DEFT, part, options, kill_after=7)
+    _train(DEFT, part, DEFT_OPTIONS, resume=True)
+    log = open(osp.join(part, 'stdout_resume.txt')).read()
+    assert 'trained without the seeded data stream; the resumed run continues that way' in log
+    assert f'replayed to batch {killed_at}' in log
+    assert_same_final_state(osp.join(full, 'iter_12.pth'), osp.join(part, 'iter_12.pth'))

@@ -144,6 +144,7 @@ class ExactResumeHook(Hook):
 
     def __init__(self, seeded_data: bool = True) -> None:
         self.seeded_data = seeded_data
+        self._seeded_stream = False  # whether this run's training data is a seeded stream
         self._states = None      # states of all ranks for the checkpoint about to be written
         self._val_states = None  # states of all ranks before validation, restored after it
         self._resume_from = None  # the ``rng_state`` entry of a loaded checkpoint
@@ -182,7 +183,8 @@ class ExactResumeHook(Hook):
         # a checkpoint written during validation (save_best) gets the states from before it
         states = self._val_states or self._states or [capture_rng_state()]
         checkpoint[CHECKPOINT_KEY] = dict(
-            version=1, world_size=len(states), data_batches=loop_consumed(runner), ranks=states)
+            version=2, world_size=len(states), data_batches=loop_consumed(runner), ranks=states,
+            seeded_stream=self._seeded_stream)
 
     # -- putting them back -------------------------------------------------------------------
     def before_run(self, runner):
@@ -225,8 +227,18 @@ class ExactResumeHook(Hook):
         running = loop.dataloader_iterator
         if isinstance(running, _CountingIterator):
             running = running.iterator
-        why_not = seeded_stream_support(loop.dataloader) if self.seeded_data else \
-            'ExactResumeHook(seeded_data=False)'
+        seeded = self.seeded_data
+        if saved is not None and saved.get('seeded_stream', False) != seeded:
+            # a resume continues the stream the checkpoint's run had (version 1 checkpoints:
+            # written before the seeded stream existed), else it would not be exact
+            seeded = saved.get('seeded_stream', False)
+            print_log(f'ExactResumeHook: the checkpoint\'s run was trained '
+                      f'{"with" if seeded else "without"} the seeded data stream; the resumed '
+                      f'run continues that way so that the resume is exact.', logger='current')
+        why_not = seeded_stream_support(loop.dataloader) if seeded else (
+            'ExactResumeHook(seeded_data=False)' if not self.seeded_data else
+            'the checkpoint was trained without the seeded data stream')
+        self._seeded_stream = why_not is None
         if why_not is None:
             counting = _CountingIterator(
                 start_seeded_stream(loop.dataloader, start, running), consumed=start)
