@@ -39,13 +39,15 @@ def train(work_dir, cwd, *options, resume=False):
     return time.perf_counter() - t0
 
 
-def checkpoint_at(src, dst_dir, iteration):
-    """``src`` as if written at ``iteration`` (the resume reads meta.iter and the stream
-    position; weights and optimizer are whatever they are)."""
+def checkpoint_at(src, dst_dir, iteration, seeded):
+    """``src`` as if written at ``iteration`` by a run with or without the seeded stream (the
+    resume reads meta.iter and the stream position and continues the checkpoint's kind of
+    stream; weights and optimizer are whatever they are)."""
     import torch
     ckpt = torch.load(src, weights_only=False)
     ckpt['meta']['iter'] = iteration
     ckpt['rng_state']['data_batches'] = iteration
+    ckpt['rng_state']['seeded_stream'] = seeded
     os.makedirs(dst_dir, exist_ok=True)
     path = osp.join(dst_dir, f'iter_{iteration}.pth')
     torch.save(ckpt, path)
@@ -71,7 +73,7 @@ def main(argv=None):
                               ('replay', ['default_hooks.exact_resume.seeded_data=False'])):
             work = osp.join(root, f'at{at}_{mode.replace(" ", "_")}')
             shutil.rmtree(work, ignore_errors=True)
-            checkpoint_at(osp.join(first, 'iter_1.pth'), work, at)
+            checkpoint_at(osp.join(first, 'iter_1.pth'), work, at, seeded=not options)
             seconds = train(work, root, f'train_cfg.max_iters={at + 1}',
                             f'default_hooks.checkpoint.interval={at + 1}', *options,
                             resume=True)

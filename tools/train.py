@@ -2,11 +2,16 @@
 
     python tools/train.py CONFIG [--work-dir DIR] [--resume | --overwrite] [--amp]
         [--cfg-options k=v ...]
+
+One run per work dir (a lock ``WORK_DIR/.train.lock`` that ends with the process). Ctrl-C or
+SIGTERM: the iteration finishes, a checkpoint is saved, the ``--resume`` command is printed and the
+exit status is 128 + signal. docs/checkpoints.md lists every guarantee.
 """
 import argparse
 import logging
 import os
 import os.path as osp
+from typing import List
 
 # the stack (torch, mmengine, mmseg, deft_mmseg) is imported after the arguments are parsed, so
 # that --help and a mistyped option answer at once (tool_arguments.py)
@@ -71,7 +76,7 @@ def build_cfg(args):
     return cfg
 
 
-def launching_process():
+def launching_process() -> bool:
     """Whether this is rank 0 of the run (the one process that locks the work dir)."""
     return os.environ.get('RANK', os.environ.get('SLURM_PROCID', '0')) == '0'
 
@@ -134,7 +139,7 @@ def resolve_resume(cfg):
     cfg.load_from = ckpt  # mmengine then resumes from exactly this file
 
 
-def refuse_full_disk(work_dir, ckpt):
+def refuse_full_disk(work_dir: str, ckpt: str) -> None:
     """Raise :class:`WorkDirError` when the work dir's disk cannot hold one more checkpoint of
     the size of ``ckpt``: the resumed run would fail at its first save, after its logs had already
     failed to write ('--- Logging error ---' tracebacks)."""
@@ -181,18 +186,20 @@ def build_runner(args):
     return run_with_user_errors(Runner.from_cfg, cfg)
 
 
-def resume_command(argv, work_dir):
-    """The command line that continues this run: its own arguments with ``--resume`` (and the
-    work dir it used), without ``--overwrite``."""
+def resume_command(argv: List[str], work_dir: str) -> str:
+    """The command line that continues this run, from the directory it was started in: its own
+    arguments with ``--resume`` (and the work dir it used), without ``--overwrite``."""
     import shlex
     args = [a for a in argv if a not in ('--overwrite', '--resume')]
     if '--work-dir' not in args and not any(a.startswith('--work-dir=') for a in args):
         args[1:1] = ['--work-dir', work_dir]
     args.insert(1, '--resume')
-    return shlex.join(['python', 'tools/train.py', *args])
+    script = osp.relpath(__file__)  # as the user can type it from where the run was started
+    return shlex.join(['python', script if not script.startswith('..') else
+                       osp.abspath(__file__), *args])
 
 
-def report_stop(stop, argv, work_dir):
+def report_stop(stop, argv: List[str], work_dir: str) -> None:
     """What a stopped run prints (stderr): where it stopped, its checkpoint, the command that
     continues it; then exit status 128 + signal, no traceback."""
     import sys
@@ -211,7 +218,7 @@ def main(argv=None):
     except KeyboardInterrupt:
         print('interrupted before training started; nothing was trained.', file=sys.stderr)
         sys.exit(130)
-    from deft_mmseg.engine.stop_signals import TrainingStopped
+    from deft_mmseg.engine.stop_signals import TrainingStopped, restore_signal_handlers
     from deft_mmseg.engine.work_dir_lock import unlock_work_dir
     from deft_mmseg.utils import run_with_user_errors
     try:
@@ -223,6 +230,7 @@ def main(argv=None):
               'checkpoint.', file=sys.stderr)
         sys.exit(130)
     finally:
+        restore_signal_handlers()
         unlock_work_dir(runner.work_dir)
 
 

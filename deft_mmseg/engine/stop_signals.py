@@ -16,6 +16,8 @@ from mmseg.registry import HOOKS
 #: the signals that stop a run after a checkpoint
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
+_installed = []  # hooks whose handlers are in place (the run may end by an exception)
+
 
 class TrainingStopped(Exception):
     """Raised out of ``runner.train()`` after a stop signal and the checkpoint it triggered.
@@ -60,6 +62,7 @@ class StopSignalHook(Hook):
         self._owner_pid = os.getpid()
         for signum in STOP_SIGNALS:
             self._previous[signum] = signal.signal(signum, self._on_signal)
+        _installed.append(self)
 
     def _on_signal(self, signum, frame) -> None:
         if os.getpid() != self._owner_pid:  # a loading worker forked with this handler
@@ -73,6 +76,8 @@ class StopSignalHook(Hook):
         for signum, handler in self._previous.items():
             signal.signal(signum, handler)
         self._previous = {}
+        if self in _installed:
+            _installed.remove(self)
 
     def after_train_iter(self, runner, batch_idx, data_batch=None, outputs=None) -> None:
         if self._received is None:
@@ -90,3 +95,11 @@ class StopSignalHook(Hook):
 
     def after_train(self, runner) -> None:
         self._restore_handlers()
+
+
+def restore_signal_handlers() -> None:
+    """Put back the handlers every :class:`StopSignalHook` replaced, also when the run ended by an
+    exception (``after_train`` is not called then); ``tools/train.py`` calls it on the way out,
+    so Ctrl-C acts normally again in a process that goes on (tests running the tool in-process)."""
+    for hook in list(_installed):
+        hook._restore_handlers()

@@ -88,6 +88,8 @@ def interrupted_run_matches(tmp_path, config, options, final_iter, kill_after, s
     _train(config, part, options, resume=True)
     resumed_log = open(osp.join(part, 'stdout_resume.txt')).read()
     assert f'iter_{killed_at}.pth' in resumed_log and 'generator states restored' in resumed_log
+    if 'seeded_data=False' not in ' '.join(options):
+        assert f'the data stream starts at batch {killed_at} without loading' in resumed_log
     assert_same_final_state(osp.join(full, f'iter_{final_iter}.pth'),
                             osp.join(part, f'iter_{final_iter}.pth'))
     return killed_at
@@ -112,6 +114,17 @@ def test_deft_with_two_workers_resumes_bit_exact(demo_cwd):
     interrupted_run_matches(demo_cwd, DEFT, [*DEFT_OPTIONS, 'train_dataloader.num_workers=2',
                                                   'train_dataloader.persistent_workers=True'],
                             12, 7, (5, 11))
+
+
+@pytest.mark.slow
+def test_replayed_stream_still_resumes_bit_exact(demo_cwd):
+    """``seeded_data=False`` (mmengine's per-worker sample randomness): the stream is replayed on
+    resume, as before the seeded stream, and the resume is still exact."""
+    interrupted_run_matches(demo_cwd, DEFT, [*DEFT_OPTIONS,
+                                             'default_hooks.exact_resume.seeded_data=False'],
+                            12, 7, (5, 11))
+    log = open(osp.join(demo_cwd, 'part', 'stdout_resume.txt')).read()
+    assert 'the data stream is replayed to batch' in log
 
 
 @pytest.mark.slow
@@ -201,3 +214,18 @@ def test_checkpoint_written_without_the_hook_resumes_with_a_warning(demo_cwd):
     log = open(osp.join(work, 'stdout_resume.txt')).read()
     assert 'holds no generator states' in log and 'not exact' in log
     assert osp.isfile(osp.join(work, 'iter_3.pth'))
+
+
+@pytest.mark.slow
+def test_checkpoint_of_a_replayed_run_is_resumed_by_replaying(demo_cwd):
+    """A run trained with seeded_data=False (or before the seeded stream existed) and resumed
+    with the default: the resume follows the checkpoint's stream and stays exact."""
+    options = [*DEFT_OPTIONS, 'default_hooks.exact_resume.seeded_data=False']
+    full, part = str(demo_cwd / 'full'), str(demo_cwd / 'part')
+    _train(DEFT, full, options)
+    killed_at = _train(DEFT, part, options, kill_after=7)
+    _train(DEFT, part, DEFT_OPTIONS, resume=True)
+    log = open(osp.join(part, 'stdout_resume.txt')).read()
+    assert 'trained without the seeded data stream; the resumed run continues that way' in log
+    assert f'replayed to batch {killed_at}' in log
+    assert_same_final_state(osp.join(full, 'iter_12.pth'), osp.join(part, 'iter_12.pth'))

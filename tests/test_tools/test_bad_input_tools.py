@@ -32,8 +32,11 @@ FOG_LABELS = osp.join(FOG, 'gtFine', 'val', 'demo')
 
 
 def digest(folder):
+    """What a run produced in ``folder`` (not ``.train.lock``: the work-dir lock records whichever
+    process holds it, a refused one included)."""
     return {f: hashlib.sha256(open(osp.join(folder, f), 'rb').read()).hexdigest()
-            for f in sorted(os.listdir(folder)) if osp.isfile(osp.join(folder, f))}
+            for f in sorted(os.listdir(folder))
+            if osp.isfile(osp.join(folder, f)) and f != '.train.lock'}
 
 
 @pytest.fixture(scope='module')

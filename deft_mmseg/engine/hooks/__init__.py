@@ -12,6 +12,7 @@ __all__ = [
     'FrozenTrunkHook',
     'CrossEMAHook', 'CheckpointMatchHook', 'check_checkpoint_matches',
     'DatasetModelCheckHook', 'ExactResumeHook', 'capture_rng_state', 'restore_rng_state', 'ParamDistanceHook', 'distance_norms', 'TargetLossHook',
-    'TrainLoopCheckHook', 'AtomicCheckpointHook'
+    'TrainLoopCheckHook',
+    'AtomicCheckpointHook'
 ]
 from ...utils.errors import CheckpointMismatchError  # noqa: F401,E402  # MERGE (i28's test_checkpoint_loading.py)

@@ -2,6 +2,7 @@
 checkpoint, restored at the point of the run where they were taken."""
 import logging
 import random
+from typing import Callable, Iterator
 
 import numpy as np
 import torch
@@ -64,18 +65,19 @@ class _CountingIterator:
     the real count and the difference is replayed here too.
     """
 
-    def __init__(self, iterator, consumed=0):
+    def __init__(self, iterator: Iterator, consumed: int = 0) -> None:
         self.iterator = iterator
         self.consumed = consumed
         self._placeholders = 0  # calls of the loop's own replay answered without loading
         self._pending = None  # (batches the loop replays itself, batches to reach)
         self._on_first = None  # called just before the first batch of the resumed run
 
-    def skip_loop_replay(self, loop_replays, on_restore):
+    def skip_loop_replay(self, loop_replays: int, on_restore: Callable[[], None]) -> None:
         self._placeholders = loop_replays
         self._on_first = on_restore
 
-    def replay_to(self, loop_replays, target, on_restore):
+    def replay_to(self, loop_replays: int, target: int,
+                  on_restore: Callable[[], None]) -> None:
         self._pending = (loop_replays, target)
         self._on_first = on_restore
         self.consumed = 0
@@ -142,6 +144,7 @@ class ExactResumeHook(Hook):
 
     def __init__(self, seeded_data: bool = True) -> None:
         self.seeded_data = seeded_data
+        self._seeded_stream = False  # whether this run's training data is a seeded stream
         self._states = None      # states of all ranks for the checkpoint about to be written
         self._val_states = None  # states of all ranks before validation, restored after it
         self._resume_from = None  # the ``rng_state`` entry of a loaded checkpoint
@@ -180,7 +183,8 @@ class ExactResumeHook(Hook):
         # a checkpoint written during validation (save_best) gets the states from before it
         states = self._val_states or self._states or [capture_rng_state()]
         checkpoint[CHECKPOINT_KEY] = dict(
-            version=1, world_size=len(states), data_batches=loop_consumed(runner), ranks=states)
+            version=2, world_size=len(states), data_batches=loop_consumed(runner), ranks=states,
+            seeded_stream=self._seeded_stream)
 
     # -- putting them back -------------------------------------------------------------------
     def before_run(self, runner):
@@ -194,7 +198,7 @@ class ExactResumeHook(Hook):
         else:
             self._seed_mismatch = None
 
-    def before_train_epoch(self, runner):
+    def before_train_epoch(self, runner) -> None:
         if self._started:  # epoch-based loops call this every epoch; only the first matters
             return
         self._started = True
@@ -223,16 +227,26 @@ class ExactResumeHook(Hook):
         running = loop.dataloader_iterator
         if isinstance(running, _CountingIterator):
             running = running.iterator
-        why_not = seeded_stream_support(loop.dataloader) if self.seeded_data else \
-            'ExactResumeHook(seeded_data=False)'
+        seeded = self.seeded_data
+        if saved is not None and saved.get('seeded_stream', False) != seeded:
+            # a resume continues the stream the checkpoint's run had (version 1 checkpoints:
+            # written before the seeded stream existed), else it would not be exact
+            seeded = saved.get('seeded_stream', False)
+            print_log(f'ExactResumeHook: the checkpoint\'s run was trained '
+                      f'{"with" if seeded else "without"} the seeded data stream; the resumed '
+                      f'run continues that way so that the resume is exact.', logger='current')
+        why_not = seeded_stream_support(loop.dataloader) if seeded else (
+            'ExactResumeHook(seeded_data=False)' if not self.seeded_data else
+            'the checkpoint was trained without the seeded data stream')
+        self._seeded_stream = why_not is None
         if why_not is None:
             counting = _CountingIterator(
                 start_seeded_stream(loop.dataloader, start, running), consumed=start)
             if resumed:
                 counting.skip_loop_replay(runner.iter, restore)
                 print_log(f'ExactResumeHook: the data stream starts at batch {start} without '
-                          f'loading the batches before it (seeded data stream).',
-                          logger='current')
+                          f'loading the batches before it (seeded data stream: mmengine\'s '
+                          f'"Advance dataloader" steps load nothing).', logger='current')
         else:
             counting = _CountingIterator(running, consumed=start)
             if resumed:
@@ -256,9 +270,8 @@ class ExactResumeHook(Hook):
                       f'state this machine cannot restore: the resume is not exact on the '
                       f'device side.', logger='current', level=logging.WARNING)
             return
-        print_log(f'ExactResumeHook: data stream replayed to batch '
-                  f'{loop_consumed(runner)}, generator states restored: the run continues '
-                  f'exactly.', logger='current')
+        print_log(f'ExactResumeHook: data stream at batch {loop_consumed(runner)}, generator '
+                  f'states restored: the run continues exactly.', logger='current')
 
 
 def loop_consumed(runner):
