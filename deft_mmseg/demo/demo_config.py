@@ -188,8 +188,12 @@ def demo_model_config(cfg: Config, factor: float, keep_protocol: bool = True) ->
     return model
 
 
-def make_demo_config(cfg, warmup_iters=2, iters=6, demo_root=None, keep_protocol=True,
-                     factor=None):
+def make_demo_config(cfg: Config,
+                     warmup_iters: int = 2,
+                     iters: int = 6,
+                     demo_root: Optional[str] = None,
+                     keep_protocol: bool = True,
+                     factor: Optional[float] = None) -> Config:
     """Return a copy of ``cfg`` that trains ``iters`` iterations on the demo data.
 
     Replaced: the network (the tiny model of the config's family, method settings kept), the
