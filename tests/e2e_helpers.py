@@ -21,10 +21,10 @@ DEFT_DEMO = (DEFT, '--demo')
 
 def demo_config(path):
     """The config at ``path`` as the tools' ``--demo`` turns it (in-process use: init_model,
-    builds)."""
+    builds; the demo data need not be there)."""
     from deft_mmseg.apis.tool_config import load_config
     from deft_mmseg.demo import SMOKE_ITERS
-    return load_config(path, SMOKE_ITERS)
+    return load_config(path, SMOKE_ITERS, demo_data=False)
 
 
 def checkpoints(work_dir):

@@ -12,7 +12,7 @@ import sys
 
 # the stack (mmengine, mmseg, deft_mmseg) is imported after the arguments are parsed, so that
 # --help and a mistyped option answer at once (tool_arguments.py)
-from tool_arguments import add_cfg_options, add_demo_argument, demo_iters
+from tool_arguments import add_cfg_options, add_demo_argument, demo_argv, demo_iters
 
 
 def parse_args(argv=None):
@@ -24,7 +24,7 @@ def parse_args(argv=None):
                         help='bad samples listed per dataset (all are counted)')
     add_cfg_options(parser)
     add_demo_argument(parser, with_iters=False)
-    return parser.parse_args(argv)
+    return parser.parse_args(demo_argv(argv))
 
 
 def run(args):

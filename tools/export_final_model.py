@@ -9,7 +9,7 @@ import argparse
 
 # the stack (mmengine, mmseg, deft_mmseg) is imported after the arguments are parsed, so that
 # --help and a mistyped option answer at once (tool_arguments.py)
-from tool_arguments import add_demo_argument, demo_iters
+from tool_arguments import add_demo_argument, demo_argv, demo_iters
 
 
 def export(args):
@@ -21,7 +21,7 @@ def export(args):
     from deft_mmseg.engine.hooks.checkpoint_match_hook import check_checkpoint_matches
     from deft_mmseg.models.export import export_final_model
     from deft_mmseg.models.segmentors.two_stage import TwoStageSegmentor
-    cfg = load_config(args.config, demo_iters(args.demo))
+    cfg = load_config(args.config, demo_iters(args.demo), demo_data=False)
     init_default_scope(cfg.get('default_scope', 'mmseg'))  # as mmseg's tools: mmseg's registries
     model_cfg = dict(cfg.model)
     model_cfg.pop('pretrained', None)
@@ -50,7 +50,7 @@ def main(argv=None):
     parser.add_argument('--final-model', choices=['I', 'II', 'III', 'IV'],
                         help='encoder/decoder combination of Table 7 (default: the config\'s)')
     add_demo_argument(parser, with_iters=False)
-    args = parser.parse_args(argv)
+    args = parser.parse_args(demo_argv(argv))
     from deft_mmseg.utils import run_with_user_errors  # imports deft_mmseg
     run_with_user_errors(export, args)
 

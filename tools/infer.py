@@ -15,7 +15,7 @@ import os.path as osp
 
 # the stack (mmengine, mmseg, deft_mmseg, OpenCV) is imported after the arguments are parsed, so
 # that --help and a mistyped option answer at once (tool_arguments.py)
-from tool_arguments import add_cfg_options, add_demo_argument, demo_iters
+from tool_arguments import add_cfg_options, add_demo_argument, demo_argv, demo_iters
 
 
 def parse_args(argv=None):
@@ -34,7 +34,7 @@ def parse_args(argv=None):
     parser.add_argument('--device', default='cpu', help="e.g. 'cpu', 'cuda:0'")
     add_cfg_options(parser, 'override config settings, as for tools/train.py')
     add_demo_argument(parser, with_iters=False)
-    return parser.parse_args(argv)
+    return parser.parse_args(demo_argv(argv))
 
 
 def build_inferencer(args):
@@ -42,7 +42,7 @@ def build_inferencer(args):
 
     from deft_mmseg.apis.tool_config import load_config
     from deft_mmseg.utils.warning_filters import hidden_log_records
-    cfg = load_config(args.config, demo_iters(args.demo))
+    cfg = load_config(args.config, demo_iters(args.demo), demo_data=False)
     if args.cfg_options:
         cfg.merge_from_dict(args.cfg_options)
     if not osp.isfile(args.checkpoint):

@@ -15,7 +15,7 @@ import os.path as osp
 
 # the stack (mmengine, mmseg, deft_mmseg) is imported after the arguments are parsed, so that
 # --help and a mistyped option answer at once (tool_arguments.py)
-from tool_arguments import add_cfg_options, add_demo_argument, demo_iters
+from tool_arguments import add_cfg_options, add_demo_argument, demo_argv, demo_iters
 
 
 def parse_args(argv=None):
@@ -43,7 +43,7 @@ def parse_args(argv=None):
     parser.add_argument('--tta', action='store_true', help='test time augmentation')
     add_demo_argument(parser, with_iters=False)
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
-    args = parser.parse_args(argv)
+    args = parser.parse_args(demo_argv(argv))
     if 'LOCAL_RANK' not in os.environ:
         os.environ['LOCAL_RANK'] = str(args.local_rank)
     return args

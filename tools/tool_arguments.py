@@ -10,7 +10,8 @@ A tool runs as a script (``python tools/train.py``, or ``python <site-packages>/
 tools/train.py`` from the wheel), so this file, next to it, is importable as ``tool_arguments``.
 """
 import argparse
-from typing import Optional
+import sys
+from typing import List, Optional, Sequence
 
 #: ``--demo`` given without a number: the smoke run (resolved by :func:`demo_iters`). Not a
 #: string (argparse would pass a string const through ``type``); no ITERS a user gives is < 2
@@ -41,20 +42,35 @@ def _iters(text: str) -> int:
 
 
 def add_demo_argument(parser: argparse.ArgumentParser, with_iters: bool = True) -> None:
-    """``--demo [ITERS]`` (train.py) or ``--demo`` (test.py, infer.py, export_final_model.py,
-    check_dataset.py: they only build the model or read the data, so the length of the run does
-    not matter). The value reaches the tool as :data:`SMOKE`, a number or ``None``."""
+    """``--demo [ITERS]``. For train.py (``with_iters``) ITERS is the run's length; test.py,
+    infer.py, export_final_model.py and check_dataset.py only build the model or read the data,
+    so they accept the same ``--demo ITERS`` as the train.py command whose checkpoints they use
+    (the tiny network does not depend on it). The value reaches the tool as :data:`SMOKE`, a
+    number or ``None``."""
+    demo_data = ('the demo data (data/demo under this directory or the repository, or '
+                 '$DEFT_MMSEG_DEMO_DATA; tools/make_demo_data.py makes it)')
     if with_iters:
-        parser.add_argument(
-            '--demo', nargs='?', const=SMOKE, type=_iters, metavar='ITERS',
-            help='run the config\'s method on the demo data (data/demo, '
-            'tools/make_demo_data.py) with a tiny network of its family: the smoke run (a few '
-            'iterations), or ITERS with the schedule\'s shape kept (docs/configs.md)')
+        help_text = (f'run the config\'s method on {demo_data} with a tiny network of its family: '
+                     'the smoke run (a few iterations), or ITERS with the schedule\'s shape '
+                     'kept (docs/configs.md)')
     else:
-        parser.add_argument(
-            '--demo', action='store_const', const=SMOKE, default=None,
-            help='the config\'s tiny demo network and the demo data, as train.py --demo (for '
-            'checkpoints of a demo run)')
+        help_text = (f'the config\'s tiny demo network and {demo_data}, as train.py --demo '
+                     '[ITERS] (for checkpoints of a demo run; ITERS as given to train.py)')
+    parser.add_argument('--demo', nargs='?', const=SMOKE, default=None, type=_iters,
+                        metavar='ITERS', help=help_text)
+
+
+def demo_argv(argv: Optional[Sequence[str]] = None) -> List[str]:
+    """The arguments of a tool whose positionals may follow ``--demo`` (``test.py CONFIG --demo
+    CKPT``): a ``--demo`` that is not followed by ITERS moves to the end, so that argparse does
+    not take the next positional for ITERS; ``--demo 300`` stays as it is."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if '--demo' in argv:
+        at = argv.index('--demo')
+        following = argv[at + 1] if at + 1 < len(argv) else None
+        if following is not None and not following.isdigit() and not following.startswith('-'):
+            argv = argv[:at] + argv[at + 1:] + ['--demo']
+    return argv
 
 
 def demo_iters(value) -> Optional[int]:

@@ -6,18 +6,33 @@ from typing import List, Optional
 from mmengine.config import Config
 
 from ..demo.demo_config import demo_run_config
+from ..demo.demo_data import locate_demo_data, missing_demo_data_error
 from ..utils.errors import ConfigSyntaxError
 
 
-def load_config(path: str, demo_iters: Optional[int] = None) -> Config:
+def load_config(path: str, demo_iters: Optional[int] = None, demo_data: bool = True) -> Config:
     """``Config.fromfile(path)``, turned into its demo run (:func:`demo_run_config`) when
-    ``demo_iters`` (the value of ``--demo``) is given. A config (or ``_base_`` file) that is not
-    valid Python raises :class:`~deft_mmseg.utils.errors.ConfigSyntaxError` naming file and line."""
+    ``demo_iters`` (the value of ``--demo``) is given, on the demo data found from any working
+    directory (:func:`~deft_mmseg.demo.demo_data.locate_demo_data`).
+
+    Args:
+        demo_data (bool): the tool reads the demo data (train, test, check_dataset): without it,
+            a one-line :class:`DatasetConfigError` says how to make it. Tools that only build the
+            model (infer, export) pass False.
+
+    A config (or ``_base_`` file) that is not valid Python raises
+    :class:`~deft_mmseg.utils.errors.ConfigSyntaxError` naming file and line.
+    """
     try:
         cfg = Config.fromfile(path)
     except SyntaxError as exc:  # mmengine names the file '<unknown>'
         raise config_syntax_error(path, exc) from None
-    return cfg if demo_iters is None else demo_run_config(cfg, demo_iters)
+    if demo_iters is None:
+        return cfg
+    root = locate_demo_data()
+    if root is None and demo_data:
+        raise missing_demo_data_error()
+    return demo_run_config(cfg, demo_iters, demo_root=root)
 
 
 def _base_files(tree: ast.Module, path: str) -> List[str]:
@@ -78,3 +93,4 @@ def drop_disabled_hooks(cfg) -> None:
     for name in [n for n, hook in hooks.items() if hook is None]:
         if name not in MMENGINE_DEFAULT_HOOKS:
             del hooks[name]
+

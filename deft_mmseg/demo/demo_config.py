@@ -10,6 +10,7 @@ other tools take ``--demo`` to build the same tiny network for its checkpoints.
 """
 import copy
 import os.path as osp
+from typing import Optional
 
 from mmengine.config import Config, ConfigDict
 
@@ -187,8 +188,12 @@ def demo_model_config(cfg: Config, factor: float, keep_protocol: bool = True) ->
     return model
 
 
-def make_demo_config(cfg, warmup_iters=2, iters=6, demo_root=None, keep_protocol=True,
-                     factor=None):
+def make_demo_config(cfg: Config,
+                     warmup_iters: int = 2,
+                     iters: int = 6,
+                     demo_root: Optional[str] = None,
+                     keep_protocol: bool = True,
+                     factor: Optional[float] = None) -> Config:
     """Return a copy of ``cfg`` that trains ``iters`` iterations on the demo data.
 
     Replaced: the network (the tiny model of the config's family, method settings kept), the
@@ -222,9 +227,9 @@ def make_demo_config(cfg, warmup_iters=2, iters=6, demo_root=None, keep_protocol
         cfg[key] = copy.deepcopy(data[key])
     if demo_root is not None:
         cfg.train_dataloader.dataset.data_root = osp.join(demo_root, 'gtav')
-        for name, ds in cfg.val_dataloader.datasets.items():
-            ds.data_root = osp.join(demo_root, name)
-        cfg.test_dataloader = copy.deepcopy(cfg.val_dataloader)
+        for loader in (cfg.val_dataloader, cfg.test_dataloader):
+            for name, ds in loader.datasets.items():
+                ds.data_root = osp.join(demo_root, name)
     loop = cfg.train_cfg
     if loop.get('type') in STAGED_LOOPS:
         loop.warmup_iters = min(loop.warmup_iters, warmup_iters)
@@ -276,22 +281,25 @@ def scaled_ema_beta(beta, decoupled_iters, demo_decoupled_iters):
     return max(0.5, 1.0 - (1.0 - beta) * decoupled_iters / demo_decoupled_iters)
 
 
-def demo_run_config(cfg, iters=SMOKE_ITERS):
+def demo_run_config(cfg: Config, iters: int = SMOKE_ITERS,
+                    demo_root: Optional[str] = None) -> Config:
     """``--demo [ITERS]``: :func:`make_demo_config` for ``iters`` iterations.
 
     ``iters == SMOKE_ITERS`` is the smoke run (2 warm-up iterations, one log line per iteration).
     A longer run keeps the shape of the full schedule: warm-up 1/6 of it, FisherTune's estimate
     over ``iters // 15`` batches (at most the config's), the cross-EMA rate scaled by
     :func:`scaled_ema_beta`, a log line every ``iters // 30`` iterations, and a validation and
-    checkpoint at each third.
+    checkpoint at each third. ``demo_root``: the demo data (default: ``data/demo`` of the
+    working directory, as ``configs/_base_/datasets/demo.py`` says).
     """
     if iters == SMOKE_ITERS:
-        return make_demo_config(cfg)
+        return make_demo_config(cfg, demo_root=demo_root)
     loop = cfg.train_cfg
     stage2_key = STAGED_LOOPS.get(loop.get('type'))
     full_decoupled = loop.get(stage2_key) if stage2_key else None
     full_estimate = loop.get('estimate_iters')
-    demo = make_demo_config(cfg, warmup_iters=max(1, iters // DEMO_WARMUP_FRACTION), iters=iters)
+    demo = make_demo_config(cfg, warmup_iters=max(1, iters // DEMO_WARMUP_FRACTION), iters=iters,
+                            demo_root=demo_root)
     if full_estimate is not None:
         demo.train_cfg.estimate_iters = min(full_estimate, max(2, iters // 15))
     for hook in demo.get('custom_hooks', []):

@@ -35,7 +35,7 @@ class ConversionError(RuntimeError):
 class ConversionKeyError(KeyError):
     """The checkpoint has keys this converter does not know (another model or variant)."""
 
-    def __str__(self):  # the message as written (KeyError's str would quote it)
+    def __str__(self) -> str:  # the message as written (KeyError's str would quote it)
         return str(self.args[0])
 
 
@@ -60,7 +60,7 @@ class SensitivityConfigError(ConfigError):
 class ConfigKeyError(ConfigError, KeyError):
     """A config key that the module it configures does not take."""
 
-    def __str__(self):
+    def __str__(self) -> str:
         return str(self.args[0])
 
 

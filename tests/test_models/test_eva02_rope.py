@@ -119,6 +119,35 @@ def test_eva02_block_matches_the_release_from_official_weights(grid):
             x = ref
 
 
+@pytest.mark.parametrize('inner_attn_ln', [False, True])  # EVA02 / EVA02-CLIP attention
+def test_eva02_trunk_without_norm_cfg_gets_the_released_eps_in_every_norm(inner_attn_ln):
+    """A config that leaves ``vit.norm_cfg`` out: every LayerNorm of the trunk, the released
+    attention's included, has the release's eps (1e-6, baaivision/EVA
+    EVA-02/asuka/modeling_finetune.py ``norm_layer=partial(FusedLayerNorm, eps=1e-6)``), the value
+    every shipped EVA02 config writes; and the block is still the release's forward. mmpretrain's
+    default (1e-5), or a fallback that reaches only the attention's norm, fails."""
+    from torch import nn
+
+    from repo_paths import shipped_config
+    written = shipped_config('rein', 'rein_eva02-l_mask2former_1xb4-40k_gtav-512x512.py')
+    assert 'norm_cfg' not in VITS['eva02']
+    backbone = MODELS.build(dict(type='VFMVisionTransformer', out_indices=(0, 1), scales=(1, 1),
+                                 vit=dict(VITS['eva02']),
+                                 eva02_attention=dict(inner_attn_ln=inner_attn_ln)))
+    eps = {m.eps for m in backbone.modules() if isinstance(m, nn.LayerNorm)}
+    assert eps == {1e-6} == {written.model.backbone.vit.norm_cfg.eps}
+    if inner_attn_ln:
+        return
+    official = {k: v.double() for k, v in official_eva02_state().items()}
+    backbone.load_state_dict(convert_eva02(official), strict=True)
+    backbone.double()
+    x = torch.randn(2, 1 + 16, C, generator=torch.Generator().manual_seed(1), dtype=torch.float64)
+    with torch.no_grad():
+        torch.testing.assert_close(backbone.vit.layers[0](x, (4, 4)),
+                                   reference_block(x, official, 0, (4, 4), heads=2),
+                                   rtol=1e-9, atol=1e-9)
+
+
 def test_every_eva02_config_uses_the_released_embedding_and_eps():
     from repo_paths import CONFIGS, shipped_config
     found = 0

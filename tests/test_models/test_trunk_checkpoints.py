@@ -1,6 +1,7 @@
 """Checkpoints without the VFM trunk, used the way a user does: a checkpoint in the Rein release's
-layout (only ``backbone.reins.*`` + ``decode_head.*``) tested with ``--backbone``, slim export and
-merge with tools/slim_checkpoint.py, and the refusals."""
+layout (only ``backbone.reins.*`` + ``decode_head.*``, re-created here from the release's modules
+at tiny size) tested with ``--backbone``, slim export and merge with tools/slim_checkpoint.py, and
+the refusals."""
 import glob
 import json
 import os.path as osp
@@ -17,25 +18,78 @@ from e2e_helpers import (demo_config, latest_test_results, one_error_line, run_t
 REIN = config_path('rein', 'rein_dinov2-l_mask2former_1xb4-40k_gtav-512x512.py')
 
 
+class _ReleaseLoRAReins(torch.nn.Module):
+    """The parameters of the Rein release's ``LoRAReins`` (w1oves/Rein,
+    rein/models/backbones/reins.py: ``Reins.create_model`` lines 37-54 make ``scale``,
+    ``mlp_token2feat``, ``mlp_delta_f``, ``transform``, ``merge``; ``LoRAReins.create_model`` lines
+    125-131 replace ``learnable_tokens`` by ``learnable_tokens_a`` (L, m, r) and
+    ``learnable_tokens_b`` (L, r, C)), at the sizes given."""
+
+    def __init__(self, num_layers, embed_dims, query_dims, token_length, lora_dim):
+        super().__init__()
+        self.scale = torch.nn.Parameter(torch.tensor(0.001))
+        self.mlp_token2feat = torch.nn.Linear(embed_dims, embed_dims)
+        self.mlp_delta_f = torch.nn.Linear(embed_dims, embed_dims)
+        self.transform = torch.nn.Linear(embed_dims, query_dims)
+        self.merge = torch.nn.Linear(query_dims * 3, query_dims)
+        self.learnable_tokens_a = torch.nn.Parameter(
+            torch.randn(num_layers, token_length, lora_dim) * 0.1)
+        self.learnable_tokens_b = torch.nn.Parameter(
+            torch.randn(num_layers, lora_dim, embed_dims) * 0.1)
+
+
+def release_rein_checkpoint(reins_cfg, head_cfg):
+    """A checkpoint as the Rein release writes it (its dinov2_rein_and_head.pth), re-created at
+    the size of ``reins_cfg`` / ``head_cfg`` from the release's module layout, not from this
+    project's model:
+
+    - the backbone ``ReinsDinoVisionTransformer`` (rein/models/backbones/reins_dinov2.py) holds
+      the DINOv2 ViT and ``self.reins`` (line 15); its ``state_dict`` drops every key without
+      ``rein`` (lines 42-45), so the file has ``backbone.reins.*`` and no trunk;
+    - the head ``ReinMask2FormerHead(replace_query_feat=True)``
+      (rein/models/heads/rein_mask2former.py lines 16-21) is mmseg's ``Mask2FormerHead`` without
+      ``query_embed`` and ``query_feat``, with ``querys2feat`` (Linear) and an empty
+      ``vpt_transforms``.
+    """
+    from mmseg.models.decode_heads import Mask2FormerHead
+    reins = _ReleaseLoRAReins(reins_cfg['num_layers'], reins_cfg['embed_dims'],
+                              reins_cfg['query_dims'], reins_cfg['token_length'],
+                              reins_cfg['lora_dim'])
+    head_kwargs = {k: v for k, v in head_cfg.items() if k not in ('type', 'replace_query_feat')}
+    head = Mask2FormerHead(**head_kwargs)
+    del head.query_embed, head.query_feat
+    head.vpt_transforms = torch.nn.ModuleList()
+    head.querys2feat = torch.nn.Linear(head_cfg['feat_channels'], head_cfg['feat_channels'])
+    state = {f'backbone.reins.{k}': v for k, v in reins.state_dict().items()}
+    state.update({f'decode_head.{k}': v for k, v in head.state_dict().items()})
+    return state
+
+
 @pytest.fixture(scope='module')
 def files(short_deft_run, tmp_path_factory):
-    """A Rein demo model (random init, seed 0) saved three ways: the full checkpoint, the
-    converted-trunk file (``vit.*`` keys, as tools/model_converters/vfm.py writes them) and the
-    Rein release's layout (everything outside the trunk)."""
+    """The Rein demo config's model saved three ways: the Rein release's layout (re-created from
+    the release's modules: :func:`release_rein_checkpoint`), the converted-trunk file (``vit.*``
+    keys, as tools/model_converters/vfm.py writes them) of a randomly initialized trunk, and the
+    full checkpoint that is the two together."""
     from mmseg.registry import MODELS
     root = tmp_path_factory.mktemp('trunk')
+    cfg = demo_config(REIN).model
     torch.manual_seed(0)
-    model = MODELS.build(demo_config(REIN).model)
+    model = MODELS.build(cfg)
     model.init_weights()
     state = model.state_dict()
+    trunk = {k: v for k, v in state.items() if k.startswith('backbone.vit.')}
+    torch.manual_seed(1)
+    release = release_rein_checkpoint(cfg.backbone.reins, cfg.decode_head)
+    # the release's key names and shapes are exactly this model's, outside the trunk
+    ours = {k: tuple(v.shape) for k, v in state.items() if k not in trunk}
+    assert {k: tuple(v.shape) for k, v in release.items()} == ours
+    full = dict(trunk, **release)
     paths = dict(full=str(root / 'full.pth'), trunk=str(root / 'trunk.pth'),
                  release=str(root / 'release.pth'))
-    torch.save(dict(state_dict=state, meta={}), paths['full'])
-    torch.save(dict(state_dict={k[len('backbone.'):]: v for k, v in state.items()
-                                if k.startswith('backbone.vit.')}), paths['trunk'])
-    release = {k: v for k, v in state.items()
-               if k.startswith('backbone.reins.') or k.startswith('decode_head.')}
-    assert len(release) + sum(k.startswith('backbone.vit.') for k in state) == len(state)
+    torch.save(dict(state_dict=full, meta={}), paths['full'])
+    torch.save(dict(state_dict={k[len('backbone.'):]: v for k, v in trunk.items()}),
+               paths['trunk'])
     torch.save(dict(state_dict=release), paths['release'])
     return root, paths
 

@@ -19,11 +19,21 @@ FOG = osp.join('data', 'demo', 'demo_fog', 'leftImg8bit', 'val')
 
 @pytest.fixture(scope='module')
 def test_tool_labels(short_deft_run, varied_deft_checkpoint):
+    """tools/test.py's label maps, run as after ``train.py CONFIG --demo 300``: with the same
+    ``--demo 300``, from a directory without data/demo (the demo data found through
+    ``$DEFT_MMSEG_DEMO_DATA``)."""
+    from deft_mmseg.demo import DEMO_DATA_ENV
     out = str(short_deft_run / 'test_out')
+    elsewhere = short_deft_run / 'elsewhere'
+    os.makedirs(elsewhere, exist_ok=True)
     reset_mmengine_state()
-    with contextlib.chdir(short_deft_run):
-        assert run_tool_in_process('test.py', *DEFT_DEMO, varied_deft_checkpoint, '--work-dir',
-                                   'test_wd', '--out', out) == 0
+    os.environ[DEMO_DATA_ENV] = str(short_deft_run / 'data' / 'demo')
+    try:
+        with contextlib.chdir(elsewhere):
+            assert run_tool_in_process('test.py', DEFT_DEMO[0], varied_deft_checkpoint, '--demo',
+                                       '300', '--work-dir', 'test_wd', '--out', out) == 0
+    finally:
+        del os.environ[DEMO_DATA_ENV]
     reset_mmengine_state()
     labels = {osp.splitext(osp.basename(p))[0]: cv2.imread(p, cv2.IMREAD_UNCHANGED)
               for p in glob.glob(osp.join(out, 'demo_fog', '*.png'))}
@@ -120,9 +130,17 @@ def test_infer_bad_inputs_write_nothing(short_deft_run, varied_deft_checkpoint, 
 
 
 def assert_infer_matches_test_tool(config, ckpt, tmp_path, cwd):
-    """tools/infer.py on the fog demo images writes the same label maps as tools/test.py --out."""
-    run_tool_ok('test.py', config, ckpt, '--demo', '--work-dir', str(tmp_path / 'wd'), '--out',
-                str(tmp_path / 'test_out'), cwd=cwd)
+    """tools/infer.py on the fog demo images writes the same label maps as tools/test.py --out.
+    test.py runs as a user runs it after ``train.py CONFIG --demo 300``: with the same
+    ``--demo 300``, from another directory, finding the demo data through
+    ``$DEFT_MMSEG_DEMO_DATA`` (the fresh-shell contract of both)."""
+    from deft_mmseg.demo import DEMO_DATA_ENV
+    elsewhere = tmp_path / 'elsewhere'
+    os.makedirs(elsewhere)
+    env = dict(os.environ, **{DEMO_DATA_ENV: osp.join(str(cwd), 'data', 'demo')})
+    run_tool_ok('test.py', config, ckpt, '--demo', '300', '--work-dir', str(tmp_path / 'wd'),
+                '--out', str(tmp_path / 'test_out'), cwd=str(elsewhere), env=env)
+    assert not osp.exists(elsewhere / 'data')
     run_tool_ok('infer.py', config, ckpt, FOG, '--demo', '--out', str(tmp_path / 'infer'),
                 cwd=cwd)
     preds = read_preds(str(tmp_path / 'infer'))

@@ -1,17 +1,26 @@
 """mmpretrain Vision Transformers (DINOv2, CLIP, MAE, EVA02, SAM) as segmentation encoders, with
 an optional frozen trunk, Rein layers (Rein paper) and other PEFT methods."""
+from typing import Sequence
+
 import torch
 import torch.nn.functional as F
 from mmengine.model import BaseModule
 from mmpretrain.models.utils import resize_pos_embed
 
 from mmseg.registry import MODELS
+from mmseg.utils import ConfigType, OptConfigType
 
 from ..fishertune.feature_perturbation import FeatureStatsPerturbation
 from ..peft.base import BlockPEFT
 from ..pretrained_parts import check_part_fits, read_part
 from .eva02_attention import use_released_eva02_attention
 from .eva02_rope import EVA02RotaryEmbedding
+
+#: the LayerNorm of the EVA-02 release (baaivision/EVA, EVA-02/asuka/modeling_finetune.py,
+#: ``eva02_large_patch14_xattn_fusedLN_NaiveSwiGLU_subln_RoPE``:
+#: ``norm_layer=partial(FusedLayerNorm, eps=1e-6)``), which every shipped EVA02 config sets;
+#: mmpretrain's ``ViTEVA02`` defaults to ``dict(type='LN')`` (eps 1e-5)
+EVA02_NORM_CFG = dict(type='LN', eps=1e-6)
 
 
 class _TrainingPerturbation:
@@ -44,7 +53,9 @@ class VFMVisionTransformer(BaseModule):
 
     Args:
         vit (dict): the mmpretrain ViT, e.g. ``dict(type='mmpretrain.VisionTransformer',
-            arch='large', patch_size=14, layer_scale_init_value=1e-5)`` (DINOv2-L).
+            arch='large', patch_size=14, layer_scale_init_value=1e-5)`` (DINOv2-L). An EVA02
+            trunk without ``norm_cfg`` gets the release's LayerNorm (:data:`EVA02_NORM_CFG`, eps
+            1e-6) in all its norms, the released attention's included.
         out_indices (Sequence[int]): blocks whose outputs are returned.
         scales (Sequence[float]): rescaling factor per output; default (4, 2, 1, 0.5) gives
             strides p/4, p/2, p, 2p.
@@ -67,10 +78,17 @@ class VFMVisionTransformer(BaseModule):
             per GPU has no batch statistics to draw from and is left unchanged.
     """
 
-    def __init__(self, vit, out_indices=(7, 11, 15, 23), scales=(4, 2, 1, 0.5),
-                 freeze_vit=True, reins=None, peft=None, eva02_rope=dict(pt_grid=16),
-                 eva02_attention=dict(inner_attn_ln=False), feature_perturbation=None,
-                 init_cfg=None):
+    def __init__(self,
+                 vit: ConfigType,
+                 out_indices: Sequence[int] = (7, 11, 15, 23),
+                 scales: Sequence[float] = (4, 2, 1, 0.5),
+                 freeze_vit: bool = True,
+                 reins: OptConfigType = None,
+                 peft: OptConfigType = None,
+                 eva02_rope: OptConfigType = dict(pt_grid=16),
+                 eva02_attention: OptConfigType = dict(inner_attn_ln=False),
+                 feature_perturbation: OptConfigType = None,
+                 init_cfg: OptConfigType = None) -> None:
         super().__init__(init_cfg)
         if len(scales) != len(out_indices):
             raise ValueError(f'VFMVisionTransformer: {len(scales)} scales for '
@@ -78,13 +96,15 @@ class VFMVisionTransformer(BaseModule):
         from mmpretrain.models import ViTEVA02, ViTSAM
         vit_cls = MODELS.get(vit['type']) if isinstance(vit['type'], str) else vit['type']
         extra = dict(out_channels=0) if issubclass(vit_cls, ViTSAM) else dict(final_norm=False)
+        if issubclass(vit_cls, ViTEVA02):
+            # one eps for every norm of the trunk, the released attention's included: the
+            # config's, else the release's (not mmpretrain's default)
+            vit = dict(vit, norm_cfg=vit.get('norm_cfg', EVA02_NORM_CFG))
         self.vit = MODELS.build(dict(vit, out_type='featmap', **extra))
         self.family = ('sam' if isinstance(self.vit, ViTSAM) else
                        'eva02' if isinstance(self.vit, ViTEVA02) else 'vit')
         if self.family == 'eva02' and eva02_attention is not None:
-            use_released_eva02_attention(
-                self.vit, norm_cfg=vit.get('norm_cfg', dict(type='LN', eps=1e-6)),
-                **eva02_attention)
+            use_released_eva02_attention(self.vit, norm_cfg=vit['norm_cfg'], **eva02_attention)
         if self.family == 'eva02' and eva02_rope is not None:
             self._use_released_eva02_rope(eva02_rope)
         num_layers = len(self.vit.layers)
