@@ -5,7 +5,9 @@ Two registered parts, as mmengine separates data from sampling order:
 
 - :class:`ClassUniformDataset` wraps a segmentation dataset; its indices ``[0, N)`` are the
   images, ``[N, N + M)`` the M class centroids (an image, a class, a point of that class);
-  a centroid sample carries ``results['centroid']`` for :class:`CentroidRandomCrop`.
+  a centroid sample carries ``results['centroid']`` for :class:`CentroidRandomCrop`. Like
+  mmdet's ``MultiImageMixDataset`` it holds the pipeline itself (the wrapped dataset has none),
+  so ``train_dataloader.dataset.pipeline`` is where it is in any mmseg config.
 - :class:`ClassUniformSampler` draws each epoch of N samples as RobustNet's ``build_epoch``:
   ``int(N * pct / C)`` centroids of every class that has any, the rest random images.
 """
@@ -18,7 +20,7 @@ from typing import Dict, Iterator, List, Optional, Sequence, Tuple, Union
 import mmcv
 import numpy as np
 import torch
-from mmengine.dataset import BaseDataset
+from mmengine.dataset import BaseDataset, Compose
 from mmengine.dist import get_dist_info, sync_random_seed
 from mmengine.logging import print_log
 from mmseg.registry import DATA_SAMPLERS, DATASETS
@@ -69,8 +71,8 @@ class ClassUniformDataset:
     """A segmentation dataset plus its class centroids (see the module docstring).
 
     Args:
-        dataset (dict | BaseDataset): the wrapped dataset (with the train pipeline, which should
-            crop with :class:`CentroidRandomCrop`).
+        dataset (dict | BaseDataset): the wrapped dataset (its own pipeline is not used).
+        pipeline (list[dict]): the train pipeline, cropping with :class:`CentroidRandomCrop`.
         tile_size (int): tile side for the centroids (RobustNet ``class_uniform_tile``, 1024).
         centroid_file (str, optional): JSON cache of the centroids. Read when it exists (and made
             for the same dataset: its image count, tile size and classes must match), else
@@ -78,9 +80,10 @@ class ClassUniformDataset:
             (``gtav_tile1024_cv0_train.json``).
     """
 
-    def __init__(self, dataset: Union[ConfigType, BaseDataset], tile_size: int = 1024,
-                 centroid_file: Optional[str] = None) -> None:
+    def __init__(self, dataset: Union[ConfigType, BaseDataset], pipeline: List[ConfigType],
+                 tile_size: int = 1024, centroid_file: Optional[str] = None) -> None:
         self.dataset = DATASETS.build(dataset) if isinstance(dataset, dict) else dataset
+        self.pipeline = Compose(pipeline)
         self.metainfo = self.dataset.metainfo
         self.num_classes = len(self.metainfo['classes'])
         self.tile_size = tile_size
@@ -133,7 +136,7 @@ class ClassUniformDataset:
         def prepare(idx: int) -> dict:
             info = self.dataset.get_data_info(idx)
             info['centroid'] = centroid
-            return self.dataset.pipeline(info)
+            return self.pipeline(info)
 
         return prepare_checked(self.dataset, prepare, image)
 
