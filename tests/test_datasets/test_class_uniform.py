@@ -53,7 +53,7 @@ def test_tile_centroids_are_the_hand_computed_ones(dataset, tmp_path):
         want = {c: [(x, y) for j, x, y in v if j == i] for c, v in expected.items()}
         assert got == {c: v for c, v in want.items() if v}
     wrapped = ClassUniformDataset(dataset, PIPELINE, tile_size=TILE,
-                                  centroid_file=str(tmp_path / 'centroids.json'))
+                                  centroid_file=str(tmp_path / 'centroids.json'), num_workers=2)
     assert wrapped.num_images == 4 and len(wrapped) == 4 + 10
     assert [(i, x, y) for c, i, x, y in wrapped.centroids] == \
         expected[0] + expected[1] + expected[2]
