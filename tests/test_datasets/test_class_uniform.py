@@ -173,3 +173,40 @@ def test_mapillary_eval_resize_is_robustnets_arithmetic():
     assert (label[:, :37] == 0).all() and (label[:, 37:] == 3).all()
     out = ResizeToHeightCenterCrop(height=50, crop_size=50, seg_pad_val=255)(_results(200, 100))
     assert (out['gt_seg_map'][:, :37] == 255).all()
+
+
+def test_shipped_protocol_builds_and_draws_class_uniform_batches(tmp_path):
+    """The paper protocol's train dataloader as configured (ClassUniformDataset, its sampler, the
+    RobustNet pipeline with mmpretrain's ColorJitter) on a GTAV-layout tree, sizes shrunk 12x."""
+    from mmengine.config import Config
+    from mmengine.registry import init_default_scope
+    from mmengine.runner import Runner
+
+    from deft_mmseg.demo.demo_config import scale_pipeline
+    from repo_paths import config_path
+    init_default_scope('mmseg')
+    root = tmp_path / 'gtav'
+    (root / 'images').mkdir(parents=True)
+    (root / 'labels').mkdir()
+    rng = np.random.default_rng(0)
+    for i in range(6):
+        mmcv.imwrite(rng.integers(0, 255, (88, 160, 3), dtype=np.uint8),
+                     str(root / 'images' / f'{i:05d}.png'))
+        label = np.full((88, 160), 255, np.uint8)
+        label[:, :80] = i % 3  # classes 0-2 only: the other classes have no centroid
+        mmcv.imwrite(label, str(root / 'labels' / f'{i:05d}_labelTrainIds.png'))
+    (root / 'train.txt').write_text(''.join(f'{i:05d}\n' for i in range(6)))
+    cfg = Config.fromfile(config_path('_base_', 'datasets', 'gtav_to_cbm_768_robustnet.py'))
+    loader = cfg.train_dataloader
+    loader.update(num_workers=0, persistent_workers=False)
+    loader.dataset.update(tile_size=1024 // 12, num_workers=1,
+                          centroid_file=str(root / 'centroids.json'),
+                          pipeline=scale_pipeline(loader.dataset.pipeline, 1 / 12))
+    loader.dataset.dataset.data_root = str(root)
+    dataloader = Runner.build_dataloader(loader, seed=0)
+    assert type(dataloader.dataset).__name__ == 'ClassUniformDataset'
+    assert dataloader.dataset.class_ranges[0] == (6, 8)  # images 0 and 3, one tile each
+    batch = next(iter(dataloader))
+    assert len(batch['inputs']) == 4
+    assert all(x.shape[-2:] == (64, 64) for x in batch['inputs'])
+    assert (root / 'centroids.json').is_file()
