@@ -9,5 +9,6 @@ custom_hooks = [
     dict(type='TargetLossHook', interval=1000, max_batches=100,
          dataloader=dict(batch_size=1, num_workers=2,
                          sampler=dict(type='DefaultSampler', shuffle=False),
-                         dataset=dict(_base_.cityscapes_val, pipeline=_base_.test_pipeline))),
+                         dataset=dict(_base_.cityscapes_val,
+                                      pipeline=_base_.robustnet_test_pipeline))),
 ]

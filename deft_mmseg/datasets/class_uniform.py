@@ -5,12 +5,15 @@ Two registered parts, as mmengine separates data from sampling order:
 
 - :class:`ClassUniformDataset` wraps a segmentation dataset; its indices ``[0, N)`` are the
   images, ``[N, N + M)`` the M class centroids (an image, a class, a point of that class);
-  a centroid sample carries ``results['centroid']`` for :class:`CentroidRandomCrop`.
+  a centroid sample carries ``results['centroid']`` for :class:`CentroidRandomCrop`. Like
+  mmdet's ``MultiImageMixDataset`` it holds the pipeline itself (the wrapped dataset has none),
+  so ``train_dataloader.dataset.pipeline`` is where it is in any mmseg config.
 - :class:`ClassUniformSampler` draws each epoch of N samples as RobustNet's ``build_epoch``:
   ``int(N * pct / C)`` centroids of every class that has any, the rest random images.
 """
 import itertools
 import json
+import multiprocessing
 import os
 import os.path as osp
 from typing import Dict, Iterator, List, Optional, Sequence, Tuple, Union
@@ -18,7 +21,7 @@ from typing import Dict, Iterator, List, Optional, Sequence, Tuple, Union
 import mmcv
 import numpy as np
 import torch
-from mmengine.dataset import BaseDataset
+from mmengine.dataset import BaseDataset, Compose
 from mmengine.dist import get_dist_info, sync_random_seed
 from mmengine.logging import print_log
 from mmseg.registry import DATA_SAMPLERS, DATASETS
@@ -37,14 +40,23 @@ def tile_centroids(label: np.ndarray, num_classes: int, tile_size: int) -> Dict[
     ``calc_tile_locations``) and every class present in it, the class's centre of mass in the tile,
     truncated to int, in image coordinates (RobustNet ``class_centroids_image``)."""
     out: Dict[int, List[Tuple[int, int]]] = {}
+    coords = np.arange(tile_size, dtype=np.int64)
     for ty in range(label.shape[0] // tile_size):
         for tx in range(label.shape[1] // tile_size):
             y0, x0 = ty * tile_size, tx * tile_size
-            patch = label[y0:y0 + tile_size, x0:x0 + tile_size]
-            for c in range(num_classes):
-                ys, xs = np.nonzero(patch == c)
-                if len(ys):
-                    out.setdefault(c, []).append((int(xs.mean()) + x0, int(ys.mean()) + y0))
+            patch = label[y0:y0 + tile_size, x0:x0 + tile_size].astype(np.int64)
+            # pixels of each class per column and per row (two integer histograms): the class's
+            # pixel count and coordinate sums, which scipy's center_of_mass divides
+            size = max(int(patch.max()) + 1, num_classes) * tile_size
+            per_col = np.bincount((patch * tile_size + coords[None, :]).ravel(),
+                                  minlength=size).reshape(-1, tile_size)
+            per_row = np.bincount((patch * tile_size + coords[:, None]).ravel(),
+                                  minlength=size).reshape(-1, tile_size)
+            count = per_col[:num_classes].sum(1)
+            sum_x, sum_y = per_col[:num_classes] @ coords, per_row[:num_classes] @ coords
+            for c in np.flatnonzero(count):
+                out.setdefault(int(c), []).append((int(sum_x[c] / count[c]) + x0,
+                                                   int(sum_y[c] / count[c]) + y0))
     return out
 
 
@@ -64,26 +76,36 @@ def _train_ids(info: dict) -> np.ndarray:
     return label
 
 
+def _image_centroids(task: Tuple[dict, int, int]) -> Dict[int, List[Tuple[int, int]]]:
+    """:func:`tile_centroids` of one image's label (``(data_info, num_classes, tile_size)``)."""
+    info, num_classes, tile_size = task
+    return tile_centroids(_train_ids(info), num_classes, tile_size)
+
+
 @DATASETS.register_module()
 class ClassUniformDataset:
     """A segmentation dataset plus its class centroids (see the module docstring).
 
     Args:
-        dataset (dict | BaseDataset): the wrapped dataset (with the train pipeline, which should
-            crop with :class:`CentroidRandomCrop`).
+        dataset (dict | BaseDataset): the wrapped dataset (its own pipeline is not used).
+        pipeline (list[dict]): the train pipeline, cropping with :class:`CentroidRandomCrop`.
         tile_size (int): tile side for the centroids (RobustNet ``class_uniform_tile``, 1024).
         centroid_file (str, optional): JSON cache of the centroids. Read when it exists (and made
             for the same dataset: its image count, tile size and classes must match), else
             computed (every label is read once) and written there. RobustNet caches likewise
             (``gtav_tile1024_cv0_train.json``).
+        num_workers (int): processes that compute the centroids (RobustNet: a pool of 32).
     """
 
-    def __init__(self, dataset: Union[ConfigType, BaseDataset], tile_size: int = 1024,
-                 centroid_file: Optional[str] = None) -> None:
+    def __init__(self, dataset: Union[ConfigType, BaseDataset], pipeline: List[ConfigType],
+                 tile_size: int = 1024, centroid_file: Optional[str] = None,
+                 num_workers: int = 8) -> None:
         self.dataset = DATASETS.build(dataset) if isinstance(dataset, dict) else dataset
+        self.pipeline = Compose(pipeline)
         self.metainfo = self.dataset.metainfo
         self.num_classes = len(self.metainfo['classes'])
         self.tile_size = tile_size
+        self.num_workers = num_workers
         self.num_images = len(self.dataset)
         centroids = self._load_or_compute(centroid_file)
         #: flat list of (class, image index, x, y), grouped by class
@@ -110,9 +132,15 @@ class ClassUniformDataset:
         print_log(f'ClassUniformDataset: computing the class centroids of {self.num_images} '
                   f'labels (tile {self.tile_size})', logger='current')
         centroids: Dict[int, List[Centroid]] = {}
-        for i in range(self.num_images):
-            label = _train_ids(self.dataset.get_data_info(i))
-            for c, points in tile_centroids(label, self.num_classes, self.tile_size).items():
+        tasks = [(self.dataset.get_data_info(i), self.num_classes, self.tile_size)
+                 for i in range(self.num_images)]
+        if self.num_workers > 1 and len(tasks) > 1:
+            with multiprocessing.Pool(self.num_workers) as pool:
+                per_image = pool.map(_image_centroids, tasks, chunksize=16)
+        else:
+            per_image = [_image_centroids(t) for t in tasks]
+        for i, image in enumerate(per_image):
+            for c, points in image.items():
                 centroids.setdefault(c, []).extend((i, x, y) for x, y in points)
         if centroid_file:
             os.makedirs(osp.dirname(osp.abspath(centroid_file)), exist_ok=True)
@@ -133,7 +161,7 @@ class ClassUniformDataset:
         def prepare(idx: int) -> dict:
             info = self.dataset.get_data_info(idx)
             info['centroid'] = centroid
-            return self.dataset.pipeline(info)
+            return self.pipeline(info)
 
         return prepare_checked(self.dataset, prepare, image)
 

@@ -19,6 +19,7 @@ from ..utils.package_configs import config_root
 CONFIG_ROOT = config_root()
 TINY_MODELS = {
     'DepthwiseSeparableASPPHead': 'deeplabv3plus_tiny_demo.py',
+    'DeepLabV3PlusHead': 'deeplabv3plus_robustnet_tiny_demo.py',
     'SegformerHead': 'segformer_tiny_demo.py',
     'SlideMask2FormerHead': 'mask2former_tiny_demo.py',
     'ReinMask2FormerHead': 'rein_vit_tiny_demo.py',
@@ -63,7 +64,8 @@ DEMO_CROP = 64
 SIZE_KEYS = {'Resize': ('scale',), 'RandomResize': ('scale',),
              'RandomChoiceResize': ('scales', 'max_size'),
              'ResizeShortestEdge': ('scale', 'max_size'), 'RandomCrop': ('crop_size',),
-             'Pad': ('size',)}
+             'Pad': ('size',), 'CentroidRandomCrop': ('crop_size',),
+             'ResizeToHeightCenterCrop': ('height', 'crop_size')}
 
 
 def config_crop(cfg: Config) -> int:

@@ -2,7 +2,8 @@
 import logging
 
 from mmengine.logging import MMLogger, print_log
-from mmengine.optim import DefaultOptimWrapperConstructor
+import torch.nn as nn
+from mmengine.optim import DefaultOptimWrapperConstructor, OptimWrapper
 
 from mmseg.registry import OPTIM_WRAPPER_CONSTRUCTORS
 
@@ -11,7 +12,7 @@ class _FrozenParamSkipFilter(logging.Filter):
     """Drops mmengine's per-tensor ``... is skipped since its requires_grad=False`` records and
     counts them."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         super().__init__()
         self.count = 0
 
@@ -35,7 +36,7 @@ class FrozenParamsOptimWrapperConstructor(DefaultOptimWrapperConstructor):
     with their number.
     """
 
-    def __call__(self, model):
+    def __call__(self, model: nn.Module) -> OptimWrapper:
         logger = MMLogger.get_current_instance()
         skipped = _FrozenParamSkipFilter()
         logger.addFilter(skipped)

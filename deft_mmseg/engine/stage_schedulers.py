@@ -8,14 +8,17 @@ schedulers compute their value in closed form from the optimizer's initial value
 ``begin``/``end`` may be given directly, or filled in by :class:`TwoStageTrainLoop` (``DeFTTrainLoop``) from
 ``stage='warmup'`` / ``stage='decoupled'`` so that the warm-up length is set in one place.
 """
+from typing import List, Optional
+
 from mmengine.optim.scheduler.lr_scheduler import LRSchedulerMixin
+from torch.optim import Optimizer
 from mmseg.registry import PARAM_SCHEDULERS
 
 from ..utils.mmengine_compat import INF, ParamSchedulerBase
 from ..utils.errors import DeFTConfigError
 
 
-def _reject_unresolved_stage(stage, name):
+def _reject_unresolved_stage(stage: Optional[str], name: str) -> None:
     if stage is not None:
         raise DeFTConfigError(
             f"{name}(stage={stage!r}): stage= is resolved by train_cfg type 'DeFTTrainLoop' "
@@ -34,8 +37,10 @@ class StagePolyParamScheduler(ParamSchedulerBase):
     (e.g. the DeFT paper's Table 2: lr 3e-3 after a warm-up at 1e-2 is ``factor=0.3``).
     """
 
-    def __init__(self, optimizer, param_name, eta_min=0., power=1.0, begin=0, end=INF,
-                 last_step=-1, by_epoch=False, verbose=False, stage=None, factor=1.0):
+    def __init__(self, optimizer: Optimizer, param_name: str, eta_min: float = 0.,
+                 power: float = 1.0, begin: int = 0, end: int = INF, last_step: int = -1,
+                 by_epoch: bool = False, verbose: bool = False, stage: Optional[str] = None,
+                 factor: float = 1.0) -> None:
         _reject_unresolved_stage(stage, type(self).__name__)
         self.factor = factor
         self.eta_min = eta_min
@@ -44,7 +49,7 @@ class StagePolyParamScheduler(ParamSchedulerBase):
         super().__init__(optimizer, param_name=param_name, begin=begin, end=end,
                          last_step=last_step, by_epoch=by_epoch, verbose=verbose)
 
-    def _get_value(self):
+    def _get_value(self) -> List[float]:
         frac = 1.0 if self.total_iters <= 0 else 1.0 - min(self.last_step, self.total_iters) / \
             self.total_iters
         return [(self.factor * base - self.eta_min) * frac**self.power + self.eta_min
@@ -61,12 +66,13 @@ class StageConstantParamScheduler(ParamSchedulerBase):
     """Hold ``param_name`` at ``value`` for steps in ``[begin, end)`` (e.g. DeFT's weight decay:
     5e-3 during warm-up, 5e-4 during decoupled finetuning)."""
 
-    def __init__(self, optimizer, param_name, value, begin=0, end=INF, last_step=-1,
-                 by_epoch=False, verbose=False, stage=None):
+    def __init__(self, optimizer: Optimizer, param_name: str, value: float, begin: int = 0,
+                 end: int = INF, last_step: int = -1, by_epoch: bool = False,
+                 verbose: bool = False, stage: Optional[str] = None) -> None:
         _reject_unresolved_stage(stage, type(self).__name__)
         self.value = value
         super().__init__(optimizer, param_name=param_name, begin=begin, end=end,
                          last_step=last_step, by_epoch=by_epoch, verbose=verbose)
 
-    def _get_value(self):
+    def _get_value(self) -> List[float]:
         return [self.value for _ in self.optimizer.param_groups]

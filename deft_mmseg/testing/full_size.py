@@ -46,8 +46,12 @@ def domain_frame_size(name: str, dataset: dict) -> Tuple[int, int]:
 
 
 def source_frame_size(cfg: Config) -> Tuple[int, int]:
-    """(width, height) of a real frame of the config's source dataset."""
-    return REAL_FRAME_SIZES[SOURCE_DATASETS[cfg.train_dataloader.dataset.type]]
+    """(width, height) of a real frame of the config's source dataset (inside a wrapper such as
+    ``ClassUniformDataset``)."""
+    dataset = cfg.train_dataloader.dataset
+    while dataset.type not in SOURCE_DATASETS and 'dataset' in dataset:
+        dataset = dataset.dataset
+    return REAL_FRAME_SIZES[SOURCE_DATASETS[dataset.type]]
 
 
 def write_frame(folder: str, size: Tuple[int, int], num_classes: int = 19,

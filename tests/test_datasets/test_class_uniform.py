@@ -37,12 +37,13 @@ def dataset(tmp_path):
     for i, label in enumerate(labels):
         mmcv.imwrite(np.full((H, W, 3), 40 * i, np.uint8), str(tmp_path / 'img' / f'{i}.png'))
         mmcv.imwrite(label, str(tmp_path / 'ann' / f'{i}.png'))
-    pipeline = [dict(type='LoadImageFromFile'), dict(type='LoadAnnotations'),
-                dict(type='CentroidRandomCrop', crop_size=4), dict(type='PackSegInputs')]
     return dict(type='BaseSegDataset', data_root=str(tmp_path),
                 data_prefix=dict(img_path='img', seg_map_path='ann'), img_suffix='.png',
-                seg_map_suffix='.png', metainfo=dict(classes=('a', 'b', 'c')),
-                pipeline=pipeline)
+                seg_map_suffix='.png', metainfo=dict(classes=('a', 'b', 'c')))
+
+
+PIPELINE = [dict(type='LoadImageFromFile'), dict(type='LoadAnnotations'),
+            dict(type='CentroidRandomCrop', crop_size=4), dict(type='PackSegInputs')]
 
 
 def test_tile_centroids_are_the_hand_computed_ones(dataset, tmp_path):
@@ -51,25 +52,25 @@ def test_tile_centroids_are_the_hand_computed_ones(dataset, tmp_path):
         got = tile_centroids(label, 3, TILE)
         want = {c: [(x, y) for j, x, y in v if j == i] for c, v in expected.items()}
         assert got == {c: v for c, v in want.items() if v}
-    wrapped = ClassUniformDataset(dataset, tile_size=TILE,
-                                  centroid_file=str(tmp_path / 'centroids.json'))
+    wrapped = ClassUniformDataset(dataset, PIPELINE, tile_size=TILE,
+                                  centroid_file=str(tmp_path / 'centroids.json'), num_workers=2)
     assert wrapped.num_images == 4 and len(wrapped) == 4 + 10
     assert [(i, x, y) for c, i, x, y in wrapped.centroids] == \
         expected[0] + expected[1] + expected[2]
     assert wrapped.class_ranges == {0: (4, 7), 1: (7, 8), 2: (8, 14)}
     # the cache is read back (and refused for another tile size)
-    again = ClassUniformDataset(dataset, tile_size=TILE,
+    again = ClassUniformDataset(dataset, PIPELINE, tile_size=TILE,
                                 centroid_file=str(tmp_path / 'centroids.json'))
     assert again.centroids == wrapped.centroids
     with pytest.raises(ValueError, match='another dataset or tile size'):
-        ClassUniformDataset(dataset, tile_size=2, centroid_file=str(tmp_path / 'centroids.json'))
+        ClassUniformDataset(dataset, PIPELINE, tile_size=2, centroid_file=str(tmp_path / 'centroids.json'))
 
 
 def test_centroid_samples_crop_around_their_centroid(dataset):
     """Class 1's only centroid, x 9, y 6 of image 0 (class 1 in columns 9-10, rows 5-7): the
     window's left edge is drawn from [9 - 4, 9] = [5, 9] (RobustNet's randint bounds, both
     included), so 4 of 5 windows hold class 1 (x1 = 5 stops at column 8)."""
-    wrapped = ClassUniformDataset(dataset, tile_size=TILE)
+    wrapped = ClassUniformDataset(dataset, PIPELINE, tile_size=TILE)
     np.random.seed(0)
     hits = 0
     for _ in range(100):
@@ -84,7 +85,7 @@ def test_centroid_samples_crop_around_their_centroid(dataset):
 def test_sampler_epochs_have_robustnets_composition(dataset):
     """N = 4 images, C = 3 classes: with pct 1.0, int(4 * 1.0 / 3) = 1 centroid of each class and
     4 - 3 = 1 random image per epoch; with pct 0.5, int(4 * 0.5 / 3) = 0: images only."""
-    wrapped = ClassUniformDataset(dataset, tile_size=TILE)
+    wrapped = ClassUniformDataset(dataset, PIPELINE, tile_size=TILE)
     sampler = ClassUniformSampler(wrapped, class_uniform_pct=1.0, seed=0)
     assert len(sampler) == 4
     stream = iter(sampler)
@@ -106,7 +107,7 @@ def test_sampler_epochs_have_robustnets_composition(dataset):
 
 
 def test_sampler_shards_one_stream_over_ranks(dataset):
-    wrapped = ClassUniformDataset(dataset, tile_size=TILE)
+    wrapped = ClassUniformDataset(dataset, PIPELINE, tile_size=TILE)
     whole = ClassUniformSampler(wrapped, class_uniform_pct=1.0, seed=3)
     stream = iter(whole)
     reference = [next(stream) for _ in range(12)]
@@ -172,3 +173,40 @@ def test_mapillary_eval_resize_is_robustnets_arithmetic():
     assert (label[:, :37] == 0).all() and (label[:, 37:] == 3).all()
     out = ResizeToHeightCenterCrop(height=50, crop_size=50, seg_pad_val=255)(_results(200, 100))
     assert (out['gt_seg_map'][:, :37] == 255).all()
+
+
+def test_shipped_protocol_builds_and_draws_class_uniform_batches(tmp_path):
+    """The paper protocol's train dataloader as configured (ClassUniformDataset, its sampler, the
+    RobustNet pipeline with mmpretrain's ColorJitter) on a GTAV-layout tree, sizes shrunk 12x."""
+    from mmengine.config import Config
+    from mmengine.registry import init_default_scope
+    from mmengine.runner import Runner
+
+    from deft_mmseg.demo.demo_config import scale_pipeline
+    from repo_paths import config_path
+    init_default_scope('mmseg')
+    root = tmp_path / 'gtav'
+    (root / 'images').mkdir(parents=True)
+    (root / 'labels').mkdir()
+    rng = np.random.default_rng(0)
+    for i in range(6):
+        mmcv.imwrite(rng.integers(0, 255, (88, 160, 3), dtype=np.uint8),
+                     str(root / 'images' / f'{i:05d}.png'))
+        label = np.full((88, 160), 255, np.uint8)
+        label[:, :80] = i % 3  # classes 0-2 only: the other classes have no centroid
+        mmcv.imwrite(label, str(root / 'labels' / f'{i:05d}_labelTrainIds.png'))
+    (root / 'train.txt').write_text(''.join(f'{i:05d}\n' for i in range(6)))
+    cfg = Config.fromfile(config_path('_base_', 'datasets', 'gtav_to_cbm_768_robustnet.py'))
+    loader = cfg.train_dataloader
+    loader.update(num_workers=0, persistent_workers=False)
+    loader.dataset.update(tile_size=1024 // 12, num_workers=1,
+                          centroid_file=str(root / 'centroids.json'),
+                          pipeline=scale_pipeline(loader.dataset.pipeline, 1 / 12))
+    loader.dataset.dataset.data_root = str(root)
+    dataloader = Runner.build_dataloader(loader, seed=0)
+    assert type(dataloader.dataset).__name__ == 'ClassUniformDataset'
+    assert dataloader.dataset.class_ranges[0] == (6, 8)  # images 0 and 3, one tile each
+    batch = next(iter(dataloader))
+    assert len(batch['inputs']) == 4
+    assert all(x.shape[-2:] == (64, 64) for x in batch['inputs'])
+    assert (root / 'centroids.json').is_file()

@@ -35,7 +35,7 @@ def _config(name):
 
 
 #: the default run: one target domain of one config per head family and inference mode (whole
-#: 2048x1024 DeepLabv3+ on BDD100K upsampled to 1820x1024, whole Mask2Former on padded Cityscapes,
+#: DeepLabv3+ on BDD100K at its 1280x720, whole Mask2Former on padded Cityscapes,
 #: Rein's sliding 512 windows on BDD100K's 1280x720 with windows flush at the borders); ``slow``
 #: runs every domain of every config (ACDC at 1920x1080 with 1024 windows, EVA-CLIP's patch 14 and
 #: rotary grid, SAM's windowed attention, Mapillary's 4032x3024 frames, ...)
@@ -92,14 +92,18 @@ def _check_domain(cfg, model, domain, frames):
     pipeline = domain_test_pipelines(cfg)[domain]
     sample = run_pipeline(pipeline, *frames((w, h)))
     resized = [t['scale'] for t in pipeline if t['type'] == 'Resize']
+    cropped = [t['crop_size'] for t in pipeline if t['type'] == 'ResizeToHeightCenterCrop']
     expected = _fits((h, w), resized[0]) if resized else (h, w)
+    # RobustNet's Mapillary protocol resizes and crops image and label alike: metrics at that size
+    scored = (cropped[0], cropped[0]) if cropped else (h, w)
+    expected = scored if cropped else expected
     assert tuple(sample['inputs'].shape[-2:]) == expected, domain
-    # the label map stays at the frame's size: metrics at the dataset's label resolution
-    assert sample['data_samples'].gt_sem_seg.data.shape[-2:] == (h, w), domain
+    # otherwise the label map stays at the frame's size: metrics at the dataset's label resolution
+    assert sample['data_samples'].gt_sem_seg.data.shape[-2:] == scored, domain
     with torch.no_grad():
         (pred,) = model.test_step(dict(inputs=[sample['inputs']],
                                        data_samples=[sample['data_samples']]))
-    assert pred.pred_sem_seg.data.shape[-2:] == (h, w), domain
+    assert pred.pred_sem_seg.data.shape[-2:] == scored, domain
     assert pred.seg_logits.data.shape[0] == 19, domain
 
 
@@ -117,8 +121,12 @@ def test_full_size_paths(frames, name, domain):
 
 # the protocols' test input sizes, computed by hand from docs/evaluation.md ("Protocols")
 PROTOCOL_SIZES = {
-    # DeFT paper: every target resized to fit 2048x1024
+    # DeFT paper as RobustNet runs it: Cityscapes and BDD100K at their own size, Mapillary to
+    # height 1536 and centre-cropped to 1536x1536
     'deft/deft_deeplabv3plus_r50-d8_1xb4-48k_gtav-768x768.py': {
+        'cityscapes': (1024, 2048), 'bdd100k': (720, 1280), 'mapillary': (1536, 1536)},
+    # mmseg-native: every target resized to fit 2048x1024
+    'deft/deft_deeplabv3plus_r50-d8_1xb4-48k_gtav-768x768_mmseg-native.py': {
         'cityscapes': (1024, 2048), 'bdd100k': (1024, 1820), 'mapillary': (1024, 1365)},
     # Rein release: Cityscapes and Mapillary's half copy to fit 1024x512, BDD100K at 1280x720
     'rein/rein_dinov2-l_mask2former_1xb4-40k_gtav-512x512.py': {

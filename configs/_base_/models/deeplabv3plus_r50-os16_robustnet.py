@@ -44,3 +44,12 @@ model = dict(
     auxiliary_head=None,
     train_cfg=dict(),
     test_cfg=dict(mode='whole'))
+# RobustNet's auxiliary head `dsn` (PSPNet-style, on layer3: 3x3 conv to 512, BN, ReLU,
+# Dropout2d 0.1, 1x1 conv; train.py: total = main + 0.4 * aux) for the baselines that keep it, as
+# mmseg's FCNHead (its 3x3 conv has no bias, RobustNet's has one; mmseg upsamples the logits to the
+# label, RobustNet downsamples the label to the logits).
+auxiliary_fcn_head = dict(
+    type='FCNHead', in_channels=1024, in_index=2, channels=512, num_convs=1, concat_input=False,
+    dropout_ratio=0.1, num_classes=19, norm_cfg=norm_cfg, align_corners=True,
+    loss_decode=dict(type='CrossEntropyLoss', use_sigmoid=False, loss_weight=0.4,
+                     avg_non_ignore=True))

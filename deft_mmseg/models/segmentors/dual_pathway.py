@@ -320,8 +320,9 @@ class DualPathwaySegmentor(TwoStageSegmentor, EncoderDecoder):
         return self
 
     # --------------------------------------------------------------------------- checkpoints
-    def _load_from_state_dict(self, state_dict, prefix, local_metadata, strict, missing_keys,
-                              unexpected_keys, error_msgs):
+    def _load_from_state_dict(self, state_dict: Dict[str, Tensor], prefix: str,
+                              local_metadata: dict, strict: bool, missing_keys: List[str],
+                              unexpected_keys: List[str], error_msgs: List[str]) -> None:
         """Accept plain ``EncoderDecoder`` checkpoints (e.g. exported or warm-up models).
 
         Keys ``backbone.*``/``neck.*``/``decode_head.*`` are loaded into both pathways (the model
@@ -349,14 +350,15 @@ class DualPathwaySegmentor(TwoStageSegmentor, EncoderDecoder):
         return f'{names[id(dec)][1]} o {names[id(enc)][0]}'
 
 
-def _flatten_feats(feats):
+def _flatten_feats(feats: Union[List[Tensor], Tuple[List[Tensor], Tensor]]) -> Tuple[tuple, tuple]:
     """Encoder outputs (a list of tensors, or (list, tensor) for Rein) as a flat tuple + spec."""
     if isinstance(feats, (list, tuple)) and len(feats) == 2 and isinstance(feats[0], (list, tuple)):
         return tuple(feats[0]) + (feats[1], ), ('pair', len(feats[0]))
     return tuple(feats), ('list', len(feats))
 
 
-def _unflatten_feats(tensors, spec):
+def _unflatten_feats(tensors: tuple,
+                     spec: tuple) -> Union[List[Tensor], Tuple[List[Tensor], Tensor]]:
     kind, n = spec
     return (list(tensors[:n]), tensors[n]) if kind == 'pair' else list(tensors)
 
