@@ -218,7 +218,8 @@ def main(argv=None):
     except KeyboardInterrupt:
         print('interrupted before training started; nothing was trained.', file=sys.stderr)
         sys.exit(130)
-    from deft_mmseg.engine.stop_signals import TrainingStopped, restore_signal_handlers
+    from deft_mmseg.engine.hooks.stop_signal_hook import restore_signal_handlers
+    from deft_mmseg.utils.errors import TrainingStopped
     from deft_mmseg.engine.work_dir_lock import unlock_work_dir
     from deft_mmseg.utils import run_with_user_errors
     try:

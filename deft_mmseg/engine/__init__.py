@@ -5,14 +5,12 @@ from .two_stage_train_loop import TwoStageTrainLoop
 from .fishertune_train_loop import FisherTuneTrainLoop
 from .stage_schedulers import StageConstantParamScheduler, StagePolyLR
 from .test_runner import PerRunTestRunner
-from .stop_signals import StopSignalHook, TrainingStopped
 from . import hooks  # noqa: F401,E402  (registers the hooks; after the loops they check)
 
 __all__ = [
     'CPUBF16OptimWrapper', 'MultiDomainValLoop', 'MultiDomainTestLoop', 'TwoStageTrainLoop',
     'FisherTuneTrainLoop', 'StagePolyLR', 'StageConstantParamScheduler', 'PerRunTestRunner',
-    'FrozenParamsOptimWrapperConstructor', 'StopSignalHook',
-    'TrainingStopped'
+    'FrozenParamsOptimWrapperConstructor'
 ]
 from ..utils.checkpoint_loading import ALLOW_PICKLE_ENV, load_local_checkpoint  # noqa: F401,E402  # MERGE (i28's test_checkpoint_loading.py)
 from ..utils.errors import CheckpointSecurityError  # noqa: F401,E402  # MERGE (i28's test_checkpoint_loading.py)

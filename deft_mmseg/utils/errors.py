@@ -4,11 +4,16 @@ It imports nothing from the package, so every layer (datasets, evaluation, model
 hooks, tools) can raise these without importing a layer above it. The tools turn them into one
 ``error: ...`` line and exit status 2 (:func:`deft_mmseg.utils.run_with_user_errors`).
 
+Also here: :class:`TrainingStopped`, the one exception that is not a user error but a clean stop
+(SIGINT/SIGTERM) the tools report as one line.
+
 This module is the only place these classes are defined and the only one they are imported from
 (``tests/test_package/test_error_names.py``). A setting that cannot work raises a subclass of
 :class:`ConfigError`, named for the part of the config it is about.
 """
 import pickle
+import signal
+from typing import Optional
 
 
 class ConfigError(ValueError):
@@ -87,6 +92,27 @@ class InferenceInputError(ValueError):
 class ReproduceError(ValueError):
     """A paper table, row or option of tools/reproduce.py that does not exist or does not fit,
     or a stage of a table row that stopped on the user's input."""
+
+
+class TrainingStopped(Exception):
+    """Raised out of ``runner.train()`` after a stop signal and the checkpoint it triggered
+    (``engine/hooks/stop_signal_hook.py``); ``tools/train.py`` prints the ``--resume`` command.
+
+    Attributes:
+        signum (int): the signal.
+        iteration (int): iterations trained.
+        checkpoint (str | None): the checkpoint to resume from (``None`` without a
+            ``CheckpointHook``).
+    """
+
+    def __init__(self, signum: int, iteration: int, checkpoint: Optional[str]) -> None:
+        self.signum, self.iteration, self.checkpoint = signum, iteration, checkpoint
+        super().__init__(f'stopped by {signal.Signals(signum).name} after iteration {iteration}')
+
+    @property
+    def exit_status(self) -> int:
+        """128 + the signal number, as a shell reports a process ended by it (130, 143)."""
+        return 128 + self.signum
 
 
 #: what the tools report as one line (exit status 2) instead of a traceback

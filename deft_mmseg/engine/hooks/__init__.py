@@ -5,6 +5,7 @@ from .dataset_model_check_hook import DatasetModelCheckHook
 from .frozen_trunk_hook import FrozenTrunkHook
 from .exact_resume_hook import ExactResumeHook, capture_rng_state, restore_rng_state
 from .param_distance_hook import ParamDistanceHook, distance_norms
+from .stop_signal_hook import StopSignalHook
 from .target_loss_hook import TargetLossHook
 from .train_loop_check_hook import TrainLoopCheckHook
 
@@ -13,6 +14,6 @@ __all__ = [
     'CrossEMAHook', 'CheckpointMatchHook', 'check_checkpoint_matches',
     'DatasetModelCheckHook', 'ExactResumeHook', 'capture_rng_state', 'restore_rng_state', 'ParamDistanceHook', 'distance_norms', 'TargetLossHook',
     'TrainLoopCheckHook',
-    'AtomicCheckpointHook'
+    'AtomicCheckpointHook', 'StopSignalHook'
 ]
 from ...utils.errors import CheckpointMismatchError  # noqa: F401,E402  # MERGE (i28's test_checkpoint_loading.py)

@@ -13,30 +13,12 @@ from mmengine.logging import print_log
 
 from mmseg.registry import HOOKS
 
+from ...utils.errors import TrainingStopped
+
 #: the signals that stop a run after a checkpoint
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 _installed = []  # hooks whose handlers are in place (the run may end by an exception)
-
-
-class TrainingStopped(Exception):
-    """Raised out of ``runner.train()`` after a stop signal and the checkpoint it triggered.
-
-    Attributes:
-        signum (int): the signal.
-        iteration (int): iterations trained.
-        checkpoint (str | None): the checkpoint to resume from (``None`` without a
-            ``CheckpointHook``).
-    """
-
-    def __init__(self, signum: int, iteration: int, checkpoint: Optional[str]) -> None:
-        self.signum, self.iteration, self.checkpoint = signum, iteration, checkpoint
-        super().__init__(f'stopped by {signal.Signals(signum).name} after iteration {iteration}')
-
-    @property
-    def exit_status(self) -> int:
-        """128 + the signal number, as a shell reports a process ended by it (130, 143)."""
-        return 128 + self.signum
 
 
 @HOOKS.register_module()
