@@ -25,12 +25,15 @@ import copy
 import json
 import os.path as osp
 from collections import OrderedDict
+from typing import Dict, List, Optional, Sequence, Union
 
 from mmengine.dist import is_main_process
+from mmengine.evaluator import Evaluator
 from mmengine.logging import print_log
-from mmengine.runner import TestLoop, ValLoop
+from mmengine.runner import Runner, TestLoop, ValLoop
 from mmengine.runner.amp import autocast
 import torch
+from torch.utils.data import DataLoader
 
 from mmseg.registry import LOOPS
 
@@ -49,7 +52,9 @@ TEST_RESULTS_FILE = 'test_results.json'
 class _MultiDomainMixin:
     """Builds and runs one (dataloader, evaluator) pair per domain."""
 
-    def _build_domains(self, runner, dataloader, evaluator, per_class, results_file, where):
+    def _build_domains(self, runner: Runner, dataloader: Union[DataLoader, Dict],
+                       evaluator: Union[Evaluator, Dict, List], per_class: bool, results_file: str,
+                       where: str) -> None:
         self._runner = runner
         self.per_class = per_class
         self.results_file = results_file
@@ -95,18 +100,18 @@ class _MultiDomainMixin:
         self.dataloader, self.evaluator = next(iter(self.domains.values()))
         runner.visualizer.dataset_meta = self.dataloader.dataset.metainfo
 
-    def _check_model(self):
+    def _check_model(self) -> None:
         model = unwrap_model(self.runner.model)
         for domain, (loader, _) in self.domains.items():
             check_num_classes(model, loader.dataset.metainfo, f'domain {domain!r}')
 
-    def _format_only(self):
+    def _format_only(self) -> bool:
         """Every domain's metric only writes files (``format_only``): there is nothing to score."""
         metrics = [m for _, evaluator in self.domains.values()
                    for m in getattr(evaluator, 'metrics', [])]
         return bool(metrics) and all(getattr(m, 'format_only', False) for m in metrics)
 
-    def _run_domains(self, stage):
+    def _run_domains(self, stage: str) -> Dict[str, float]:
         self._check_model()
         per_domain = OrderedDict()
         for domain, (loader, evaluator) in self.domains.items():
@@ -124,7 +129,7 @@ class _MultiDomainMixin:
         self._report(nested, stage)
         return flat
 
-    def _report(self, nested, stage):
+    def _report(self, nested: Dict[str, Dict[str, float]], stage: str) -> None:
         where = f' at iteration {self.runner.iter}' if stage == 'val' else ''
         print_log(f'Multi-domain {stage} results{where}:\n' + format_domain_table(nested),
                   logger='current')
@@ -152,14 +157,19 @@ class MultiDomainValLoop(_MultiDomainMixin, ValLoop):
             ``multi_domain_results.json``.
     """
 
-    def __init__(self, runner, dataloader, evaluator, fp16=False, per_class=False,
-                 results_file=RESULTS_FILE):
+    def __init__(self,
+                 runner: Runner,
+                 dataloader: Union[DataLoader, Dict],
+                 evaluator: Union[Evaluator, Dict, List],
+                 fp16: bool = False,
+                 per_class: bool = False,
+                 results_file: str = RESULTS_FILE) -> None:
         self._build_domains(runner, dataloader, evaluator, per_class, results_file,
                             'val_dataloader')
         self.fp16 = fp16
         self.val_loss = dict()
 
-    def run(self):
+    def run(self) -> Dict[str, float]:
         self.runner.call_hook('before_val')
         self.runner.call_hook('before_val_epoch')
         self.runner.model.eval()
@@ -172,7 +182,8 @@ class MultiDomainValLoop(_MultiDomainMixin, ValLoop):
         return metrics
 
     @torch.no_grad()
-    def run_iter(self, idx, data_batch, evaluator=None):
+    def run_iter(self, idx: int, data_batch: Sequence[dict],
+                 evaluator: Optional[Evaluator] = None) -> None:
         evaluator = evaluator or self.evaluator
         self.runner.call_hook('before_val_iter', batch_idx=idx, data_batch=data_batch)
         with autocast(enabled=self.fp16):
@@ -189,14 +200,19 @@ class MultiDomainTestLoop(_MultiDomainMixin, TestLoop):
     results go to ``test_results.json`` in the test's own folder ``WORK_DIR/<timestamp>/``
     (never over a training run's validation results, nor over an earlier test's)."""
 
-    def __init__(self, runner, dataloader, evaluator, fp16=False, per_class=False,
-                 results_file=TEST_RESULTS_FILE):
+    def __init__(self,
+                 runner: Runner,
+                 dataloader: Union[DataLoader, Dict],
+                 evaluator: Union[Evaluator, Dict, List],
+                 fp16: bool = False,
+                 per_class: bool = False,
+                 results_file: str = TEST_RESULTS_FILE) -> None:
         self._build_domains(runner, dataloader, evaluator, per_class, results_file,
                             'test_dataloader')
         self.fp16 = fp16
         self.test_loss = dict()
 
-    def run(self):
+    def run(self) -> Dict[str, float]:
         self.runner.call_hook('before_test')
         self.runner.call_hook('before_test_epoch')
         self.runner.model.eval()
@@ -209,7 +225,8 @@ class MultiDomainTestLoop(_MultiDomainMixin, TestLoop):
         return metrics
 
     @torch.no_grad()
-    def run_iter(self, idx, data_batch, evaluator=None):
+    def run_iter(self, idx: int, data_batch: Sequence[dict],
+                 evaluator: Optional[Evaluator] = None) -> None:
         evaluator = evaluator or self.evaluator
         self.runner.call_hook('before_test_iter', batch_idx=idx, data_batch=data_batch)
         with autocast(enabled=self.fp16):

@@ -3,12 +3,13 @@ resume from the newest complete checkpoint that really exists."""
 import glob
 import os.path as osp
 import re
+from typing import List, Optional
 
 from ..utils.checkpoint_loading import read_checkpoint_meta
 from ..utils.errors import WorkDirError  # noqa: F401  (re-exported)
 
 
-def run_checkpoints(work_dir):
+def run_checkpoints(work_dir: str) -> List[str]:
     """``iter_N.pth`` / ``epoch_N.pth`` files of ``work_dir``, newest (highest N) first."""
     found = []
     for path in glob.glob(osp.join(work_dir, '*.pth')):
@@ -18,7 +19,7 @@ def run_checkpoints(work_dir):
     return [p for _, p in sorted(found, reverse=True)]
 
 
-def refuse_to_overwrite(work_dir):
+def refuse_to_overwrite(work_dir: str) -> None:
     """Raise :class:`WorkDirError` when ``work_dir`` already holds a run's checkpoints: a new run
     would overwrite its ``iter_N.pth`` and ``last_checkpoint``, and a later ``--resume`` would
     continue the wrong run."""
@@ -32,7 +33,7 @@ def refuse_to_overwrite(work_dir):
             f'over in it.')
 
 
-def _complete(path):
+def _complete(path: str) -> bool:
     try:
         read_checkpoint_meta(path)
         return True
@@ -40,7 +41,7 @@ def _complete(path):
         return False
 
 
-def checkpoint_to_resume(work_dir):
+def checkpoint_to_resume(work_dir: str) -> Optional[str]:
     """The checkpoint ``--resume`` continues from, and a note when it is not the one
     ``last_checkpoint`` names.
 

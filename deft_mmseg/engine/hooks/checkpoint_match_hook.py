@@ -1,5 +1,10 @@
 """Refuse checkpoints that do not fit the model, instead of loading them half-way."""
+from typing import Dict
+
+import torch.nn as nn
 from mmengine.hooks import Hook
+from mmengine.runner import Runner
+from torch import Tensor
 
 from mmseg.registry import HOOKS
 
@@ -8,7 +13,10 @@ from ...utils.errors import CheckpointMismatchError  # noqa: F401  (re-exported)
 from ...utils.model_wrappers import unwrap_model
 
 
-def check_checkpoint_matches(model, state_dict, source='checkpoint', allow_missing=False):
+def check_checkpoint_matches(model: nn.Module,
+                             state_dict: Dict[str, Tensor],
+                             source: str = 'checkpoint',
+                             allow_missing: bool = False) -> None:
     """Raise :class:`CheckpointMismatchError` if ``state_dict`` does not fit ``model``.
 
     Mismatched shapes always raise; keys of the model absent from the checkpoint raise unless
@@ -58,10 +66,10 @@ class CheckpointMatchHook(Hook):
 
     priority = 'VERY_HIGH'
 
-    def __init__(self, allow_missing=False):
+    def __init__(self, allow_missing: bool = False) -> None:
         self.allow_missing = allow_missing
 
-    def after_load_checkpoint(self, runner, checkpoint):
+    def after_load_checkpoint(self, runner: Runner, checkpoint: dict) -> None:
         model = unwrap_model(runner.model)
         state_dict = checkpoint.get('state_dict', checkpoint)
         check_checkpoint_matches(model, state_dict, 'the loaded checkpoint',

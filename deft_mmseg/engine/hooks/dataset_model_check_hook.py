@@ -1,5 +1,6 @@
 """Check before training that the model's class count matches the training data."""
 from mmengine.hooks import Hook
+from mmengine.runner import Runner
 
 from mmseg.datasets import BaseSegDataset
 from mmseg.registry import HOOKS
@@ -25,7 +26,7 @@ class DatasetModelCheckHook(Hook):
 
     priority = 'VERY_HIGH'
 
-    def before_train(self, runner):
+    def before_train(self, runner: Runner) -> None:
         model = unwrap_model(runner.model)
         dataset = runner.train_dataloader.dataset
         metainfo = getattr(dataset, 'metainfo', None)

@@ -2,14 +2,15 @@
 checkpoint, restored at the point of the run where they were taken."""
 import logging
 import random
-from typing import Callable, Iterator
+from typing import Any, Callable, Iterator, Optional
 
 import numpy as np
 import torch
 from mmengine.dist import all_gather_object, get_dist_info
 from mmengine.hooks import CheckpointHook, Hook
 from mmengine.logging import print_log
-from mmengine.runner import IterBasedTrainLoop
+from mmengine.hooks.hook import DATA_BATCH
+from mmengine.runner import IterBasedTrainLoop, Runner
 
 from mmseg.registry import HOOKS
 
@@ -19,7 +20,7 @@ from ..seeded_data_stream import seeded_stream_support, start_seeded_stream
 CHECKPOINT_KEY = 'rng_state'
 
 
-def capture_rng_state():
+def capture_rng_state() -> dict:
     """The generator states of this process: Python ``random``, numpy's global generator, torch's
     CPU generator and, when CUDA is in use, the current CUDA device's generator.
 
@@ -36,7 +37,7 @@ def capture_rng_state():
     return state
 
 
-def restore_rng_state(state):
+def restore_rng_state(state: dict) -> None:
     """Inverse of :func:`capture_rng_state`. Returns the generators not restored (``['cuda']``
     when the state has a CUDA generator and this process uses none)."""
     random.setstate(state['python'])
@@ -82,10 +83,10 @@ class _CountingIterator:
         self._on_first = on_restore
         self.consumed = 0
 
-    def __iter__(self):
+    def __iter__(self) -> '_CountingIterator':
         return self
 
-    def __next__(self):
+    def __next__(self) -> Optional[dict]:
         if self._placeholders > 0:
             self._placeholders -= 1
             return None  # IterBasedTrainLoop.run drops what its replay takes
@@ -102,7 +103,7 @@ class _CountingIterator:
         self.consumed += 1
         return batch
 
-    def __getattr__(self, name):  # e.g. ``_dataloader`` of mmengine's infinite iterator
+    def __getattr__(self, name: str) -> Any:  # e.g. ``_dataloader`` of mmengine's infinite iterator
         return getattr(self.iterator, name)
 
 
@@ -153,13 +154,13 @@ class ExactResumeHook(Hook):
         self._started = False
 
     # -- taking the states -----------------------------------------------------------------
-    def _gather(self):
+    def _gather(self) -> list:
         local = capture_rng_state()
         _, world_size = get_dist_info()
         return all_gather_object(local) if world_size > 1 else [local]
 
     @staticmethod
-    def _checkpoint_due(runner):
+    def _checkpoint_due(runner: Runner) -> bool:
         for hook in runner.hooks:
             if isinstance(hook, CheckpointHook) and not hook.by_epoch:
                 if hook.every_n_train_iters(runner, hook.interval, hook.save_begin) or (
@@ -167,19 +168,23 @@ class ExactResumeHook(Hook):
                     return True
         return False
 
-    def after_train_iter(self, runner, batch_idx, data_batch=None, outputs=None):
+    def after_train_iter(self,
+                         runner: Runner,
+                         batch_idx: int,
+                         data_batch: DATA_BATCH = None,
+                         outputs: Optional[dict] = None) -> None:
         # all ranks take part in the gather; only rank 0 writes the checkpoint
         self._states = self._gather() if self._checkpoint_due(runner) else None
 
-    def before_val(self, runner):
+    def before_val(self, runner: Runner) -> None:
         self._val_states = self._gather()
 
-    def after_val(self, runner):
+    def after_val(self, runner: Runner) -> None:
         if self._val_states is not None:
             restore_rng_state(self._val_states[get_dist_info()[0]])
             self._val_states = None
 
-    def before_save_checkpoint(self, runner, checkpoint):
+    def before_save_checkpoint(self, runner: Runner, checkpoint: dict) -> None:
         # a checkpoint written during validation (save_best) gets the states from before it
         states = self._val_states or self._states or [capture_rng_state()]
         checkpoint[CHECKPOINT_KEY] = dict(
@@ -187,10 +192,10 @@ class ExactResumeHook(Hook):
             seeded_stream=self._seeded_stream)
 
     # -- putting them back -------------------------------------------------------------------
-    def before_run(self, runner):
+    def before_run(self, runner: Runner) -> None:
         self._run_seed = runner.seed  # the seed the dataloaders were built with
 
-    def after_load_checkpoint(self, runner, checkpoint):
+    def after_load_checkpoint(self, runner: Runner, checkpoint: dict) -> None:
         self._resume_from = checkpoint.get(CHECKPOINT_KEY)
         resumed_seed = checkpoint.get('meta', {}).get('seed')
         if resumed_seed is not None and self._run_seed is not None and resumed_seed != self._run_seed:
@@ -198,7 +203,7 @@ class ExactResumeHook(Hook):
         else:
             self._seed_mismatch = None
 
-    def before_train_epoch(self, runner) -> None:
+    def before_train_epoch(self, runner: Runner) -> None:
         if self._started:  # epoch-based loops call this every epoch; only the first matters
             return
         self._started = True
@@ -256,7 +261,7 @@ class ExactResumeHook(Hook):
                           level=logging.WARNING)
         loop.dataloader_iterator = counting
 
-    def _restore(self, runner, saved):
+    def _restore(self, runner: Runner, saved: dict) -> None:
         rank, world_size = get_dist_info()
         if saved['world_size'] != world_size:
             print_log(f'ExactResumeHook: the checkpoint was written by {saved["world_size"]} '
@@ -274,6 +279,6 @@ class ExactResumeHook(Hook):
                   f'states restored: the run continues exactly.', logger='current')
 
 
-def loop_consumed(runner):
+def loop_consumed(runner: Runner) -> int:
     """Batches taken from the training data stream so far (``None`` without the hook)."""
     return getattr(getattr(runner.train_loop, 'dataloader_iterator', None), 'consumed', None)
