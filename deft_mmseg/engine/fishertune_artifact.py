@@ -3,6 +3,7 @@ estimation stage of ``FisherTuneTrainLoop`` and read back on resume or with
 ``train_cfg.load_sensitivity``; it lives with the loop that uses it."""
 import json
 import os.path as osp
+from typing import Sequence
 
 import torch
 
@@ -15,7 +16,7 @@ from ..utils.errors import CheckpointSecurityError, SensitivityConfigError
 __all__ = ['ARTIFACT_FILE', 'save_artifact', 'load_artifact', 'load_summary']
 
 
-def save_artifact(artifact, work_dir):
+def save_artifact(artifact: dict, work_dir: str) -> str:
     """Write the artifact (tensors and plain values only: loads with ``weights_only=True``) and a
     small JSON summary (per block and group means of F, Delta F and DR-FIM, and the stability
     figure of the estimate). Returns the path."""
@@ -28,7 +29,7 @@ def save_artifact(artifact, work_dir):
     return path
 
 
-def load_artifact(path):
+def load_artifact(path: str) -> dict:
     """Load a sensitivity artifact; clear errors for a missing or foreign file."""
     if not osp.isfile(path):
         raise FileNotFoundError(
@@ -51,7 +52,9 @@ def load_artifact(path):
     return artifact
 
 
-def load_summary(path, scores=('fisher', 'delta_fisher', 'drf'), formula='printed'):
+def load_summary(path: str,
+                 scores: Sequence[str] = ('fisher', 'delta_fisher', 'drf'),
+                 formula: str = 'printed') -> dict:
     """Per (group, block) means from a ``fishertune_sensitivity.pth`` or its
     ``fishertune_sensitivity_summary.json`` (which holds the three default scores)."""
     if path.endswith('.json'):

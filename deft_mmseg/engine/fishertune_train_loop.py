@@ -1,7 +1,13 @@
 """The iteration loop that runs FisherTune's three steps (FisherTune paper, Alg. 1) in one run."""
 import os.path as osp
+from typing import List, Optional, Tuple, Union
 
 from mmengine import dist
+from mmengine.runner import Runner
+from mmseg.utils import SampleList
+from torch import Tensor
+from torch.optim import Optimizer
+from torch.utils.data import DataLoader
 from mmengine.logging import print_log
 from mmengine.optim import OptimWrapperDict
 
@@ -43,8 +49,16 @@ class FisherTuneTrainLoop(TwoStageTrainLoop):
     segmentor_class = FisherTuneEncoderDecoder
     segmentor_kinds = 'FisherTuneEncoderDecoder'
 
-    def __init__(self, runner, dataloader, warmup_iters, tune_iters, estimate_iters=100,
-                 load_sensitivity=None, val_begin=1, val_interval=1000, dynamic_intervals=None):
+    def __init__(self,
+                 runner: Runner,
+                 dataloader: Union[DataLoader, dict],
+                 warmup_iters: int,
+                 tune_iters: int,
+                 estimate_iters: int = 100,
+                 load_sensitivity: Optional[str] = None,
+                 val_begin: int = 1,
+                 val_interval: int = 1000,
+                 dynamic_intervals: Optional[List[Tuple[int, int]]] = None) -> None:
         if not isinstance(tune_iters, int) or tune_iters < 1:
             raise SensitivityConfigError(f'FisherTuneTrainLoop: tune_iters (T3) must be an integer '
                                         f'>= 1, got {tune_iters!r}.')
@@ -62,20 +76,21 @@ class FisherTuneTrainLoop(TwoStageTrainLoop):
         print_log(self._segmentor().tuning_summary(), logger='current')
 
     @property
-    def artifact_path(self):
+    def artifact_path(self) -> str:
         return osp.join(self.runner.work_dir, ARTIFACT_FILE)
 
-    def _optimizers(self):
+    def _optimizers(self) -> List[Optimizer]:
         wrapper = self.runner.optim_wrapper
         wrappers = wrapper.values() if isinstance(wrapper, OptimWrapperDict) else [wrapper]
         return [w.optimizer for w in wrappers]
 
-    def _next_batch(self):
+    def _next_batch(self) -> Tuple[Tensor, SampleList]:
         model = self._segmentor()
         data = model.data_preprocessor(next(self.dataloader_iterator), True)
         return data['inputs'], data['data_samples']
 
-    def _estimate_or_load(self, model, resuming):
+    def _estimate_or_load(self, model: FisherTuneEncoderDecoder,
+                          resuming: bool) -> Optional[dict]:
         if not model.needs_estimate:
             return None
         if self.load_sensitivity is not None:
@@ -103,12 +118,12 @@ class FisherTuneTrainLoop(TwoStageTrainLoop):
                       logger='current')
         return artifact
 
-    def start_second_stage(self, model):
+    def start_second_stage(self, model: FisherTuneEncoderDecoder) -> None:
         artifact = self._estimate_or_load(model, resuming=False)
         super().start_second_stage(model)
         model.start_tuning(artifact, self._optimizers())
 
-    def second_stage_step(self, model):
+    def second_stage_step(self, model: FisherTuneEncoderDecoder) -> None:
         if model.sparse_mask is None:  # resumed during tuning: masks follow from the estimate
             model.start_tuning(self._estimate_or_load(model, resuming=True), self._optimizers())
         selected = model.set_tune_step(self._iter - self.warmup_iters + 1, self.tune_iters)

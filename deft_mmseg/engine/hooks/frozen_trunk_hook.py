@@ -1,6 +1,10 @@
 """Load checkpoints that do not carry the frozen VFM trunk (released PEFT checkpoints, slim
 exports) by completing them from the converted VFM file."""
+from typing import Optional
+
+from mmengine.config import Config
 from mmengine.hooks import Hook
+from mmengine.runner import Runner
 from mmengine.logging import print_log
 
 from mmseg.registry import HOOKS
@@ -27,10 +31,10 @@ class FrozenTrunkHook(Hook):
 
     priority = 'HIGHEST'  # before CheckpointMatchHook (VERY_HIGH) sees the checkpoint
 
-    def __init__(self, checkpoint=None):
+    def __init__(self, checkpoint: Optional[str] = None) -> None:
         self.checkpoint = checkpoint
 
-    def _trunk_file(self, runner):
+    def _trunk_file(self, runner: Runner) -> str:
         if self.checkpoint:
             return self.checkpoint
         init_cfg = runner.cfg.get('model', {}).get('backbone', {}).get('init_cfg') or {}
@@ -40,7 +44,7 @@ class FrozenTrunkHook(Hook):
             'FrozenTrunkHook: no trunk file; give checkpoint= (or --backbone FILE), the file '
             'tools/model_converters/vfm.py wrote for this VFM.')
 
-    def after_load_checkpoint(self, runner, checkpoint):
+    def after_load_checkpoint(self, runner: Runner, checkpoint: dict) -> None:
         model_state = unwrap_model(runner.model).state_dict()
         path = self._trunk_file(runner)
         trunk = trunk_state(load_local_checkpoint(path, map_location='cpu'), f'trunk {path!r}')
@@ -50,7 +54,7 @@ class FrozenTrunkHook(Hook):
                       logger='current')
 
 
-def use_trunk_file(cfg, path):
+def use_trunk_file(cfg: Config, path: str) -> Config:
     """What ``--backbone FILE`` does in tools/train.py and tools/test.py: (re)place a
     ``FrozenTrunkHook(checkpoint=FILE)`` in ``cfg.custom_hooks``."""
     import os.path as osp
