@@ -4,8 +4,10 @@ mmengine's ``AmpOptimWrapper`` asserts a CUDA/NPU/MLU/MUSA device, so ``--amp`` 
 machine stops with a traceback. ``tools/train.py --amp`` uses this wrapper there instead.
 """
 from contextlib import contextmanager
+from typing import Iterator
 
 import torch
+import torch.nn as nn
 from mmengine.optim import OptimWrapper
 
 from mmseg.registry import OPTIM_WRAPPERS
@@ -20,12 +22,12 @@ class CPUBF16OptimWrapper(OptimWrapper):
     """
 
     @contextmanager
-    def optim_context(self, model):
+    def optim_context(self, model: nn.Module) -> Iterator[None]:
         with super().optim_context(model), torch.autocast('cpu', dtype=torch.bfloat16):
             yield
 
 
-def cpu_has_bf16_instructions():
+def cpu_has_bf16_instructions() -> bool:
     """Whether this CPU computes in bfloat16 natively (x86 ``avx512_bf16`` or ``amx_bf16``; read
     from ``/proc/cpuinfo``, so ``False`` where that file does not exist). Without them bfloat16
     autocast is emulated and slower than float32 (see docs/checkpoints.md)."""

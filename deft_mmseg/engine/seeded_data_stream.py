@@ -24,7 +24,7 @@ plugin's). Anything else keeps mmengine's replay (:func:`seeded_stream_support` 
 import contextlib
 import itertools
 import random
-from typing import Callable, Iterator, Optional
+from typing import Any, Callable, Iterator, Optional, Tuple
 
 import numpy as np
 import torch
@@ -47,7 +47,7 @@ class StreamIndex(int):
         obj.position = position
         return obj
 
-    def __reduce__(self):
+    def __reduce__(self) -> Tuple[type, Tuple[int, int]]:
         return StreamIndex, (int(self), self.position)
 
     def __repr__(self) -> str:
@@ -62,7 +62,7 @@ def sample_seed(seed: int, position: int) -> int:
 
 
 @contextlib.contextmanager
-def seeded_generators(seed: int):
+def seeded_generators(seed: int) -> Iterator[None]:
     """Run the body with Python ``random``, numpy's global generator and torch's CPU generator
     seeded from ``seed``; the states from before are put back afterwards."""
     saved = random.getstate(), np.random.get_state(), torch.get_rng_state()
@@ -92,7 +92,7 @@ class SeededSamplePreparation:
         self.prepare = prepare
         self.seed = seed
 
-    def __call__(self, idx):
+    def __call__(self, idx: int) -> Any:
         if not isinstance(idx, StreamIndex):
             return self.prepare(idx)
         with seeded_generators(sample_seed(self.seed, idx.position)):
