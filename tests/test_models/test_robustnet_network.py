@@ -165,3 +165,27 @@ def test_other_checkpoints_are_refused():
                            'module.cov_matrix_layer.0.weight': torch.zeros(1)})
     with pytest.raises(ConversionKeyError, match='no layer0'):
         convert_robustnet({})
+
+
+def test_converter_tool(tmp_path, capsys):
+    """tools/model_converters/robustnet.py: in-process conversion and refusals (one line, exit
+    2), nothing overwritten; the fresh-shell contract once."""
+    from e2e_helpers import error_line_in_process, one_error_line, run_tool, run_tool_in_process
+    from deft_mmseg.utils.checkpoint_loading import load_local_checkpoint
+    release = DeepV3Plus(num_classes=19)
+    src, dst = str(tmp_path / 'r50os16.pth'), str(tmp_path / 'out' / 'converted.pth')
+    torch.save(dict(state_dict={f'module.{k}': v for k, v in release.state_dict().items()}), src)
+    assert run_tool_in_process('model_converters/robustnet.py', src, dst) == 0
+    assert 'auxiliary-head tensors dsn.* left out' in capsys.readouterr().out
+    state = load_local_checkpoint(dst)['state_dict']
+    _ours().load_state_dict(state, strict=True)
+    line = error_line_in_process(capsys, 'model_converters/robustnet.py', src, dst)
+    assert 'exists' in line  # nothing is overwritten
+    other = str(tmp_path / 'other.pth')
+    torch.save(dict(state_dict={'encoder.weight': torch.zeros(1)}), other)
+    line = error_line_in_process(capsys, 'model_converters/robustnet.py', other,
+                                 str(tmp_path / 'x.pth'))
+    assert 'not a RobustNet DeepLabv3+' in line
+    line = one_error_line(run_tool('model_converters/robustnet.py', str(tmp_path / 'missing.pth'),
+                                   str(tmp_path / 'y.pth')))
+    assert 'does not exist' in line
