@@ -5,7 +5,6 @@ import collections
 import mmcv
 import numpy as np
 import pytest
-import torch
 
 from deft_mmseg.datasets import ClassUniformDataset, ClassUniformSampler
 from deft_mmseg.datasets.class_uniform import tile_centroids
