@@ -13,7 +13,8 @@ import torch.nn.functional as F
 from mmengine.config import Config
 from mmseg.registry import MODELS
 
-from deft_mmseg.models.converters import ConversionKeyError, convert_robustnet
+from deft_mmseg.models.converters import convert_robustnet
+from deft_mmseg.utils.errors import ConversionKeyError
 from deft_mmseg.models.converters.robustnet import dropped_keys
 from repo_paths import config_path
 

@@ -21,9 +21,8 @@ from typing import List, Optional
 import torch
 
 from deft_mmseg.utils.checkpoint_loading import load_local_checkpoint
-from deft_mmseg.utils.errors import CheckpointSecurityError
-from deft_mmseg.models.converters import (ConversionKeyError, convert_robustnet,
-                                          convert_robustnet_trunk)
+from deft_mmseg.models.converters import convert_robustnet, convert_robustnet_trunk
+from deft_mmseg.utils.errors import CheckpointSecurityError, ConversionKeyError
 from deft_mmseg.models.converters.robustnet import dropped_keys
 
 
