@@ -9,7 +9,7 @@ and input-gradient backward) + f2 (e~2 forward without a graph, d2 forward and b
 optimizer step. Targets: DeFT within 1.05x of its floor, peak memory <= 1.6x of joint finetuning,
 cross-EMA update <= 2% of a DeFT step (DeepLabv3+); peak memory <= 1.1x of plain Rein training.
 
-    python benchmarks/deft_step.py [--model r50|tiny|mitb5|rein-l|rein-b|rein-tiny] [--size 256]
+    python benchmarks/deft_step.py [--model r50|r50-robustnet|tiny|mitb5|rein-l|rein-b|rein-tiny] [--size 256]
         [--batch 2] [--steps 5] [--device cpu|cuda] [--json OUT.json]
 
 On CUDA, peak memory is torch.cuda.max_memory_allocated; on CPU it is the child's peak RSS.
@@ -29,6 +29,8 @@ REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 
 MODEL_FILES = {
     'r50': 'deeplabv3plus_r50-d8.py',
+    # the network of the DeFT paper configs (RobustNet's DeepLabv3+, output stride 16)
+    'r50-robustnet': 'deeplabv3plus_r50-os16_robustnet.py',
     'tiny': 'deeplabv3plus_tiny_demo.py',
     'mitb5': 'segformer_mit-b5.py',
     'rein-l': 'rein_dinov2-l_mask2former.py',

@@ -9,8 +9,9 @@ from mmengine.config import Config
 from ..datasets.checks import domain_dataset_cfgs
 from .segmentors.two_stage import PLAIN_PARTS, TwoStageSegmentor
 
-#: keys of DualPathwaySegmentor that plain EncoderDecoder does not take
-_DEFT_MODEL_KEYS = ('final_model', 'distance_reg', 'after_warmup', 'fishertune')
+#: keys of the two-stage segmentors that plain EncoderDecoder does not take
+_DEFT_MODEL_KEYS = ('final_model', 'distance_reg', 'after_warmup', 'fishertune',
+                    'frozen_module_mode', 'checkpoint_gc_decoder', 'share_frozen_encoder_parts')
 
 
 def plain_model_cfg(model_cfg):

@@ -5,7 +5,6 @@ import collections
 import mmcv
 import numpy as np
 import pytest
-import torch
 
 from deft_mmseg.datasets import ClassUniformDataset, ClassUniformSampler
 from deft_mmseg.datasets.class_uniform import tile_centroids
@@ -210,3 +209,11 @@ def test_shipped_protocol_builds_and_draws_class_uniform_batches(tmp_path):
     assert len(batch['inputs']) == 4
     assert all(x.shape[-2:] == (64, 64) for x in batch['inputs'])
     assert (root / 'centroids.json').is_file()
+
+
+def test_mapillary_resize_before_the_labels_keeps_them_at_their_resolution():
+    res = _results(300, 400)
+    res.update(seg_fields=[], ori_shape=(300, 400))
+    del res['gt_seg_map']
+    out = ResizeToHeightCenterCrop(height=150, crop_size=None)(res)
+    assert out['img'].shape[:2] == (150, 200) and out['ori_shape'] == (300, 400)

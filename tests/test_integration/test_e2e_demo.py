@@ -68,7 +68,9 @@ def test_deft_demo_trains_both_stages_and_tests_every_domain(demo_cwd, capsys):
     out = str(demo_cwd / 'export')
     export_tool = __import__('export_final_model')
     export_tool.main([*DEFT_DEMO, ckpts[-1], out])
-    assert_export_matches(DEFT, ckpts[-1], out, str(demo_cwd), 'DualPathwaySegmentor')
+    # RobustNet's DeepLabv3+ head is the plugin's: the export brings it in by custom_imports
+    assert_export_matches(DEFT, ckpts[-1], out, str(demo_cwd), 'DualPathwaySegmentor',
+                          plugin=True)
     assert load_local_checkpoint(ckpts[-1])['state_dict']['decoupled_flag'] == 1
 
 

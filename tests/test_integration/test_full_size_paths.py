@@ -92,11 +92,14 @@ def _check_domain(cfg, model, domain, frames):
     pipeline = domain_test_pipelines(cfg)[domain]
     sample = run_pipeline(pipeline, *frames((w, h)))
     resized = [t['scale'] for t in pipeline if t['type'] == 'Resize']
-    cropped = [t['crop_size'] for t in pipeline if t['type'] == 'ResizeToHeightCenterCrop']
+    to_height = [t for t in pipeline if t['type'] == 'ResizeToHeightCenterCrop']
     expected = _fits((h, w), resized[0]) if resized else (h, w)
-    # RobustNet's Mapillary protocol resizes and crops image and label alike: metrics at that size
-    scored = (cropped[0], cropped[0]) if cropped else (h, w)
-    expected = scored if cropped else expected
+    scored = (h, w)
+    if to_height:  # RobustNet's Mapillary sizes: height H, width int(w / h * H)
+        height, crop = to_height[0]['height'], to_height[0].get('crop_size')
+        expected = (crop, crop) if crop else (height, int(w / h * height))
+        # the centre crop transforms image and label alike: metrics at that size
+        scored = (crop, crop) if crop else scored
     assert tuple(sample['inputs'].shape[-2:]) == expected, domain
     # otherwise the label map stays at the frame's size: metrics at the dataset's label resolution
     assert sample['data_samples'].gt_sem_seg.data.shape[-2:] == scored, domain
@@ -121,10 +124,13 @@ def test_full_size_paths(frames, name, domain):
 
 # the protocols' test input sizes, computed by hand from docs/evaluation.md ("Protocols")
 PROTOCOL_SIZES = {
-    # DeFT paper as RobustNet runs it: Cityscapes and BDD100K at their own size, Mapillary to
-    # height 1536 and centre-cropped to 1536x1536
+    # DeFT paper as RobustNet runs it: Cityscapes and BDD100K at their own size, Mapillary at
+    # height 1536
     'deft/deft_deeplabv3plus_r50-d8_1xb4-48k_gtav-768x768.py': {
-        'cityscapes': (1024, 2048), 'bdd100k': (720, 1280), 'mapillary': (1536, 1536)},
+        'cityscapes': (1024, 2048), 'bdd100k': (720, 1280), 'mapillary': (1536, 2048)},
+    # ... and its variant with RobustNet's Mapillary centre crop
+    'deft/deft_deeplabv3plus_r50-d8_1xb4-48k_gtav-768x768_mapillary-center-crop.py': {
+        'mapillary': (1536, 1536)},
     # mmseg-native: every target resized to fit 2048x1024
     'deft/deft_deeplabv3plus_r50-d8_1xb4-48k_gtav-768x768_mmseg-native.py': {
         'cityscapes': (1024, 2048), 'bdd100k': (1024, 1820), 'mapillary': (1024, 1365)},

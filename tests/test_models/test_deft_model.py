@@ -147,22 +147,27 @@ def _predict_logits(model, inputs, samples):
         return torch.stack([s.seg_logits.data for s in model.predict(inputs, samples)])
 
 
+@pytest.mark.parametrize('mode', ['whole', 'slide'])
 @pytest.mark.parametrize('final_model,enc,dec', [
     ('IV', 'pathway2', 'pathway1'), ('I', 'pathway1', 'pathway2'),
     ('II', 'pathway1', 'pathway1'), ('III', 'pathway2', 'pathway2')])
-def test_inference_uses_the_selected_table7_combination(final_model, enc, dec):
-    model = build(tiny_model_cfg(final_model=final_model))
+def test_inference_uses_the_selected_table7_combination(final_model, enc, dec, mode):
+    """mmseg's whole and slide inference run the final model's modules (the segmentor
+    delegates extract_feat / encode_decode to them)."""
+    test_cfg = dict(mode='whole') if mode == 'whole' else \
+        dict(mode='slide', crop_size=(24, 24), stride=(16, 16))
+    model = build(tiny_model_cfg(final_model=final_model, test_cfg=test_cfg))
     model.end_warmup()
     with torch.no_grad():  # make all four components distinct
         for p in model.parameters():
             p.add_(0.05 * torch.randn_like(p))
     inputs, samples = batch(n=1)
     logits = _predict_logits(model, inputs, samples)
-    plain = build(tiny_model_cfg('EncoderDecoder'))
+    plain = build(tiny_model_cfg('EncoderDecoder', test_cfg=test_cfg))
     plain.backbone.load_state_dict(getattr(model, enc).backbone.state_dict())
     plain.decode_head.load_state_dict(getattr(model, dec).decode_head.state_dict())
     assert torch.equal(logits, _predict_logits(plain, inputs, samples))
-    exported = build(tiny_model_cfg('EncoderDecoder'))
+    exported = build(tiny_model_cfg('EncoderDecoder', test_cfg=test_cfg))
     exported.load_state_dict(model.final_model_state_dict())
     assert torch.equal(logits, _predict_logits(exported, inputs, samples))
 

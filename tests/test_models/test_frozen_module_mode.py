@@ -141,3 +141,26 @@ def test_train_loop_check_hook_is_the_one_pairing_check():
         hook.before_train(SimpleNamespace(model=plain, train_loop=two_stage_loop))
     hook.before_train(SimpleNamespace(model=staged, train_loop=two_stage_loop))
     hook.before_train(SimpleNamespace(model=plain, train_loop=plain_loop))
+
+
+@pytest.mark.parametrize('mode', ['train', 'eval'])
+def test_frozen_decoder_of_table1_follows_the_mode(mode):
+    """Table 1 "Freezing Decoder": after the switch the decoder's weights stay fixed; in 'train'
+    mode its BN statistics follow the batches (freeze_weights), in 'eval' mode they do not."""
+    model = build(tiny_model_cfg('StagedEncoderDecoder', after_warmup='freeze_decoder',
+                                 frozen_module_mode=mode))
+    model.train()
+    model.end_warmup()
+    before = snapshot(model.decode_head)
+    opt = torch.optim.SGD([p for p in model.parameters() if p.requires_grad], lr=0.1,
+                          momentum=0.9, weight_decay=5e-3)
+    inputs, samples = batch(seed=0)
+    total_loss(model.loss(inputs, samples)).backward()
+    opt.step()
+    after = snapshot(model.decode_head)
+    for name, _ in model.decode_head.named_parameters():
+        assert torch.equal(before[name], after[name]), name
+    stats = [k for k in before if k.endswith('running_mean')]
+    assert stats
+    moved = [k for k in stats if not torch.equal(before[k], after[k])]
+    assert (moved == stats) if mode == 'train' else (moved == [])

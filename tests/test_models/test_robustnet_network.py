@@ -13,7 +13,8 @@ import torch.nn.functional as F
 from mmengine.config import Config
 from mmseg.registry import MODELS
 
-from deft_mmseg.models.converters import ConversionKeyError, convert_robustnet
+from deft_mmseg.models.converters import convert_robustnet
+from deft_mmseg.utils.errors import ConversionKeyError
 from deft_mmseg.models.converters.robustnet import dropped_keys
 from repo_paths import config_path
 
@@ -80,12 +81,20 @@ class DeepV3Plus(nn.Module):
     """``DeepV3Plus(trunk='resnet-50', variant='D16')`` at width ``w`` (64 in the release) and
     ASPP width ``a`` (256), with the auxiliary ``dsn`` head of training."""
 
-    def __init__(self, num_classes, w=8, a=16, blocks=(3, 4, 6, 3)):
+    def __init__(self, num_classes, w=8, a=16, blocks=(3, 4, 6, 3), deep_stem=False):
         super().__init__()
-        self.layer0 = nn.Sequential(nn.Conv2d(3, w, 7, stride=2, padding=3, bias=False),
-                                    nn.BatchNorm2d(w), nn.ReLU(inplace=True),
-                                    nn.MaxPool2d(kernel_size=3, stride=2, padding=1))
-        self.layer1 = _make_layer(w, w, blocks[0], 1)
+        if deep_stem:  # trunk 'resnet-101': network/Resnet.py ResNet3X3 (64, 64, 128 at w=64)
+            self.layer0 = nn.Sequential(
+                nn.Conv2d(3, w, 3, stride=2, padding=1, bias=False), nn.BatchNorm2d(w),
+                nn.ReLU(inplace=True), nn.Conv2d(w, w, 3, stride=1, padding=1, bias=False),
+                nn.BatchNorm2d(w), nn.ReLU(inplace=True),
+                nn.Conv2d(w, 2 * w, 3, stride=1, padding=1, bias=False), nn.BatchNorm2d(2 * w),
+                nn.ReLU(inplace=True), nn.MaxPool2d(kernel_size=3, stride=2, padding=1))
+        else:
+            self.layer0 = nn.Sequential(nn.Conv2d(3, w, 7, stride=2, padding=3, bias=False),
+                                        nn.BatchNorm2d(w), nn.ReLU(inplace=True),
+                                        nn.MaxPool2d(kernel_size=3, stride=2, padding=1))
+        self.layer1 = _make_layer(2 * w if deep_stem else w, w, blocks[0], 1)
         self.layer2 = _make_layer(4 * w, 2 * w, blocks[1], 2)
         self.layer3 = _make_layer(8 * w, 4 * w, blocks[2], 2)
         self.layer4 = _make_layer(16 * w, 8 * w, blocks[3], 2)
@@ -118,12 +127,22 @@ class DeepV3Plus(nn.Module):
         return _upsample(self.final2(dec1), size)
 
 
-def _ours(w=8, a=16):
-    cfg = copy.deepcopy(Config.fromfile(
-        config_path('_base_', 'models', 'deeplabv3plus_r50-os16_robustnet.py')).model)
+def _ours(w=8, a=16, config=None):
+    if config is None:
+        cfg = Config.fromfile(config_path('_base_', 'models',
+                                          'deeplabv3plus_r50-os16_robustnet.py'))
+    else:
+        cfg = Config.fromfile(config_path(config))
+    cfg = copy.deepcopy(cfg.model)
     cfg.data_preprocessor = None
+    cfg.pop('pretrained', None)
+    cfg.type = 'EncoderDecoder'
+    for key in ('final_model', 'frozen_module_mode'):
+        cfg.pop(key, None)
     norm = dict(type='BN', requires_grad=True)
-    cfg.backbone.update(stem_channels=w, base_channels=w, norm_cfg=norm, init_cfg=None)
+    deep = cfg.backbone.get('deep_stem', False)
+    cfg.backbone.update(stem_channels=2 * w if deep else w, base_channels=w, norm_cfg=norm,
+                        init_cfg=None, depth=50)
     cfg.decode_head.update(in_channels=[4 * w, 32 * w], channels=a, norm_cfg=norm)
     return MODELS.build(cfg)
 
@@ -165,3 +184,56 @@ def test_other_checkpoints_are_refused():
                            'module.cov_matrix_layer.0.weight': torch.zeros(1)})
     with pytest.raises(ConversionKeyError, match='no layer0'):
         convert_robustnet({})
+
+
+def test_converter_tool(tmp_path, capsys):
+    """tools/model_converters/robustnet.py: in-process conversion and refusals (one line, exit
+    2), nothing overwritten; the fresh-shell contract once."""
+    from e2e_helpers import error_line_in_process, one_error_line, run_tool, run_tool_in_process
+    from deft_mmseg.utils.checkpoint_loading import load_local_checkpoint
+    release = DeepV3Plus(num_classes=19)
+    src, dst = str(tmp_path / 'r50os16.pth'), str(tmp_path / 'out' / 'converted.pth')
+    torch.save(dict(state_dict={f'module.{k}': v for k, v in release.state_dict().items()}), src)
+    assert run_tool_in_process('model_converters/robustnet.py', src, dst) == 0
+    assert 'auxiliary-head tensors dsn.* left out' in capsys.readouterr().out
+    state = load_local_checkpoint(dst)['state_dict']
+    _ours().load_state_dict(state, strict=True)
+    line = error_line_in_process(capsys, 'model_converters/robustnet.py', src, dst)
+    assert 'exists' in line  # nothing is overwritten
+    other = str(tmp_path / 'other.pth')
+    torch.save(dict(state_dict={'encoder.weight': torch.zeros(1)}), other)
+    line = error_line_in_process(capsys, 'model_converters/robustnet.py', other,
+                                 str(tmp_path / 'x.pth'))
+    assert 'not a RobustNet DeepLabv3+' in line
+    line = one_error_line(run_tool('model_converters/robustnet.py', str(tmp_path / 'missing.pth'),
+                                   str(tmp_path / 'y.pth')))
+    assert 'does not exist' in line
+
+
+def test_robustnet_r101_three_conv_stem_converts_and_gives_the_same_logits():
+    """DeepR101V3PlusD's ResNet3X3 stem (conv1-conv3, 64-64-128 at full width) maps onto the R101
+    config's ResNet(deep_stem=True, stem_channels=128), network and ImageNet trunk file alike
+    (depth 50 here: the stem and the block layout are what is checked)."""
+    from deft_mmseg.models.converters import convert_robustnet_trunk
+    release = DeepV3Plus(num_classes=19, deep_stem=True).eval()
+    _randomize(release, 1)
+    ours = _ours(config='deft/deft_deeplabv3plus_r101-d8_1xb4-48k_gtav-768x768.py').eval()
+    ours.load_state_dict(convert_robustnet(release.state_dict()), strict=True)
+    x = torch.randn(1, 3, 64, 72)
+    with torch.no_grad():
+        torch.testing.assert_close(ours.encode_decode(x, [dict(img_shape=(64, 72))]),
+                                   release(x), rtol=1e-4, atol=1e-5)
+    # the ImageNet trunk file: ResNet3X3's own names (conv1..3, bn1..3, layer*, fc)
+    names = {'0': 'conv1', '1': 'bn1', '3': 'conv2', '4': 'bn2', '6': 'conv3', '7': 'bn3'}
+    trunk = {}
+    for key, value in release.state_dict().items():
+        parts = key.split('.')
+        if parts[0] == 'layer0':
+            trunk['.'.join([names[parts[1]]] + parts[2:])] = value
+        elif parts[0].startswith('layer'):
+            trunk[key] = value
+    trunk['fc.weight'] = torch.zeros(10, 4)
+    fresh = _ours(config='deft/deft_deeplabv3plus_r101-d8_1xb4-48k_gtav-768x768.py')
+    fresh.backbone.load_state_dict(convert_robustnet_trunk(trunk), strict=True)
+    for key, value in ours.backbone.state_dict().items():
+        assert torch.equal(fresh.backbone.state_dict()[key], value), key

@@ -51,9 +51,19 @@ robustnet_test_pipeline = [
     dict(type='CheckImageLabelPair'),  # label map fits its image (deft_mmseg)
     dict(type='PackSegInputs'),
 ]
-# ... and Mapillary resized to height 1536 and centre-cropped to 1536x1536 (ResizeHeight +
-# CenterCropPad, whose label padding is 0 there: seg_pad_val=0), scored at that size.
+# ... and Mapillary at height 1536 (datasets/__init__.py:182-186: ResizeHeight(1536)); the
+# prediction is scored at the label's own resolution, as mmseg scores every resize.
 robustnet_mapillary_test_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='ResizeToHeightCenterCrop', height=1536, crop_size=None),
+    dict(type='LoadAnnotations'),
+    dict(type='CheckImageLabelPair'),  # label map fits its image (deft_mmseg)
+    dict(type='PackSegInputs'),
+]
+# RobustNet also centre-crops image and label to 1536x1536 (CenterCropPad(1536), label padding 0
+# there) and scores that window at that size: this pipeline, in the
+# *_mapillary-center-crop.py config (docs/deft.md: why it is not the default).
+robustnet_mapillary_center_crop_test_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(type='LoadAnnotations'),
     dict(type='CheckImageLabelPair'),  # label map fits its image (deft_mmseg)

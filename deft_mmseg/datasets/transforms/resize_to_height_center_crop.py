@@ -9,9 +9,13 @@ from mmseg.registry import TRANSFORMS
 
 @TRANSFORMS.register_module()
 class ResizeToHeightCenterCrop(BaseTransform):
-    """Resize image and labels to ``height`` (keeping the aspect ratio), then take the centred
-    ``crop_size`` x ``crop_size`` window, padding a narrower image; the result is what is
-    evaluated (``ori_shape`` is set to it, so predictions are compared at this size).
+    """Resize the image (and the labels loaded so far) to ``height``, keeping the aspect ratio,
+    then take the centred ``crop_size`` x ``crop_size`` window, padding a narrower image.
+
+    After ``LoadAnnotations`` the labels are transformed too and ``ori_shape`` is set to the
+    result: predictions are scored at this size, on this window (RobustNet). Before
+    ``LoadAnnotations`` (``crop_size=None``) only the image is resized and mmseg scores the
+    prediction, resized back, at the label's own resolution, as for its other resizes.
 
     shachoi/RobustNet ``datasets/__init__.py`` ``create_extra_val_loader`` evaluates Mapillary with
     ``ResizeHeight(1536)`` + ``CenterCropPad(1536)`` (``transforms/joint_transforms.py``): width
@@ -46,7 +50,9 @@ class ResizeToHeightCenterCrop(BaseTransform):
                                          backend='pillow')
         if self.crop_size is not None:
             self._center_crop_pad(results)
-        results['img_shape'] = results['ori_shape'] = results['img'].shape[:2]
+        results['img_shape'] = results['img'].shape[:2]
+        if results.get('seg_fields'):  # the labels went along: they are scored at this size
+            results['ori_shape'] = results['img_shape']
         return results
 
     def _center_crop_pad(self, results: dict) -> None:

@@ -4,7 +4,7 @@ from .clip import convert_clip
 from .clip_text import clip_image_projection, convert_clip_text, convert_vltseg
 from .dinov2 import convert_dinov2
 from .eva02 import convert_eva02, convert_eva_clip_visual
-from .robustnet import convert_robustnet
+from .robustnet import convert_robustnet, convert_robustnet_trunk
 from .sam import convert_sam
 
 #: ``tools/model_converters/vfm.py MODEL``: official checkpoint -> the file a config loads
@@ -17,5 +17,5 @@ RESIZABLE = ('dinov2', 'eva02', 'eva-clip', 'vltseg-eva-clip')
 
 __all__ = ['convert_dinov2', 'convert_clip', 'convert_eva02', 'convert_sam',
            'convert_eva_clip_visual', 'convert_clip_text', 'clip_image_projection',
-           'convert_vltseg', 'CONVERTERS', 'RESIZABLE',
-           'convert_robustnet']
+           'convert_vltseg', 'CONVERTERS', 'RESIZABLE', 'convert_robustnet',
+           'convert_robustnet_trunk']

@@ -232,7 +232,6 @@ class DualPathwaySegmentor(TwoStageSegmentor, EncoderDecoder):
         return enc, dec
 
     # ------------------------------------ inference: mmseg's EncoderDecoder steps, delegated
-    @property
     def inference_decode_head(self) -> BaseDecodeHead:
         """The decode head of the model used at inference."""
         return self.inference_modules()[1].decode_head
@@ -241,15 +240,15 @@ class DualPathwaySegmentor(TwoStageSegmentor, EncoderDecoder):
     # attributes of the segmentor; they are those of the inference decode head
     @property
     def align_corners(self) -> bool:
-        return self.inference_decode_head.align_corners
+        return self.inference_decode_head().align_corners
 
     @property
     def num_classes(self) -> int:
-        return self.inference_decode_head.num_classes
+        return self.inference_decode_head().num_classes
 
     @property
     def out_channels(self) -> int:
-        return self.inference_decode_head.out_channels
+        return self.inference_decode_head().out_channels
 
     def extract_feat(self, inputs: Tensor) -> List[Tensor]:
         """Features of the inference encoder, ``(N, 3, H, W)`` -> its multi-level outputs."""
@@ -258,12 +257,12 @@ class DualPathwaySegmentor(TwoStageSegmentor, EncoderDecoder):
     def encode_decode(self, inputs: Tensor, batch_img_metas: List[dict]) -> Tensor:
         """``(N, 3, H, W)`` -> ``(N, C, H, W)`` scores of the inference model (mmseg's
         ``whole_inference`` and ``slide_inference`` call this on the image or its windows)."""
-        return self.inference_decode_head.predict(self.extract_feat(inputs), batch_img_metas,
+        return self.inference_decode_head().predict(self.extract_feat(inputs), batch_img_metas,
                                                   self.test_cfg)
 
     def _forward(self, inputs: Tensor, data_samples: OptSampleList = None) -> Tensor:
         """The inference model's decode-head output (``mode='tensor'``)."""
-        return self.inference_decode_head.forward(self.extract_feat(inputs))
+        return self.inference_decode_head().forward(self.extract_feat(inputs))
 
     # ------------------------------------------------------------------------------ training
     def loss(self, inputs: Tensor, data_samples: SampleList) -> Dict[str, Tensor]:
