@@ -69,8 +69,8 @@ def trigger_visualization_hook(cfg, args):
 def build_cfg(args):
     # imports deft_mmseg: registers it
     from deft_mmseg.apis.tool_config import drop_disabled_hooks, load_config
-    from deft_mmseg.datasets.checks import (DatasetConfigError, check_dataset_cfg,
-                                            domain_dataset_cfgs)
+    from deft_mmseg.datasets.checks import check_dataset_cfg, domain_dataset_cfgs
+    from deft_mmseg.utils.errors import DatasetConfigError
     from deft_mmseg.engine.hooks.frozen_trunk_hook import use_trunk_file
     from deft_mmseg.evaluation.submission import prepare_submission
     from deft_mmseg.utils.config_keys import check_config_keys

@@ -88,7 +88,7 @@ def set_amp(cfg):
     from mmengine.logging import print_log
 
     from deft_mmseg.engine.cpu_amp import cpu_has_bf16_instructions
-    from deft_mmseg.utils.config_keys import ConfigKeyError
+    from deft_mmseg.utils.errors import ConfigKeyError
     wrapper = cfg.optim_wrapper.get('type', 'OptimWrapper')
     if wrapper == 'AmpOptimWrapper' and not torch.cuda.is_available():
         wrapper = cfg.optim_wrapper.type = 'OptimWrapper'  # the config's float16 AMP needs a GPU

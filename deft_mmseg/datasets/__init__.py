@@ -16,4 +16,3 @@ __all__ = [
     'MapillaryCS19Dataset', 'FoggyZurichDataset', 'FoggyDrivingDataset', 'check_dataset_cfg',
     'check_num_classes', 'domain_dataset_cfgs', 'CheckImageLabelPair', 'RandomGaussianBlur'
 ]
-from ..utils.errors import DatasetSampleError  # noqa: F401,E402  # MERGE (i28's test_image_label_checks.py)

@@ -12,5 +12,3 @@ __all__ = [
     'FisherTuneTrainLoop', 'StagePolyLR', 'StageConstantParamScheduler', 'PerRunTestRunner',
     'FrozenParamsOptimWrapperConstructor'
 ]
-from ..utils.checkpoint_loading import ALLOW_PICKLE_ENV, load_local_checkpoint  # noqa: F401,E402  # MERGE (i28's test_checkpoint_loading.py)
-from ..utils.errors import CheckpointSecurityError  # noqa: F401,E402  # MERGE (i28's test_checkpoint_loading.py)

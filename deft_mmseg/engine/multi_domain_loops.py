@@ -37,8 +37,8 @@ from torch.utils.data import DataLoader
 
 from mmseg.registry import LOOPS
 
-from ..datasets.checks import (DatasetConfigError, check_dataset_cfg, check_num_classes,
-                               domain_dataset_cfgs)
+from ..datasets.checks import check_dataset_cfg, check_num_classes, domain_dataset_cfgs
+from ..utils.errors import DatasetConfigError
 from ..datasets.dg_base import guard_sample_errors
 from ..evaluation.multi_domain_summary import format_domain_table, summarize_domains
 from ..utils.mmengine_compat import image_save_dirs, parse_losses, update_losses

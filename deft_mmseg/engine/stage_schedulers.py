@@ -5,7 +5,7 @@ that starts where the first one decayed the lr to ``eta_min = 0`` stays at zero.
 Sec. 4.1) restarts a poly(0.9) decay from lr 1e-2 at the start of decoupled finetuning; these
 schedulers compute their value in closed form from the optimizer's initial value instead.
 
-``begin``/``end`` may be given directly, or filled in by :class:`TwoStageTrainLoop` (``DeFTTrainLoop``) from
+``begin``/``end`` may be given directly, or filled in by :class:`TwoStageTrainLoop` from
 ``stage='warmup'`` / ``stage='decoupled'`` so that the warm-up length is set in one place.
 """
 from typing import List, Optional
@@ -15,13 +15,13 @@ from torch.optim import Optimizer
 from mmseg.registry import PARAM_SCHEDULERS
 
 from ..utils.mmengine_compat import INF, ParamSchedulerBase
-from ..utils.errors import DeFTConfigError
+from ..utils.errors import TwoStageConfigError
 
 
 def _reject_unresolved_stage(stage: Optional[str], name: str) -> None:
     if stage is not None:
-        raise DeFTConfigError(
-            f"{name}(stage={stage!r}): stage= is resolved by train_cfg type 'DeFTTrainLoop' "
+        raise TwoStageConfigError(
+            f"{name}(stage={stage!r}): stage= is resolved by train_cfg type 'TwoStageTrainLoop' "
             f"(or 'FisherTuneTrainLoop'), which sets begin/end from warmup_iters; with another "
             f'train loop give begin/end.')
 

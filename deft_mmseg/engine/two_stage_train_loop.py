@@ -1,9 +1,7 @@
 """The iteration loop that runs a two-stage segmentor's stages in one ``tools/train.py`` run.
 
 ``TwoStageTrainLoop`` drives every :class:`TwoStageSegmentor` (DeFT's ``DualPathwaySegmentor``,
-the LP-FT / freezing baselines' ``StagedEncoderDecoder``; ``FisherTuneTrainLoop`` extends it). It is
-also registered as ``DeFTTrainLoop``, its name before other methods used it, so configs and
-codebases that say ``type='DeFTTrainLoop'`` keep working.
+the LP-FT / freezing baselines' ``StagedEncoderDecoder``; ``FisherTuneTrainLoop`` extends it).
 """
 import copy
 from typing import Dict, List, Optional, Sequence, Tuple, Union
@@ -16,7 +14,7 @@ from torch.utils.data import DataLoader
 from mmseg.registry import LOOPS
 
 from ..models.segmentors.two_stage import TwoStageSegmentor
-from ..utils.errors import DeFTConfigError  # noqa: F401  (re-exported)
+from ..utils.errors import TwoStageConfigError
 from ..utils.model_wrappers import unwrap_model
 
 STAGES = ('warmup', 'decoupled')
@@ -45,10 +43,10 @@ def resolve_stage_schedulers(schedulers: Union[None, dict, list], warmup_iters: 
         cfg = copy.deepcopy(cfg)
         stage = cfg.pop('stage')
         if stage not in stages:
-            raise DeFTConfigError(f"param_scheduler {cfg.get('type')}: unknown stage "
+            raise TwoStageConfigError(f"param_scheduler {cfg.get('type')}: unknown stage "
                                   f'{stage!r}; use one of {stages}.')
         if 'begin' in cfg or 'end' in cfg:
-            raise DeFTConfigError(f"param_scheduler {cfg.get('type')}: give either stage= "
+            raise TwoStageConfigError(f"param_scheduler {cfg.get('type')}: give either stage= "
                                   f'or begin/end, not both.')
         cfg['begin'], cfg['end'] = (0, warmup_iters) if stage == stages[0] else (warmup_iters,
                                                                                  max_iters)
@@ -110,23 +108,23 @@ class TwoStageTrainLoop(IterBasedTrainLoop):
                  dynamic_intervals: Optional[List[Tuple[int, int]]] = None,
                  reset_optimizer_state: bool = False) -> None:
         if (decoupled_iters is None) == (max_iters is None):
-            raise DeFTConfigError(
-                "TwoStageTrainLoop (DeFTTrainLoop): give exactly one of decoupled_iters (the paper's second stage, "
+            raise TwoStageConfigError(
+                "TwoStageTrainLoop: give exactly one of decoupled_iters (the paper's second stage, "
                 'e.g. 40000) and max_iters (warm-up + decoupled).')
         if not isinstance(warmup_iters, int) or warmup_iters < 0:
-            raise DeFTConfigError(f'DeFTTrainLoop: warmup_iters must be an integer >= 0, '
+            raise TwoStageConfigError(f'TwoStageTrainLoop: warmup_iters must be an integer >= 0, '
                                   f'got {warmup_iters!r}.')
         if decoupled_iters is not None:
             if not isinstance(decoupled_iters, int) or decoupled_iters < 1:
-                raise DeFTConfigError(
-                    f'DeFTTrainLoop: decoupled_iters={decoupled_iters!r} leaves no decoupled '
+                raise TwoStageConfigError(
+                    f'TwoStageTrainLoop: decoupled_iters={decoupled_iters!r} leaves no decoupled '
                     f'finetuning after the {warmup_iters} warm-up iterations. Set '
                     f'train_cfg.decoupled_iters to the length of the second stage (an integer '
                     f'>= 1, e.g. 40000).')
             max_iters = warmup_iters + decoupled_iters
         if warmup_iters >= max_iters:
-            raise DeFTConfigError(
-                f'DeFTTrainLoop: the warm-up ({warmup_iters} iterations) is not shorter than the '
+            raise TwoStageConfigError(
+                f'TwoStageTrainLoop: the warm-up ({warmup_iters} iterations) is not shorter than the '
                 f'whole run (max_iters={max_iters}), so decoupled finetuning would never start. '
                 f'Set train_cfg.max_iters={warmup_iters + 1} or more (warm-up + decoupled '
                 f'iterations).')
@@ -183,5 +181,3 @@ class TwoStageTrainLoop(IterBasedTrainLoop):
 
 
 #: the loop's name before LP-FT, the freezing baselines and FisherTune used it; configs keep it
-DeFTTrainLoop = TwoStageTrainLoop
-LOOPS.register_module(name='DeFTTrainLoop', module=TwoStageTrainLoop)

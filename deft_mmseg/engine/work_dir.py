@@ -6,7 +6,7 @@ import re
 from typing import List, Optional
 
 from ..utils.checkpoint_loading import read_checkpoint_meta
-from ..utils.errors import WorkDirError  # noqa: F401  (re-exported)
+from ..utils.errors import WorkDirError
 
 
 def run_checkpoints(work_dir: str) -> List[str]:

@@ -22,7 +22,7 @@ import torch
 from mmengine.logging import HistoryBuffer, print_log
 from mmengine.runner.checkpoint import CheckpointLoader, load_from_local
 
-from .errors import CheckpointFileError, CheckpointSecurityError  # noqa: F401  (re-exported)
+from .errors import CheckpointFileError, CheckpointSecurityError
 
 ALLOW_PICKLE_ENV = 'DEFT_MMSEG_ALLOW_PICKLE'
 

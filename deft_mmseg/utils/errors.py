@@ -141,6 +141,3 @@ class ConfigSyntaxError(ConfigKeyError):
     """A config file (or one of its ``_base_`` files) that is not valid Python."""
 
 
-# MERGE: the old names, still used by files of branches i24 / i28; /tmp/team/i29_merge_recipe.sh
-DeFTConfigError = TwoStageConfigError  # MERGE
-FisherTuneConfigError = SensitivityConfigError  # MERGE

@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from deft_mmseg.datasets import CheckImageLabelPair, DatasetSampleError
+from deft_mmseg.datasets import CheckImageLabelPair
+from deft_mmseg.utils.errors import DatasetSampleError
 from e2e_helpers import DEFT_DEMO, error_line_in_process, run_tool, run_tool_in_process
 
 SOURCE_LABEL = osp.join('data', 'demo', 'gtav', 'labels', '00003_labelTrainIds.png')

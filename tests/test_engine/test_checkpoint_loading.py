@@ -8,8 +8,10 @@ import torch
 from mmengine.logging import HistoryBuffer
 from mmengine.runner.checkpoint import CheckpointLoader, _load_checkpoint
 
-from deft_mmseg.engine import ALLOW_PICKLE_ENV, CheckpointSecurityError, load_local_checkpoint
-from deft_mmseg.engine.hooks import CheckpointMismatchError, check_checkpoint_matches
+from deft_mmseg.utils.checkpoint_loading import ALLOW_PICKLE_ENV, load_local_checkpoint
+from deft_mmseg.utils.errors import CheckpointSecurityError
+from deft_mmseg.engine.hooks import check_checkpoint_matches
+from deft_mmseg.utils.errors import CheckpointMismatchError
 from deft_helpers import build, tiny_model_cfg
 
 

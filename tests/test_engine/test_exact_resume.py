@@ -12,7 +12,7 @@ import pytest
 import torch
 
 from repo_paths import REPO, config_path
-from deft_mmseg.engine.checkpoint_loading import load_local_checkpoint
+from deft_mmseg.utils.checkpoint_loading import load_local_checkpoint
 
 TRAIN = osp.join(REPO, 'tools', 'train.py')
 SEEDED = ['randomness.seed=0', 'randomness.deterministic=True']

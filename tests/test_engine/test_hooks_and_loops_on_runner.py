@@ -9,7 +9,7 @@ from mmengine.hooks import Hook
 from mmengine.testing import RunnerTestCase
 
 from deft_helpers import tiny_model_cfg
-from deft_mmseg.engine.checkpoint_loading import load_local_checkpoint
+from deft_mmseg.utils.checkpoint_loading import load_local_checkpoint
 from deft_mmseg.utils.curves import load_curves
 from deft_mmseg.testing import ToySegDataset  # noqa: F401  (registers the toy dataset)
 
@@ -51,7 +51,7 @@ class TwoStageRunnerTest(RunnerTestCase):
         for key in ('val_dataloader', 'val_evaluator', 'val_cfg', 'test_dataloader',
                     'test_evaluator', 'test_cfg'):
             cfg[key] = None
-        cfg.train_cfg = dict(type='DeFTTrainLoop', warmup_iters=2, decoupled_iters=3,
+        cfg.train_cfg = dict(type='TwoStageTrainLoop', warmup_iters=2, decoupled_iters=3,
                              val_interval=100)
         cfg.optim_wrapper = dict(optimizer=dict(type='SGD', lr=0.05, momentum=0.9))
         cfg.default_hooks = dict(logger=dict(type='LoggerHook', interval=1),

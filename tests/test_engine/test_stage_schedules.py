@@ -1,4 +1,4 @@
-"""Per-stage learning rate and weight decay, resolved from DeFTTrainLoop's warmup_iters."""
+"""Per-stage learning rate and weight decay, resolved from TwoStageTrainLoop's warmup_iters."""
 import pytest
 import torch
 from mmengine.config import Config
@@ -6,7 +6,8 @@ from mmengine.registry import PARAM_SCHEDULERS
 
 from repo_paths import config_path
 
-from deft_mmseg.engine.two_stage_train_loop import DeFTConfigError, resolve_stage_schedulers
+from deft_mmseg.engine.two_stage_train_loop import resolve_stage_schedulers
+from deft_mmseg.utils.errors import TwoStageConfigError
 
 W, T = 4, 10  # warm-up iterations, total iterations
 
@@ -40,9 +41,9 @@ def test_poly_restarts_at_the_decoupled_stage_and_weight_decay_switches():
 
 
 def test_stage_resolution_errors_and_no_warmup():
-    with pytest.raises(DeFTConfigError, match="unknown stage 'stage2'"):
+    with pytest.raises(TwoStageConfigError, match="unknown stage 'stage2'"):
         resolve_stage_schedulers([dict(type='StagePolyLR', stage='stage2')], W, T)
-    with pytest.raises(DeFTConfigError, match='either stage= or begin/end'):
+    with pytest.raises(TwoStageConfigError, match='either stage= or begin/end'):
         resolve_stage_schedulers([dict(type='StagePolyLR', stage='warmup', begin=0)], W, T)
     cfgs = resolve_stage_schedulers([dict(type='StagePolyLR', stage='warmup'),
                                      dict(type='StagePolyLR', stage='decoupled')], 0, T)

@@ -136,7 +136,7 @@ def test_user_errors_are_reported_without_traceback(demo_cwd):
     ("_base_ = ['DEFT']\ncustom_hooks = [dict(type='CrossEMAHook', beta=1.0)]\n",
      r'beta must be in \(0, 1\)'),
     ("_base_ = ['DEFT']\ntrain_cfg = dict(_delete_=True, type='IterBasedTrainLoop', "
-     "max_iters=4, val_interval=4)\n", "stage= is resolved by train_cfg type 'DeFTTrainLoop'"),
+     "max_iters=4, val_interval=4)\n", "stage= is resolved by train_cfg type 'TwoStageTrainLoop'"),
 ])
 def test_deft_misconfigurations_give_one_line_errors(demo_cwd, snippet, message, capsys):
     import re

@@ -26,7 +26,6 @@ OLD_NAMES = ('DeFTConfigError', 'FisherTuneConfigError', 'DeFTTrainLoop', 'Confi
 #: the mark of a temporary alias line (written so that this line does not carry it)
 MERGE_MARK = re.compile(r'#\sMERGE')
 PENDING_MERGE = frozenset()
-PENDING_MERGE = frozenset({'deft_mmseg/engine/two_stage_train_loop.py', 'deft_mmseg/engine/stage_schedulers.py', 'deft_mmseg/engine/hooks/cross_ema_hook.py', 'deft_mmseg/engine/hooks/train_loop_check_hook.py', 'deft_mmseg/engine/hooks/exact_resume_hook.py', 'deft_mmseg/engine/multi_domain_loops.py', 'deft_mmseg/engine/checkpoint_loading.py', 'deft_mmseg/models/segmentors/staged_encoder_decoder.py', 'deft_mmseg/models/segmentors/dual_pathway.py', 'deft_mmseg/models/segmentors/fishertune_encoder_decoder.py', 'deft_mmseg/datasets/transforms/check_image_label.py', 'tools/train.py', 'tools/test.py', 'tests/test_engine/test_stage_schedules.py', 'tests/test_engine/test_checkpoint_loading.py', 'tests/test_engine/test_exact_resume.py', 'tests/test_engine/test_hooks_and_loops_on_runner.py', 'tests/test_datasets/test_image_label_checks.py', 'tests/test_integration/test_e2e_demo.py', 'docs/deft.md', 'docs/baselines.md'})  # MERGE
 
 
 def _rel(path):

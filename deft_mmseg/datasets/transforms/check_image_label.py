@@ -10,7 +10,7 @@ from mmengine.logging import print_log
 
 from mmseg.registry import TRANSFORMS
 
-from ..dg_base import DatasetSampleError
+from ...utils.errors import DatasetSampleError
 from ..label_checks import check_label_ids
 
 

@@ -16,4 +16,3 @@ __all__ = [
     'TrainLoopCheckHook',
     'AtomicCheckpointHook', 'StopSignalHook'
 ]
-from ...utils.errors import CheckpointMismatchError  # noqa: F401,E402  # MERGE (i28's test_checkpoint_loading.py)

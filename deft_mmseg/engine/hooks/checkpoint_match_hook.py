@@ -9,7 +9,7 @@ from torch import Tensor
 from mmseg.registry import HOOKS
 
 from ...models.segmentors import DualPathwaySegmentor, expand_plain_state_dict
-from ...utils.errors import CheckpointMismatchError  # noqa: F401  (re-exported)
+from ...utils.errors import CheckpointMismatchError
 from ...utils.model_wrappers import unwrap_model
 
 

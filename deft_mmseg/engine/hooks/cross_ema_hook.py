@@ -10,7 +10,7 @@ from mmseg.registry import HOOKS
 
 from ...models.segmentors import DualPathwaySegmentor
 from ...utils.model_wrappers import unwrap_model
-from ...utils.errors import DeFTConfigError
+from ...utils.errors import TwoStageConfigError
 
 TensorPairs = Tuple[List[Tensor], List[Tensor]]
 
@@ -53,10 +53,10 @@ class CrossEMAHook(Hook):
 
     def __init__(self, beta: float = 0.9999, buffer_update: str = 'forward') -> None:
         if not isinstance(beta, (int, float)) or not 0.0 < beta < 1.0:
-            raise DeFTConfigError(
+            raise TwoStageConfigError(
                 f'CrossEMAHook: beta must be in (0, 1) (paper: 0.9999), got {beta!r}.')
         if buffer_update not in BUFFER_UPDATES:
-            raise DeFTConfigError(f'CrossEMAHook: buffer_update must be one of '
+            raise TwoStageConfigError(f'CrossEMAHook: buffer_update must be one of '
                                   f'{BUFFER_UPDATES}, got {buffer_update!r}.')
         self.beta = float(beta)
         self.buffer_update = buffer_update
@@ -69,7 +69,7 @@ class CrossEMAHook(Hook):
         # the model's loop (TwoStageTrainLoop) is checked by TrainLoopCheckHook
         model = self._segmentor(runner)
         if not isinstance(model, DualPathwaySegmentor):
-            raise DeFTConfigError(
+            raise TwoStageConfigError(
                 f'CrossEMAHook needs model type DualPathwaySegmentor, got '
                 f'{type(model).__name__}. Remove the hook or use DualPathwaySegmentor.')
         self.bind(model)

@@ -131,7 +131,7 @@ class ExactResumeHook(Hook):
 
     Resuming under another world size, or with a CUDA state on a machine without CUDA, restores
     what it can and logs that the resume is not exact (the generators then continue from the seed
-    set at start). Works with ``IterBasedTrainLoop`` and its subclasses (``DeFTTrainLoop``,
+    set at start). Works with ``IterBasedTrainLoop`` and its subclasses (``TwoStageTrainLoop``,
     ``FisherTuneTrainLoop``); under other loops the states are restored at the start of the resumed
     epoch. In ``configs/_base_/default_runtime.py`` as ``default_hooks.exact_resume``; add
     ``custom_hooks=[dict(type='ExactResumeHook')]`` to use it in other mmseg configs.

@@ -7,13 +7,13 @@ from mmseg.registry import HOOKS
 from ...models.segmentors import FisherTuneEncoderDecoder, TwoStageSegmentor
 from ...utils.model_wrappers import unwrap_model
 from ..fishertune_train_loop import FisherTuneTrainLoop
-from ...utils.errors import DeFTConfigError
+from ...utils.errors import TwoStageConfigError
 from ..two_stage_train_loop import TwoStageTrainLoop
 
 
 @HOOKS.register_module()
 class TrainLoopCheckHook(Hook):
-    """Raise ``DeFTConfigError`` at ``before_train`` when the model and the train loop do not
+    """Raise ``TwoStageConfigError`` at ``before_train`` when the model and the train loop do not
     belong together. This hook is the one place the pairing is checked (a default hook of
     ``configs/_base_/default_runtime.py``):
 
@@ -32,17 +32,17 @@ class TrainLoopCheckHook(Hook):
         loop = runner.train_loop
         name = type(model).__name__
         if isinstance(model, FisherTuneEncoderDecoder) and not isinstance(loop, FisherTuneTrainLoop):
-            raise DeFTConfigError(
+            raise TwoStageConfigError(
                 f"{name} is trained by train_cfg type 'FisherTuneTrainLoop' (warm-up, DR-FIM "
                 f'estimation, sparse tuning), got {type(loop).__name__}; see '
                 f'configs/_base_/schedules/fishertune_adamw_4k_40k.py.')
         if isinstance(model, TwoStageSegmentor) and not isinstance(loop, TwoStageTrainLoop):
-            raise DeFTConfigError(
+            raise TwoStageConfigError(
                 f"{name} has two stages that train_cfg type 'TwoStageTrainLoop' runs; under "
                 f'{type(loop).__name__} it would stay in its warm-up (decoder only) for the whole '
                 f"run. Use train_cfg=dict(type='TwoStageTrainLoop', warmup_iters=..., "
                 f'decoupled_iters=...).')
         if isinstance(loop, TwoStageTrainLoop) and not isinstance(model, loop.segmentor_class):
-            raise DeFTConfigError(
+            raise TwoStageConfigError(
                 f'{type(loop).__name__} trains {loop.segmentor_kinds}, got {name}. Change '
                 f"model.type or use train_cfg type 'IterBasedTrainLoop'.")

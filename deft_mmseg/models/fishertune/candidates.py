@@ -194,4 +194,3 @@ class CandidateLayout:
         if (compact_row < 0).any():
             raise ValueError(f'CandidateLayout: an index of {name} is not a candidate element')
         return compact_row * per_row + col
-from ...utils.errors import FisherTuneConfigError  # noqa: F401,E402  # MERGE (i24's fishertune_encoder_decoder.py)

@@ -353,6 +353,3 @@ def _mean_over_ranks(value):
     dist.all_reduce(tensor, op='mean')
     return float(tensor.item())
 
-# MERGE: i24's segmentors/fishertune_encoder_decoder.py imports these from here until the recipe
-from .artifact_check import check_artifact_matches  # noqa: F401,E402  # MERGE
-from .artifact_scores import artifact_scores, artifact_stability  # noqa: F401,E402  # MERGE

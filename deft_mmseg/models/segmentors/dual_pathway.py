@@ -12,7 +12,7 @@ from mmseg.utils import (ConfigType, OptConfigType, OptMultiConfig, OptSampleLis
                          add_prefix)
 from torch import Tensor
 
-from ...utils.errors import DeFTConfigError
+from ...utils.errors import TwoStageConfigError
 from .two_stage import TwoStageSegmentor, check_frozen_module_mode
 
 #: Table 7 of the DeFT paper: which encoder / decoder the model used for inference takes.
@@ -27,13 +27,13 @@ FINAL_MODELS = {
 def _parse_final_model(final_model: Union[str, dict]) -> Dict[str, str]:
     if isinstance(final_model, str):
         if final_model not in FINAL_MODELS:
-            raise DeFTConfigError(f'final_model {final_model!r}: use one of {list(FINAL_MODELS)} '
+            raise TwoStageConfigError(f'final_model {final_model!r}: use one of {list(FINAL_MODELS)} '
                              f"(Table 7) or dict(encoder='gc'|'uc', decoder='gc'|'uc').")
         return dict(FINAL_MODELS[final_model])
     final_model = dict(final_model)
     if set(final_model) != {'encoder', 'decoder'} or not set(final_model.values()) <= {'gc',
                                                                                         'uc'}:
-        raise DeFTConfigError(f"final_model {final_model!r}: expected dict(encoder='gc'|'uc', "
+        raise TwoStageConfigError(f"final_model {final_model!r}: expected dict(encoder='gc'|'uc', "
                          f"decoder='gc'|'uc') or a Table 7 id {list(FINAL_MODELS)}.")
     return final_model
 
@@ -117,7 +117,7 @@ class DualPathwaySegmentor(TwoStageSegmentor, EncoderDecoder):
         # built here instead and inference delegates to them (extract_feat, encode_decode)
         BaseSegmentor.__init__(self, data_preprocessor=data_preprocessor, init_cfg=init_cfg)
         if auxiliary_head is not None:
-            raise DeFTConfigError(
+            raise TwoStageConfigError(
                 'DualPathwaySegmentor does not support auxiliary_head: DeFT excludes the '
                 'auxiliary CE loss (DeFT paper, Sec. 4.1). Remove it from the model config '
                 '(e.g. auxiliary_head=None).')
@@ -140,7 +140,7 @@ class DualPathwaySegmentor(TwoStageSegmentor, EncoderDecoder):
         if self.pathway1.decode_head.out_channels == 1:
             # mmseg's postprocess_result reads `self.decode_head.threshold` for one-channel heads;
             # this segmentor has two decode heads and no `decode_head` attribute
-            raise DeFTConfigError('DualPathwaySegmentor: one-channel (sigmoid) decode heads are '
+            raise TwoStageConfigError('DualPathwaySegmentor: one-channel (sigmoid) decode heads are '
                                   'not supported; use out_channels=num_classes >= 2.')
         self.train_cfg = train_cfg
         self.test_cfg = test_cfg

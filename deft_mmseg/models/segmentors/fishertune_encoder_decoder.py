@@ -7,9 +7,11 @@ from mmengine.logging import print_log
 from mmseg.registry import MODELS
 
 from ..backbones.vfm_vit import VFMVisionTransformer
-from ..fishertune.candidates import DEFAULT_GROUPS, FisherTuneConfigError, candidate_rows
-from ..fishertune.estimator import (DRFIMEstimator, artifact_scores, artifact_stability,
-                                    check_artifact_matches)
+from ..fishertune.candidates import DEFAULT_GROUPS, candidate_rows
+from ...utils.errors import SensitivityConfigError
+from ..fishertune.estimator import DRFIMEstimator
+from ..fishertune.artifact_scores import artifact_scores, artifact_stability
+from ..fishertune.artifact_check import check_artifact_matches
 from ..fishertune.fisher import BALANCES, DRF_FORMULAS, SCORES
 from ..fishertune.schedule import SCHEDULES, selected_fraction
 from ..fishertune.sparse_mask import SparseParameterMask
@@ -59,7 +61,7 @@ class FisherTuneEncoderDecoder(StagedEncoderDecoder):
 
     def __init__(self, *args, fishertune=None, **kwargs):
         if kwargs.pop('after_warmup', 'joint') != 'joint':
-            raise FisherTuneConfigError('FisherTuneEncoderDecoder tunes encoder and decoder after '
+            raise SensitivityConfigError('FisherTuneEncoderDecoder tunes encoder and decoder after '
                                         "the warm-up; after_warmup must stay 'joint'.")
         # the frozen VFM of FisherTune's warm-up runs in eval mode (this class's behaviour before
         # frozen_module_mode existed; DeFT's RobustNet-style 'train' default is not FisherTune's)
@@ -70,7 +72,7 @@ class FisherTuneEncoderDecoder(StagedEncoderDecoder):
                  'drf_formula', 'balance', 'domain_weight', 'estimator', 'seed')
         unknown = sorted(set(cfg) - set(known))
         if unknown:
-            raise FisherTuneConfigError(f'FisherTuneEncoderDecoder: unknown fishertune option(s) '
+            raise SensitivityConfigError(f'FisherTuneEncoderDecoder: unknown fishertune option(s) '
                                         f'{unknown}; known: {list(known)}.')
         self.groups = tuple(cfg.get('groups', DEFAULT_GROUPS))
         self.score = cfg.get('score', 'drf')
@@ -88,16 +90,16 @@ class FisherTuneEncoderDecoder(StagedEncoderDecoder):
                                      (self.drf_formula, DRF_FORMULAS, 'drf_formula'),
                                      (self.balance, BALANCES, 'balance')):
             if value not in allowed:
-                raise FisherTuneConfigError(f'FisherTune {what}={value!r}: use one of '
+                raise SensitivityConfigError(f'FisherTune {what}={value!r}: use one of '
                                             f'{allowed}.')
         if not 0 <= self.delta_min <= self.delta_max <= 1:
-            raise FisherTuneConfigError(
+            raise SensitivityConfigError(
                 f'FisherTune needs 0 <= delta_min <= delta_max <= 1 (fractions, 0.05 = 5 %), got '
                 f'delta_min={self.delta_min}, delta_max={self.delta_max}.')
         try:
             self.estimator = DRFIMEstimator(**cfg.get('estimator', {}))
         except TypeError as exc:  # an unknown keyword
-            raise FisherTuneConfigError(f'FisherTune estimator: {exc}; see DRFIMEstimator for '
+            raise SensitivityConfigError(f'FisherTune estimator: {exc}; see DRFIMEstimator for '
                                         f'its options.') from exc
         self._check_backbone()
         self.rows = candidate_rows(self.backbone.vit, self.groups, prefix='backbone.vit.')
@@ -110,7 +112,7 @@ class FisherTuneEncoderDecoder(StagedEncoderDecoder):
                                   for r in self.rows)
         most = int(round(self.delta_max * self.fraction_denominator))
         if most > self.num_candidates:
-            raise FisherTuneConfigError(
+            raise SensitivityConfigError(
                 f'FisherTune: delta_max={self.delta_max} of {self.fraction_denominator:,} '
                 f'{self.fraction_of} parameters is {most:,} elements, but groups {self.groups} '
                 f'hold only {self.num_candidates:,}.')
@@ -120,15 +122,15 @@ class FisherTuneEncoderDecoder(StagedEncoderDecoder):
     def _check_backbone(self):
         backbone = self.backbone
         if not isinstance(backbone, VFMVisionTransformer):
-            raise FisherTuneConfigError(
+            raise SensitivityConfigError(
                 f'FisherTune tunes the weights of a ViT VFM: backbone must be '
                 f'VFMVisionTransformer, got {type(backbone).__name__}.')
         if backbone.freeze_vit:
-            raise FisherTuneConfigError(
+            raise SensitivityConfigError(
                 'FisherTune selects which VFM weights train: set model.backbone.freeze_vit=False '
                 '(the warm-up still runs on the frozen VFM).')
         if backbone.reins is not None or backbone.peft is not None:
-            raise FisherTuneConfigError('FisherTune adds no adapters to the VFM (FisherTune paper, Sec. '
+            raise SensitivityConfigError('FisherTune adds no adapters to the VFM (FisherTune paper, Sec. '
                                         '3.3.3): remove backbone.reins / backbone.peft.')
 
     def candidate_parameters(self):
@@ -210,7 +212,7 @@ class FisherTuneEncoderDecoder(StagedEncoderDecoder):
             values = {n: torch.rand(p.shape, generator=generator) for n, p in params.items()}
         else:
             if artifact is None:
-                raise FisherTuneConfigError(f"FisherTune score '{self.score}' needs an estimate.")
+                raise SensitivityConfigError(f"FisherTune score '{self.score}' needs an estimate.")
             check_artifact_matches(artifact, self.candidate_meta(), 'the sensitivity file')
             values = artifact_scores(artifact, self.score, self.drf_formula, self.domain_weight,
                                      self.balance)

@@ -9,7 +9,7 @@ from mmseg.utils import OptConfigType, SampleList, add_prefix
 from torch import Tensor
 from torch.func import functional_call
 
-from ...utils.errors import DeFTConfigError
+from ...utils.errors import TwoStageConfigError
 from .two_stage import TwoStageSegmentor, check_frozen_module_mode
 
 AFTER_WARMUP = ('joint', 'freeze_encoder', 'freeze_decoder')
@@ -58,7 +58,7 @@ class StagedEncoderDecoder(TwoStageSegmentor, EncoderDecoder):
                  **kwargs) -> None:
         super().__init__(*args, **kwargs)
         if after_warmup not in AFTER_WARMUP:
-            raise DeFTConfigError(f'StagedEncoderDecoder: after_warmup must be one of '
+            raise TwoStageConfigError(f'StagedEncoderDecoder: after_warmup must be one of '
                                   f'{AFTER_WARMUP}, got {after_warmup!r}.')
         check_frozen_module_mode(frozen_module_mode, type(self).__name__)
         self.after_warmup = after_warmup
@@ -73,7 +73,7 @@ class StagedEncoderDecoder(TwoStageSegmentor, EncoderDecoder):
             trained = [m for m in encoder + ['decode_head'] if m not in frozen]
             covered = self.distance_reg.module_names or trained
             if set(covered) & set(frozen):
-                raise DeFTConfigError(
+                raise TwoStageConfigError(
                     f'StagedEncoderDecoder: distance_reg covers {sorted(set(covered) & set(frozen))}'
                     f", which after_warmup='{after_warmup}' freezes; its gradient would let weight "
                     f'decay move them. Cover only {trained}.')

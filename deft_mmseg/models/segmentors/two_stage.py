@@ -11,7 +11,7 @@ from typing import Dict, Tuple
 from mmseg.models import EncoderDecoder
 from torch import Tensor
 
-from ...utils.errors import DeFTConfigError
+from ...utils.errors import TwoStageConfigError
 
 #: top-level state-dict prefixes of the exported plain ``EncoderDecoder`` (the auxiliary head only
 #: trains, the export drops it)
@@ -24,9 +24,9 @@ FROZEN_MODULE_MODES = ('train', 'eval')
 
 
 def check_frozen_module_mode(mode: str, owner: str) -> None:
-    """Raise ``DeFTConfigError`` unless ``mode`` is one of :data:`FROZEN_MODULE_MODES`."""
+    """Raise ``TwoStageConfigError`` unless ``mode`` is one of :data:`FROZEN_MODULE_MODES`."""
     if mode not in FROZEN_MODULE_MODES:
-        raise DeFTConfigError(
+        raise TwoStageConfigError(
             f"{owner}: frozen_module_mode must be 'train' (the paper's freezing_weights: weights "
             f"fixed, batch statistics) or 'eval' (mmseg-native: eval mode), got {mode!r}.")
 
