@@ -30,7 +30,7 @@ REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 MODEL_FILES = {
     'r50': 'deeplabv3plus_r50-d8.py',
     # the network of the DeFT paper configs (RobustNet's DeepLabv3+, output stride 16)
-    'r50-robustnet': 'deeplabv3plus_r50-os16_robustnet.py',
+    'r50-robustnet': 'deeplabv3plus_r50-d16_robustnet.py',
     'tiny': 'deeplabv3plus_tiny_demo.py',
     'mitb5': 'segformer_mit-b5.py',
     'rein-l': 'rein_dinov2-l_mask2former.py',

@@ -27,7 +27,7 @@ from bench_utils import machine, peak_mib, sync
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 FAMILIES = {
-    'deft-r50': 'deft/deft_deeplabv3plus_r50-d8_1xb4-48k_gtav-768x768.py',
+    'deft-r50': 'deft/deft_deeplabv3plus_r50-d16_1xb4-48k_gtav-768x768.py',
     'deft-mitb5': 'deft/deft_segformer_mit-b5_1xb4-48k_gtav-768x768.py',
     'deft-m2f-r50': 'deft/deft_mask2former_r50_1xb4-48k_gtav-768x768.py',
     'rein-dinov2': 'rein/rein_dinov2-l_mask2former_1xb4-40k_gtav-512x512.py',

@@ -46,20 +46,20 @@ PRETRAINED_ROOT = 'data/demo'
 
 # name -> (config, encoder kind, label, the paper's C / B / M on the real benchmark, where from)
 METHODS = OrderedDict([
-    ('joint', ('configs/baselines/deeplabv3plus_r50-d8_1xb4-40k_gtav-768x768_noaux-aug.py',
+    ('joint', ('configs/baselines/deeplabv3plus_r50-d16_1xb4-40k_gtav-768x768_noaux-aug.py',
                'resnet',
                'Joint finetuning, no warm-up', (40.77, 37.87, 43.39), 'DeFT T6 r3')),
-    ('lpft', ('configs/baselines/lpft_deeplabv3plus_r50-d8_1xb4-48k_gtav-768x768.py', 'resnet',
+    ('lpft', ('configs/baselines/lpft_deeplabv3plus_r50-d16_1xb4-48k_gtav-768x768.py', 'resnet',
               'Joint finetuning after warm-up (LP-FT)', (42.32, 40.33, 44.88), 'DeFT T3')),
     ('freeze-encoder', ('configs/baselines/'
-                        'freeze-encoder_deeplabv3plus_r50-d8_1xb4-48k_gtav-768x768.py', 'resnet',
+                        'freeze-encoder_deeplabv3plus_r50-d16_1xb4-48k_gtav-768x768.py', 'resnet',
                         'Freezing encoder', (41.88, 36.85, 44.59), 'DeFT T1')),
     ('freeze-decoder', ('configs/baselines/'
-                        'freeze-decoder_deeplabv3plus_r50-d8_1xb4-48k_gtav-768x768.py', 'resnet',
+                        'freeze-decoder_deeplabv3plus_r50-d16_1xb4-48k_gtav-768x768.py', 'resnet',
                         'Freezing decoder', (42.52, 38.75, 45.03), 'DeFT T1')),
-    ('deft', ('configs/deft/deft_deeplabv3plus_r50-d8_1xb4-48k_gtav-768x768.py', 'resnet',
+    ('deft', ('configs/deft/deft_deeplabv3plus_r50-d16_1xb4-48k_gtav-768x768.py', 'resnet',
               'DeFT (IV: d~1 o e~2)', (50.06, 43.17, 50.51), 'DeFT T1/T3')),
-    ('deft-distreg', ('configs/deft/deft-distreg_deeplabv3plus_r50-d8_1xb4-48k_gtav-768x768.py',
+    ('deft-distreg', ('configs/deft/deft-distreg_deeplabv3plus_r50-d16_1xb4-48k_gtav-768x768.py',
                       'resnet',
                       'DeFT + distance regularization', (51.09, 43.46, 51.58), 'DeFT T3')),
     ('vit-frozen', ('configs/baselines/vfm/frozen_dinov2-l_mask2former_1xb4-40k_gtav-512x512.py',

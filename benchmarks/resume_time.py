@@ -24,7 +24,7 @@ import tempfile
 import time
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
-CONFIG = osp.join(REPO, 'configs', 'baselines', 'deeplabv3plus_r50-d8_1xb4-40k_gtav-768x768.py')
+CONFIG = osp.join(REPO, 'configs', 'baselines', 'deeplabv3plus_r50-d16_1xb4-40k_gtav-768x768.py')
 TRAIN = osp.join(REPO, 'tools', 'train.py')
 
 

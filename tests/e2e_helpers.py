@@ -12,8 +12,8 @@ def deft_demo_options(warmup=2, decoupled=4, interval=2, extra=()):
             'default_hooks.checkpoint.max_keep_ckpts=10', *extra]
 
 
-DEFT = config_path('deft', 'deft_deeplabv3plus_r50-d8_1xb4-48k_gtav-768x768.py')
-BASELINE = config_path('baselines', 'deeplabv3plus_r50-d8_1xb4-40k_gtav-768x768.py')
+DEFT = config_path('deft', 'deft_deeplabv3plus_r50-d16_1xb4-48k_gtav-768x768.py')
+BASELINE = config_path('baselines', 'deeplabv3plus_r50-d16_1xb4-40k_gtav-768x768.py')
 #: a tool's first arguments for the DeFT demo: the shipped config and --demo
 #: (its tiny network on the demo data), as a user runs it
 DEFT_DEMO = (DEFT, '--demo')

@@ -1,5 +1,5 @@
 # DeFT with this project's earlier, mmseg-native choices where the paper is silent, to compare
-# with the paper-protocol config deft_deeplabv3plus_r50-d8_1xb4-48k_gtav-768x768.py
+# with the paper-protocol config deft_deeplabv3plus_r50-d16_1xb4-48k_gtav-768x768.py
 # (docs/deft.md, "DeFT as the paper ran it"):
 # - mmseg's DeepLabv3+ (ResNetV1c deep stem, open-mmlab weights, output stride 8, depthwise-
 #   separable ASPP head with dropout), deeplabv3plus_r50-d8.py;

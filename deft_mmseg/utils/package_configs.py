@@ -22,7 +22,7 @@ def tools_root():
 
 
 def register_config_scope():
-    """Let ``_base_ = ['deft_mmseg::deft/deft_deeplabv3plus_r50-d8_1xb4-48k_gtav-768x768.py']``
+    """Let ``_base_ = ['deft_mmseg::deft/deft_deeplabv3plus_r50-d16_1xb4-48k_gtav-768x768.py']``
     resolve: mmengine only accepts ``<module>::`` for modules in its ``MODULE2PACKAGE`` table (then reads
     ``<installed package>/.mim/configs/<path>``).
 

@@ -6,7 +6,7 @@ from mmengine.config import Config
 from deft_mmseg.demo import demo_run_config, make_demo_config
 from repo_paths import config_path
 
-DEFT = config_path('deft', 'deft_deeplabv3plus_r50-d8_1xb4-48k_gtav-768x768.py')
+DEFT = config_path('deft', 'deft_deeplabv3plus_r50-d16_1xb4-48k_gtav-768x768.py')
 FISHERTUNE = config_path('fishertune', 'fishertune_dinov2-l_mask2former_1xb4-44k_gtav-512x512.py')
 
 

@@ -100,7 +100,7 @@ def interrupted_run_matches(tmp_path, config, options, final_iter, kill_after, s
     return killed_at
 
 
-DEFT = config_path('deft', 'deft_deeplabv3plus_r50-d8_1xb4-48k_gtav-768x768.py')
+DEFT = config_path('deft', 'deft_deeplabv3plus_r50-d16_1xb4-48k_gtav-768x768.py')
 DEFT_OPTIONS = [*SEEDED, *EVERY_ITER, 'train_cfg.warmup_iters=4', 'train_cfg.decoupled_iters=8',
                 'train_cfg.val_interval=6']
 
@@ -134,10 +134,10 @@ def test_replayed_stream_still_resumes_bit_exact(demo_cwd):
 
 @pytest.mark.slow
 @pytest.mark.parametrize('config,options,final,kill_after,stage_range', [
-    ('baselines/deeplabv3plus_r50-d8_1xb4-40k_gtav-768x768.py',
+    ('baselines/deeplabv3plus_r50-d16_1xb4-40k_gtav-768x768.py',
      ['train_cfg.max_iters=10', 'train_cfg.val_interval=5', 'param_scheduler.0.end=10'], 10, 6,
      (6, 9)),
-    ('baselines/lpft_deeplabv3plus_r50-d8_1xb4-48k_gtav-768x768.py',
+    ('baselines/lpft_deeplabv3plus_r50-d16_1xb4-48k_gtav-768x768.py',
      ['train_cfg.warmup_iters=3', 'train_cfg.decoupled_iters=6', 'train_cfg.val_interval=5'], 9, 5,
      (4, 8)),
     ('rein/rein_dinov2-l_mask2former_1xb4-40k_gtav-512x512.py',

@@ -19,11 +19,11 @@ from repo_paths import CONFIGS, REPO, shipped_config
 REPRESENTATIVE = {
     'deft/deft_segformer_mit-b5_1xb4-48k_gtav-768x768.py',  # DeFT + SegFormer
     'deft/deft_mask2former_r50_1xb4-48k_gtav-768x768.py',  # DeFT + Mask2Former (slide)
-    'deft/deft_deeplabv3plus_r50-d8_1xb4-48k_gtav-768x768_diagnostics.py',  # Fig. 3 hooks
+    'deft/deft_deeplabv3plus_r50-d16_1xb4-48k_gtav-768x768_diagnostics.py',  # Fig. 3 hooks
     'deft/deft-rein_dinov2-l_mask2former_1xb4-48k_gtav-512x512.py',  # one shared frozen trunk
     'deft/deft-vltseg_eva-clip-l_mask2former_1xb4-48k_gtav-512x512.py',  # shared text tower
-    'baselines/lpft_deeplabv3plus_r50-d8_1xb4-48k_gtav-768x768_diagnostics.py',  # staged
-    'baselines/freeze-decoder_deeplabv3plus_r50-d8_1xb4-48k_gtav-768x768.py',
+    'baselines/lpft_deeplabv3plus_r50-d16_1xb4-48k_gtav-768x768_diagnostics.py',  # staged
+    'baselines/freeze-decoder_deeplabv3plus_r50-d16_1xb4-48k_gtav-768x768.py',
     'baselines/vfm/lora_dinov2-l_mask2former_1xb4-40k_gtav-512x512.py',  # PEFT by forward hooks
     'rein/rein_sam-h_mask2former_1xb4-40k_cityscapes-512x512.py',  # Rein, SAM windows
     'vltseg/vltseg_eva-clip-l_mask2former_8xb2-5k_gtav-512x512.py',  # VLTSeg, EVA-CLIP

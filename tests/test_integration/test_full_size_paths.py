@@ -40,7 +40,7 @@ def _config(name):
 #: runs every domain of every config (ACDC at 1920x1080 with 1024 windows, EVA-CLIP's patch 14 and
 #: rotary grid, SAM's windowed attention, Mapillary's 4032x3024 frames, ...)
 REPRESENTATIVE = {
-    'deft/deft_deeplabv3plus_r50-d8_1xb4-48k_gtav-768x768.py': 'bdd100k',
+    'deft/deft_deeplabv3plus_r50-d16_1xb4-48k_gtav-768x768.py': 'bdd100k',
     'deft/deft_mask2former_r50_1xb4-48k_gtav-768x768.py': 'cityscapes',
     'rein/rein_dinov2-l_mask2former_1xb4-40k_gtav-512x512.py': 'bdd100k',
 }
@@ -126,10 +126,10 @@ def test_full_size_paths(frames, name, domain):
 PROTOCOL_SIZES = {
     # DeFT paper as RobustNet runs it: Cityscapes and BDD100K at their own size, Mapillary at
     # height 1536
-    'deft/deft_deeplabv3plus_r50-d8_1xb4-48k_gtav-768x768.py': {
+    'deft/deft_deeplabv3plus_r50-d16_1xb4-48k_gtav-768x768.py': {
         'cityscapes': (1024, 2048), 'bdd100k': (720, 1280), 'mapillary': (1536, 2048)},
     # ... and its variant with RobustNet's Mapillary centre crop
-    'deft/deft_deeplabv3plus_r50-d8_1xb4-48k_gtav-768x768_mapillary-center-crop.py': {
+    'deft/deft_deeplabv3plus_r50-d16_1xb4-48k_gtav-768x768_mapillary-center-crop.py': {
         'mapillary': (1536, 1536)},
     # mmseg-native: every target resized to fit 2048x1024
     'deft/deft_deeplabv3plus_r50-d8_1xb4-48k_gtav-768x768_mmseg-native.py': {
@@ -154,7 +154,7 @@ def test_protocol_test_sizes_by_hand(frames, name):
 
 #: one config per head family and inference mode
 FAMILY_RUNS = [
-    'deft/deft_deeplabv3plus_r50-d8_1xb4-48k_gtav-768x768.py',        # DeepLabv3+, whole
+    'deft/deft_deeplabv3plus_r50-d16_1xb4-48k_gtav-768x768.py',        # DeepLabv3+, whole
     'deft/deft_segformer_mit-b5_1xb4-48k_gtav-768x768.py',            # SegFormer, whole
     'deft/deft_mask2former_r50_1xb4-48k_gtav-768x768.py',             # Mask2Former, whole
     'rein/rein_dinov2-l_mask2former_1xb4-40k_gtav-512x512.py',        # Rein Mask2Former, slide

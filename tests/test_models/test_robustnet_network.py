@@ -130,7 +130,7 @@ class DeepV3Plus(nn.Module):
 def _ours(w=8, a=16, config=None):
     if config is None:
         cfg = Config.fromfile(config_path('_base_', 'models',
-                                          'deeplabv3plus_r50-os16_robustnet.py'))
+                                          'deeplabv3plus_r50-d16_robustnet.py'))
     else:
         cfg = Config.fromfile(config_path(config))
     cfg = copy.deepcopy(cfg.model)
@@ -217,7 +217,7 @@ def test_robustnet_r101_three_conv_stem_converts_and_gives_the_same_logits():
     from deft_mmseg.models.converters import convert_robustnet_trunk
     release = DeepV3Plus(num_classes=19, deep_stem=True).eval()
     _randomize(release, 1)
-    ours = _ours(config='deft/deft_deeplabv3plus_r101-d8_1xb4-48k_gtav-768x768.py').eval()
+    ours = _ours(config='deft/deft_deeplabv3plus_r101-d16_1xb4-48k_gtav-768x768.py').eval()
     ours.load_state_dict(convert_robustnet(release.state_dict()), strict=True)
     x = torch.randn(1, 3, 64, 72)
     with torch.no_grad():
@@ -233,7 +233,7 @@ def test_robustnet_r101_three_conv_stem_converts_and_gives_the_same_logits():
         elif parts[0].startswith('layer'):
             trunk[key] = value
     trunk['fc.weight'] = torch.zeros(10, 4)
-    fresh = _ours(config='deft/deft_deeplabv3plus_r101-d8_1xb4-48k_gtav-768x768.py')
+    fresh = _ours(config='deft/deft_deeplabv3plus_r101-d16_1xb4-48k_gtav-768x768.py')
     fresh.backbone.load_state_dict(convert_robustnet_trunk(trunk), strict=True)
     for key, value in ours.backbone.state_dict().items():
         assert torch.equal(fresh.backbone.state_dict()[key], value), key

@@ -19,6 +19,24 @@ def _train_length(train_cfg):
     return train_cfg['warmup_iters'] + train_cfg.get('decoupled_iters', train_cfg.get('tune_iters'))
 
 
+def _resnet_output_stride(model):
+    """Output stride of the (first) ResNet in a model config: the stem's 4 times the stage strides;
+    ``None`` without a ResNet."""
+    if isinstance(model, dict):
+        if 'depth' in model and 'strides' in model:
+            stride = 4
+            for s in model['strides']:
+                stride *= s
+            return stride
+        model = list(model.values())
+    if isinstance(model, (list, tuple)):
+        for item in model:
+            found = _resnet_output_stride(item)
+            if found:
+                return found
+    return None
+
+
 def _name_mismatches(config, cfg):
     """What the name of ``config`` says that its content does not (empty when it tells the
     truth); the numbers are read back from the config, not from the rename table."""
@@ -26,19 +44,27 @@ def _name_mismatches(config, cfg):
     if not match:
         return ['not {method}_{model}_{N}xb{B}-{iters}k_{source}-{H}x{W}[_{variant}].py']
     dataset = cfg.train_dataloader.dataset
-    crops = [t['crop_size'] for t in dataset.pipeline if t['type'] == 'RandomCrop']
+    crops = [t['crop_size'] for t in dataset.pipeline
+             if t['type'] in ('RandomCrop', 'CentroidRandomCrop')]
+    if dataset.type == 'ClassUniformDataset':  # the wrapper holds the pipeline, its dataset the source
+        dataset = dataset.dataset
     said_and_found = [
         ('batch', int(match['batch']), cfg.train_dataloader.batch_size),
         ('iterations', int(match['iters']) * 1000, _train_length(cfg.train_cfg)),
         ('source', SOURCE_DATASET[match['source'].split('-')[0]], dataset.type),
         ('crop', [(int(match['h']), int(match['w']))], crops)]
+    dilated = re.search(r'_r\d+[a-z]?-d(\d+)_', osp.basename(config))  # mmseg: r50-d8 = stride 8
+    if dilated:
+        said_and_found.append(('output stride', int(dilated[1]),
+                               _resnet_output_stride(cfg.model.to_dict())))
     return [f'{what}: name says {said}, config has {found}'
             for what, said, found in said_and_found if said != found]
 
 
 def test_every_config_parses_imports_the_plugin_and_is_named_for_its_recipe():
     """Every config loads, brings the plugin in by custom_imports, names no Mask2Former head that
-    fails under slide inference, and its name states its batch, length, source and crop: a name that says 48k over a 40K schedule, or 512x512 over a 768
+    fails under slide inference, and its name states its batch, length, source, crop and a ResNet's output stride
+    (``r50-d8``, ``r50-d16``): a name that says 48k over a 40K schedule, or 512x512 over a 768
     crop, fails."""
     from mmengine.config import Config
     assert len(CONFIGS) >= 100

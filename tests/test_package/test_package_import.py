@@ -161,7 +161,7 @@ def test_deft_mmseg_scope_from_this_checkout(tmp_path):
     from deft_mmseg.demo import make_demo_config
     from e2e_helpers import DEFT, demo_config
     (tmp_path / 'mine.py').write_text(
-        "_base_ = ['deft_mmseg::deft/deft_deeplabv3plus_r50-d8_1xb4-48k_gtav-768x768.py']\n")
+        "_base_ = ['deft_mmseg::deft/deft_deeplabv3plus_r50-d16_1xb4-48k_gtav-768x768.py']\n")
     mine = Config.fromfile(str(tmp_path / 'mine.py'))
     assert mine.train_cfg.get('_scope_') == mine.custom_hooks[0].get('_scope_') == 'deft_mmseg'
     assert mine.model.get('_scope_') == 'mmseg'

@@ -21,7 +21,7 @@ from repo_paths import REPO
 
 pytestmark = pytest.mark.slow
 
-DEFT_BASE = 'deft_mmseg::deft/deft_deeplabv3plus_r50-d8_1xb4-48k_gtav-768x768.py'
+DEFT_BASE = 'deft_mmseg::deft/deft_deeplabv3plus_r50-d16_1xb4-48k_gtav-768x768.py'
 #: what the development environment has that the user's must not: the editable install
 EDITABLE = ('deft_mmseg', '__editable__', '__pycache__')
 

@@ -20,7 +20,7 @@ from deft_mmseg.reproduce.progress import StageProgress
 from deft_mmseg.reproduce.report import format_markdown, table_report
 from deft_mmseg.utils.errors import ReproduceError
 
-DEFT = 'deft/deft_deeplabv3plus_r50-d8_1xb4-48k_gtav-768x768.py'
+DEFT = 'deft/deft_deeplabv3plus_r50-d16_1xb4-48k_gtav-768x768.py'
 #: the DeFT recipe: 8K warm-up + 40K decoupled iterations (DeFT paper, Sec. 4.1)
 DEFT_LAST = 'iter_48000.pth'
 

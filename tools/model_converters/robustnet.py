@@ -1,6 +1,6 @@
 """Convert a shachoi/RobustNet DeepLabv3+ ResNet checkpoint for this project's RobustNet-layout
 configs (mmseg ``ResNet`` + ``DeepLabV3PlusHead``, e.g. ``configs/_base_/models/
-deeplabv3plus_r50-os16_robustnet.py``).
+deeplabv3plus_r50-d16_robustnet.py``).
 
     python tools/model_converters/robustnet.py r50os16_gtav_base.pth \
         checkpoints/robustnet_r50os16_gtav_base_converted.pth

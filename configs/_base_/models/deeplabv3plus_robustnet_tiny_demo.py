@@ -1,6 +1,6 @@
 # A tiny DeepLabv3+ of RobustNet's layout (torchvision-style ResNet-18 with a 7x7 stem at 1/4
 # width, output stride 16, DeepLabV3PlusHead): the network --demo and the full-size path tests put
-# in place of deeplabv3plus_r50-os16_robustnet.py.
+# in place of deeplabv3plus_r50-d16_robustnet.py.
 _base_ = ['./seg_data_preprocessor.py']
 norm_cfg = dict(type='BN', requires_grad=True)
 data_preprocessor = dict(_base_.data_preprocessor, size=(64, 64))

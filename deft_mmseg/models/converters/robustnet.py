@@ -2,7 +2,7 @@
 ``DeepR50V3PlusD`` with a 7x7 stem, ``DeepR101V3PlusD`` with a three-conv stem) -> an mmseg
 ``EncoderDecoder`` with mmseg's ``ResNet`` (``deep_stem=True, stem_channels=128`` for the
 three-conv stem) and :class:`DeepLabV3PlusHead`
-(``configs/_base_/models/deeplabv3plus_r50-os16_robustnet.py``).
+(``configs/_base_/models/deeplabv3plus_r50-d16_robustnet.py``).
 
 RobustNet's ``layer0`` is ``Sequential(conv1, bn1, relu, maxpool)`` of a torchvision-style ResNet,
 or ``Sequential(conv1, bn1, relu1, conv2, bn2, relu2, conv3, bn3, relu3, maxpool)`` of its

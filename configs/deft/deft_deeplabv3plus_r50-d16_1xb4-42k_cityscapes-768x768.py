@@ -2,10 +2,10 @@
 # 48.72). Warm-up is 2K iterations for Cityscapes (Sec. 4.1); decoupled finetuning 40K.
 # SYNTHIA as a target is scored on its 16 classes (SynthiaDataset metainfo, docs/datasets.md).
 # The paper's algorithm with RobustNet's network and Cityscapes protocol, as the GTAV config
-# (deft_deeplabv3plus_r50-d8_1xb4-48k_gtav-768x768.py); mmseg-native choices: the
+# (deft_deeplabv3plus_r50-d16_1xb4-48k_gtav-768x768.py); mmseg-native choices: the
 # *_mmseg-native.py variant.
 _base_ = [
-    '../_base_/models/deeplabv3plus_r50-os16_robustnet.py',
+    '../_base_/models/deeplabv3plus_r50-d16_robustnet.py',
     '../_base_/datasets/cityscapes_to_bsg_768_robustnet.py', '../_base_/default_runtime.py',
     '../_base_/schedules/deft_sgd_8k_40k.py'
 ]

@@ -6,7 +6,7 @@
 # switch, with RobustNet's network and protocol, as the DeFT config. mmseg-native choices: the
 # *_mmseg-native.py variant.
 _base_ = [
-    '../_base_/models/deeplabv3plus_r50-os16_robustnet.py',
+    '../_base_/models/deeplabv3plus_r50-d16_robustnet.py',
     '../_base_/datasets/gtav_to_cbm_768_robustnet.py', '../_base_/default_runtime.py',
     '../_base_/schedules/two_stage_sgd_8k_40k.py'
 ]

@@ -10,10 +10,10 @@
 #   optimizer state at the switch (reset_optimizer_state, schedules/two_stage_sgd_8k_40k.py);
 # - RobustNet's DeepR50V3PlusD (torchvision ResNet-50, output stride 16) and its data protocol
 #   (class-uniform sampling, native-size scaling and evaluation).
-# The file name keeps "r50-d8" for the paper tables' references; the network is output stride 16.
+# "r50-d16": output stride 16, mmseg's naming (the mmseg-native variant is r50-d8).
 # mmseg's network and pipelines with eval-mode freezing: the *_mmseg-native.py variant.
 _base_ = [
-    '../_base_/models/deeplabv3plus_r50-os16_robustnet.py',
+    '../_base_/models/deeplabv3plus_r50-d16_robustnet.py',
     '../_base_/datasets/gtav_to_cbm_768_robustnet.py', '../_base_/default_runtime.py',
     '../_base_/schedules/deft_sgd_8k_40k.py'
 ]

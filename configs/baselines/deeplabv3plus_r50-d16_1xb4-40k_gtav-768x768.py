@@ -5,7 +5,7 @@
 # Evaluated on Cityscapes, BDD100K and Mapillary. RobustNet's network (with its `dsn` auxiliary
 # head) and protocol, as the DeFT config; mmseg-native choices: the *_mmseg-native.py variant.
 _base_ = [
-    '../_base_/models/deeplabv3plus_r50-os16_robustnet.py',
+    '../_base_/models/deeplabv3plus_r50-d16_robustnet.py',
     '../_base_/datasets/gtav_to_cbm_768_robustnet.py', '../_base_/default_runtime.py',
     '../_base_/schedules/sgd_poly_40k.py'
 ]

@@ -1,6 +1,6 @@
 # The DeFT paper, Table 2: joint finetuning after the warm-up with learning rate 3e-3 (the warm-up
 # keeps lr 1e-2): StagePolyLR of the second stage starts from factor 0.3 x 1e-2.
-_base_ = ['./lpft_deeplabv3plus_r50-d8_1xb4-48k_gtav-768x768.py']
+_base_ = ['./lpft_deeplabv3plus_r50-d16_1xb4-48k_gtav-768x768.py']
 param_scheduler = [
     dict(type='StagePolyLR', stage='warmup', power=0.9, eta_min=0.0),
     dict(type='StagePolyLR', stage='decoupled', power=0.9, eta_min=0.0, factor=0.3),
