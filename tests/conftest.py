@@ -62,8 +62,9 @@ def short_deft_run(demo_root, tmp_path_factory):
 
 @pytest.fixture(scope='session')
 def varied_deft_checkpoint(short_deft_run):
-    """The short run's checkpoint with the convolutions of its decoders redrawn (He-scaled, x2)
-    and the classifier biases zeroed, so that the predicted labels vary over classes and pixels
+    """The short run's checkpoint with the convolutions of its decoders redrawn (He-scaled, x2;
+    the classifier's zero-sum over its input channels), the classifier biases zeroed and the
+    decoders' BN shifts redrawn, so that the predicted labels vary over classes and pixels
     (a 3-iteration model predicts one or two classes everywhere, which a wrong pre-processing
     would reproduce as well)."""
     import torch
@@ -75,8 +76,15 @@ def varied_deft_checkpoint(short_deft_run):
         if 'decode_head' in key and value.ndim == 4:
             fan_in = value[0].numel()
             ckpt['state_dict'][key] = torch.randn(value.shape, generator=g) * 2 * (2 / fan_in) ** .5
+            if key.endswith('conv_seg.weight'):  # zero-sum over the (post-ReLU, >= 0) features:
+                # no class gets a constant lead from the features' mean (the paper network's
+                # plain-conv head has no dropout to break it)
+                w = ckpt['state_dict'][key]
+                ckpt['state_dict'][key] = w - w.mean(dim=1, keepdim=True)
         elif 'conv_seg.bias' in key:
             ckpt['state_dict'][key] = torch.zeros_like(value)
+        elif 'decode_head' in key and key.endswith('bn.bias'):  # channels active in other places
+            ckpt['state_dict'][key] = torch.randn(value.shape, generator=g) * 0.5
     path = str(short_deft_run / 'varied.pth')
     torch.save(ckpt, path)
     return path

@@ -8,8 +8,9 @@ import pytest
 from repo_paths import REPO
 
 DOCS = sorted(glob.glob(osp.join(REPO, 'docs', '*.md'))) + [osp.join(REPO, 'README.md')]
-#: a config path as the docs write it: `configs/...py`, with {a,b} alternatives or * globs
-CONFIG_REF = re.compile(r'configs/[\w./{},*+-]*?\.py')
+#: a config path as the docs write it: `configs/...py`, with {a,b} alternatives or * globs (not a
+#: path inside another repository, `segmentation/configs/...`)
+CONFIG_REF = re.compile(r'(?<![\w/.-])configs/[\w./{},*+-]*?\.py')
 
 
 def expand_braces(text):

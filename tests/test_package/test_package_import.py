@@ -153,8 +153,9 @@ def test_safe_loader_loads_what_the_user_allowed_torch_to_load(tmp_path):
 def test_deft_mmseg_scope_from_this_checkout(tmp_path):
     """``deft_mmseg::`` from a directory outside the repository with the editable install (where
     pkg_resources places the distribution in site-packages, which holds no package folder), and
-    the base's dicts (``_scope_='deft_mmseg'``; the model keeps ``'mmseg'`` from its own
-    ``mmseg::`` base) build the same model as the file itself."""
+    the base's dicts (``_scope_='deft_mmseg'``, the model's too: its network base is this
+    package's ``_base_/models/deeplabv3plus_r50-d16_robustnet.py``) build the same model as the
+    file itself."""
     from mmengine.config import Config
     from mmseg.registry import MODELS
 
@@ -164,7 +165,7 @@ def test_deft_mmseg_scope_from_this_checkout(tmp_path):
         "_base_ = ['deft_mmseg::deft/deft_deeplabv3plus_r50-d16_1xb4-48k_gtav-768x768.py']\n")
     mine = Config.fromfile(str(tmp_path / 'mine.py'))
     assert mine.train_cfg.get('_scope_') == mine.custom_hooks[0].get('_scope_') == 'deft_mmseg'
-    assert mine.model.get('_scope_') == 'mmseg'
+    assert mine.model.get('_scope_') == 'deft_mmseg'
     torch.manual_seed(0)
     a = MODELS.build(make_demo_config(mine).model)
     torch.manual_seed(0)

@@ -66,7 +66,7 @@ def test_export_of_a_model_without_a_vit_trunk_says_so(short_deft_run, tmp_path,
     line = error_line_in_process(capsys, 'slim_checkpoint.py', 'export', DEFT_DEMO[0],
                                  str(short_deft_run / 'run' / 'iter_3.pth'),
                                  str(tmp_path / 'slim.pth'))
-    assert 'has no ViT trunk (backbone.vit.*)' in line and 'ResNetV1c' in line
+    assert 'has no ViT trunk (backbone.vit.*)' in line and '(ResNet in deft_deeplabv3plus_r50-d16' in line
     assert 'Use the checkpoint as it is' in line and 'does not exist' not in line
     assert not osp.exists(tmp_path / 'slim.pth')
 
