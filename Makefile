@@ -8,7 +8,7 @@ PIP := $(VENV)/bin/pip
 STAMP := $(VENV)/.deft_mmseg_installed
 MINI_DG_DIR ?= work_dirs/mini_dg
 
-.PHONY: install demo demo-compare test test-slow test-all benchmark clean-demo
+.PHONY: install demo demo-compare test test-slow test-all benchmark clean-demo format
 
 install: $(STAMP)
 
@@ -59,3 +59,10 @@ benchmark: $(STAMP)
 	$(PY) benchmarks/fishertune_step.py
 	$(PY) benchmarks/fishertune_estimate.py --part small
 	$(PY) benchmarks/amp_cpu.py
+
+# Code style (setup.cfg: isort, then yapf, mmsegmentation's settings at line length 100);
+# tests/test_package/test_code_style.py checks that nothing is left to change.
+FORMATTED := deft_mmseg tools tests benchmarks configs setup.py
+format: $(STAMP)
+	$(PY) -m isort $(FORMATTED)
+	$(PY) -m yapf -i -r -p $(FORMATTED)
