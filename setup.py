@@ -22,7 +22,6 @@ def read_version_file():
 
 VERSION = read_version_file()
 
-
 setup(
     name='deft_mmseg',
     version=VERSION['__version__'],
@@ -31,15 +30,21 @@ setup(
     long_description=open('README.md').read() if __import__('os').path.exists('README.md') else '',
     long_description_content_type='text/markdown',
     packages=find_packages(include=['deft_mmseg', 'deft_mmseg.*']),
-    package_data={'deft_mmseg': ['reproduce/*.yaml', '.mim/model-index.yml', '.mim/configs/**/*.py', '.mim/tools/*.py', '.mim/tools/*.sh',
-                                 '.mim/tools/**/*.py']},
+    package_data={
+        'deft_mmseg': [
+            'reproduce/*.yaml', '.mim/model-index.yml', '.mim/configs/**/*.py', '.mim/tools/*.py',
+            '.mim/tools/*.sh', '.mim/tools/**/*.py'
+        ]
+    },
     python_requires='>=3.9',
-    install_requires=[f'{name}{spec}' for name, spec in VERSION['SUPPORTED_VERSIONS'].items()
-                      if name in VERSION['REQUIRED']] + ['numpy'],
+    install_requires=[
+        f'{name}{spec}'
+        for name, spec in VERSION['SUPPORTED_VERSIONS'].items() if name in VERSION['REQUIRED']
+    ] + ['numpy'],
     extras_require={
         'tests': ['pytest>=7'],
-        'vfm': [f'{name}{VERSION["SUPPORTED_VERSIONS"][name]}' for name in ('mmdet', 'mmpretrain')]
-        + ['ftfy', 'regex'],
+        'vfm': [f'{name}{VERSION["SUPPORTED_VERSIONS"][name]}'
+                for name in ('mmdet', 'mmpretrain')] + ['ftfy', 'regex'],
     },
     license='Apache-2.0',
 )

@@ -15,17 +15,18 @@ from deft_step import MODEL_FILES, _model_cfg
 def step_time(model_name, size, batch, steps, bf16):
     import torch
     from mmengine.optim import build_optim_wrapper
-    from mmseg.registry import MODELS
-
     from mmengine.registry import init_default_scope
+    from mmseg.registry import MODELS
 
     import deft_mmseg  # noqa: F401
     init_default_scope('mmseg')
     torch.manual_seed(0)
     model = MODELS.build(_model_cfg(model_name, 'EncoderDecoder', size)).train()
-    wrapper = build_optim_wrapper(model, dict(
-        type='CPUBF16OptimWrapper' if bf16 else 'OptimWrapper',
-        optimizer=dict(type='SGD', lr=0.01, momentum=0.9, weight_decay=5e-4)))
+    wrapper = build_optim_wrapper(
+        model,
+        dict(
+            type='CPUBF16OptimWrapper' if bf16 else 'OptimWrapper',
+            optimizer=dict(type='SGD', lr=0.01, momentum=0.9, weight_decay=5e-4)))
     inputs, samples = random_batch(batch, size, torch.device('cpu'))
     times = []
     for i in range(steps + 2):  # two warm-up steps are not timed
@@ -43,9 +44,15 @@ def main():
     args = parser.parse_args()
     fp32 = step_time(args.model, args.size, args.batch, args.steps, bf16=False)
     bf16 = step_time(args.model, args.size, args.batch, args.steps, bf16=True)
-    print(json.dumps(dict(model=args.model, size=args.size, batch=args.batch,
-                          fp32_step_s=round(fp32, 4), bf16_step_s=round(bf16, 4),
-                          bf16_over_fp32=round(bf16 / fp32, 3))))
+    print(
+        json.dumps(
+            dict(
+                model=args.model,
+                size=args.size,
+                batch=args.batch,
+                fp32_step_s=round(fp32, 4),
+                bf16_step_s=round(bf16, 4),
+                bf16_over_fp32=round(bf16 / fp32, 3))))
 
 
 if __name__ == '__main__':

@@ -49,4 +49,3 @@ def machine():
         pass
     return (f'{cpu}, {os.cpu_count()} cores, torch {torch.__version__}, '
             f'threads {torch.get_num_threads()}')
-

@@ -26,7 +26,6 @@ from bench_utils import peak_mib, random_batch, step_parser, sync
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 
-
 MODEL_FILES = {
     'r50': 'deeplabv3plus_r50-d8.py',
     # the network of the DeFT paper configs (RobustNet's DeepLabv3+, output stride 16)
@@ -107,9 +106,13 @@ def child(args):
             ema_times.append(t2 - t1)
     parts = (deft_parts if args.mode == 'deft' else joint_parts)(model, opt, inputs, samples,
                                                                  args.steps, device)
-    print(json.dumps(dict(step=sum(step_times) / len(step_times),
-                          ema=sum(ema_times) / len(ema_times), peak_mib=peak_mib(device),
-                          parts=parts)))
+    print(
+        json.dumps(
+            dict(
+                step=sum(step_times) / len(step_times),
+                ema=sum(ema_times) / len(ema_times),
+                peak_mib=peak_mib(device),
+                parts=parts)))
 
 
 def _total(losses):
@@ -174,16 +177,21 @@ def deft_parts(model, opt, inputs, samples, steps, device):
     def d2():
         _total(p2.decode_head.loss(fixed, samples, model.train_cfg)).backward()
 
-    return dict(f1=_time(f1, steps, device), e2_forward=_time(e2, steps, device),
-                d2=_time(d2, steps, device), optimizer=_time(opt.step, steps, device))
+    return dict(
+        f1=_time(f1, steps, device),
+        e2_forward=_time(e2, steps, device),
+        d2=_time(d2, steps, device),
+        optimizer=_time(opt.step, steps, device))
 
 
 def main():
     parser = step_parser(__doc__, MODEL_FILES)
     parser.add_argument('--device', default='cpu')
-    parser.add_argument('--checkpoint-gc-decoder', action='store_true',
-                        help='DeFT: recompute d~1 in the backward pass (DualPathwaySegmentor '
-                        'checkpoint_gc_decoder=True)')
+    parser.add_argument(
+        '--checkpoint-gc-decoder',
+        action='store_true',
+        help='DeFT: recompute d~1 in the backward pass (DualPathwaySegmentor '
+        'checkpoint_gc_decoder=True)')
     parser.add_argument('--json', help='also write the figures to this JSON file')
     parser.add_argument('--mode', choices=['deft', 'joint'], help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -191,10 +199,12 @@ def main():
         return child(args)
     results = {}
     for mode in ('joint', 'deft'):
-        cmd = [sys.executable, __file__, '--mode', mode, '--model', args.model, '--size',
-               str(args.size), '--batch', str(args.batch), '--steps', str(args.steps),
-               '--device', args.device] + (['--checkpoint-gc-decoder']
-                                           if args.checkpoint_gc_decoder else [])
+        cmd = [
+            sys.executable, __file__, '--mode', mode, '--model', args.model, '--size',
+            str(args.size), '--batch',
+            str(args.batch), '--steps',
+            str(args.steps), '--device', args.device
+        ] + (['--checkpoint-gc-decoder'] if args.checkpoint_gc_decoder else [])
         proc = subprocess.run(cmd, capture_output=True, text=True)
         if proc.returncode != 0:
             sys.exit(f'{mode} run failed:\n{proc.stderr[-3000:]}')

@@ -44,8 +44,9 @@ def _agreement(estimates, references, fraction=FRACTION):
     from deft_mmseg.models.fishertune.stability import rank_agreement
     row = {}
     for ref_name, (ref, index) in references.items():
-        figures = [rank_agreement(e if index is None else e[index], ref, fraction)
-                   for e in estimates]
+        figures = [
+            rank_agreement(e if index is None else e[index], ref, fraction) for e in estimates
+        ]
         row[f'spearman_vs_{ref_name}'] = sum(f['spearman'] for f in figures) / len(figures)
         row[f'overlap_vs_{ref_name}'] = sum(f['top_overlap'] for f in figures) / len(figures)
     pairs = [rank_agreement(a, b, fraction) for a, b in itertools.combinations(estimates, 2)]
@@ -57,6 +58,7 @@ def _agreement(estimates, references, fraction=FRACTION):
 # ---- (a) a small network with exact references ---------------------------------------------------
 def small_network(args):
     import torch
+
     from deft_mmseg.models.fishertune import DiagonalFisher, IterateAverage, VariationalPrecision
     from deft_mmseg.testing.curvature import mlp_curvature_problem
 
@@ -91,8 +93,8 @@ def small_network(args):
             if curvature == 'hessian':
                 post.step(lambda w: data_loss(w, xb, yb), g)
             else:  # per-sample losses
-                post.step(lambda w: [data_loss(w, xb[i:i + 1], yb[i:i + 1])
-                                     for i in range(batch)], g)
+                post.step(lambda w: [data_loss(w, xb[i:i + 1], yb[i:i + 1]) for i in range(batch)],
+                          g)
             if it >= iters - window:
                 mean.add(post.log_precision)
         step = (time.perf_counter() - start) / iters
@@ -112,21 +114,27 @@ def small_network(args):
     refs = {'exact_hessian': (exact_h, None), 'exact_fisher': (exact_f, None)}
     rows = {}
     fisher_iters = max(1, args.small_iters // 8)
-    for name, run, iters in (
-            ('var-fisher', lambda s: variational(s, 0.5, 'fisher', fisher_iters), fisher_iters),
-            ('var-hessian', lambda s: variational(s, 0.5, 'hessian', args.small_iters),
-             args.small_iters),
-            ('var-hessian-last', lambda s: variational(s, 0.0, 'hessian', args.small_iters),
-             args.small_iters),
-            ('empirical', lambda s: empirical(s, fisher_iters), fisher_iters)):
+    for name, run, iters in (('var-fisher', lambda s: variational(s, 0.5, 'fisher', fisher_iters),
+                              fisher_iters),
+                             ('var-hessian',
+                              lambda s: variational(s, 0.5, 'hessian', args.small_iters),
+                              args.small_iters),
+                             ('var-hessian-last',
+                              lambda s: variational(s, 0.0, 'hessian', args.small_iters),
+                              args.small_iters), ('empirical', lambda s: empirical(s, fisher_iters),
+                                                  fisher_iters)):
         results = [run(seed) for seed in range(args.seeds)]
         row = _agreement([r[0] for r in results], refs)
         row['step_s'] = sum(r[1] for r in results) / len(results)
         row['iters'] = iters
         rows[name] = row
-    info = dict(params=int(flat0.numel()), gamma=gamma, tau=tau, batch=batch,
-                hessian_negative=float((exact_h < 0).float().mean()),
-                spearman_hessian_vs_fisher=_agreement([exact_h, exact_f], {})['seed_spearman'])
+    info = dict(
+        params=int(flat0.numel()),
+        gamma=gamma,
+        tau=tau,
+        batch=batch,
+        hessian_negative=float((exact_h < 0).float().mean()),
+        spearman_hessian_vs_fisher=_agreement([exact_h, exact_f], {})['seed_spearman'])
     return dict(info=info, rows=rows)
 
 
@@ -166,11 +174,13 @@ def _demo_setup(args):
         def next_batch():
             data = model.data_preprocessor(next(loader), True)
             return data['inputs'], data['data_samples']
+
         return next_batch
 
     # the warm-up: the decoder trains on the frozen VFM
-    decoder = [p for n, p in model.named_parameters()
-               if p.requires_grad and not n.startswith('backbone.')]
+    decoder = [
+        p for n, p in model.named_parameters() if p.requires_grad and not n.startswith('backbone.')
+    ]
     opt = torch.optim.AdamW(decoder, lr=DEMO_WARMUP_LR, weight_decay=0.05)
     next_batch = stream(12345)
     model.train()
@@ -234,8 +244,9 @@ def _hessian_subset(model, stream, args, eligible):
                     loss = sum(v for k, v in model(inputs, samples, mode='loss').items()
                                if 'loss' in k)
                 grad = torch.autograd.grad(loss, params[name], create_graph=True)[0]
-                diag[j] += float(torch.autograd.grad(grad.flatten()[index], params[name])[0]
-                                 .flatten()[index]) / args.hessian_batches
+                diag[j] += float(
+                    torch.autograd.grad(grad.flatten()[index],
+                                        params[name])[0].flatten()[index]) / args.hessian_batches
     return diag, subset
 
 
@@ -253,9 +264,16 @@ def demo_segmentor(args):
         return _flat(artifact_scores(artifact, 'fisher'), names)[eligible]
 
     def run(method, average, iters, seed, curvature='fisher'):
-        estimator = DRFIMEstimator(method=method, average=average, seed=seed, curvature=curvature,
-                                   **{k: v for k, v in model.estimator.__dict__.items()
-                                      if k in ('gamma', 'tau', 'lr', 'antithetic')})
+        estimator = DRFIMEstimator(
+            method=method,
+            average=average,
+            seed=seed,
+            curvature=curvature,
+            **{
+                k: v
+                for k, v in model.estimator.__dict__.items()
+                if k in ('gamma', 'tau', 'lr', 'antithetic')
+            })
         model.estimator = estimator
         start = time.perf_counter()
         artifact = model.estimate_sensitivity(stream(seed), iters, log=lambda msg: None)
@@ -273,13 +291,14 @@ def demo_segmentor(args):
         references['hessian_subset'] = (diag, torch.tensor([position[int(s)] for s in subset]))
     rows = {}
     fisher_iters = max(2, args.demo_iters // 4)
-    for name, method, average, iters, curvature in (
-            ('var-fisher', 'variational', 0.5, fisher_iters, 'fisher'),
-            ('var-hessian', 'variational', 0.5, args.demo_iters, 'hessian'),
-            ('var-hessian-last', 'variational', 0.0, args.demo_iters, 'hessian'),
-            ('empirical', 'empirical', 0.5, fisher_iters, 'fisher')):
-        results = [run(method, average, iters, seed, curvature)
-                   for seed in range(args.demo_seeds)]
+    for name, method, average, iters, curvature in (('var-fisher', 'variational', 0.5, fisher_iters,
+                                                     'fisher'), ('var-hessian', 'variational', 0.5,
+                                                                 args.demo_iters, 'hessian'),
+                                                    ('var-hessian-last', 'variational', 0.0,
+                                                     args.demo_iters, 'hessian'),
+                                                    ('empirical', 'empirical', 0.5, fisher_iters,
+                                                     'fisher')):
+        results = [run(method, average, iters, seed, curvature) for seed in range(args.demo_seeds)]
         row = _agreement([r[0] for r in results], references, fraction)
         row['step_s'] = sum(r[1] for r in results) / len(results)
         row['iters'] = iters
@@ -288,10 +307,15 @@ def demo_segmentor(args):
         drf = [_flat(artifact_scores(r[3], 'drf'), names)[eligible] for r in results]
         row['drf_seed_overlap'] = _agreement(drf, {}, fraction)['seed_overlap']
         rows[name] = row
-    info = dict(candidates=int(eligible.numel()), top_fraction=fraction,
-                reference_batches=args.reference_batches, reference_time_s=reference_time,
-                hessian_elements=args.hessian_elements, hessian_batches=args.hessian_batches,
-                gamma=model.estimator.gamma, tau=model.estimator.tau)
+    info = dict(
+        candidates=int(eligible.numel()),
+        top_fraction=fraction,
+        reference_batches=args.reference_batches,
+        reference_time_s=reference_time,
+        hessian_elements=args.hessian_elements,
+        hessian_batches=args.hessian_batches,
+        gamma=model.estimator.gamma,
+        tau=model.estimator.tau)
     return dict(info=info, rows=rows)
 
 

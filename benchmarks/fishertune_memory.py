@@ -36,13 +36,21 @@ DEFAULT_CONFIG = osp.join(REPO, 'configs', 'fishertune',
                           'fishertune_eva02-l_mask2former_1xb4-44k_gtav-512x512.py')
 #: mmpretrain arch of each width, per ViT class (ViTSAM has no tiny arch: given as a dict)
 WIDTHS = {
-    'mmpretrain.VisionTransformer': dict(tiny='deit-tiny', base='base', large='large',
-                                         huge='huge'),
-    'mmpretrain.ViTEVA02': dict(tiny='tiny', base='base', large='large'),
-    'mmpretrain.ViTSAM': dict(tiny=dict(embed_dims=192, num_layers=12, num_heads=3,
-                                        feedforward_channels=768,
-                                        global_attn_indexes=[2, 5, 8, 11]),
-                              base='base', large='large', huge='huge'),
+    'mmpretrain.VisionTransformer':
+    dict(tiny='deit-tiny', base='base', large='large', huge='huge'),
+    'mmpretrain.ViTEVA02':
+    dict(tiny='tiny', base='base', large='large'),
+    'mmpretrain.ViTSAM':
+    dict(
+        tiny=dict(
+            embed_dims=192,
+            num_layers=12,
+            num_heads=3,
+            feedforward_channels=768,
+            global_attn_indexes=[2, 5, 8, 11]),
+        base='base',
+        large='large',
+        huge='huge'),
 }
 
 
@@ -115,8 +123,8 @@ def child(args):
     cfg, crop, batch = model_and_data_cfg(args.config, args.width, args.crop, args.batch)
     torch.manual_seed(0)
     model = MODELS.build(cfg).to(device)
-    inputs, samples = random_batch(batch, crop, device,
-                                   num_classes=cfg['decode_head'].get('num_classes', 19))
+    inputs, samples = random_batch(
+        batch, crop, device, num_classes=cfg['decode_head'].get('num_classes', 19))
     param_bytes = sum(p.numel() * p.element_size() for p in model.parameters())
     rss_model = _rss_now()
     # the estimator's unit of work: one sample's loss, forward and backward (to the input, so no
@@ -135,24 +143,36 @@ def child(args):
         cuda['before'] = torch.cuda.memory_allocated()
     model.estimator.log_interval = 1
     start = time.perf_counter()
-    model.estimate_sensitivity(lambda: (inputs, samples), args.iters,
-                               log=lambda msg: print(msg, file=sys.stderr, flush=True))
+    model.estimate_sensitivity(
+        lambda: (inputs, samples),
+        args.iters,
+        log=lambda msg: print(msg, file=sys.stderr, flush=True))
     sync(device)
     seconds = time.perf_counter() - start
     n = model.num_candidates
-    out = dict(config=osp.basename(args.config), width=args.width, vit=cfg['backbone']['vit'],
-               crop=crop, batch=batch, iters=args.iters, device=args.device,
-               machine=machine(), param_bytes=param_bytes, candidates=n,
-               rss_model=rss_model, rss_unit_peak=rss_unit, rss_peak=_rss_peak(),
-               seconds=seconds)
+    out = dict(
+        config=osp.basename(args.config),
+        width=args.width,
+        vit=cfg['backbone']['vit'],
+        crop=crop,
+        batch=batch,
+        iters=args.iters,
+        device=args.device,
+        machine=machine(),
+        param_bytes=param_bytes,
+        candidates=n,
+        rss_model=rss_model,
+        rss_unit_peak=rss_unit,
+        rss_peak=_rss_peak(),
+        seconds=seconds)
     out['rss_ratio'] = out['rss_peak'] / param_bytes
     out['rss_bytes_per_candidate'] = (out['rss_peak'] - rss_unit) / n
     if cuda:
         cuda['peak'] = torch.cuda.max_memory_allocated()
         out['cuda'] = cuda
         out['cuda_ratio'] = cuda['peak'] / param_bytes
-        out['cuda_bytes_per_candidate'] = (cuda['peak'] - max(cuda['unit_peak'],
-                                                              cuda['before'])) / n
+        out['cuda_bytes_per_candidate'] = (cuda['peak'] -
+                                           max(cuda['unit_peak'], cuda['before'])) / n
     print(json.dumps(out, default=str))
 
 
@@ -180,8 +200,8 @@ def main():
              f'run).')
     # the config is checked here, so that a wrong one gives its one-line error, not the child's
     model_and_data_cfg(args.config, args.width, args.crop, args.batch)
-    proc = subprocess.run([sys.executable, __file__, '--child'] + sys.argv[1:],
-                          stdout=subprocess.PIPE, text=True)
+    proc = subprocess.run(
+        [sys.executable, __file__, '--child'] + sys.argv[1:], stdout=subprocess.PIPE, text=True)
     if proc.returncode == 2:
         sys.exit(2)  # the child printed its one-line error
     if proc.returncode != 0:

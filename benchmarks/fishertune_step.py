@@ -27,8 +27,8 @@ MODES = ('full', 'tune', 'estimate')
 def _model_cfg(name, size, mode):
     from mmengine.config import Config
     tiny = name == 'vit-tiny'
-    path = osp.join(REPO, 'configs', '_base_', 'models', 'fishertune_vit_tiny_demo.py' if tiny
-                    else 'fishertune_dinov2-l_mask2former.py')
+    path = osp.join(REPO, 'configs', '_base_', 'models',
+                    'fishertune_vit_tiny_demo.py' if tiny else 'fishertune_dinov2-l_mask2former.py')
     model = copy.deepcopy(Config.fromfile(path).model)
     model['data_preprocessor'] = None
     model['backbone'].pop('init_cfg', None)
@@ -57,7 +57,8 @@ def child(args):
     device = torch.device(args.device)
     model = MODELS.build(_model_cfg(args.model, args.size, args.mode)).to(device).train()
     inputs, samples = random_batch(args.batch, args.size, device)
-    opt = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=1e-4,
+    opt = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad],
+                            lr=1e-4,
                             weight_decay=0.05)
     if args.mode == 'tune':
         model.end_warmup()
@@ -79,8 +80,9 @@ def child(args):
         if i >= 2:
             times.append(time.perf_counter() - t0)
     selected = model.sparse_mask.num_selected() if args.mode == 'tune' else None
-    print(json.dumps(dict(step=sum(times) / len(times), peak_mib=peak_mib(device),
-                          selected=selected)))
+    print(
+        json.dumps(
+            dict(step=sum(times) / len(times), peak_mib=peak_mib(device), selected=selected)))
 
 
 def main():
@@ -96,9 +98,12 @@ def main():
         return child(args)
     results = {}
     for mode in MODES:
-        cmd = [sys.executable, __file__, '--mode', mode, '--model', args.model, '--size',
-               str(args.size), '--batch', str(args.batch), '--steps', str(args.steps),
-               '--device', args.device]
+        cmd = [
+            sys.executable, __file__, '--mode', mode, '--model', args.model, '--size',
+            str(args.size), '--batch',
+            str(args.batch), '--steps',
+            str(args.steps), '--device', args.device
+        ]
         proc = subprocess.run(cmd, capture_output=True, text=True)
         if proc.returncode != 0:
             sys.exit(f'{mode} run failed:\n{proc.stderr[-3000:]}')

@@ -55,6 +55,7 @@ def real_model_config(cfg):
         elif isinstance(node, list):
             for value in node:
                 strip(value)
+
     strip(model)
     return model
 
@@ -80,15 +81,20 @@ def run_family(name, config, args, device, folder):
     optim = build_optim_wrapper(model, cfg.optim_wrapper)
     batch = cfg.train_dataloader.batch_size
     frame = write_frame(folder, source_frame_size(cfg))
-    row = dict(family=name, config=config, batch=batch, crop=list(cfg.model.data_preprocessor.size),
-               params_total=total, params_trainable=trainable)
+    row = dict(
+        family=name,
+        config=config,
+        batch=batch,
+        crop=list(cfg.model.data_preprocessor.size),
+        params_total=total,
+        params_trainable=trainable)
     if device.type == 'cuda':
         torch.cuda.reset_peak_memory_stats()
     times = []
     model.train()
     for i in range(args.iters):
-        data = pseudo_collate([run_pipeline(cfg.train_dataloader.dataset.pipeline, *frame)
-                               for _ in range(batch)])
+        data = pseudo_collate(
+            [run_pipeline(cfg.train_dataloader.dataset.pipeline, *frame) for _ in range(batch)])
         sync(device)
         start = time.perf_counter()
         model.train_step(data, optim)
@@ -107,12 +113,15 @@ def run_family(name, config, args, device, folder):
         sync(device)
         start = time.perf_counter()
         with torch.no_grad():
-            (pred,) = model.test_step(pseudo_collate([sample]))
+            (pred, ) = model.test_step(pseudo_collate([sample]))
         sync(device)
         shape = tuple(pred.pred_sem_seg.data.shape[-2:])
-        row['test'][domain] = dict(frame=[w, h], input=list(sample['inputs'].shape[-2:]),
-                                   seconds=time.perf_counter() - start,
-                                   peak_mib=peak_mib(device), ok=shape == (h, w))
+        row['test'][domain] = dict(
+            frame=[w, h],
+            input=list(sample['inputs'].shape[-2:]),
+            seconds=time.perf_counter() - start,
+            peak_mib=peak_mib(device),
+            ok=shape == (h, w))
     return row
 
 
@@ -122,9 +131,11 @@ def main(argv=None):
     parser.add_argument('--device', default='cuda')
     parser.add_argument('--iters', type=int, default=4)
     parser.add_argument('--families', nargs='+', choices=sorted(FAMILIES), default=list(FAMILIES))
-    parser.add_argument('--pytorch-deform-attn', action='store_true',
-                        help='run deformable attention with mmcv\'s PyTorch implementation '
-                        '(an mmcv built without its CUDA ops)')
+    parser.add_argument(
+        '--pytorch-deform-attn',
+        action='store_true',
+        help='run deformable attention with mmcv\'s PyTorch implementation '
+        '(an mmcv built without its CUDA ops)')
     parser.add_argument('--json', help='write the figures to this JSON file')
     args = parser.parse_args(argv)
     import torch
@@ -150,8 +161,12 @@ def main(argv=None):
             if device.type == 'cuda':
                 torch.cuda.empty_cache()
     gpu = torch.cuda.get_device_name(device) if device.type == 'cuda' else ''
-    result = dict(machine=f'{machine()}; {gpu}'.rstrip('; '), network=args.network,
-                  iters=args.iters, pytorch_deform_attn=args.pytorch_deform_attn, rows=rows)
+    result = dict(
+        machine=f'{machine()}; {gpu}'.rstrip('; '),
+        network=args.network,
+        iters=args.iters,
+        pytorch_deform_attn=args.pytorch_deform_attn,
+        rows=rows)
     if args.json:
         with open(args.json, 'w') as f:
             json.dump(result, f, indent=1)

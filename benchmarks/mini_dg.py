@@ -47,8 +47,7 @@ PRETRAINED_ROOT = 'data/demo'
 # name -> (config, encoder kind, label, the paper's C / B / M on the real benchmark, where from)
 METHODS = OrderedDict([
     ('joint', ('configs/baselines/deeplabv3plus_r50-d16_1xb4-40k_gtav-768x768_noaux-aug.py',
-               'resnet',
-               'Joint finetuning, no warm-up', (40.77, 37.87, 43.39), 'DeFT T6 r3')),
+               'resnet', 'Joint finetuning, no warm-up', (40.77, 37.87, 43.39), 'DeFT T6 r3')),
     ('lpft', ('configs/baselines/lpft_deeplabv3plus_r50-d16_1xb4-48k_gtav-768x768.py', 'resnet',
               'Joint finetuning after warm-up (LP-FT)', (42.32, 40.33, 44.88), 'DeFT T3')),
     ('freeze-encoder', ('configs/baselines/'
@@ -60,22 +59,18 @@ METHODS = OrderedDict([
     ('deft', ('configs/deft/deft_deeplabv3plus_r50-d16_1xb4-48k_gtav-768x768.py', 'resnet',
               'DeFT (IV: d~1 o e~2)', (50.06, 43.17, 50.51), 'DeFT T1/T3')),
     ('deft-distreg', ('configs/deft/deft-distreg_deeplabv3plus_r50-d16_1xb4-48k_gtav-768x768.py',
-                      'resnet',
-                      'DeFT + distance regularization', (51.09, 43.46, 51.58), 'DeFT T3')),
+                      'resnet', 'DeFT + distance regularization', (51.09, 43.46,
+                                                                   51.58), 'DeFT T3')),
     ('vit-frozen', ('configs/baselines/vfm/frozen_dinov2-l_mask2former_1xb4-40k_gtav-512x512.py',
-                    'vit',
-                    'ViT frozen', (63.3, 56.1, 63.9), 'Rein T2')),
-    ('vit-full', ('configs/baselines/vfm/full_dinov2-l_mask2former_1xb4-40k_gtav-512x512.py',
-                  'vit',
+                    'vit', 'ViT frozen', (63.3, 56.1, 63.9), 'Rein T2')),
+    ('vit-full', ('configs/baselines/vfm/full_dinov2-l_mask2former_1xb4-40k_gtav-512x512.py', 'vit',
                   'ViT full finetuning', (63.7, 57.4, 64.2), 'Rein T2')),
     ('rein', ('configs/rein/rein_dinov2-l_mask2former_1xb4-40k_gtav-512x512.py', 'vit', 'Rein',
               (66.4, 60.4, 66.1), 'Rein T2')),
     ('fishertune', ('configs/fishertune/fishertune_dinov2-l_mask2former_1xb4-44k_gtav-512x512.py',
-                    'vit',
-                    'FisherTune', (68.2, 63.3, 68.0), 'FisherTune T1')),
+                    'vit', 'FisherTune', (68.2, 63.3, 68.0), 'FisherTune T1')),
     ('deft-rein', ('configs/deft/deft-rein_dinov2-l_mask2former_1xb4-48k_gtav-512x512.py', 'vit',
-                   'DeFT on Rein',
-                   None, '-')),
+                   'DeFT on Rein', None, '-')),
 ])
 #: DeFT rows evaluated again with the other final models of Table 7 (same checkpoints)
 TABLE7 = OrderedDict([('I', 'e1 + d2 (UC)'), ('II', 'e1 + d~1 (f1)'), ('III', 'e~2 + d2 (f2)')])
@@ -89,10 +84,18 @@ def beta_for(decoupled_iters):
 def protocol() -> dict:
     """Everything a result depends on; its hash tags every result file."""
     warmup = ITERS // WARMUP_FRACTION
-    return dict(iters=ITERS, warmup_iters=warmup, estimate_iters=ESTIMATE_ITERS,
-                beta=beta_for(ITERS - warmup), data=DATA, distance_interval=DISTANCE_INTERVAL,
-                methods={k: [v[0], v[1]] for k, v in METHODS.items()},
-                version=1)
+    return dict(
+        iters=ITERS,
+        warmup_iters=warmup,
+        estimate_iters=ESTIMATE_ITERS,
+        beta=beta_for(ITERS - warmup),
+        data=DATA,
+        distance_interval=DISTANCE_INTERVAL,
+        methods={
+            k: [v[0], v[1]]
+            for k, v in METHODS.items()
+        },
+        version=1)
 
 
 def protocol_hash() -> str:
@@ -103,6 +106,7 @@ def protocol_hash() -> str:
 # --------------------------------------------------------------------------------------------
 # one run (in its own process)
 
+
 def build_config(method, seed, work_dir, pretrained):
     """The shipped config of ``method`` at the protocol's tiny size and schedule."""
     from mmengine.config import Config
@@ -112,9 +116,12 @@ def build_config(method, seed, work_dir, pretrained):
     proto = protocol()
     # keep_protocol=False: the demo data's own pipelines and whole-image inference, with which this
     # protocol was fixed (``--demo`` now keeps each config's own, scaled)
-    cfg = make_demo_config(Config.fromfile(osp.join(REPO, config)),
-                           warmup_iters=proto['warmup_iters'], iters=ITERS,
-                           demo_root=DATA['root'], keep_protocol=False)
+    cfg = make_demo_config(
+        Config.fromfile(osp.join(REPO, config)),
+        warmup_iters=proto['warmup_iters'],
+        iters=ITERS,
+        demo_root=DATA['root'],
+        keep_protocol=False)
     cfg.model.backbone.init_cfg = dict(type='Pretrained', checkpoint=pretrained)
     loop = cfg.train_cfg
     if 'estimate_iters' in loop:
@@ -143,7 +150,7 @@ def run_one(method, seed, out):
 
     import deft_mmseg  # noqa: F401  (registers the plugin)
     from deft_mmseg.demo.pretraining import ensure_pretrained_encoder
-    from deft_mmseg.models.segmentors.dual_pathway import DualPathwaySegmentor, FINAL_MODELS
+    from deft_mmseg.models.segmentors.dual_pathway import FINAL_MODELS, DualPathwaySegmentor
     from deft_mmseg.utils.curves import load_curves
     work_dir = osp.join(out, method, f'seed{seed}')
     start = time.time()
@@ -161,9 +168,15 @@ def run_one(method, seed, out):
     curves = {}
     if METHODS[method][1] == 'resnet':
         curves = {k: v for k, v in load_curves(work_dir).items() if k.startswith('dist_l2/')}
-    result = dict(method=method, seed=seed, protocol=protocol_hash(), mIoU=variants,
-                  curves=curves, seconds=round(time.time() - start, 1),
-                  torch=torch.__version__, threads=torch.get_num_threads())
+    result = dict(
+        method=method,
+        seed=seed,
+        protocol=protocol_hash(),
+        mIoU=variants,
+        curves=curves,
+        seconds=round(time.time() - start, 1),
+        torch=torch.__version__,
+        threads=torch.get_num_threads())
     with open(osp.join(work_dir, 'result.json'), 'w') as f:
         json.dump(result, f, indent=1)
     return result
@@ -176,11 +189,12 @@ def _domain_miou(flat):
 # --------------------------------------------------------------------------------------------
 # the comparison
 
+
 def load_results(out):
     results = {}
     for method in METHODS:
-        for name in sorted(os.listdir(osp.join(out, method))) if osp.isdir(
-                osp.join(out, method)) else []:
+        for name in sorted(os.listdir(osp.join(out, method))) if osp.isdir(osp.join(
+                out, method)) else []:
             path = osp.join(out, method, name, 'result.json')
             if osp.exists(path):
                 with open(path) as f:
@@ -200,16 +214,23 @@ def rows(results):
         for variant in ['final'] + [v for v in TABLE7 if v in first]:
             per = OrderedDict()
             for d in DOMAINS + ('avg', ):
-                vals = [np.mean([r['mIoU'][variant][x] for x in DOMAINS]) if d == 'avg' else
-                        r['mIoU'][variant][d] for r in runs.values()]
+                vals = [
+                    np.mean([r['mIoU'][variant][x]
+                             for x in DOMAINS]) if d == 'avg' else r['mIoU'][variant][d]
+                    for r in runs.values()
+                ]
                 std = float(np.std(vals, ddof=1)) if len(vals) > 1 else 0.0  # sample std
                 per[d] = (float(np.mean(vals)), std, len(vals))
             final = variant == 'final'
-            table.append(dict(
-                key=method if final else f'{method}-{variant}',
-                label=METHODS[method][2] if final else f'  Table 7 {variant}: {TABLE7[variant]}',
-                group=METHODS[method][1], mIoU=per, paper=METHODS[method][3] if final else None,
-                source=METHODS[method][4] if final else 'same checkpoints'))
+            table.append(
+                dict(
+                    key=method if final else f'{method}-{variant}',
+                    label=METHODS[method][2]
+                    if final else f'  Table 7 {variant}: {TABLE7[variant]}',
+                    group=METHODS[method][1],
+                    mIoU=per,
+                    paper=METHODS[method][3] if final else None,
+                    source=METHODS[method][4] if final else 'same checkpoints'))
     return table
 
 
@@ -225,19 +246,23 @@ def _ranks(values):
 def format_table(table):
     """Markdown: mean ± std per domain and average; the measured rank (among the method rows of
     the ResNet or ViT group) beside the paper's average and rank (among the rows it reports)."""
-    lines = ['| method | ' + ' | '.join(DOMAINS) + ' | avg | rank | paper avg (rank) | source |',
-             '| --- |' + ' ---: |' * (len(DOMAINS) + 1) + ' ---: | ---: | --- |']
+    lines = [
+        '| method | ' + ' | '.join(DOMAINS) + ' | avg | rank | paper avg (rank) | source |',
+        '| --- |' + ' ---: |' * (len(DOMAINS) + 1) + ' ---: | ---: | --- |'
+    ]
     for group in ('resnet', 'vit'):
         members = [t for t in table if t['group'] == group]
         methods = [t for t in members if t['key'] in METHODS]
-        measured = dict(zip([t['key'] for t in methods],
-                            _ranks([t['mIoU']['avg'][0] for t in methods])))
+        measured = dict(
+            zip([t['key'] for t in methods], _ranks([t['mIoU']['avg'][0] for t in methods])))
         reported = [t for t in methods if t['paper']]
-        paper = dict(zip([t['key'] for t in reported],
-                         _ranks([sum(t['paper']) / 3 for t in reported])))
+        paper = dict(
+            zip([t['key'] for t in reported], _ranks([sum(t['paper']) / 3 for t in reported])))
         for t in members:
-            cells = [f'{m:.2f} ± {sd:.2f}' if n > 1 else f'{m:.2f}'
-                     for m, sd, n in (t['mIoU'][d] for d in DOMAINS + ('avg', ))]
+            cells = [
+                f'{m:.2f} ± {sd:.2f}' if n > 1 else f'{m:.2f}'
+                for m, sd, n in (t['mIoU'][d] for d in DOMAINS + ('avg', ))
+            ]
             paper_cell = (f'{sum(t["paper"]) / 3:.2f} ({paper[t["key"]]})' if t['paper'] else '-')
             lines.append(f'| {t["label"]} | ' + ' | '.join(cells) +
                          f' | {measured.get(t["key"], "-")} | {paper_cell} | {t["source"]} |')
@@ -258,8 +283,12 @@ def plot(results, table, path):
     width = 0.8 / (len(DOMAINS) + 1)
     x = np.arange(len(table))
     for i, d in enumerate(DOMAINS + ('avg', )):
-        ax.bar(x + i * width, [t['mIoU'][d][0] for t in table], width,
-               yerr=[t['mIoU'][d][1] for t in table], label=d, capsize=2)
+        ax.bar(
+            x + i * width, [t['mIoU'][d][0] for t in table],
+            width,
+            yerr=[t['mIoU'][d][1] for t in table],
+            label=d,
+            capsize=2)
     ax.set_xticks(x + width * len(DOMAINS) / 2)
     ax.set_xticklabels([t['key'] for t in table], rotation=40, ha='right')
     ax.set_ylabel('mIoU (%)')
@@ -290,9 +319,12 @@ def main(argv=None):
     parser.add_argument('--methods', nargs='+', choices=list(METHODS), default=list(METHODS))
     parser.add_argument('--seeds', nargs='+', type=int, default=[0, 1, 2])
     parser.add_argument('--out', default='work_dirs/mini_dg')
-    parser.add_argument('--iters', type=int, default=ITERS,
-                        help=f'iterations per run (default {ITERS}, the protocol; another value '
-                        'is a different protocol, for smoke tests)')
+    parser.add_argument(
+        '--iters',
+        type=int,
+        default=ITERS,
+        help=f'iterations per run (default {ITERS}, the protocol; another value '
+        'is a different protocol, for smoke tests)')
     parser.add_argument('--worker', nargs=2, metavar=('METHOD', 'SEED'), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     ITERS = args.iters
@@ -301,12 +333,17 @@ def main(argv=None):
     if args.worker:
         run_one(args.worker[0], int(args.worker[1]), args.out)
         return 0
-    subprocess.run([sys.executable, 'tools/make_demo_data.py', DATA['root'],
-                    '--num-source', str(DATA['num_source']), '--num-target',
-                    str(DATA['num_target']), '--seed', str(DATA['seed'])], check=True)
+    subprocess.run([
+        sys.executable, 'tools/make_demo_data.py', DATA['root'], '--num-source',
+        str(DATA['num_source']), '--num-target',
+        str(DATA['num_target']), '--seed',
+        str(DATA['seed'])
+    ],
+                   check=True)
     kinds = sorted({METHODS[m][1] for m in args.methods})
-    subprocess.run([sys.executable, 'tools/pretrain_demo_encoder.py', PRETRAINED_ROOT,
-                    '--kinds', *kinds], check=True)
+    subprocess.run(
+        [sys.executable, 'tools/pretrain_demo_encoder.py', PRETRAINED_ROOT, '--kinds', *kinds],
+        check=True)
     done = load_results(args.out)
     for seed in args.seeds:  # seed-major: a complete table for the first seed comes first
         for method in args.methods:
@@ -316,15 +353,21 @@ def main(argv=None):
             log = osp.join(args.out, method, f'seed{seed}.log')
             os.makedirs(osp.dirname(log), exist_ok=True)
             start = time.time()
-            print(f'[mini_dg] {method} seed {seed}: training ({ITERS} iterations, log {log}) ...',
-                  flush=True)
+            print(
+                f'[mini_dg] {method} seed {seed}: training ({ITERS} iterations, log {log}) ...',
+                flush=True)
             with open(log, 'w') as f:
-                proc = subprocess.run([sys.executable, __file__, '--worker', method, str(seed),
-                                       '--out', args.out, '--iters', str(ITERS)],
-                                      stdout=f, stderr=subprocess.STDOUT)
+                proc = subprocess.run([
+                    sys.executable, __file__, '--worker', method,
+                    str(seed), '--out', args.out, '--iters',
+                    str(ITERS)
+                ],
+                                      stdout=f,
+                                      stderr=subprocess.STDOUT)
             if proc.returncode:
-                print(f'error: {method} seed {seed} failed (exit {proc.returncode}); see {log}',
-                      file=sys.stderr)
+                print(
+                    f'error: {method} seed {seed} failed (exit {proc.returncode}); see {log}',
+                    file=sys.stderr)
                 return 1
             print(f'[mini_dg] {method} seed {seed}: {time.time() - start:.0f} s', flush=True)
     from bench_utils import machine  # benchmarks/ is this script's folder
@@ -336,8 +379,10 @@ def main(argv=None):
     with open(osp.join(args.out, 'mini_dg.md'), 'w') as f:
         f.write(text + f'\n\nMachine: {machine()}; protocol {protocol_hash()}.\n')
     with open(osp.join(args.out, 'mini_dg.json'), 'w') as f:
-        json.dump(dict(protocol=protocol(), protocol_hash=protocol_hash(), machine=machine(),
-                       rows=table), f, indent=1)
+        json.dump(
+            dict(protocol=protocol(), protocol_hash=protocol_hash(), machine=machine(), rows=table),
+            f,
+            indent=1)
     print('\n' + text)
     print(f'\nTable: {osp.join(args.out, "mini_dg.md")}\nPlot:  {png}')
     return 0

@@ -29,9 +29,11 @@ TRAIN = osp.join(REPO, 'tools', 'train.py')
 
 
 def train(work_dir, cwd, *options, resume=False):
-    cmd = [sys.executable, TRAIN, CONFIG, '--demo', '--work-dir', work_dir,
-           *(['--resume'] if resume else []), '--cfg-options', 'randomness.seed=0',
-           'train_cfg.val_interval=100000', *options]
+    cmd = [
+        sys.executable, TRAIN, CONFIG, '--demo', '--work-dir', work_dir,
+        *(['--resume'] if resume else []), '--cfg-options', 'randomness.seed=0',
+        'train_cfg.val_interval=100000', *options
+    ]
     t0 = time.perf_counter()
     proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True)
     if proc.returncode != 0:
@@ -74,14 +76,23 @@ def main(argv=None):
             work = osp.join(root, f'at{at}_{mode.replace(" ", "_")}')
             shutil.rmtree(work, ignore_errors=True)
             checkpoint_at(osp.join(first, 'iter_1.pth'), work, at, seeded=not options)
-            seconds = train(work, root, f'train_cfg.max_iters={at + 1}',
-                            f'default_hooks.checkpoint.interval={at + 1}', *options,
-                            resume=True)
+            seconds = train(
+                work,
+                root,
+                f'train_cfg.max_iters={at + 1}',
+                f'default_hooks.checkpoint.interval={at + 1}',
+                *options,
+                resume=True)
             scalars = glob.glob(osp.join(work, '*', 'vis_data', 'scalars.json'))[0]
             first_iter = json.loads(open(scalars).readline())
-            print(json.dumps(dict(resume_at=at, mode=mode,
-                                  to_first_batch=round(first_iter['data_time'], 3),
-                                  process=round(seconds, 2))), flush=True)
+            print(
+                json.dumps(
+                    dict(
+                        resume_at=at,
+                        mode=mode,
+                        to_first_batch=round(first_iter['data_time'], 3),
+                        process=round(seconds, 2))),
+                flush=True)
 
 
 if __name__ == '__main__':

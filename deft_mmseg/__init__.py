@@ -17,8 +17,8 @@
 - silences the warnings of ``deft_mmseg.utils.warning_filters.SILENCED`` (mmengine's use of
   ``pkg_resources``), which say nothing a user can act on.
 """
-from .version import __version__  # noqa: F401
 from .utils.warning_filters import silence_uninformative_warnings
+from .version import __version__  # noqa: F401
 
 silence_uninformative_warnings()  # first: the stack's imports below would print them
 
@@ -26,13 +26,12 @@ from .utils.version_check import check_versions  # noqa: E402
 
 check_versions()
 
-from . import datasets, evaluation, models, engine, utils  # noqa: F401,E402
-from .utils.checkpoint_loading import (  # noqa: E402,F401
-    install_checkpoint_loader, install_checkpoint_loader_unless_disabled,
-    uninstall_checkpoint_loader)
-from .utils.package_configs import config_root, register_config_scope  # noqa: E402,F401
-
+from . import datasets, engine, evaluation, models, utils  # noqa: F401,E402
 from .apis.inference_checkpoint import install_inference_checkpoint_check  # noqa: E402
+from .utils.checkpoint_loading import install_checkpoint_loader  # noqa: E402,F401
+from .utils.checkpoint_loading import (install_checkpoint_loader_unless_disabled,
+                                       uninstall_checkpoint_loader)
+from .utils.package_configs import config_root, register_config_scope  # noqa: E402,F401
 
 register_config_scope()
 install_checkpoint_loader_unless_disabled()

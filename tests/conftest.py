@@ -8,8 +8,9 @@ import pytest
 
 os.environ.setdefault('OMP_NUM_THREADS', '2')
 
-import deft_mmseg  # noqa: E402,F401
 from mmengine.registry import init_default_scope  # noqa: E402
+
+import deft_mmseg  # noqa: E402,F401
 
 init_default_scope('mmseg')
 
@@ -31,6 +32,7 @@ def demo_root(tmp_path_factory):
     generate_demo_dataset(root, num_source=12, num_target=4, seed=0)
     return root
 
+
 @pytest.fixture
 def demo_cwd(demo_root, tmp_path, monkeypatch):
     """A working directory whose data/demo is the session's demo data (configs use data/demo)."""
@@ -38,6 +40,7 @@ def demo_cwd(demo_root, tmp_path, monkeypatch):
     os.symlink(demo_root, tmp_path / 'data' / 'demo')
     monkeypatch.chdir(tmp_path)
     return tmp_path
+
 
 @pytest.fixture(scope='session')
 def short_deft_run(demo_root, tmp_path_factory):
@@ -60,6 +63,7 @@ def short_deft_run(demo_root, tmp_path_factory):
     reset_mmengine_state()
     return root
 
+
 @pytest.fixture(scope='session')
 def varied_deft_checkpoint(short_deft_run):
     """The short run's checkpoint with the convolutions of its decoders redrawn (He-scaled, x2;
@@ -75,7 +79,7 @@ def varied_deft_checkpoint(short_deft_run):
     for key, value in ckpt['state_dict'].items():
         if 'decode_head' in key and value.ndim == 4:
             fan_in = value[0].numel()
-            ckpt['state_dict'][key] = torch.randn(value.shape, generator=g) * 2 * (2 / fan_in) ** .5
+            ckpt['state_dict'][key] = torch.randn(value.shape, generator=g) * 2 * (2 / fan_in)**.5
             if key.endswith('conv_seg.weight'):  # zero-sum over the (post-ReLU, >= 0) features:
                 # no class gets a constant lead from the features' mean (the paper network's
                 # plain-conv head has no dropout to break it)

@@ -6,10 +6,12 @@ from repo_paths import config_path
 
 
 def deft_demo_options(warmup=2, decoupled=4, interval=2, extra=()):
-    return ['--cfg-options', f'train_cfg.warmup_iters={warmup}',
-            f'train_cfg.decoupled_iters={decoupled}', f'train_cfg.val_interval={interval}',
-            f'default_hooks.checkpoint.interval={interval}', 'default_hooks.logger.interval=1',
-            'default_hooks.checkpoint.max_keep_ckpts=10', *extra]
+    return [
+        '--cfg-options', f'train_cfg.warmup_iters={warmup}',
+        f'train_cfg.decoupled_iters={decoupled}', f'train_cfg.val_interval={interval}',
+        f'default_hooks.checkpoint.interval={interval}', 'default_hooks.logger.interval=1',
+        'default_hooks.checkpoint.max_keep_ckpts=10', *extra
+    ]
 
 
 DEFT = config_path('deft', 'deft_deeplabv3plus_r50-d16_1xb4-48k_gtav-768x768.py')
@@ -28,8 +30,8 @@ def demo_config(path):
 
 
 def checkpoints(work_dir):
-    return sorted(glob.glob(osp.join(work_dir, 'iter_*.pth')),
-                  key=lambda p: int(osp.basename(p)[5:-4]))
+    return sorted(
+        glob.glob(osp.join(work_dir, 'iter_*.pth')), key=lambda p: int(osp.basename(p)[5:-4]))
 
 
 def latest_test_results(work_dir):
@@ -52,11 +54,12 @@ def assert_export_matches(config, ckpt, out, cwd, model_type, plugin=False, demo
     import numpy as np
     from mmengine.config import Config
     from mmseg.apis import inference_model, init_model
+
     # absolute: the pytest process's own directory need not hold data/demo (it does not on CI)
-    img = osp.join(osp.abspath(cwd), 'data', 'demo', 'demo_fog', 'leftImg8bit', 'val', 'demo',
-                   'demo_000001_000019_leftImg8bit.png')
-    model = init_model(demo_config(config) if demo else Config.fromfile(config), ckpt,
-                       device='cpu')
+    img = osp.join(
+        osp.abspath(cwd), 'data', 'demo', 'demo_fog', 'leftImg8bit', 'val', 'demo',
+        'demo_000001_000019_leftImg8bit.png')
+    model = init_model(demo_config(config) if demo else Config.fromfile(config), ckpt, device='cpu')
     assert type(model).__name__ == model_type
     expected = inference_model(model, img).seg_logits.data.numpy()
     script = f"""
@@ -69,8 +72,11 @@ assert ('deft_mmseg' in sys.modules) == {plugin!r}, 'plugin imported iff the con
 np.save('got.npy', got)
 """
     env = dict(os.environ, PYTHONPATH='')
-    proc = subprocess.run([sys.executable, '-c', script], cwd=cwd, env=env,
-                          capture_output=True, text=True)
+    proc = subprocess.run([sys.executable, '-c', script],
+                          cwd=cwd,
+                          env=env,
+                          capture_output=True,
+                          text=True)
     assert proc.returncode == 0, proc.stderr[-3000:]
     np.testing.assert_array_equal(np.load(osp.join(cwd, 'got.npy')), expected)
 
@@ -81,8 +87,11 @@ def run_tool(name, *args, cwd=None, env=None):
     import sys
 
     from repo_paths import REPO
-    return subprocess.run([sys.executable, osp.join(REPO, 'tools', name), *args], cwd=cwd,
-                          env=env, capture_output=True, text=True)
+    return subprocess.run([sys.executable, osp.join(REPO, 'tools', name), *args],
+                          cwd=cwd,
+                          env=env,
+                          capture_output=True,
+                          text=True)
 
 
 def run_tool_ok(name, *args, cwd=None, env=None):

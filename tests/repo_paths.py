@@ -12,9 +12,10 @@ def config_path(*parts):
 
 
 #: every config a user runs (paths under ``configs/``, ``_base_/`` excluded), sorted
-CONFIGS = sorted(osp.relpath(p, osp.join(REPO, 'configs'))
-                 for p in glob.glob(osp.join(REPO, 'configs', '**', '*.py'), recursive=True)
-                 if '_base_' not in p)
+CONFIGS = sorted(
+    osp.relpath(p, osp.join(REPO, 'configs'))
+    for p in glob.glob(osp.join(REPO, 'configs', '**', '*.py'), recursive=True)
+    if '_base_' not in p)
 
 
 def shipped_config(*parts):

@@ -18,10 +18,16 @@ from tool_arguments import add_cfg_options, add_demo_argument, demo_argv, demo_i
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description='Check every sample of a config\'s datasets')
     parser.add_argument('config', help='config file path')
-    parser.add_argument('--workers', type=int, default=0,
-                        help='processes that load samples in parallel (default: this one)')
-    parser.add_argument('--max-listed', type=int, default=20,
-                        help='bad samples listed per dataset (all are counted)')
+    parser.add_argument(
+        '--workers',
+        type=int,
+        default=0,
+        help='processes that load samples in parallel (default: this one)')
+    parser.add_argument(
+        '--max-listed',
+        type=int,
+        default=20,
+        help='bad samples listed per dataset (all are counted)')
     add_cfg_options(parser)
     add_demo_argument(parser, with_iters=False)
     return parser.parse_args(demo_argv(argv))
@@ -36,8 +42,10 @@ def run(args):
     if args.cfg_options:
         cfg.merge_from_dict(args.cfg_options)
     init_default_scope(cfg.get('default_scope', 'mmseg'))
-    reports = [check_dataset(name, ds_cfg, args.workers, args.max_listed)
-               for name, ds_cfg in dataset_cfgs_of(cfg)]
+    reports = [
+        check_dataset(name, ds_cfg, args.workers, args.max_listed)
+        for name, ds_cfg in dataset_cfgs_of(cfg)
+    ]
     width = max([len(r['name']) for r in reports] + [7])
     print(f'\n{"dataset":<{width}}  {"type":<22}{"samples":>9}{"bad":>7}')
     for r in reports:
@@ -50,8 +58,10 @@ def run(args):
             print(f'{r["name"]}: ... and {r["bad"] - len(r["errors"])} more')
     if bad:
         total = sum(r['samples'] for r in reports)
-        print(f'error: {bad} of {total} samples are bad (listed above); fix or remove them '
-              f'before training.', file=sys.stderr)
+        print(
+            f'error: {bad} of {total} samples are bad (listed above); fix or remove them '
+            f'before training.',
+            file=sys.stderr)
         return 2
     print('all samples are good')
     return 0

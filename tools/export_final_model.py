@@ -47,8 +47,10 @@ def main(argv=None):
     parser.add_argument('config')
     parser.add_argument('checkpoint')
     parser.add_argument('out_dir')
-    parser.add_argument('--final-model', choices=['I', 'II', 'III', 'IV'],
-                        help='encoder/decoder combination of Table 7 (default: the config\'s)')
+    parser.add_argument(
+        '--final-model',
+        choices=['I', 'II', 'III', 'IV'],
+        help='encoder/decoder combination of Table 7 (default: the config\'s)')
     add_demo_argument(parser, with_iters=False)
     args = parser.parse_args(demo_argv(argv))
     from deft_mmseg.utils import run_with_user_errors  # imports deft_mmseg

@@ -22,14 +22,17 @@ def parse_args(argv=None):
     parser = argparse.ArgumentParser(description='Segment images, a folder or a video')
     parser.add_argument('config', help='config file of the model')
     parser.add_argument('checkpoint', help='checkpoint file')
-    parser.add_argument('input', help='an image, a folder of images (searched recursively) or a '
-                        'video')
+    parser.add_argument(
+        'input', help='an image, a folder of images (searched recursively) or a '
+        'video')
     parser.add_argument('--out', required=True, help='output folder (pred/, vis/)')
-    parser.add_argument('--palette', default=None,
-                        help="colour palette by dataset name (e.g. 'cityscapes'); default: the "
-                        "checkpoint's dataset")
-    parser.add_argument('--opacity', type=float, default=0.5,
-                        help='opacity of the painted prediction, in (0, 1]')
+    parser.add_argument(
+        '--palette',
+        default=None,
+        help="colour palette by dataset name (e.g. 'cityscapes'); default: the "
+        "checkpoint's dataset")
+    parser.add_argument(
+        '--opacity', type=float, default=0.5, help='opacity of the painted prediction, in (0, 1]')
     parser.add_argument('--batch-size', type=int, default=1)
     parser.add_argument('--device', default='cpu', help="e.g. 'cpu', 'cuda:0'")
     add_cfg_options(parser, 'override config settings, as for tools/train.py')
@@ -55,8 +58,8 @@ def build_inferencer(args):
     # right one) and logs a warning saying the look-up failed (mmengine 0.10.7,
     # infer/infer.py, _init_collate)
     with hidden_log_records('Failed to search registry with scope "mmseg" in the "function"'):
-        inferencer = MMSegInferencer(model=cfg, weights=args.checkpoint, palette=args.palette,
-                                     device=args.device)
+        inferencer = MMSegInferencer(
+            model=cfg, weights=args.checkpoint, palette=args.palette, device=args.device)
     inferencer.show_progress = False  # one bar over all inputs below
     return inferencer
 
@@ -94,7 +97,7 @@ def infer(args):
     if not 0 < args.opacity <= 1:
         raise InferenceInputError(f'--opacity {args.opacity}: give a value in (0, 1].')
     init_default_scope('mmseg')
-    kind, frames, count = frames_of(args.input)   # every input check before anything is written
+    kind, frames, count = frames_of(args.input)  # every input check before anything is written
     inferencer = build_inferencer(args)
     pred_dir, vis_dir = osp.join(args.out, 'pred'), osp.join(args.out, 'vis')
     os.makedirs(pred_dir, exist_ok=True)
@@ -110,7 +113,9 @@ def infer(args):
     written = 0
     for batch in chunks(frames, args.batch_size):
         names = [name for name, _ in batch]
-        result = inferencer([item for _, item in batch], return_vis=True, opacity=args.opacity,
+        result = inferencer([item for _, item in batch],
+                            return_vis=True,
+                            opacity=args.opacity,
                             batch_size=args.batch_size)
         # MMSegInferencer unwraps the lists of a one-image call
         preds, visuals = result['predictions'], result['visualization']

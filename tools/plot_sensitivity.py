@@ -24,10 +24,16 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('sensitivity', help='fishertune_sensitivity.pth (or its summary .json)')
     parser.add_argument('--out', default='sensitivity.png', help='PNG to write')
-    parser.add_argument('--scores', nargs='+', default=['fisher', 'delta_fisher', 'drf'],
-                        choices=['fisher', 'delta_fisher', 'drf'])
-    parser.add_argument('--formula', default='printed', choices=['printed', 'substituted'],
-                        help='Eq. 15 form for variational estimates')
+    parser.add_argument(
+        '--scores',
+        nargs='+',
+        default=['fisher', 'delta_fisher', 'drf'],
+        choices=['fisher', 'delta_fisher', 'drf'])
+    parser.add_argument(
+        '--formula',
+        default='printed',
+        choices=['printed', 'substituted'],
+        help='Eq. 15 form for variational estimates')
     args = parser.parse_args(argv)
     # deft_mmseg (and with it the stack) after the arguments: --help answers at once
     from deft_mmseg.utils.user_errors import run_with_user_errors

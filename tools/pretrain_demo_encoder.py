@@ -16,9 +16,12 @@ import sys
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('root', nargs='?', default='data/demo')
-    parser.add_argument('--kinds', nargs='+', metavar='KIND',
-                        help='encoders to pretrain (deft_mmseg.demo.pretraining.RECIPES; '
-                        'default: all)')
+    parser.add_argument(
+        '--kinds',
+        nargs='+',
+        metavar='KIND',
+        help='encoders to pretrain (deft_mmseg.demo.pretraining.RECIPES; '
+        'default: all)')
     parser.add_argument('--force', action='store_true', help='pretrain again even if cached')
     args = parser.parse_args(argv)
     # deft_mmseg (and with it torch) after the arguments: --help answers at once

@@ -33,27 +33,53 @@ def parse_args(argv=None):
         description='Run every row of a paper table and print it beside the paper\'s numbers.')
     parser.add_argument('table', nargs='?', help='the table, e.g. deft/table4 (--list shows all)')
     parser.add_argument('--list', action='store_true', help='list the tables and exit')
-    parser.add_argument('--rows', nargs='+', metavar='ID',
-                        help='run only these rows of the table (--list shows the ids); the '
-                        'report covers these rows')
-    parser.add_argument('--work-dir', help='where the trainings, tests and reports go (default '
-                        'work_dirs/reproduce, or work_dirs/reproduce_demo with --demo)')
-    parser.add_argument('--gpus', type=int, help='GPUs per training and test: through '
-                        'tools/dist_train.sh / dist_test.sh, or GPUS of the slurm scripts (there '
-                        'the recipe\'s count by default)')
-    parser.add_argument('--launcher', choices=['none', 'slurm'], default='none',
-                        help='slurm: run each stage through tools/slurm_train.sh / slurm_test.sh')
+    parser.add_argument(
+        '--rows',
+        nargs='+',
+        metavar='ID',
+        help='run only these rows of the table (--list shows the ids); the '
+        'report covers these rows')
+    parser.add_argument(
+        '--work-dir',
+        help='where the trainings, tests and reports go (default '
+        'work_dirs/reproduce, or work_dirs/reproduce_demo with --demo)')
+    parser.add_argument(
+        '--gpus',
+        type=int,
+        help='GPUs per training and test: through '
+        'tools/dist_train.sh / dist_test.sh, or GPUS of the slurm scripts (there '
+        'the recipe\'s count by default)')
+    parser.add_argument(
+        '--launcher',
+        choices=['none', 'slurm'],
+        default='none',
+        help='slurm: run each stage through tools/slurm_train.sh / slurm_test.sh')
     parser.add_argument('--partition', help='slurm partition (with --launcher slurm)')
-    parser.add_argument('--dry-run', action='store_true',
-                        help='print every command (as they would run now) and exit')
-    parser.add_argument('--demo', nargs='?', const=DEMO_TABLE_ITERS, type=_demo_iters,
-                        metavar='ITERS', help='run the table on the embedded demo data with tiny '
-                        f'networks ({DEMO_TABLE_ITERS} iterations per training, or ITERS): '
-                        'checks the pipeline on a CPU; the numbers are the demo\'s')
-    parser.add_argument('--cfg-options', nargs='+', default=[], metavar='KEY=VALUE',
-                        help='options for every training and test (part of the config hash)')
-    parser.add_argument('--progress-interval', type=float, default=30.0, metavar='SEC',
-                        help='seconds between two progress lines (default 30)')
+    parser.add_argument(
+        '--dry-run',
+        action='store_true',
+        help='print every command (as they would run now) and exit')
+    parser.add_argument(
+        '--demo',
+        nargs='?',
+        const=DEMO_TABLE_ITERS,
+        type=_demo_iters,
+        metavar='ITERS',
+        help='run the table on the embedded demo data with tiny '
+        f'networks ({DEMO_TABLE_ITERS} iterations per training, or ITERS): '
+        'checks the pipeline on a CPU; the numbers are the demo\'s')
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        default=[],
+        metavar='KEY=VALUE',
+        help='options for every training and test (part of the config hash)')
+    parser.add_argument(
+        '--progress-interval',
+        type=float,
+        default=30.0,
+        metavar='SEC',
+        help='seconds between two progress lines (default 30)')
     return parser.parse_args(argv)
 
 
@@ -80,11 +106,16 @@ def build_options(args):
         raise ReproduceError('--partition is for --launcher slurm.')
     if args.gpus is not None and args.gpus < 1:
         raise ReproduceError(f'--gpus must be at least 1, got {args.gpus}.')
-    work_root = args.work_dir or osp.join(
-        'work_dirs', 'reproduce' if args.demo is None else 'reproduce_demo')
-    return RunOptions(work_root=osp.abspath(work_root), demo_iters=args.demo, gpus=args.gpus,
-                      launcher=args.launcher, partition=args.partition,
-                      cfg_options=tuple(args.cfg_options), python=sys.executable)
+    work_root = args.work_dir or osp.join('work_dirs',
+                                          'reproduce' if args.demo is None else 'reproduce_demo')
+    return RunOptions(
+        work_root=osp.abspath(work_root),
+        demo_iters=args.demo,
+        gpus=args.gpus,
+        launcher=args.launcher,
+        partition=args.partition,
+        cfg_options=tuple(args.cfg_options),
+        python=sys.executable)
 
 
 def _stop(signum, frame):
@@ -103,13 +134,15 @@ def main(argv=None):
         run_with_user_errors(list_tables)
         return 0
     if not args.table:
-        run_with_user_errors(_raise, ReproduceError(
-            'name a paper table, e.g. deft/table4 (tools/reproduce.py --list shows them).'))
+        run_with_user_errors(
+            _raise,
+            ReproduceError(
+                'name a paper table, e.g. deft/table4 (tools/reproduce.py --list shows them).'))
     table = run_with_user_errors(get_table, args.table)
     options = run_with_user_errors(build_options, args)
     try:
-        report = run_with_user_errors(reproduce_table, table, args.rows, options,
-                                      args.dry_run, args.progress_interval)
+        report = run_with_user_errors(reproduce_table, table, args.rows, options, args.dry_run,
+                                      args.progress_interval)
     except KeyboardInterrupt:
         return 130
     if report is None:

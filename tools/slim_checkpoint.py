@@ -24,14 +24,19 @@ def parse_args(argv=None):
     export.add_argument('config')
     export.add_argument('checkpoint')
     export.add_argument('out')
-    export.add_argument('--backbone', metavar='FILE',
-                        help="trunk file: converted VFM file, or the official DINOv2 file "
-                        "(default: the config's backbone init_cfg)")
+    export.add_argument(
+        '--backbone',
+        metavar='FILE',
+        help="trunk file: converted VFM file, or the official DINOv2 file "
+        "(default: the config's backbone init_cfg)")
     merge = sub.add_parser('merge', help='slim or released checkpoint + trunk -> full checkpoint')
     merge.add_argument('slim')
     merge.add_argument('out')
-    merge.add_argument('--backbone', metavar='FILE', required=True,
-                       help='trunk file: converted VFM file, or the official DINOv2 file')
+    merge.add_argument(
+        '--backbone',
+        metavar='FILE',
+        required=True,
+        help='trunk file: converted VFM file, or the official DINOv2 file')
     return parser.parse_args(argv)
 
 
@@ -111,9 +116,13 @@ def export(args):
     path = trunk_file(args)
     trunk = load_trunk(path)
     meta = dict(ckpt.get('meta') or {}, trunk_file=osp.basename(path))
-    slim = slim_checkpoint(state, trunk, meta={k: v for k, v in meta.items()
-                                               if k in ('dataset_meta', 'trunk_file', 'seed',
-                                                        'iter')})
+    slim = slim_checkpoint(
+        state,
+        trunk,
+        meta={
+            k: v
+            for k, v in meta.items() if k in ('dataset_meta', 'trunk_file', 'seed', 'iter')
+        })
     save(slim, args.out)
     sparse = sum(d['index'].numel() for d in slim['trunk_deltas'].values())
     print(f'slim checkpoint: {len(slim["state_dict"])} tensors, {len(slim["trunk_deltas"])} '

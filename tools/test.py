@@ -23,23 +23,34 @@ def parse_args(argv=None):
     parser.add_argument('config', help='test config file path')
     parser.add_argument('checkpoint', help='checkpoint file')
     parser.add_argument('--work-dir', help='the directory to save the metric results')
-    parser.add_argument('--out', type=str,
-                        help='directory to save the predicted label maps (one folder per domain)')
-    parser.add_argument('--format-only', action='store_true',
-                        help='write test-server files instead of computing metrics: Cityscapes '
-                        'label-id PNGs per domain under --out, and <domain>.zip; no labels read')
+    parser.add_argument(
+        '--out',
+        type=str,
+        help='directory to save the predicted label maps (one folder per domain)')
+    parser.add_argument(
+        '--format-only',
+        action='store_true',
+        help='write test-server files instead of computing metrics: Cityscapes '
+        'label-id PNGs per domain under --out, and <domain>.zip; no labels read')
     parser.add_argument('--show', action='store_true', help='show prediction results')
-    parser.add_argument('--show-dir', help='directory where painted images will be saved (every '
-                        'image, unless default_hooks.visualization.interval is set)')
+    parser.add_argument(
+        '--show-dir',
+        help='directory where painted images will be saved (every '
+        'image, unless default_hooks.visualization.interval is set)')
     parser.add_argument('--wait-time', type=float, default=2, help='the interval of show (s)')
-    parser.add_argument('--per-class', action='store_true',
-                        help='also report per-class IoU/Acc for every domain')
-    parser.add_argument('--backbone', metavar='FILE',
-                        help='converted VFM file completing checkpoints that lack the ViT trunk '
-                        '(released PEFT checkpoints, slim exports); adds a FrozenTrunkHook')
+    parser.add_argument(
+        '--per-class', action='store_true', help='also report per-class IoU/Acc for every domain')
+    parser.add_argument(
+        '--backbone',
+        metavar='FILE',
+        help='converted VFM file completing checkpoints that lack the ViT trunk '
+        '(released PEFT checkpoints, slim exports); adds a FrozenTrunkHook')
     add_cfg_options(parser)
-    parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
-                        default='none', help='job launcher')
+    parser.add_argument(
+        '--launcher',
+        choices=['none', 'pytorch', 'slurm', 'mpi'],
+        default='none',
+        help='job launcher')
     parser.add_argument('--tta', action='store_true', help='test time augmentation')
     add_demo_argument(parser, with_iters=False)
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
@@ -70,10 +81,10 @@ def build_cfg(args):
     # imports deft_mmseg: registers it
     from deft_mmseg.apis.tool_config import drop_disabled_hooks, load_config
     from deft_mmseg.datasets.checks import check_dataset_cfg, domain_dataset_cfgs
-    from deft_mmseg.utils.errors import DatasetConfigError
     from deft_mmseg.engine.hooks.frozen_trunk_hook import use_trunk_file
     from deft_mmseg.evaluation.submission import prepare_submission
     from deft_mmseg.utils.config_keys import check_config_keys
+    from deft_mmseg.utils.errors import DatasetConfigError
     cfg = load_config(args.config, demo_iters(args.demo))
     cfg.launcher = args.launcher
     if args.cfg_options is not None:
@@ -113,9 +124,9 @@ def build_cfg(args):
 
 def main(argv=None):
     args = parse_args(argv)
-    from deft_mmseg.utils import run_with_user_errors  # imports deft_mmseg
     from deft_mmseg.engine.test_runner import PerRunTestRunner
     from deft_mmseg.evaluation.submission import zip_submission
+    from deft_mmseg.utils import run_with_user_errors  # imports deft_mmseg
     from deft_mmseg.utils.distributed import prepare_cpu_distributed
     cfg = run_with_user_errors(build_cfg, args)
     prepare_cpu_distributed(cfg)

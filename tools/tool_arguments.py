@@ -29,8 +29,11 @@ class CfgOptionsAction(argparse.Action):
 
 def add_cfg_options(parser: argparse.ArgumentParser, help_text: Optional[str] = None) -> None:
     """``--cfg-options k=v ...`` as mmseg's tools take it."""
-    parser.add_argument('--cfg-options', nargs='+', action=CfgOptionsAction,
-                        help=help_text or 'override settings in the config, key=value')
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=CfgOptionsAction,
+        help=help_text or 'override settings in the config, key=value')
 
 
 def _iters(text: str) -> int:
@@ -56,8 +59,14 @@ def add_demo_argument(parser: argparse.ArgumentParser, with_iters: bool = True) 
     else:
         help_text = (f'the config\'s tiny demo network and {demo_data}, as train.py --demo '
                      '[ITERS] (for checkpoints of a demo run; ITERS as given to train.py)')
-    parser.add_argument('--demo', nargs='?', const=SMOKE, default=None, type=_iters,
-                        metavar='ITERS', help=help_text)
+    parser.add_argument(
+        '--demo',
+        nargs='?',
+        const=SMOKE,
+        default=None,
+        type=_iters,
+        metavar='ITERS',
+        help=help_text)
 
 
 def demo_argv(argv: Optional[Sequence[str]] = None) -> List[str]:

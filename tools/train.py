@@ -22,21 +22,35 @@ def parse_args(argv=None):
     parser = argparse.ArgumentParser(description='Train a segmentor')
     parser.add_argument('config', help='train config file path')
     parser.add_argument('--work-dir', help='the dir to save logs and models')
-    parser.add_argument('--resume', action='store_true', default=False,
-                        help='resume from the latest checkpoint in the work_dir automatically')
-    parser.add_argument('--amp', action='store_true', default=False,
-                        help='enable automatic-mixed-precision training (float16 on GPUs, '
-                        'bfloat16 autocast on CPU-only machines)')
-    parser.add_argument('--overwrite', action='store_true', default=False,
-                        help='start a new run in a work dir that already holds one (its '
-                        'checkpoints of the same names are overwritten)')
-    parser.add_argument('--backbone', metavar='FILE',
-                        help='converted VFM file completing checkpoints that lack the ViT trunk '
-                        '(released PEFT checkpoints, slim exports); adds a FrozenTrunkHook')
+    parser.add_argument(
+        '--resume',
+        action='store_true',
+        default=False,
+        help='resume from the latest checkpoint in the work_dir automatically')
+    parser.add_argument(
+        '--amp',
+        action='store_true',
+        default=False,
+        help='enable automatic-mixed-precision training (float16 on GPUs, '
+        'bfloat16 autocast on CPU-only machines)')
+    parser.add_argument(
+        '--overwrite',
+        action='store_true',
+        default=False,
+        help='start a new run in a work dir that already holds one (its '
+        'checkpoints of the same names are overwritten)')
+    parser.add_argument(
+        '--backbone',
+        metavar='FILE',
+        help='converted VFM file completing checkpoints that lack the ViT trunk '
+        '(released PEFT checkpoints, slim exports); adds a FrozenTrunkHook')
     add_cfg_options(parser)
     add_demo_argument(parser)
-    parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
-                        default='none', help='job launcher')
+    parser.add_argument(
+        '--launcher',
+        choices=['none', 'pytorch', 'slurm', 'mpi'],
+        default='none',
+        help='job launcher')
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
     args = parser.parse_args(argv)
     if 'LOCAL_RANK' not in os.environ:
@@ -94,8 +108,10 @@ def set_amp(cfg):
         wrapper = cfg.optim_wrapper.type = 'OptimWrapper'  # the config's float16 AMP needs a GPU
         cfg.optim_wrapper.pop('loss_scale', None)
     if wrapper in ('AmpOptimWrapper', 'CPUBF16OptimWrapper'):
-        print_log('AMP training is already enabled in your config.', logger='current',
-                  level=logging.WARNING)
+        print_log(
+            'AMP training is already enabled in your config.',
+            logger='current',
+            level=logging.WARNING)
         return
     if wrapper != 'OptimWrapper':
         raise ConfigKeyError(f'--amp replaces optim_wrapper type OptimWrapper, but this config '
@@ -105,13 +121,16 @@ def set_amp(cfg):
         cfg.optim_wrapper.loss_scale = 'dynamic'
     else:
         cfg.optim_wrapper.type = 'CPUBF16OptimWrapper'
-        print_log('--amp without a GPU: bfloat16 autocast on the CPU (CPUBF16OptimWrapper).',
-                  logger='current')
+        print_log(
+            '--amp without a GPU: bfloat16 autocast on the CPU (CPUBF16OptimWrapper).',
+            logger='current')
         if not cpu_has_bf16_instructions():
-            print_log('--amp: this CPU has no bfloat16 instructions (avx512_bf16/amx_bf16); '
-                      'bfloat16 is emulated and slower than float32 here (2.8x-13x measured, '
-                      'docs/checkpoints.md). Drop --amp unless you need it for memory.',
-                      logger='current', level=logging.WARNING)
+            print_log(
+                '--amp: this CPU has no bfloat16 instructions (avx512_bf16/amx_bf16); '
+                'bfloat16 is emulated and slower than float32 here (2.8x-13x measured, '
+                'docs/checkpoints.md). Drop --amp unless you need it for memory.',
+                logger='current',
+                level=logging.WARNING)
 
 
 def resolve_resume(cfg):
@@ -129,8 +148,7 @@ def resolve_resume(cfg):
                            f'are kept, its checkpoints of the same names replaced) or give '
                            f'another --work-dir.')
     if ckpt is None:
-        print_log(f'--resume: {note}; starting a new run.', logger='current',
-                  level=logging.WARNING)
+        print_log(f'--resume: {note}; starting a new run.', logger='current', level=logging.WARNING)
         cfg.resume = False
         return
     if note:
@@ -177,9 +195,9 @@ def preflight(cfg):
 
 
 def build_runner(args):
-    from deft_mmseg.utils import run_with_user_errors  # first: imports deft_mmseg
-    from deft_mmseg.utils.distributed import prepare_cpu_distributed
-    from mmengine.runner import Runner
+    from deft_mmseg.utils import run_with_user_errors  # isort: skip  (first: imports deft_mmseg)
+    from deft_mmseg.utils.distributed import prepare_cpu_distributed  # isort: skip
+    from mmengine.runner import Runner  # isort: skip
     cfg = run_with_user_errors(build_cfg, args)
     run_with_user_errors(preflight, cfg)
     prepare_cpu_distributed(cfg)
@@ -195,18 +213,17 @@ def resume_command(argv: List[str], work_dir: str) -> str:
         args[1:1] = ['--work-dir', work_dir]
     args.insert(1, '--resume')
     script = osp.relpath(__file__)  # as the user can type it from where the run was started
-    return shlex.join(['python', script if not script.startswith('..') else
-                       osp.abspath(__file__), *args])
+    return shlex.join(
+        ['python', script if not script.startswith('..') else osp.abspath(__file__), *args])
 
 
 def report_stop(stop, argv: List[str], work_dir: str) -> None:
     """What a stopped run prints (stderr): where it stopped, its checkpoint, the command that
     continues it; then exit status 128 + signal, no traceback."""
     import sys
-    saved = (f'checkpoint {stop.checkpoint} saved' if stop.checkpoint else
-             'no checkpoint (the config has no CheckpointHook)')
-    print(f'{stop}; {saved}. Continue with:\n  {resume_command(argv, work_dir)}',
-          file=sys.stderr)
+    saved = (f'checkpoint {stop.checkpoint} saved'
+             if stop.checkpoint else 'no checkpoint (the config has no CheckpointHook)')
+    print(f'{stop}; {saved}. Continue with:\n  {resume_command(argv, work_dir)}', file=sys.stderr)
     sys.exit(stop.exit_status)
 
 
@@ -219,16 +236,18 @@ def main(argv=None):
         print('interrupted before training started; nothing was trained.', file=sys.stderr)
         sys.exit(130)
     from deft_mmseg.engine.hooks.stop_signal_hook import restore_signal_handlers
-    from deft_mmseg.utils.errors import TrainingStopped
     from deft_mmseg.engine.work_dir_lock import unlock_work_dir
     from deft_mmseg.utils import run_with_user_errors
+    from deft_mmseg.utils.errors import TrainingStopped
     try:
         run_with_user_errors(runner.train)
     except TrainingStopped as stop:
         report_stop(stop, argv, runner.work_dir)
     except KeyboardInterrupt:  # a second Ctrl-C: stop at once, without the traceback
-        print('interrupted (second signal): stopped at once; --resume continues from the last '
-              'checkpoint.', file=sys.stderr)
+        print(
+            'interrupted (second signal): stopped at once; --resume continues from the last '
+            'checkpoint.',
+            file=sys.stderr)
         sys.exit(130)
     finally:
         restore_signal_handlers()

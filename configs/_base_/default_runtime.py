@@ -22,8 +22,12 @@ default_hooks = dict(
     # iteration's checkpoint, as the papers do (docs/evaluation.md, "Which checkpoint")
     # mmengine's CheckpointHook, written to a temporary name and renamed into place, old ones
     # removed after the new one is complete (docs/checkpoints.md, "Nothing a kill can lose")
-    checkpoint=dict(type='AtomicCheckpointHook', by_epoch=False, interval=4000, max_keep_ckpts=3,
-                    save_last=True),
+    checkpoint=dict(
+        type='AtomicCheckpointHook',
+        by_epoch=False,
+        interval=4000,
+        max_keep_ckpts=3,
+        save_last=True),
     sampler_seed=dict(type='DistSamplerSeedHook'),
     visualization=dict(type='SegVisualizationHook'),
     # deft_mmseg checks: checkpoints must fit the model, num_classes must fit the data, staged

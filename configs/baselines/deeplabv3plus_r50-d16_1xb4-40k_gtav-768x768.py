@@ -10,6 +10,8 @@ _base_ = [
     '../_base_/schedules/sgd_poly_40k.py'
 ]
 model = dict(auxiliary_head=dict(_base_.auxiliary_fcn_head, _delete_=True))
-train_dataloader = dict(dataset=dict(pipeline=[
-    p for p in _base_.robustnet_train_pipeline if p['type'] not in ('RandomApply',
-                                                                    'RandomGaussianBlur')]))
+train_dataloader = dict(
+    dataset=dict(pipeline=[
+        p for p in _base_.robustnet_train_pipeline
+        if p['type'] not in ('RandomApply', 'RandomGaussianBlur')
+    ]))

@@ -6,6 +6,8 @@ _base_ = [
     '../_base_/default_runtime.py', '../_base_/schedules/sgd_poly_40k.py'
 ]
 model = dict(auxiliary_head=dict(_base_.auxiliary_fcn_head, _delete_=True))
-train_dataloader = dict(dataset=dict(pipeline=[
-    p for p in _base_.train_pipeline if p['type'] not in ('PhotoMetricDistortion',
-                                                          'RandomGaussianBlur')]))
+train_dataloader = dict(
+    dataset=dict(pipeline=[
+        p for p in _base_.train_pipeline
+        if p['type'] not in ('PhotoMetricDistortion', 'RandomGaussianBlur')
+    ]))

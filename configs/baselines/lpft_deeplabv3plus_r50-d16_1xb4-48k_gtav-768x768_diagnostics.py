@@ -5,9 +5,13 @@
 _base_ = ['./lpft_deeplabv3plus_r50-d16_1xb4-48k_gtav-768x768.py']
 custom_hooks = [
     dict(type='ParamDistanceHook', interval=1000),
-    dict(type='TargetLossHook', interval=1000, max_batches=100,
-         dataloader=dict(batch_size=1, num_workers=2,
-                         sampler=dict(type='DefaultSampler', shuffle=False),
-                         dataset=dict(_base_.cityscapes_val,
-                                      pipeline=_base_.robustnet_test_pipeline))),
+    dict(
+        type='TargetLossHook',
+        interval=1000,
+        max_batches=100,
+        dataloader=dict(
+            batch_size=1,
+            num_workers=2,
+            sampler=dict(type='DefaultSampler', shuffle=False),
+            dataset=dict(_base_.cityscapes_val, pipeline=_base_.robustnet_test_pipeline))),
 ]

@@ -4,8 +4,10 @@ _base_ = ['./lpft_deeplabv3plus_r50-d16_1xb4-48k_gtav-768x768.py']
 param_scheduler = [
     dict(type='StagePolyLR', stage='warmup', power=0.9, eta_min=0.0),
     dict(type='StagePolyLR', stage='decoupled', power=0.9, eta_min=0.0, factor=0.01),
-    dict(type='StageConstantParamScheduler', param_name='weight_decay', value=5e-3,
-         stage='warmup'),
-    dict(type='StageConstantParamScheduler', param_name='weight_decay', value=5e-4,
-         stage='decoupled'),
+    dict(type='StageConstantParamScheduler', param_name='weight_decay', value=5e-3, stage='warmup'),
+    dict(
+        type='StageConstantParamScheduler',
+        param_name='weight_decay',
+        value=5e-4,
+        stage='decoupled'),
 ]

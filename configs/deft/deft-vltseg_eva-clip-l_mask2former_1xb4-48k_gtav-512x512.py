@@ -10,8 +10,10 @@ _base_ = [
     '../_base_/datasets/protocol_rein_gtav_to_cbm.py', '../_base_/default_runtime.py',
     '../_base_/schedules/deft_adamw_mask2former.py'
 ]
-model = dict(type='DualPathwaySegmentor', final_model='IV',
-             # the VFM encoder in eval mode during the warm-up, as before
-             # frozen_module_mode existed (the RobustNet-style 'train' default is the DeFT paper's
-             # ResNet protocol)
-             frozen_module_mode='eval')
+model = dict(
+    type='DualPathwaySegmentor',
+    final_model='IV',
+    # the VFM encoder in eval mode during the warm-up, as before
+    # frozen_module_mode existed (the RobustNet-style 'train' default is the DeFT paper's
+    # ResNet protocol)
+    frozen_module_mode='eval')

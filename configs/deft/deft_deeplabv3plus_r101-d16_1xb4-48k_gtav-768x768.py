@@ -7,7 +7,10 @@
 #   python tools/model_converters/robustnet.py --trunk resnet101-imagenet.pth \
 #       pretrain/robustnet_resnet101-imagenet_converted.pth
 _base_ = ['./deft_deeplabv3plus_r50-d16_1xb4-48k_gtav-768x768.py']
-model = dict(backbone=dict(
-    depth=101, deep_stem=True, stem_channels=128,
-    init_cfg=dict(type='Pretrained',
-                  checkpoint='pretrain/robustnet_resnet101-imagenet_converted.pth')))
+model = dict(
+    backbone=dict(
+        depth=101,
+        deep_stem=True,
+        stem_channels=128,
+        init_cfg=dict(
+            type='Pretrained', checkpoint='pretrain/robustnet_resnet101-imagenet_converted.pth')))

@@ -6,10 +6,11 @@
 - :mod:`.inference_checkpoint`: mmseg's ``init_model`` / ``MMSegInferencer`` refuse a checkpoint
   that does not fit its config's model (installed by ``import deft_mmseg``).
 """
-from .inference_checkpoint import (check_inference_checkpoint,
-                                   install_inference_checkpoint_check,
+from .inference_checkpoint import (check_inference_checkpoint, install_inference_checkpoint_check,
                                    uninstall_inference_checkpoint_check)
 from .tool_config import load_config
 
-__all__ = ['load_config', 'check_inference_checkpoint',
-           'install_inference_checkpoint_check', 'uninstall_inference_checkpoint_check']
+__all__ = [
+    'load_config', 'check_inference_checkpoint', 'install_inference_checkpoint_check',
+    'uninstall_inference_checkpoint_check'
+]

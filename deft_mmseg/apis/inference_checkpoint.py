@@ -45,8 +45,12 @@ def check_inference_checkpoint(model, checkpoint: dict, source: str = 'the check
         raise CheckpointMismatchError(message) from None
 
 
-def checked_load_checkpoint(model, filename: str, map_location=None, strict: bool = False,
-                            logger=None, revise_keys=[(r'^module\.', '')]) -> dict:
+def checked_load_checkpoint(model,
+                            filename: str,
+                            map_location=None,
+                            strict: bool = False,
+                            logger=None,
+                            revise_keys=[(r'^module\.', '')]) -> dict:
     """mmengine's ``load_checkpoint`` (what mmseg's ``init_model`` calls), checked first."""
     checkpoint = _load_checkpoint(filename, map_location, logger)
     if not isinstance(checkpoint, dict):
@@ -55,8 +59,11 @@ def checked_load_checkpoint(model, filename: str, map_location=None, strict: boo
     return _load_checkpoint_to_model(model, checkpoint, strict, logger, revise_keys)
 
 
-def checked_load_checkpoint_to_model(model, checkpoint: dict, strict: bool = False,
-                                     logger=None, revise_keys=[(r'^module\.', '')]) -> dict:
+def checked_load_checkpoint_to_model(model,
+                                     checkpoint: dict,
+                                     strict: bool = False,
+                                     logger=None,
+                                     revise_keys=[(r'^module\.', '')]) -> dict:
     """mmengine's ``_load_checkpoint_to_model`` (what ``MMSegInferencer`` calls), checked."""
     check_inference_checkpoint(model, checkpoint, 'the checkpoint (weights=)')
     return _load_checkpoint_to_model(model, checkpoint, strict, logger, revise_keys)
@@ -73,8 +80,9 @@ def install_inference_checkpoint_check() -> None:
     if _ORIGINALS is not None:
         return
     from mmseg.apis import inference, mmseg_inferencer
-    _ORIGINALS = dict(load_checkpoint=inference.load_checkpoint,
-                      _load_checkpoint_to_model=mmseg_inferencer._load_checkpoint_to_model)
+    _ORIGINALS = dict(
+        load_checkpoint=inference.load_checkpoint,
+        _load_checkpoint_to_model=mmseg_inferencer._load_checkpoint_to_model)
     inference.load_checkpoint = checked_load_checkpoint
     mmseg_inferencer._load_checkpoint_to_model = checked_load_checkpoint_to_model
 

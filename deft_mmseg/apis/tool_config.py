@@ -38,8 +38,8 @@ def load_config(path: str, demo_iters: Optional[int] = None, demo_data: bool = T
 def _base_files(tree: ast.Module, path: str) -> List[str]:
     """The local ``_base_`` files a parsed config names (``pkg::`` configs are left out)."""
     for node in tree.body:
-        if isinstance(node, ast.Assign) and any(getattr(t, 'id', None) == '_base_'
-                                                for t in node.targets):
+        if isinstance(node, ast.Assign) and any(
+                getattr(t, 'id', None) == '_base_' for t in node.targets):
             try:
                 bases = ast.literal_eval(node.value)
             except ValueError:
@@ -93,4 +93,3 @@ def drop_disabled_hooks(cfg) -> None:
     for name in [n for n, hook in hooks.items() if hook is None]:
         if name not in MMENGINE_DEFAULT_HOOKS:
             del hooks[name]
-

@@ -1,7 +1,7 @@
 """Datasets of the DG protocols (mmseg's CityscapesDataset and BDD100KDataset are used as they are)."""
 from .acdc import ACDC_CONDITIONS, ACDCDataset
-from .class_uniform import ClassUniformDataset, ClassUniformSampler
 from .checks import check_dataset_cfg, check_num_classes, domain_dataset_cfgs
+from .class_uniform import ClassUniformDataset, ClassUniformSampler
 from .dg_base import DGBaseSegDataset
 from .foggy_driving import FoggyDrivingDataset
 from .foggy_zurich import FoggyZurichDataset
@@ -11,8 +11,8 @@ from .synthia import SynthiaDataset
 from .transforms import CheckImageLabelPair, RandomGaussianBlur
 
 __all__ = [
-    'ClassUniformDataset', 'ClassUniformSampler',
-    'ACDCDataset', 'ACDC_CONDITIONS', 'DGBaseSegDataset', 'GTAVDataset', 'SynthiaDataset',
-    'MapillaryCS19Dataset', 'FoggyZurichDataset', 'FoggyDrivingDataset', 'check_dataset_cfg',
-    'check_num_classes', 'domain_dataset_cfgs', 'CheckImageLabelPair', 'RandomGaussianBlur'
+    'ClassUniformDataset', 'ClassUniformSampler', 'ACDCDataset', 'ACDC_CONDITIONS',
+    'DGBaseSegDataset', 'GTAVDataset', 'SynthiaDataset', 'MapillaryCS19Dataset',
+    'FoggyZurichDataset', 'FoggyDrivingDataset', 'check_dataset_cfg', 'check_num_classes',
+    'domain_dataset_cfgs', 'CheckImageLabelPair', 'RandomGaussianBlur'
 ]

@@ -19,9 +19,13 @@ class ACDCDataset(DGBaseSegDataset):
         split (str): ``'train'``, ``'val'`` or ``'test'`` (test has no labels). Default ``'val'``.
     """
 
-    def __init__(self, conditions='all', split='val', img_suffix='_rgb_anon.png',
+    def __init__(self,
+                 conditions='all',
+                 split='val',
+                 img_suffix='_rgb_anon.png',
                  seg_map_suffix='_gt_labelTrainIds.png',
-                 data_prefix=dict(img_path='rgb_anon', seg_map_path='gt'), **kwargs):
+                 data_prefix=dict(img_path='rgb_anon', seg_map_path='gt'),
+                 **kwargs):
         if conditions == 'all':
             conditions = ACDC_CONDITIONS
         elif isinstance(conditions, str):
@@ -32,8 +36,8 @@ class ACDCDataset(DGBaseSegDataset):
                                      f"{ACDC_CONDITIONS} or 'all'.")
         self.conditions = tuple(conditions)
         self.split = split
-        super().__init__(img_suffix=img_suffix, seg_map_suffix=seg_map_suffix,
-                         data_prefix=data_prefix, **kwargs)
+        super().__init__(
+            img_suffix=img_suffix, seg_map_suffix=seg_map_suffix, data_prefix=data_prefix, **kwargs)
 
     def load_data_list(self):
         img_root = self.data_prefix['img_path']

@@ -34,7 +34,8 @@ from .dg_base import prepare_checked
 Centroid = Tuple[int, int, int]
 
 
-def tile_centroids(label: np.ndarray, num_classes: int, tile_size: int) -> Dict[int, List[Tuple[int, int]]]:
+def tile_centroids(label: np.ndarray, num_classes: int,
+                   tile_size: int) -> Dict[int, List[Tuple[int, int]]]:
     """``{class: [(x, y), ...]}``: for every ``tile_size`` tile of ``label`` ``(H, W)`` (only whole
     tiles, from the top-left: ``H // tile_size`` x ``W // tile_size`` of them, as RobustNet's
     ``calc_tile_locations``) and every class present in it, the class's centre of mass in the tile,
@@ -48,15 +49,17 @@ def tile_centroids(label: np.ndarray, num_classes: int, tile_size: int) -> Dict[
             # pixels of each class per column and per row (two integer histograms): the class's
             # pixel count and coordinate sums, which scipy's center_of_mass divides
             size = max(int(patch.max()) + 1, num_classes) * tile_size
-            per_col = np.bincount((patch * tile_size + coords[None, :]).ravel(),
-                                  minlength=size).reshape(-1, tile_size)
-            per_row = np.bincount((patch * tile_size + coords[:, None]).ravel(),
-                                  minlength=size).reshape(-1, tile_size)
+            per_col = np.bincount(
+                (patch * tile_size + coords[None, :]).ravel(),
+                minlength=size).reshape(-1, tile_size)
+            per_row = np.bincount(
+                (patch * tile_size + coords[:, None]).ravel(),
+                minlength=size).reshape(-1, tile_size)
             count = per_col[:num_classes].sum(1)
             sum_x, sum_y = per_col[:num_classes] @ coords, per_row[:num_classes] @ coords
             for c in np.flatnonzero(count):
-                out.setdefault(int(c), []).append((int(sum_x[c] / count[c]) + x0,
-                                                   int(sum_y[c] / count[c]) + y0))
+                out.setdefault(int(c), []).append(
+                    (int(sum_x[c] / count[c]) + x0, int(sum_y[c] / count[c]) + y0))
     return out
 
 
@@ -97,8 +100,11 @@ class ClassUniformDataset:
         num_workers (int): processes that compute the centroids (RobustNet: a pool of 32).
     """
 
-    def __init__(self, dataset: Union[ConfigType, BaseDataset], pipeline: List[ConfigType],
-                 tile_size: int = 1024, centroid_file: Optional[str] = None,
+    def __init__(self,
+                 dataset: Union[ConfigType, BaseDataset],
+                 pipeline: List[ConfigType],
+                 tile_size: int = 1024,
+                 centroid_file: Optional[str] = None,
                  num_workers: int = 8) -> None:
         self.dataset = DATASETS.build(dataset) if isinstance(dataset, dict) else dataset
         self.pipeline = Compose(pipeline)
@@ -109,8 +115,9 @@ class ClassUniformDataset:
         self.num_images = len(self.dataset)
         centroids = self._load_or_compute(centroid_file)
         #: flat list of (class, image index, x, y), grouped by class
-        self.centroids: List[Tuple[int, int, int, int]] = [
-            (c, i, x, y) for c in range(self.num_classes) for i, x, y in centroids.get(c, [])]
+        self.centroids: List[Tuple[int, int, int, int]] = [(c, i, x, y)
+                                                           for c in range(self.num_classes)
+                                                           for i, x, y in centroids.get(c, [])]
         self.class_ranges: Dict[int, Tuple[int, int]] = {}
         start = self.num_images
         for c in range(self.num_classes):
@@ -119,18 +126,23 @@ class ClassUniformDataset:
             start += n
 
     def _load_or_compute(self, centroid_file: Optional[str]) -> Dict[int, List[Centroid]]:
-        key = dict(num_images=self.num_images, tile_size=self.tile_size,
-                   classes=list(self.metainfo['classes']))
+        key = dict(
+            num_images=self.num_images,
+            tile_size=self.tile_size,
+            classes=list(self.metainfo['classes']))
         if centroid_file and osp.isfile(centroid_file):
             with open(centroid_file) as f:
                 cached = json.load(f)
             if cached.get('key') == key:
                 return {int(c): [tuple(v) for v in vs] for c, vs in cached['centroids'].items()}
-            raise ValueError(f'ClassUniformDataset: {centroid_file!r} holds the centroids of '
-                             f'another dataset or tile size ({cached.get("key", {}).get("num_images")} '
-                             f'images); give another centroid_file (nothing is overwritten).')
-        print_log(f'ClassUniformDataset: computing the class centroids of {self.num_images} '
-                  f'labels (tile {self.tile_size})', logger='current')
+            raise ValueError(
+                f'ClassUniformDataset: {centroid_file!r} holds the centroids of '
+                f'another dataset or tile size ({cached.get("key", {}).get("num_images")} '
+                f'images); give another centroid_file (nothing is overwritten).')
+        print_log(
+            f'ClassUniformDataset: computing the class centroids of {self.num_images} '
+            f'labels (tile {self.tile_size})',
+            logger='current')
         centroids: Dict[int, List[Centroid]] = {}
         tasks = [(self.dataset.get_data_info(i), self.num_classes, self.tile_size)
                  for i in range(self.num_images)]
@@ -191,7 +203,9 @@ class ClassUniformSampler(Sampler):
         seed (int, optional): random seed; None: a seed shared by all ranks.
     """
 
-    def __init__(self, dataset: ClassUniformDataset, class_uniform_pct: float = 0.5,
+    def __init__(self,
+                 dataset: ClassUniformDataset,
+                 class_uniform_pct: float = 0.5,
                  seed: Optional[int] = None) -> None:
         if not isinstance(dataset, ClassUniformDataset):
             raise TypeError(f'ClassUniformSampler samples a ClassUniformDataset, got '

@@ -11,10 +11,9 @@ from multiprocessing import Pool
 import numpy as np
 from PIL import Image
 
+from ..utils.errors import ConversionError
 from .label_maps import (CITYSCAPES_ID_TO_TRAINID, MAPILLARY_V12_ID_TO_TRAINID,
                          SYNTHIA_ID_TO_TRAINID, lookup_table)
-
-from ..utils.errors import ConversionError
 
 TRAINID_SUFFIX = '_labelTrainIds.png'
 
@@ -76,8 +75,8 @@ def convert_gtav_labels(root, nproc=1, split_mat=None):
     hint = 'Expected the GTAV layout root/images/*.png and root/labels/*.png.'
     _require_dir(image_dir, 'GTAV image folder', hint)
     _require_dir(label_dir, 'GTAV label folder', hint)
-    labels = sorted(f for f in glob.glob(osp.join(label_dir, '*.png'))
-                    if not f.endswith(TRAINID_SUFFIX))
+    labels = sorted(
+        f for f in glob.glob(osp.join(label_dir, '*.png')) if not f.endswith(TRAINID_SUFFIX))
     if not labels:
         raise ConversionError(f'no label PNGs in {label_dir!r}. {hint}')
     lut = lookup_table(CITYSCAPES_ID_TO_TRAINID)
@@ -131,8 +130,8 @@ def convert_synthia_labels(root, nproc=1):
     _require_dir(osp.join(root, 'RGB'), 'SYNTHIA image folder', hint)
     label_dir = osp.join(root, 'GT', 'LABELS')
     _require_dir(label_dir, 'SYNTHIA label folder', hint)
-    labels = sorted(f for f in glob.glob(osp.join(label_dir, '*.png'))
-                    if not f.endswith(TRAINID_SUFFIX))
+    labels = sorted(
+        f for f in glob.glob(osp.join(label_dir, '*.png')) if not f.endswith(TRAINID_SUFFIX))
     if not labels:
         raise ConversionError(f'no label PNGs in {label_dir!r}. {hint}')
     lut = lookup_table(SYNTHIA_ID_TO_TRAINID, size=65536)
@@ -150,7 +149,12 @@ def _scaled_size(width, height, scale):
     return max(1, round(width * scale)), max(1, round(height * scale))
 
 
-def _convert_mapillary_pair(src, dst, lut, image_src=None, image_dst=None, short_side=None,
+def _convert_mapillary_pair(src,
+                            dst,
+                            lut,
+                            image_src=None,
+                            image_dst=None,
+                            short_side=None,
                             scale=None):
     ids = _read_id_png(src).astype(np.int64)
     if ids.max(initial=0) >= 66:
@@ -159,8 +163,9 @@ def _convert_mapillary_pair(src, dst, lut, image_src=None, image_dst=None, short
                               f'<split>/v1.2/labels.')
     label = Image.fromarray(lut[ids])
     if short_side or scale:
-        size = (_short_side_size(label.width, label.height, short_side) if short_side
-                else _scaled_size(label.width, label.height, scale))
+        size = (
+            _short_side_size(label.width, label.height, short_side) if short_side else _scaled_size(
+                label.width, label.height, scale))
         label = label.resize(size, Image.NEAREST)
         with Image.open(image_src) as im:
             im.convert('RGB').resize(size, Image.BILINEAR).save(image_dst, quality=95)
@@ -168,8 +173,12 @@ def _convert_mapillary_pair(src, dst, lut, image_src=None, image_dst=None, short
     return ids.shape
 
 
-def convert_mapillary_labels(root, split='validation', labels_dir=None, short_side=None,
-                             nproc=1, scale=None):
+def convert_mapillary_labels(root,
+                             split='validation',
+                             labels_dir=None,
+                             short_side=None,
+                             nproc=1,
+                             scale=None):
     """Map Mapillary Vistas v1.2 labels (66 classes) to the 19 Cityscapes train ids.
 
     Layout: ``root/<split>/images/*.jpg`` and ``root/<split>/labels/*.png`` (v1.2 release) or
@@ -218,8 +227,11 @@ def convert_mapillary_labels(root, split='validation', labels_dir=None, short_si
             raise ConversionError(f'label {f!r} has no image {image_src!r}')
         extra = dict(lut=lut)
         if resized:
-            extra.update(image_src=image_src, short_side=short_side, scale=scale,
-                         image_dst=osp.join(root, img_rel, stem + '.jpg'))
+            extra.update(
+                image_src=image_src,
+                short_side=short_side,
+                scale=scale,
+                image_dst=osp.join(root, img_rel, stem + '.jpg'))
         jobs.append((f, osp.join(root, seg_rel, stem + '.png'), extra))
     _run(_convert_mapillary_pair, jobs, nproc)
     return dict(converted=len(labels), img_path=img_rel, seg_map_path=seg_rel)

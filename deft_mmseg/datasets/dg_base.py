@@ -4,8 +4,8 @@ from functools import partial
 
 from mmseg.datasets import BaseSegDataset, CityscapesDataset
 
-from .label_checks import check_label_ids
 from ..utils.errors import DatasetConfigError, DatasetSampleError
+from .label_checks import check_label_ids
 
 
 class DGBaseSegDataset(BaseSegDataset):
@@ -18,8 +18,9 @@ class DGBaseSegDataset(BaseSegDataset):
       fail deep inside a dataloader worker).
     """
 
-    METAINFO = dict(classes=CityscapesDataset.METAINFO['classes'],
-                    palette=CityscapesDataset.METAINFO['palette'])
+    METAINFO = dict(
+        classes=CityscapesDataset.METAINFO['classes'],
+        palette=CityscapesDataset.METAINFO['palette'])
 
     def __init__(self, *args, allow_missing_labels=False, **kwargs):
         self.allow_missing_labels = allow_missing_labels

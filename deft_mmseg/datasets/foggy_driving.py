@@ -28,14 +28,20 @@ class FoggyDrivingDataset(DGBaseSegDataset):
             "Foggy Driving"), ``'fine'`` or ``'coarse'``.
     """
 
-    def __init__(self, annotations='all', img_suffix='_leftImg8bit.png',
-                 data_prefix=dict(img_path='', seg_map_path=''), **kwargs):
+    def __init__(self,
+                 annotations='all',
+                 img_suffix='_leftImg8bit.png',
+                 data_prefix=dict(img_path='', seg_map_path=''),
+                 **kwargs):
         if annotations not in ('all', *FOGGY_DRIVING_PARTS):
             raise DatasetConfigError(f"FoggyDrivingDataset: annotations={annotations!r}, use "
                                      f"'all', 'fine' or 'coarse'.")
         self.parts = tuple(FOGGY_DRIVING_PARTS) if annotations == 'all' else (annotations, )
-        super().__init__(img_suffix=img_suffix, seg_map_suffix='_gtFine_labelTrainIds.png',
-                         data_prefix=data_prefix, **kwargs)
+        super().__init__(
+            img_suffix=img_suffix,
+            seg_map_suffix='_gtFine_labelTrainIds.png',
+            data_prefix=data_prefix,
+            **kwargs)
 
     def load_data_list(self):
         prefix, suffix = dict(self.data_prefix), self.seg_map_suffix
@@ -44,8 +50,8 @@ class FoggyDrivingDataset(DGBaseSegDataset):
         try:
             for part in self.parts:
                 img_dir, seg_dir, self.seg_map_suffix = FOGGY_DRIVING_PARTS[part]
-                self.data_prefix = dict(img_path=osp.join(root, img_dir),
-                                        seg_map_path=osp.join(root, seg_dir))
+                self.data_prefix = dict(
+                    img_path=osp.join(root, img_dir), seg_map_path=osp.join(root, seg_dir))
                 data_list += super().load_data_list()
         finally:
             self.data_prefix, self.seg_map_suffix = prefix, suffix

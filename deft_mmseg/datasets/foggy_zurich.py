@@ -24,12 +24,14 @@ class FoggyZurichDataset(DGBaseSegDataset):
         img_list (str), seg_list (str): the two list files, relative to ``data_root``.
     """
 
-    def __init__(self, img_list='lists_file_names/RGB_testv2_filenames.txt',
+    def __init__(self,
+                 img_list='lists_file_names/RGB_testv2_filenames.txt',
                  seg_list='lists_file_names/gt_labelTrainIds_testv2_filenames.txt',
-                 data_prefix=dict(img_path='', seg_map_path=''), **kwargs):
+                 data_prefix=dict(img_path='', seg_map_path=''),
+                 **kwargs):
         self.img_list, self.seg_list = img_list, seg_list
-        super().__init__(img_suffix='.png', seg_map_suffix='.png', data_prefix=data_prefix,
-                         **kwargs)
+        super().__init__(
+            img_suffix='.png', seg_map_suffix='.png', data_prefix=data_prefix, **kwargs)
 
     def _read_list(self, name):
         path = osp.join(self.data_root or '', name)
@@ -52,9 +54,14 @@ class FoggyZurichDataset(DGBaseSegDataset):
                 f'FoggyZurichDataset: {self.img_list} lists {len(images)} images but '
                 f'{self.seg_list} lists {len(labels)} labels; they must pair line by line.')
         root = self.data_root or ''
-        data_list = [dict(img_path=osp.join(root, img), seg_map_path=osp.join(root, seg),
-                          label_map=self.label_map, reduce_zero_label=self.reduce_zero_label,
-                          seg_fields=[]) for img, seg in zip(images, labels)]
+        data_list = [
+            dict(
+                img_path=osp.join(root, img),
+                seg_map_path=osp.join(root, seg),
+                label_map=self.label_map,
+                reduce_zero_label=self.reduce_zero_label,
+                seg_fields=[]) for img, seg in zip(images, labels)
+        ]
         missing = [d['img_path'] for d in data_list if not osp.isfile(d['img_path'])]
         missing += [d['seg_map_path'] for d in data_list if not osp.isfile(d['seg_map_path'])]
         if missing:

@@ -13,7 +13,10 @@ class GTAVDataset(DGBaseSegDataset):
     from ``split.mat``: 12,403 train / 6,382 val / 6,181 test) or all 24,966 images without one.
     """
 
-    def __init__(self, img_suffix='.png', seg_map_suffix='_labelTrainIds.png',
-                 data_prefix=dict(img_path='images', seg_map_path='labels'), **kwargs):
-        super().__init__(img_suffix=img_suffix, seg_map_suffix=seg_map_suffix,
-                         data_prefix=data_prefix, **kwargs)
+    def __init__(self,
+                 img_suffix='.png',
+                 seg_map_suffix='_labelTrainIds.png',
+                 data_prefix=dict(img_path='images', seg_map_path='labels'),
+                 **kwargs):
+        super().__init__(
+            img_suffix=img_suffix, seg_map_suffix=seg_map_suffix, data_prefix=data_prefix, **kwargs)

@@ -14,8 +14,11 @@ class MapillaryCS19Dataset(DGBaseSegDataset):
     converter writes resized copies; point ``data_prefix`` at the folders it prints.
     """
 
-    def __init__(self, img_suffix='.jpg', seg_map_suffix='.png',
-                 data_prefix=dict(img_path='validation/images',
-                                  seg_map_path='validation/labels_cs19'), **kwargs):
-        super().__init__(img_suffix=img_suffix, seg_map_suffix=seg_map_suffix,
-                         data_prefix=data_prefix, **kwargs)
+    def __init__(self,
+                 img_suffix='.jpg',
+                 seg_map_suffix='.png',
+                 data_prefix=dict(
+                     img_path='validation/images', seg_map_path='validation/labels_cs19'),
+                 **kwargs):
+        super().__init__(
+            img_suffix=img_suffix, seg_map_suffix=seg_map_suffix, data_prefix=data_prefix, **kwargs)

@@ -12,12 +12,11 @@ import numpy as np
 import torch
 from mmcv.transforms import LoadImageFromFile
 from mmengine.utils import track_parallel_progress, track_progress
-
 from mmseg.registry import DATASETS, TRANSFORMS
 
-from .label_checks import check_label_ids
 from ..utils.errors import LabelRangeError
 from .checks import _iter_dataset_cfgs, domain_dataset_cfgs
+from .label_checks import check_label_ids
 from .transforms.check_image_label import image_label_mismatch
 
 LOADERS = ('LoadImageFromFile', 'LoadAnnotations')
@@ -31,8 +30,9 @@ def dataset_cfgs_of(cfg):
         loader = cfg.get(f'{split}_dataloader')
         if not loader:
             continue
-        domains = ({'source': loader['dataset']} if split == 'train' and 'dataset' in loader
-                   else domain_dataset_cfgs(loader))
+        domains = ({
+            'source': loader['dataset']
+        } if split == 'train' and 'dataset' in loader else domain_dataset_cfgs(loader))
         for domain, ds_cfg in domains.items():
             leaves = list(_iter_dataset_cfgs(ds_cfg))
             for i, leaf in enumerate(leaves):
@@ -79,8 +79,9 @@ def check_sample(task):
     if reason is not None:
         return f'label {seg_path!r} {reason} (image {img_path!r})'
     try:  # the check training and the metric apply
-        check_label_ids(torch.from_numpy(np.ascontiguousarray(label)), num_classes, ignore_index,
-                        repr(seg_path))
+        check_label_ids(
+            torch.from_numpy(np.ascontiguousarray(label)), num_classes, ignore_index,
+            repr(seg_path))
     except LabelRangeError as e:
         return str(e)
     return None
@@ -106,5 +107,9 @@ def check_dataset(name, ds_cfg, workers=0, max_listed=20):
     else:
         results = track_progress(check_sample, tasks)
     errors = [r for r in results if r is not None]
-    return OrderedDict(name=name, type=type(dataset).__name__, samples=len(tasks),
-                       bad=len(errors), errors=errors[:max_listed])
+    return OrderedDict(
+        name=name,
+        type=type(dataset).__name__,
+        samples=len(tasks),
+        bad=len(errors),
+        errors=errors[:max_listed])

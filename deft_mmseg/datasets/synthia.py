@@ -18,7 +18,10 @@ class SynthiaDataset(DGBaseSegDataset):
 
     METAINFO = dict(DGBaseSegDataset.METAINFO, eval_class_ids=SYNTHIA_16_TRAIN_IDS)
 
-    def __init__(self, img_suffix='.png', seg_map_suffix='_labelTrainIds.png',
-                 data_prefix=dict(img_path='RGB', seg_map_path='GT/LABELS'), **kwargs):
-        super().__init__(img_suffix=img_suffix, seg_map_suffix=seg_map_suffix,
-                         data_prefix=data_prefix, **kwargs)
+    def __init__(self,
+                 img_suffix='.png',
+                 seg_map_suffix='_labelTrainIds.png',
+                 data_prefix=dict(img_path='RGB', seg_map_path='GT/LABELS'),
+                 **kwargs):
+        super().__init__(
+            img_suffix=img_suffix, seg_map_suffix=seg_map_suffix, data_prefix=data_prefix, **kwargs)

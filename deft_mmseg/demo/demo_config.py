@@ -34,38 +34,60 @@ TINY_VFM_MODELS = {
     'VLTSegMask2FormerHead': 'vltseg_vit_tiny_demo.py',
 }
 #: EVA02 / EVA-CLIP trunks stay EVA02-layout (rope, released attention) at the tiny size
-TINY_EVA02 = dict(type='mmpretrain.ViTEVA02', patch_size=8, img_size=64, sub_ln=True,
-                  norm_cfg=dict(type='LN', eps=1e-6),
-                  arch=dict(embed_dims=32, num_layers=4, num_heads=2, feedforward_channels=86))
+TINY_EVA02 = dict(
+    type='mmpretrain.ViTEVA02',
+    patch_size=8,
+    img_size=64,
+    sub_ln=True,
+    norm_cfg=dict(type='LN', eps=1e-6),
+    arch=dict(embed_dims=32, num_layers=4, num_heads=2, feedforward_channels=86))
 #: settings of a language-guided head that are the method's, not the network size's
 VLTSEG_METHOD_KEYS = ('temperature', 'score_map_level', 'loss_ptm')
 TEXT_METHOD_KEYS = ('vocabulary', 'dataset_name', 'prompt_names', 'templates', 'act_cfg')
 #: two-stage loops and the key of their second stage's length
-STAGED_LOOPS = {'TwoStageTrainLoop': 'decoupled_iters',
-                'FisherTuneTrainLoop': 'tune_iters'}
+STAGED_LOOPS = {'TwoStageTrainLoop': 'decoupled_iters', 'FisherTuneTrainLoop': 'tune_iters'}
 #: model keys that describe the network (replaced); all other keys are the method's (kept)
 NETWORK_KEYS = ('backbone', 'neck', 'decode_head', 'auxiliary_head', 'data_preprocessor',
                 'pretrained', 'init_cfg', 'train_cfg', 'test_cfg')
-DATA_KEYS = ('train_dataloader', 'val_dataloader', 'test_dataloader', 'val_evaluator',
-             'test_evaluator', 'val_cfg', 'test_cfg', 'crop_size',
-             # read by mmseg's inference_model (a config's pipelines at its top level)
-             'train_pipeline', 'test_pipeline')
-TINY_AUX_HEAD = dict(type='FCNHead', in_channels=64, in_index=2, channels=16, num_convs=1,
-                     concat_input=False, dropout_ratio=0.1, num_classes=19,
-                     norm_cfg=dict(type='BN', requires_grad=True), align_corners=False,
-                     loss_decode=dict(type='CrossEntropyLoss', use_sigmoid=False,
-                                      loss_weight=0.4))
-
+DATA_KEYS = (
+    'train_dataloader',
+    'val_dataloader',
+    'test_dataloader',
+    'val_evaluator',
+    'test_evaluator',
+    'val_cfg',
+    'test_cfg',
+    'crop_size',
+    # read by mmseg's inference_model (a config's pipelines at its top level)
+    'train_pipeline',
+    'test_pipeline')
+TINY_AUX_HEAD = dict(
+    type='FCNHead',
+    in_channels=64,
+    in_index=2,
+    channels=16,
+    num_convs=1,
+    concat_input=False,
+    dropout_ratio=0.1,
+    num_classes=19,
+    norm_cfg=dict(type='BN', requires_grad=True),
+    align_corners=False,
+    loss_decode=dict(type='CrossEntropyLoss', use_sigmoid=False, loss_weight=0.4))
 
 #: the demo's training crop: every size of a config is scaled by DEMO_CROP / the config's crop
 DEMO_CROP = 64
 #: size-valued arguments of mmcv / mmseg transforms, scaled with the image (``RandomCrop``'s crop
 #: becomes the demo crop through the same factor)
-SIZE_KEYS = {'Resize': ('scale',), 'RandomResize': ('scale',),
-             'RandomChoiceResize': ('scales', 'max_size'),
-             'ResizeShortestEdge': ('scale', 'max_size'), 'RandomCrop': ('crop_size',),
-             'Pad': ('size',), 'CentroidRandomCrop': ('crop_size',),
-             'ResizeToHeightCenterCrop': ('height', 'crop_size')}
+SIZE_KEYS = {
+    'Resize': ('scale', ),
+    'RandomResize': ('scale', ),
+    'RandomChoiceResize': ('scales', 'max_size'),
+    'ResizeShortestEdge': ('scale', 'max_size'),
+    'RandomCrop': ('crop_size', ),
+    'Pad': ('size', ),
+    'CentroidRandomCrop': ('crop_size', ),
+    'ResizeToHeightCenterCrop': ('height', 'crop_size')
+}
 
 
 def config_crop(cfg: Config) -> int:
@@ -131,8 +153,7 @@ def domain_pipelines(cfg: Config, loader: str = 'val_dataloader') -> dict:
     config's order (a single-dataset loader gives one domain, ``'target'``)."""
     loader_cfg = cfg.get(loader) or {}
     datasets = loader_cfg.get('datasets') or {'target': loader_cfg.get('dataset', {})}
-    return {name: ds.get('pipeline') or cfg.get('test_pipeline')
-            for name, ds in datasets.items()}
+    return {name: ds.get('pipeline') or cfg.get('test_pipeline') for name, ds in datasets.items()}
 
 
 def demo_model_config(cfg: Config, factor: float, keep_protocol: bool = True) -> ConfigDict:
@@ -153,8 +174,8 @@ def demo_model_config(cfg: Config, factor: float, keep_protocol: bool = True) ->
     if keep_protocol:
         model['test_cfg'] = scale_test_cfg(cfg.model.get('test_cfg'), factor)
         if cfg.model.get('data_preprocessor'):
-            model['data_preprocessor'] = scale_data_preprocessor(
-                cfg.model['data_preprocessor'], factor)
+            model['data_preprocessor'] = scale_data_preprocessor(cfg.model['data_preprocessor'],
+                                                                 factor)
     if vfm and 'ViTEVA02' in str(cfg.model['backbone']['vit']['type']):
         model['backbone']['vit'] = copy.deepcopy(TINY_EVA02)
         for key in ('eva02_rope', 'eva02_attention'):
@@ -166,9 +187,12 @@ def demo_model_config(cfg: Config, factor: float, keep_protocol: bool = True) ->
         tiny_head.update({k: copy.deepcopy(source[k]) for k in VLTSEG_METHOD_KEYS if k in source})
         text = source['text_encoder']
         tiny_head['text_encoder'] = dict(
-            {k: v for k, v in tiny_head['text_encoder'].items()
-             if k not in ('vocabulary', 'dataset_name')},
-            **{k: copy.deepcopy(text[k]) for k in TEXT_METHOD_KEYS if k in text})
+            {
+                k: v
+                for k, v in tiny_head['text_encoder'].items()
+                if k not in ('vocabulary', 'dataset_name')
+            }, **{k: copy.deepcopy(text[k])
+                  for k in TEXT_METHOD_KEYS if k in text})
     if vfm:  # keep the PEFT method / Reins, sized for the tiny ViT
         vit = model['backbone']['vit']['arch']
         size = dict(num_layers=vit['num_layers'], embed_dims=vit['embed_dims'])
@@ -183,8 +207,8 @@ def demo_model_config(cfg: Config, factor: float, keep_protocol: bool = True) ->
                 model['backbone']['peft']['num_tokens'] = 4
         reins = cfg.model['backbone'].get('reins')
         if reins is not None and not reins.get('link_token_to_query', True):
-            model['backbone']['reins'] = dict(reins, token_length=4, lora_dim=4, patch_size=8,
-                                              **size)
+            model['backbone']['reins'] = dict(
+                reins, token_length=4, lora_dim=4, patch_size=8, **size)
     if cfg.model.get('auxiliary_head') is not None:
         model['auxiliary_head'] = copy.deepcopy(TINY_AUX_HEAD)
     return model
@@ -244,14 +268,14 @@ def make_demo_config(cfg: Config,
         # (a warm-up over 10K of 40K iterations stays the first quarter)
         original = loop.get('max_iters') or iters
         loop.max_iters = iters
-        for sched in (cfg.param_scheduler if isinstance(cfg.param_scheduler, list)
-                      else [cfg.param_scheduler]):
+        for sched in (cfg.param_scheduler
+                      if isinstance(cfg.param_scheduler, list) else [cfg.param_scheduler]):
             begin = min(iters - 1, int(sched.get('begin', 0)) * iters // original)
             if 'begin' in sched:
                 sched['begin'] = begin
             if 'end' in sched:
-                sched['end'] = max(begin + 1, min(iters, -(-int(min(sched['end'], original))
-                                                        * iters // original)))
+                sched['end'] = max(
+                    begin + 1, min(iters, -(-int(min(sched['end'], original)) * iters // original)))
     loop.val_interval = iters
     cfg.default_hooks.checkpoint.update(interval=iters, save_best=None)
     cfg.default_hooks.logger.interval = 1
@@ -260,8 +284,9 @@ def make_demo_config(cfg: Config,
         if 'interval' in hook:
             hook['interval'] = max(1, iters // 3)
         if hook.get('type') == 'TargetLossHook':
-            hook['dataloader'] = dict(cfg.val_dataloader, dataset=copy.deepcopy(
-                next(iter(cfg.val_dataloader.datasets.values()))))
+            hook['dataloader'] = dict(
+                cfg.val_dataloader,
+                dataset=copy.deepcopy(next(iter(cfg.val_dataloader.datasets.values()))))
             hook['dataloader'].pop('datasets')
     cfg.randomness = dict(seed=0)
     cfg.env_cfg.cudnn_benchmark = False
@@ -283,7 +308,8 @@ def scaled_ema_beta(beta, decoupled_iters, demo_decoupled_iters):
     return max(0.5, 1.0 - (1.0 - beta) * decoupled_iters / demo_decoupled_iters)
 
 
-def demo_run_config(cfg: Config, iters: int = SMOKE_ITERS,
+def demo_run_config(cfg: Config,
+                    iters: int = SMOKE_ITERS,
                     demo_root: Optional[str] = None) -> Config:
     """``--demo [ITERS]``: :func:`make_demo_config` for ``iters`` iterations.
 
@@ -300,14 +326,14 @@ def demo_run_config(cfg: Config, iters: int = SMOKE_ITERS,
     stage2_key = STAGED_LOOPS.get(loop.get('type'))
     full_decoupled = loop.get(stage2_key) if stage2_key else None
     full_estimate = loop.get('estimate_iters')
-    demo = make_demo_config(cfg, warmup_iters=max(1, iters // DEMO_WARMUP_FRACTION), iters=iters,
-                            demo_root=demo_root)
+    demo = make_demo_config(
+        cfg, warmup_iters=max(1, iters // DEMO_WARMUP_FRACTION), iters=iters, demo_root=demo_root)
     if full_estimate is not None:
         demo.train_cfg.estimate_iters = min(full_estimate, max(2, iters // 15))
     for hook in demo.get('custom_hooks', []):
         if hook.get('type') == 'CrossEMAHook' and full_decoupled:
-            hook['beta'] = scaled_ema_beta(hook.get('beta', 0.9999), full_decoupled,
-                                           demo.train_cfg[stage2_key])
+            hook['beta'] = scaled_ema_beta(
+                hook.get('beta', 0.9999), full_decoupled, demo.train_cfg[stage2_key])
     interval = max(1, iters // 3)
     demo.train_cfg.val_interval = interval
     demo.default_hooks.checkpoint.interval = interval

@@ -42,20 +42,42 @@ CATEGORY_OF_TRAIN_ID = np.array([0, 0, 1, 1, 1, 2, 2, 2, 3, 3, 4, 5, 5, 6, 6, 6,
 CATEGORY_NAMES = ('flat', 'construction', 'object', 'nature', 'sky', 'human', 'vehicle')
 
 #: ranges of the random appearance styles (see the module docstring for what they exclude)
-STYLE_RANGES = dict(colour=(20.0, 235.0), saturation=(0.6, 1.2), gain=(0.85, 1.15),
-                    texture=(2.0, 16.0), light=(0.65, 1.25), fog_prob=0.3, fog=(0.1, 0.35),
-                    noise=(1.0, 8.0))
+STYLE_RANGES = dict(
+    colour=(20.0, 235.0),
+    saturation=(0.6, 1.2),
+    gain=(0.85, 1.15),
+    texture=(2.0, 16.0),
+    light=(0.65, 1.25),
+    fog_prob=0.3,
+    fog=(0.1, 0.35),
+    noise=(1.0, 8.0))
 
 #: the pretraining recipes; changing one invalidates the cached files
 RECIPES = {
-    'resnet': dict(model_file='deeplabv3plus_tiny_demo.py', file='tiny_resnet18_synthstyles.pth',
-                   corpus=dict(num_images=3000, size=(128, 64), seed=20261123),
-                   steps=700, batch_size=16, crop=64, lr=2e-3, weight_decay=1e-4, seed=0,
-                   held_out=200),
-    'vit': dict(model_file='vfm_vit_tiny_demo.py', file='tiny_vit_synthstyles.pth',
-                corpus=dict(num_images=3000, size=(128, 64), seed=20261123),
-                steps=1500, batch_size=16, crop=64, lr=1e-3, weight_decay=0.05, seed=0,
-                held_out=200),
+    'resnet':
+    dict(
+        model_file='deeplabv3plus_tiny_demo.py',
+        file='tiny_resnet18_synthstyles.pth',
+        corpus=dict(num_images=3000, size=(128, 64), seed=20261123),
+        steps=700,
+        batch_size=16,
+        crop=64,
+        lr=2e-3,
+        weight_decay=1e-4,
+        seed=0,
+        held_out=200),
+    'vit':
+    dict(
+        model_file='vfm_vit_tiny_demo.py',
+        file='tiny_vit_synthstyles.pth',
+        corpus=dict(num_images=3000, size=(128, 64), seed=20261123),
+        steps=1500,
+        batch_size=16,
+        crop=64,
+        lr=1e-3,
+        weight_decay=0.05,
+        seed=0,
+        held_out=200),
 }
 MEAN = np.array([123.675, 116.28, 103.53], dtype=np.float32)  # seg_data_preprocessor.py (RGB)
 STD = np.array([58.395, 57.12, 57.375], dtype=np.float32)
@@ -65,10 +87,14 @@ def random_style(rng):
     """One random appearance style for :func:`render_scene` (a dict with its own ``palette``)."""
     r = STYLE_RANGES
     fog = rng.uniform(*r['fog']) if rng.random() < r['fog_prob'] else 0.0
-    return dict(palette=rng.uniform(*r['colour'], size=(19, 3)).astype(np.float32),
-                saturation=rng.uniform(*r['saturation']),
-                gain=tuple(rng.uniform(*r['gain'], size=3)), texture=rng.uniform(*r['texture']),
-                fog=fog, light=rng.uniform(*r['light']), noise=rng.uniform(*r['noise']))
+    return dict(
+        palette=rng.uniform(*r['colour'], size=(19, 3)).astype(np.float32),
+        saturation=rng.uniform(*r['saturation']),
+        gain=tuple(rng.uniform(*r['gain'], size=3)),
+        texture=rng.uniform(*r['texture']),
+        fog=fog,
+        light=rng.uniform(*r['light']),
+        noise=rng.uniform(*r['noise']))
 
 
 def make_corpus(num_images, size=(128, 64), seed=0):
@@ -112,13 +138,14 @@ class _PretrainNet(nn.Module):
         finally:
             logger.setLevel(level)
         channels = self.backbone.embed_dims if kind == 'vit' else 128
-        self.head = nn.Sequential(nn.Conv2d(channels, 64, 3, padding=1), nn.BatchNorm2d(64),
-                                  nn.ReLU(inplace=True), nn.Conv2d(64, len(CATEGORY_NAMES), 1))
+        self.head = nn.Sequential(
+            nn.Conv2d(channels, 64, 3, padding=1), nn.BatchNorm2d(64), nn.ReLU(inplace=True),
+            nn.Conv2d(64, len(CATEGORY_NAMES), 1))
 
     def forward(self, x):
         feat = self.backbone(x)[-1]
-        return F.interpolate(self.head(feat), size=x.shape[-2:], mode='bilinear',
-                             align_corners=False)
+        return F.interpolate(
+            self.head(feat), size=x.shape[-2:], mode='bilinear', align_corners=False)
 
     def encoder_state_dict(self):
         state = self.backbone.state_dict()
@@ -166,10 +193,10 @@ def pretrain_encoder(kind, out_file, log=print):
                            recipe['corpus']['seed'] + 1)
     torch.manual_seed(recipe['seed'])
     net = _PretrainNet(kind)
-    optim = torch.optim.AdamW(net.parameters(), lr=recipe['lr'],
-                              weight_decay=recipe['weight_decay'])
-    sched = torch.optim.lr_scheduler.OneCycleLR(optim, max_lr=recipe['lr'],
-                                                total_steps=recipe['steps'], pct_start=0.1)
+    optim = torch.optim.AdamW(
+        net.parameters(), lr=recipe['lr'], weight_decay=recipe['weight_decay'])
+    sched = torch.optim.lr_scheduler.OneCycleLR(
+        optim, max_lr=recipe['lr'], total_steps=recipe['steps'], pct_start=0.1)
     rng = np.random.default_rng(recipe['seed'])
     net.train()
     for step in range(recipe['steps']):
@@ -182,9 +209,12 @@ def pretrain_encoder(kind, out_file, log=print):
         if (step + 1) % 100 == 0:
             log(f'pretrain {kind}: step {step + 1}/{recipe["steps"]} loss {loss.item():.3f} '
                 f'({time.time() - start:.0f} s)')
-    meta = dict(recipe=recipe, kind=kind, categories=CATEGORY_NAMES,
-                held_out_pixel_accuracy=_pixel_accuracy(net, *held_out),
-                seconds=round(time.time() - start, 1))
+    meta = dict(
+        recipe=recipe,
+        kind=kind,
+        categories=CATEGORY_NAMES,
+        held_out_pixel_accuracy=_pixel_accuracy(net, *held_out),
+        seconds=round(time.time() - start, 1))
     os.makedirs(osp.dirname(osp.abspath(out_file)), exist_ok=True)
     tmp = out_file + '.tmp'
     torch.save(dict(state_dict=net.encoder_state_dict(), meta=meta), tmp)

@@ -18,42 +18,44 @@ from ..datasets.label_maps import CITYSCAPES_ID_TO_TRAINID
 TRAINID_TO_CITYSCAPES_ID = {v: k for k, v in CITYSCAPES_ID_TO_TRAINID.items()}
 
 # Source-domain base colour (RGB) per train id: saturated "game engine" colours.
-SOURCE_COLOURS = np.array([
-    [90, 90, 100],    # 0 road
-    [200, 170, 200],  # 1 sidewalk
-    [150, 80, 60],    # 2 building
-    [170, 160, 120],  # 3 wall
-    [200, 150, 150],  # 4 fence
-    [120, 120, 120],  # 5 pole
-    [250, 170, 30],   # 6 traffic light
-    [220, 220, 0],    # 7 traffic sign
-    [60, 160, 40],    # 8 vegetation
-    [150, 220, 120],  # 9 terrain
-    [80, 150, 240],   # 10 sky
-    [220, 30, 60],    # 11 person
-    [255, 40, 0],     # 12 rider
-    [20, 20, 200],    # 13 car
-    [10, 40, 90],     # 14 truck
-    [10, 90, 120],    # 15 bus
-    [10, 100, 80],    # 16 train
-    [30, 10, 240],    # 17 motorcycle
-    [140, 20, 40],    # 18 bicycle
-], dtype=np.float32)
+SOURCE_COLOURS = np.array(
+    [
+        [90, 90, 100],  # 0 road
+        [200, 170, 200],  # 1 sidewalk
+        [150, 80, 60],  # 2 building
+        [170, 160, 120],  # 3 wall
+        [200, 150, 150],  # 4 fence
+        [120, 120, 120],  # 5 pole
+        [250, 170, 30],  # 6 traffic light
+        [220, 220, 0],  # 7 traffic sign
+        [60, 160, 40],  # 8 vegetation
+        [150, 220, 120],  # 9 terrain
+        [80, 150, 240],  # 10 sky
+        [220, 30, 60],  # 11 person
+        [255, 40, 0],  # 12 rider
+        [20, 20, 200],  # 13 car
+        [10, 40, 90],  # 14 truck
+        [10, 90, 120],  # 15 bus
+        [10, 100, 80],  # 16 train
+        [30, 10, 240],  # 17 motorcycle
+        [140, 20, 40],  # 18 bicycle
+    ],
+    dtype=np.float32)
 
 #: Appearance of each target domain: a colour transform of the source palette plus effects.
 DEMO_TARGET_DOMAINS = {
     # muted, real-camera palette with a warm cast and stronger texture
-    'demo_real': dict(saturation=0.55, gain=(1.05, 0.98, 0.9), texture=14.0, fog=0.0, light=1.0,
-                      noise=4.0),
+    'demo_real':
+    dict(saturation=0.55, gain=(1.05, 0.98, 0.9), texture=14.0, fog=0.0, light=1.0, noise=4.0),
     # overcast fog: contrast washed out towards grey
-    'demo_fog': dict(saturation=0.7, gain=(1.0, 1.0, 1.0), texture=8.0, fog=0.55, light=1.0,
-                     noise=6.0),
+    'demo_fog':
+    dict(saturation=0.7, gain=(1.0, 1.0, 1.0), texture=8.0, fog=0.55, light=1.0, noise=6.0),
     # night: dark, blue cast, strong sensor noise
-    'demo_night': dict(saturation=0.8, gain=(0.8, 0.9, 1.25), texture=8.0, fog=0.0, light=0.4,
-                       noise=10.0),
+    'demo_night':
+    dict(saturation=0.8, gain=(0.8, 0.9, 1.25), texture=8.0, fog=0.0, light=0.4, noise=10.0),
 }
-SOURCE_DOMAIN = dict(saturation=1.0, gain=(1.0, 1.0, 1.0), texture=6.0, fog=0.0, light=1.0,
-                     noise=2.0)
+SOURCE_DOMAIN = dict(
+    saturation=1.0, gain=(1.0, 1.0, 1.0), texture=6.0, fog=0.0, light=1.0, noise=2.0)
 
 
 def _rect(label, x0, y0, x1, y1, cls):
@@ -113,8 +115,9 @@ def render_layout(rng, width, height):
         cls = rng.choice([13, 13, 13, 14, 15, 17, 18])
         vw = width * scale * {13: 0.22, 14: 0.3, 15: 0.35, 17: 0.08, 18: 0.08}[cls]
         vh = height * scale * {13: 0.16, 14: 0.3, 15: 0.32, 17: 0.12, 18: 0.12}[cls]
-        vx = centre + rng.uniform(-0.6, 0.6) * road_half[min(len(road_half) - 1,
-                                                            int(yb - horizon) - 1)]
+        vx = centre + rng.uniform(-0.6, 0.6) * road_half[min(
+            len(road_half) - 1,
+            int(yb - horizon) - 1)]
         _rect(label, vx - vw / 2, yb - vh, vx + vw / 2, yb, cls)
         if cls in (17, 18) and rng.random() < 0.8:  # a rider on two wheels
             _rect(label, vx - vw / 4, yb - 2.2 * vh, vx + vw / 4, yb - 0.7 * vh, 12)
@@ -162,7 +165,8 @@ def render_scene(label, domain, rng):
     palette = palette + rng.normal(0, 6.0, size=palette.shape).astype(np.float32)
     img = palette[label]
     tex = _class_textures(rng, height, width)
-    img += domain['texture'] * np.take_along_axis(tex, label[None].astype(np.int64), 0)[0][..., None]
+    img += domain['texture'] * np.take_along_axis(tex, label[None].astype(np.int64), 0)[0][...,
+                                                                                           None]
     # lighting: a vertical gradient times the domain's light level
     light = domain['light'] * (0.85 + 0.3 * np.linspace(1, 0, height))[:, None, None]
     img = img * light
@@ -185,8 +189,7 @@ def _write_png(path, array, palette_mode=False):
     image.save(path)
 
 
-def generate_demo_dataset(root, num_source=48, num_target=12, size=(128, 64), seed=0,
-                          convert=True):
+def generate_demo_dataset(root, num_source=48, num_target=12, size=(128, 64), seed=0, convert=True):
     """Write the demo dataset under ``root`` and return a dict of the domain folders.
 
     Layout (the real datasets' layouts, so ``GTAVDataset`` / ``CityscapesDataset`` read them):
@@ -216,8 +219,8 @@ def generate_demo_dataset(root, num_source=48, num_target=12, size=(128, 64), se
         img = render_scene(label, SOURCE_DOMAIN, rng)
         name = f'{i + 1:05d}'
         _write_png(osp.join(root, 'gtav', 'images', name + '.png'), img)
-        _write_png(osp.join(root, 'gtav', 'labels', name + '.png'), id_lut[label],
-                   palette_mode=True)
+        _write_png(
+            osp.join(root, 'gtav', 'labels', name + '.png'), id_lut[label], palette_mode=True)
     for d, (domain_name, domain) in enumerate(sorted(DEMO_TARGET_DOMAINS.items())):
         base = osp.join(root, domain_name)
         folders[domain_name] = base
@@ -227,8 +230,8 @@ def generate_demo_dataset(root, num_source=48, num_target=12, size=(128, 64), se
             img = render_scene(label, domain, rng)
             stem = f'demo_{i:06d}_000019'
             _write_png(osp.join(base, 'leftImg8bit', 'val', 'demo', stem + '_leftImg8bit.png'), img)
-            _write_png(osp.join(base, 'gtFine', 'val', 'demo', stem + '_gtFine_labelTrainIds.png'),
-                       label)
+            _write_png(
+                osp.join(base, 'gtFine', 'val', 'demo', stem + '_gtFine_labelTrainIds.png'), label)
     if convert:
         from ..datasets.converters import convert_gtav_labels
         convert_gtav_labels(osp.join(root, 'gtav'), nproc=1)

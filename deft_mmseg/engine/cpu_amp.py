@@ -9,7 +9,6 @@ from typing import Iterator
 import torch
 import torch.nn as nn
 from mmengine.optim import OptimWrapper
-
 from mmseg.registry import OPTIM_WRAPPERS
 
 

@@ -7,8 +7,8 @@ from typing import Sequence
 
 import torch
 
-from ..models.fishertune.artifact_format import (ARTIFACT_FILE, ARTIFACT_FORMAT,
-                                                 ARTIFACT_VERSION, SUMMARY_FILE)
+from ..models.fishertune.artifact_format import (ARTIFACT_FILE, ARTIFACT_FORMAT, ARTIFACT_VERSION,
+                                                 SUMMARY_FILE)
 from ..models.fishertune.sensitivity_summary import block_group_summary
 from ..utils.checkpoint_loading import load_local_checkpoint
 from ..utils.errors import CheckpointSecurityError, SensitivityConfigError
@@ -42,13 +42,13 @@ def load_artifact(path: str) -> dict:
         raise
     except Exception as exc:  # noqa: BLE001 - any unreadable file gets the same advice
         raise SensitivityConfigError(f'FisherTune sensitivity file {path} cannot be read '
-                                    f'({type(exc).__name__}: {exc}).') from exc
+                                     f'({type(exc).__name__}: {exc}).') from exc
     if not isinstance(artifact, dict) or artifact.get('format') != ARTIFACT_FORMAT:
         raise SensitivityConfigError(f'{path} is not a FisherTune sensitivity file (it has no '
-                                    f"format '{ARTIFACT_FORMAT}'); is it a model checkpoint?")
+                                     f"format '{ARTIFACT_FORMAT}'); is it a model checkpoint?")
     if artifact.get('version') != ARTIFACT_VERSION:
         raise SensitivityConfigError(f'{path}: sensitivity file version {artifact.get("version")}, '
-                                    f'this deft_mmseg reads version {ARTIFACT_VERSION}.')
+                                     f'this deft_mmseg reads version {ARTIFACT_VERSION}.')
     return artifact
 
 

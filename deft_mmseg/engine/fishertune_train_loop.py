@@ -3,19 +3,18 @@ import os.path as osp
 from typing import List, Optional, Tuple, Union
 
 from mmengine import dist
+from mmengine.logging import print_log
+from mmengine.optim import OptimWrapperDict
 from mmengine.runner import Runner
+from mmseg.registry import LOOPS
 from mmseg.utils import SampleList
 from torch import Tensor
 from torch.optim import Optimizer
 from torch.utils.data import DataLoader
-from mmengine.logging import print_log
-from mmengine.optim import OptimWrapperDict
 
-from mmseg.registry import LOOPS
-
+from ..models.segmentors.fishertune_encoder_decoder import FisherTuneEncoderDecoder
 from ..utils.errors import SensitivityConfigError
 from .fishertune_artifact import ARTIFACT_FILE, load_artifact, save_artifact
-from ..models.segmentors.fishertune_encoder_decoder import FisherTuneEncoderDecoder
 from .two_stage_train_loop import TwoStageTrainLoop
 
 
@@ -61,13 +60,18 @@ class FisherTuneTrainLoop(TwoStageTrainLoop):
                  dynamic_intervals: Optional[List[Tuple[int, int]]] = None) -> None:
         if not isinstance(tune_iters, int) or tune_iters < 1:
             raise SensitivityConfigError(f'FisherTuneTrainLoop: tune_iters (T3) must be an integer '
-                                        f'>= 1, got {tune_iters!r}.')
+                                         f'>= 1, got {tune_iters!r}.')
         if not isinstance(estimate_iters, int) or estimate_iters < 1:
             raise SensitivityConfigError(f'FisherTuneTrainLoop: estimate_iters (T2) must be an '
-                                        f'integer >= 1, got {estimate_iters!r}.')
-        super().__init__(runner, dataloader, warmup_iters, decoupled_iters=tune_iters,
-                         val_begin=val_begin, val_interval=val_interval,
-                         dynamic_intervals=dynamic_intervals)
+                                         f'integer >= 1, got {estimate_iters!r}.')
+        super().__init__(
+            runner,
+            dataloader,
+            warmup_iters,
+            decoupled_iters=tune_iters,
+            val_begin=val_begin,
+            val_interval=val_interval,
+            dynamic_intervals=dynamic_intervals)
         self.estimate_iters = estimate_iters
         self.tune_iters = tune_iters
         self.load_sensitivity = load_sensitivity
@@ -89,13 +93,12 @@ class FisherTuneTrainLoop(TwoStageTrainLoop):
         data = model.data_preprocessor(next(self.dataloader_iterator), True)
         return data['inputs'], data['data_samples']
 
-    def _estimate_or_load(self, model: FisherTuneEncoderDecoder,
-                          resuming: bool) -> Optional[dict]:
+    def _estimate_or_load(self, model: FisherTuneEncoderDecoder, resuming: bool) -> Optional[dict]:
         if not model.needs_estimate:
             return None
         if self.load_sensitivity is not None:
-            print_log(f'FisherTune: sensitivity read from {self.load_sensitivity}',
-                      logger='current')
+            print_log(
+                f'FisherTune: sensitivity read from {self.load_sensitivity}', logger='current')
             artifact = load_artifact(self.load_sensitivity)
             model.stability(artifact, log=lambda msg: print_log(msg, logger='current'))
             return artifact
@@ -106,16 +109,18 @@ class FisherTuneTrainLoop(TwoStageTrainLoop):
                     f'which that stage wrote; it is missing. Copy it back, or set '
                     f'train_cfg.load_sensitivity to a copy.')
             return load_artifact(self.artifact_path)
-        print_log(f'FisherTune: estimating DR-FIM on {self.estimate_iters} batches '
-                  f"({model.estimator.method} estimation)", logger='current')
+        print_log(
+            f'FisherTune: estimating DR-FIM on {self.estimate_iters} batches '
+            f"({model.estimator.method} estimation)",
+            logger='current')
         artifact = model.estimate_sensitivity(
-            self._next_batch, self.estimate_iters,
-            log=lambda msg: print_log(msg, logger='current'))
+            self._next_batch, self.estimate_iters, log=lambda msg: print_log(msg, logger='current'))
         if dist.is_main_process():
             path = save_artifact(artifact, self.runner.work_dir)
-            print_log(f'FisherTune: sensitivity written to {path} (reuse it with '
-                      f'train_cfg.load_sensitivity; plot it with tools/plot_sensitivity.py)',
-                      logger='current')
+            print_log(
+                f'FisherTune: sensitivity written to {path} (reuse it with '
+                f'train_cfg.load_sensitivity; plot it with tools/plot_sensitivity.py)',
+                logger='current')
         return artifact
 
     def start_second_stage(self, model: FisherTuneEncoderDecoder) -> None:

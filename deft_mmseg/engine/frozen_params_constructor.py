@@ -1,10 +1,9 @@
 """An optimizer-wrapper constructor for models with a frozen part (a VFM trunk, a frozen stage)."""
 import logging
 
-from mmengine.logging import MMLogger, print_log
 import torch.nn as nn
+from mmengine.logging import MMLogger, print_log
 from mmengine.optim import DefaultOptimWrapperConstructor, OptimWrapper
-
 from mmseg.registry import OPTIM_WRAPPER_CONSTRUCTORS
 
 
@@ -45,6 +44,8 @@ class FrozenParamsOptimWrapperConstructor(DefaultOptimWrapperConstructor):
         finally:
             logger.removeFilter(skipped)
         if skipped.count:
-            print_log(f'optimizer: {skipped.count} parameter tensors with requires_grad=False '
-                      f'(frozen) are left out.', logger='current')
+            print_log(
+                f'optimizer: {skipped.count} parameter tensors with requires_grad=False '
+                f'(frozen) are left out.',
+                logger='current')
         return optim_wrapper

@@ -27,20 +27,19 @@ import os.path as osp
 from collections import OrderedDict
 from typing import Dict, List, Optional, Sequence, Union
 
+import torch
 from mmengine.dist import is_main_process
 from mmengine.evaluator import Evaluator
 from mmengine.logging import print_log
 from mmengine.runner import Runner, TestLoop, ValLoop
 from mmengine.runner.amp import autocast
-import torch
+from mmseg.registry import LOOPS
 from torch.utils.data import DataLoader
 
-from mmseg.registry import LOOPS
-
 from ..datasets.checks import check_dataset_cfg, check_num_classes, domain_dataset_cfgs
-from ..utils.errors import DatasetConfigError
 from ..datasets.dg_base import guard_sample_errors
 from ..evaluation.multi_domain_summary import format_domain_table, summarize_domains
+from ..utils.errors import DatasetConfigError
 from ..utils.mmengine_compat import image_save_dirs, parse_losses, update_losses
 from ..utils.model_wrappers import unwrap_model
 
@@ -68,8 +67,10 @@ class _MultiDomainMixin:
         if not datasets:
             raise DatasetConfigError(
                 f'{where} has neither `datasets` (domain name -> dataset config) nor `dataset`.')
-        dl_cfg = {k: copy.deepcopy(v) for k, v in dataloader.items()
-                  if k not in ('datasets', 'dataset', 'domain_name')}
+        dl_cfg = {
+            k: copy.deepcopy(v)
+            for k, v in dataloader.items() if k not in ('datasets', 'dataset', 'domain_name')
+        }
         if isinstance(evaluator, dict) and evaluator.get('type') in ('IoUMetric', 'DGIoUMetric'):
             evaluator = dict(evaluator, type='DGIoUMetric', per_class=per_class)
         self.domains = OrderedDict()
@@ -86,9 +87,9 @@ class _MultiDomainMixin:
                 prefix = ds_cfg.get('data_prefix') or {}
                 folder = osp.join(ds_cfg.get('data_root') or '', prefix.get('img_path', ''))
                 raise DatasetConfigError(
-                    f'{where}.datasets.{domain}: no images under {folder!r}'
-                    + (f" listed in {ds_cfg['ann_file']!r}" if ds_cfg.get('ann_file') else '')
-                    + f'. Put the images there or remove the domain from {where}.datasets.')
+                    f'{where}.datasets.{domain}: no images under {folder!r}' +
+                    (f" listed in {ds_cfg['ann_file']!r}" if ds_cfg.get('ann_file') else '') +
+                    f'. Put the images there or remove the domain from {where}.datasets.')
             guard_sample_errors(loader.dataset)
             domain_eval_cfg = copy.deepcopy(evaluator)
             if isinstance(domain_eval_cfg, dict) and domain_eval_cfg.get('output_dir'):
@@ -107,8 +108,9 @@ class _MultiDomainMixin:
 
     def _format_only(self) -> bool:
         """Every domain's metric only writes files (``format_only``): there is nothing to score."""
-        metrics = [m for _, evaluator in self.domains.values()
-                   for m in getattr(evaluator, 'metrics', [])]
+        metrics = [
+            m for _, evaluator in self.domains.values() for m in getattr(evaluator, 'metrics', [])
+        ]
         return bool(metrics) and all(getattr(m, 'format_only', False) for m in metrics)
 
     def _run_domains(self, stage: str) -> Dict[str, float]:
@@ -122,8 +124,10 @@ class _MultiDomainMixin:
             metrics = evaluator.evaluate(len(loader.dataset))
             per_domain[domain] = metrics
         if self._format_only():  # no table of nan, no results file of empty dicts
-            print_log(f'Multi-domain {stage}: format_only, no metrics computed '
-                      f'({len(per_domain)} domains).', logger='current')
+            print_log(
+                f'Multi-domain {stage}: format_only, no metrics computed '
+                f'({len(per_domain)} domains).',
+                logger='current')
             return OrderedDict()
         flat, nested = summarize_domains(per_domain)
         self._report(nested, stage)
@@ -131,8 +135,9 @@ class _MultiDomainMixin:
 
     def _report(self, nested: Dict[str, Dict[str, float]], stage: str) -> None:
         where = f' at iteration {self.runner.iter}' if stage == 'val' else ''
-        print_log(f'Multi-domain {stage} results{where}:\n' + format_domain_table(nested),
-                  logger='current')
+        print_log(
+            f'Multi-domain {stage} results{where}:\n' + format_domain_table(nested),
+            logger='current')
         if is_main_process():
             # a test's results go to its own folder (WORK_DIR/<timestamp>/, next to its log)
             folder = self.runner.log_dir if stage == 'test' else self.runner.work_dir
@@ -182,7 +187,9 @@ class MultiDomainValLoop(_MultiDomainMixin, ValLoop):
         return metrics
 
     @torch.no_grad()
-    def run_iter(self, idx: int, data_batch: Sequence[dict],
+    def run_iter(self,
+                 idx: int,
+                 data_batch: Sequence[dict],
                  evaluator: Optional[Evaluator] = None) -> None:
         evaluator = evaluator or self.evaluator
         self.runner.call_hook('before_val_iter', batch_idx=idx, data_batch=data_batch)
@@ -190,8 +197,8 @@ class MultiDomainValLoop(_MultiDomainMixin, ValLoop):
             outputs = self.runner.model.val_step(data_batch)
         outputs, self.val_loss = update_losses(outputs, self.val_loss)
         evaluator.process(data_samples=outputs, data_batch=data_batch)
-        self.runner.call_hook('after_val_iter', batch_idx=idx, data_batch=data_batch,
-                              outputs=outputs)
+        self.runner.call_hook(
+            'after_val_iter', batch_idx=idx, data_batch=data_batch, outputs=outputs)
 
 
 @LOOPS.register_module()
@@ -225,7 +232,9 @@ class MultiDomainTestLoop(_MultiDomainMixin, TestLoop):
         return metrics
 
     @torch.no_grad()
-    def run_iter(self, idx: int, data_batch: Sequence[dict],
+    def run_iter(self,
+                 idx: int,
+                 data_batch: Sequence[dict],
                  evaluator: Optional[Evaluator] = None) -> None:
         evaluator = evaluator or self.evaluator
         self.runner.call_hook('before_test_iter', batch_idx=idx, data_batch=data_batch)
@@ -233,5 +242,5 @@ class MultiDomainTestLoop(_MultiDomainMixin, TestLoop):
             outputs = self.runner.model.test_step(data_batch)
         outputs, self.test_loss = update_losses(outputs, self.test_loss)
         evaluator.process(data_samples=outputs, data_batch=data_batch)
-        self.runner.call_hook('after_test_iter', batch_idx=idx, data_batch=data_batch,
-                              outputs=outputs)
+        self.runner.call_hook(
+            'after_test_iter', batch_idx=idx, data_batch=data_batch, outputs=outputs)

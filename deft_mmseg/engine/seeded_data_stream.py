@@ -123,9 +123,10 @@ def seeded_stream_support(dataloader: DataLoader) -> Optional[str]:
     return None
 
 
-def start_seeded_stream(dataloader: DataLoader, start_batches: int,
-                        running: Optional[_InfiniteDataloaderIterator] = None
-                        ) -> _InfiniteDataloaderIterator:
+def start_seeded_stream(
+        dataloader: DataLoader,
+        start_batches: int,
+        running: Optional[_InfiniteDataloaderIterator] = None) -> _InfiniteDataloaderIterator:
     """Make ``dataloader`` a seeded stream that starts after ``start_batches`` batches, and return
     a fresh mmengine iterator over it (to replace the train loop's ``dataloader_iterator``).
 

@@ -11,11 +11,11 @@ schedulers compute their value in closed form from the optimizer's initial value
 from typing import List, Optional
 
 from mmengine.optim.scheduler.lr_scheduler import LRSchedulerMixin
-from torch.optim import Optimizer
 from mmseg.registry import PARAM_SCHEDULERS
+from torch.optim import Optimizer
 
-from ..utils.mmengine_compat import INF, ParamSchedulerBase
 from ..utils.errors import TwoStageConfigError
+from ..utils.mmengine_compat import INF, ParamSchedulerBase
 
 
 def _reject_unresolved_stage(stage: Optional[str], name: str) -> None:
@@ -37,17 +37,31 @@ class StagePolyParamScheduler(ParamSchedulerBase):
     (e.g. the DeFT paper's Table 2: lr 3e-3 after a warm-up at 1e-2 is ``factor=0.3``).
     """
 
-    def __init__(self, optimizer: Optimizer, param_name: str, eta_min: float = 0.,
-                 power: float = 1.0, begin: int = 0, end: int = INF, last_step: int = -1,
-                 by_epoch: bool = False, verbose: bool = False, stage: Optional[str] = None,
+    def __init__(self,
+                 optimizer: Optimizer,
+                 param_name: str,
+                 eta_min: float = 0.,
+                 power: float = 1.0,
+                 begin: int = 0,
+                 end: int = INF,
+                 last_step: int = -1,
+                 by_epoch: bool = False,
+                 verbose: bool = False,
+                 stage: Optional[str] = None,
                  factor: float = 1.0) -> None:
         _reject_unresolved_stage(stage, type(self).__name__)
         self.factor = factor
         self.eta_min = eta_min
         self.power = power
         self.total_iters = end - begin - 1
-        super().__init__(optimizer, param_name=param_name, begin=begin, end=end,
-                         last_step=last_step, by_epoch=by_epoch, verbose=verbose)
+        super().__init__(
+            optimizer,
+            param_name=param_name,
+            begin=begin,
+            end=end,
+            last_step=last_step,
+            by_epoch=by_epoch,
+            verbose=verbose)
 
     def _get_value(self) -> List[float]:
         frac = 1.0 if self.total_iters <= 0 else 1.0 - min(self.last_step, self.total_iters) / \
@@ -66,13 +80,26 @@ class StageConstantParamScheduler(ParamSchedulerBase):
     """Hold ``param_name`` at ``value`` for steps in ``[begin, end)`` (e.g. DeFT's weight decay:
     5e-3 during warm-up, 5e-4 during decoupled finetuning)."""
 
-    def __init__(self, optimizer: Optimizer, param_name: str, value: float, begin: int = 0,
-                 end: int = INF, last_step: int = -1, by_epoch: bool = False,
-                 verbose: bool = False, stage: Optional[str] = None) -> None:
+    def __init__(self,
+                 optimizer: Optimizer,
+                 param_name: str,
+                 value: float,
+                 begin: int = 0,
+                 end: int = INF,
+                 last_step: int = -1,
+                 by_epoch: bool = False,
+                 verbose: bool = False,
+                 stage: Optional[str] = None) -> None:
         _reject_unresolved_stage(stage, type(self).__name__)
         self.value = value
-        super().__init__(optimizer, param_name=param_name, begin=begin, end=end,
-                         last_step=last_step, by_epoch=by_epoch, verbose=verbose)
+        super().__init__(
+            optimizer,
+            param_name=param_name,
+            begin=begin,
+            end=end,
+            last_step=last_step,
+            by_epoch=by_epoch,
+            verbose=verbose)
 
     def _get_value(self) -> List[float]:
         return [self.value for _ in self.optimizer.param_groups]

@@ -2,7 +2,6 @@
 import os.path as osp
 
 from mmengine.runner import Runner
-
 from mmseg.registry import RUNNERS
 
 

@@ -9,9 +9,8 @@ from typing import Dict, List, Optional, Sequence, Tuple, Union
 from mmengine.logging import print_log
 from mmengine.optim import OptimWrapper, OptimWrapperDict
 from mmengine.runner import IterBasedTrainLoop, Runner
-from torch.utils.data import DataLoader
-
 from mmseg.registry import LOOPS
+from torch.utils.data import DataLoader
 
 from ..models.segmentors.two_stage import TwoStageSegmentor
 from ..utils.errors import TwoStageConfigError
@@ -20,7 +19,8 @@ from ..utils.model_wrappers import unwrap_model
 STAGES = ('warmup', 'decoupled')
 
 
-def resolve_stage_schedulers(schedulers: Union[None, dict, list], warmup_iters: int,
+def resolve_stage_schedulers(schedulers: Union[None, dict, list],
+                             warmup_iters: int,
                              max_iters: int,
                              stages: Tuple[str, str] = STAGES) -> Union[None, dict, list]:
     """Replace ``stage=<first>|<second>`` in scheduler configs by ``begin``/``end``.
@@ -32,8 +32,10 @@ def resolve_stage_schedulers(schedulers: Union[None, dict, list], warmup_iters: 
     if schedulers is None:
         return None
     if isinstance(schedulers, dict) and 'type' not in schedulers:
-        return {k: resolve_stage_schedulers(v, warmup_iters, max_iters, stages)
-                for k, v in schedulers.items()}
+        return {
+            k: resolve_stage_schedulers(v, warmup_iters, max_iters, stages)
+            for k, v in schedulers.items()
+        }
     single = isinstance(schedulers, dict)
     out = []
     for cfg in ([schedulers] if single else schedulers):
@@ -44,10 +46,10 @@ def resolve_stage_schedulers(schedulers: Union[None, dict, list], warmup_iters: 
         stage = cfg.pop('stage')
         if stage not in stages:
             raise TwoStageConfigError(f"param_scheduler {cfg.get('type')}: unknown stage "
-                                  f'{stage!r}; use one of {stages}.')
+                                      f'{stage!r}; use one of {stages}.')
         if 'begin' in cfg or 'end' in cfg:
             raise TwoStageConfigError(f"param_scheduler {cfg.get('type')}: give either stage= "
-                                  f'or begin/end, not both.')
+                                      f'or begin/end, not both.')
         cfg['begin'], cfg['end'] = (0, warmup_iters) if stage == stages[0] else (warmup_iters,
                                                                                  max_iters)
         cfg['by_epoch'] = False
@@ -113,7 +115,7 @@ class TwoStageTrainLoop(IterBasedTrainLoop):
                 'e.g. 40000) and max_iters (warm-up + decoupled).')
         if not isinstance(warmup_iters, int) or warmup_iters < 0:
             raise TwoStageConfigError(f'TwoStageTrainLoop: warmup_iters must be an integer >= 0, '
-                                  f'got {warmup_iters!r}.')
+                                      f'got {warmup_iters!r}.')
         if decoupled_iters is not None:
             if not isinstance(decoupled_iters, int) or decoupled_iters < 1:
                 raise TwoStageConfigError(
@@ -133,8 +135,13 @@ class TwoStageTrainLoop(IterBasedTrainLoop):
         self.reset_optimizer_state = bool(reset_optimizer_state)
         runner.param_schedulers = resolve_stage_schedulers(runner.param_schedulers, warmup_iters,
                                                            max_iters, self.stages)
-        super().__init__(runner, dataloader, max_iters=max_iters, val_begin=val_begin,
-                         val_interval=val_interval, dynamic_intervals=dynamic_intervals)
+        super().__init__(
+            runner,
+            dataloader,
+            max_iters=max_iters,
+            val_begin=val_begin,
+            val_interval=val_interval,
+            dynamic_intervals=dynamic_intervals)
 
     def _segmentor(self) -> TwoStageSegmentor:
         return unwrap_model(self.runner.model)
@@ -166,16 +173,18 @@ class TwoStageTrainLoop(IterBasedTrainLoop):
         scalars = self.runner.message_hub.log_scalars
         for key in [k for k in scalars if k.startswith('train/warmup.')]:
             scalars.pop(key)
-        print_log(f'Warm-up finished at iteration {self._iter}: '
-                  f'{model.second_stage_description}', logger='current')
-
+        print_log(
+            f'Warm-up finished at iteration {self._iter}: '
+            f'{model.second_stage_description}',
+            logger='current')
 
     @staticmethod
     def clear_optimizer_state(optim_wrapper: Union[OptimWrapper, OptimWrapperDict]) -> None:
         """Empty the state of every torch optimizer of ``optim_wrapper`` (momentum buffers,
         moments, step counts); parameter groups (lr, weight decay) are kept."""
-        wrappers = (optim_wrapper.values() if isinstance(optim_wrapper, OptimWrapperDict)
-                    else [optim_wrapper])
+        wrappers = (
+            optim_wrapper.values()
+            if isinstance(optim_wrapper, OptimWrapperDict) else [optim_wrapper])
         for wrapper in wrappers:
             wrapper.optimizer.state.clear()
 

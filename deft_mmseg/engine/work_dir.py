@@ -25,8 +25,8 @@ def refuse_to_overwrite(work_dir: str) -> None:
     continue the wrong run."""
     ckpts = run_checkpoints(work_dir)
     if ckpts or osp.isfile(osp.join(work_dir, 'last_checkpoint')):
-        what = (f'{len(ckpts)} checkpoint(s), the newest {osp.basename(ckpts[0])}' if ckpts
-                else 'a last_checkpoint file')
+        what = (f'{len(ckpts)} checkpoint(s), the newest {osp.basename(ckpts[0])}'
+                if ckpts else 'a last_checkpoint file')
         raise WorkDirError(
             f'work dir {work_dir!r} already holds a run ({what}); a new run would overwrite them. '
             f'Continue it with --resume, give another --work-dir, or pass --overwrite to start '
@@ -58,8 +58,8 @@ def checkpoint_to_resume(work_dir: str) -> Optional[str]:
         return named, None
     why = (f'last_checkpoint names {named!r}, which is incomplete (cut short while being '
            f'written)' if named and osp.isfile(named) else
-           f'last_checkpoint names {named!r}, which does not exist' if named else
-           'no last_checkpoint file')
+           f'last_checkpoint names {named!r}, which does not exist'
+           if named else 'no last_checkpoint file')
     for path in run_checkpoints(work_dir):
         if _complete(path):
             return path, f'{why}; resuming from the newest complete checkpoint {path}'

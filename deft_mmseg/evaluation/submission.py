@@ -42,12 +42,14 @@ def prepare_submission(cfg, out_dir):
                 f'Cityscapes classes, so there is no label-id mapping for its server files. '
                 f'Remove it from test_dataloader.datasets (e.g. a config with Cityscapes/ACDC '
                 f'targets only).')
-        ds['pipeline'] = [t for t in ds.get('pipeline', []) if t.get('type') not in LABEL_TRANSFORMS]
+        ds['pipeline'] = [
+            t for t in ds.get('pipeline', []) if t.get('type') not in LABEL_TRANSFORMS
+        ]
         prefix = dict(ds.get('data_prefix') or {})
         prefix.pop('seg_map_path', None)  # test splits have no labels
         ds['data_prefix'] = prefix
-    cfg.test_evaluator.update(format_only=True, output_dir=out_dir, keep_results=True,
-                              label_ids='cityscapes')
+    cfg.test_evaluator.update(
+        format_only=True, output_dir=out_dir, keep_results=True, label_ids='cityscapes')
     return cfg
 
 

@@ -6,7 +6,8 @@ from .segmentors import (FINAL_MODELS, DualPathwaySegmentor, FisherTuneEncoderDe
                          StagedEncoderDecoder)
 from .text_encoders import ClassTextEncoder
 
-__all__ = ['DualPathwaySegmentor', 'FINAL_MODELS', 'StagedEncoderDecoder',
-           'FisherTuneEncoderDecoder', 'ParamDistanceRegularizer', 'VFMVisionTransformer', 'Reins', 'LoRAReins',
-           'SlideMask2FormerHead', 'ReinMask2FormerHead', 'VLTSegMask2FormerHead',
-           'ClassTextEncoder']
+__all__ = [
+    'DualPathwaySegmentor', 'FINAL_MODELS', 'StagedEncoderDecoder', 'FisherTuneEncoderDecoder',
+    'ParamDistanceRegularizer', 'VFMVisionTransformer', 'Reins', 'LoRAReins',
+    'SlideMask2FormerHead', 'ReinMask2FormerHead', 'VLTSegMask2FormerHead', 'ClassTextEncoder'
+]

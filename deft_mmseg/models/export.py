@@ -21,8 +21,10 @@ def plain_model_cfg(model_cfg):
     cfg['type'] = 'EncoderDecoder'
     for key in _DEFT_MODEL_KEYS + ('pretrained', 'init_cfg'):
         cfg.pop(key, None)
-    cfg['backbone'] = {k: v for k, v in cfg['backbone'].items() if k not in ('init_cfg',
-                                                                            'pretrained')}
+    cfg['backbone'] = {
+        k: v
+        for k, v in cfg['backbone'].items() if k not in ('init_cfg', 'pretrained')
+    }
     cfg.pop('auxiliary_head', None)
     return cfg
 
@@ -69,23 +71,31 @@ def export_final_model(cfg, model, out_dir, dataset_meta=None):
         state = model.final_model_state_dict()
         description = model.describe_final_model()
     else:  # an EncoderDecoder (joint finetuning): its encoder and decoder as they are
-        state = {k: v.detach().clone() for k, v in model.state_dict().items()
-                 if k.split('.')[0] in PLAIN_PARTS}
+        state = {
+            k: v.detach().clone()
+            for k, v in model.state_dict().items() if k.split('.')[0] in PLAIN_PARTS
+        }
         description = type(model).__name__
     meta = dict(exported_from=description)
     if dataset_meta:
-        meta['dataset_meta'] = dict(classes=list(dataset_meta['classes']),
-                                    palette=[list(p) for p in dataset_meta['palette']])
+        meta['dataset_meta'] = dict(
+            classes=list(dataset_meta['classes']),
+            palette=[list(p) for p in dataset_meta['palette']])
     ckpt_path = osp.join(out_dir, 'final_model.pth')
     torch.save(dict(state_dict=state, meta=meta), ckpt_path)
     model_cfg = plain_model_cfg(cfg.model)
     pipeline = _plain_test_pipeline(cfg)
     # test_pipeline: read by mmseg's init_model/inference_model; test_dataloader.dataset.pipeline
     # and a SegLocalVisualizer: required by MMSegInferencer
-    plain = dict(default_scope='mmseg', model=model_cfg, test_pipeline=pipeline,
-                 test_dataloader=dict(dataset=dict(pipeline=pipeline)),
-                 visualizer=dict(type='SegLocalVisualizer', name='visualizer',
-                                 vis_backends=[dict(type='LocalVisBackend')]))
+    plain = dict(
+        default_scope='mmseg',
+        model=model_cfg,
+        test_pipeline=pipeline,
+        test_dataloader=dict(dataset=dict(pipeline=pipeline)),
+        visualizer=dict(
+            type='SegLocalVisualizer',
+            name='visualizer',
+            vis_backends=[dict(type='LocalVisBackend')]))
     if _plugin_types(model_cfg):  # e.g. VFMVisionTransformer: mmseg needs the plugin to build it
         plain['custom_imports'] = dict(imports=['deft_mmseg'], allow_failed_imports=False)
     plain = Config(plain)

@@ -22,12 +22,13 @@ def check_part_fits(module, part, source, what, under='', resized=()):
     and may differ in shape)."""
     expected = {k: v for k, v in module.state_dict().items() if k.startswith(under)}
     missing = [k for k in expected if k not in part]
-    shapes = [f'{k}: file {tuple(part[k].shape)} vs model {tuple(v.shape)}'
-              for k, v in expected.items()
-              if k in part and k not in resized and tuple(part[k].shape) != tuple(v.shape)]
+    shapes = [
+        f'{k}: file {tuple(part[k].shape)} vs model {tuple(v.shape)}' for k, v in expected.items()
+        if k in part and k not in resized and tuple(part[k].shape) != tuple(v.shape)
+    ]
     if not part or missing or shapes:
-        detail = (f'{len(shapes)} weights differ in shape, e.g. {shapes[:2]}' if shapes else
-                  f'{len(missing)} weights are missing, e.g. {missing[:3]}')
+        detail = (f'{len(shapes)} weights differ in shape, e.g. {shapes[:2]}'
+                  if shapes else f'{len(missing)} weights are missing, e.g. {missing[:3]}')
         raise CheckpointMismatchError(
             f'{source} does not fit {what}: {detail}. It is a checkpoint of another model '
             f'variant (width, depth, patch size) or conversion; convert the release the config '

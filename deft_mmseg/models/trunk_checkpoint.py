@@ -76,8 +76,10 @@ def trunk_fingerprint(trunk):
 def _check_trunk_fits(trunk, model_state, source):
     expected = {k: v for k, v in model_state.items() if k.startswith(TRUNK_PREFIX)}
     missing = [k for k in expected if k not in trunk]
-    shapes = [f'{k}: trunk {tuple(trunk[k].shape)} vs model {tuple(v.shape)}'
-              for k, v in expected.items() if k in trunk and trunk[k].shape != v.shape]
+    shapes = [
+        f'{k}: trunk {tuple(trunk[k].shape)} vs model {tuple(v.shape)}'
+        for k, v in expected.items() if k in trunk and trunk[k].shape != v.shape
+    ]
     if missing or shapes or not expected:
         what = shapes[:2] if shapes else (missing[:2] or ['the model has no backbone.vit.*'])
         raise CheckpointMismatchError(
@@ -103,8 +105,10 @@ def slim_checkpoint(state_dict, trunk, meta=None):
         else:
             slim_state[key] = value
     slim_meta = dict(meta or {})
-    slim_meta['slim'] = dict(trunk_prefix=TRUNK_PREFIX, trunk_fingerprint=trunk_fingerprint(trunk),
-                             trunk_keys=len([k for k in state_dict if k.startswith(TRUNK_PREFIX)]))
+    slim_meta['slim'] = dict(
+        trunk_prefix=TRUNK_PREFIX,
+        trunk_fingerprint=trunk_fingerprint(trunk),
+        trunk_keys=len([k for k in state_dict if k.startswith(TRUNK_PREFIX)]))
     return dict(state_dict=slim_state, trunk_deltas=deltas, meta=slim_meta)
 
 

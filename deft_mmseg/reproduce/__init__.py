@@ -5,5 +5,7 @@ from .execute import reproduce_table
 from .runs import RunOptions, plan_rows
 from .tables import PaperTable, TableColumn, TableRow, get_table, load_paper_tables
 
-__all__ = ['PaperTable', 'TableColumn', 'TableRow', 'RunOptions', 'get_table',
-           'load_paper_tables', 'plan_rows', 'reproduce_table']
+__all__ = [
+    'PaperTable', 'TableColumn', 'TableRow', 'RunOptions', 'get_table', 'load_paper_tables',
+    'plan_rows', 'reproduce_table'
+]

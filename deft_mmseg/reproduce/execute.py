@@ -35,8 +35,8 @@ def write_report(table: PaperTable, plans: List[RowPlan], failed: Dict[str, str]
     report = table_report(table, plans, failed)
     md_path, json_path = report_paths(table, plans[0].options)
     os.makedirs(osp.dirname(md_path) or '.', exist_ok=True)
-    for path, text in ((md_path, format_markdown(report)),
-                       (json_path, json.dumps(report, indent=2) + '\n')):
+    for path, text in ((md_path, format_markdown(report)), (json_path,
+                                                            json.dumps(report, indent=2) + '\n')):
         with open(path + '.tmp', 'w') as f:
             f.write(text)
         os.replace(path + '.tmp', path)
@@ -52,8 +52,14 @@ def run_stage(stage: Stage, progress: StageProgress) -> tuple:
     with open(stage.log, 'a') as log:
         log.write(f'$ {display_command(stage.argv, stage.env)}\n')
         log.flush()
-        proc = subprocess.Popen(stage.argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                env=env, text=True, bufsize=1, errors='replace')
+        proc = subprocess.Popen(
+            stage.argv,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            env=env,
+            text=True,
+            bufsize=1,
+            errors='replace')
         try:
             for line in proc.stdout:
                 log.write(line)
@@ -81,8 +87,10 @@ def user_error_line(tail: List[str]) -> Optional[str]:
 def ensure_demo_data(options: RunOptions, printer: Callable[[str], None]) -> None:
     """``--demo``: the configs read ``data/demo`` of the current directory; make it there once
     (tools/make_demo_data.py, which returns at once when it is complete)."""
-    proc = subprocess.run([options.python, osp.join(tools_root(), 'make_demo_data.py'),
-                           'data/demo'], capture_output=True, text=True)
+    proc = subprocess.run(
+        [options.python, osp.join(tools_root(), 'make_demo_data.py'), 'data/demo'],
+        capture_output=True,
+        text=True)
     if proc.returncode != 0:
         raise ReproduceError(f'tools/make_demo_data.py data/demo failed: '
                              f'{(proc.stderr.strip().splitlines() or ["?"])[-1]}')
@@ -94,9 +102,11 @@ def describe_plan(table: PaperTable, plans: List[RowPlan]) -> List[str]:
     options = plans[0].options
     trainings = {p.run_dir for p in plans}
     done = sum(p.status() == 'done' for p in plans)
-    lines = [f'{table.name}: {table.paper_name} paper, {table.table}: {table.title}',
-             f'  {len(plans)} row(s), {len(trainings)} training(s); {done} row(s) already '
-             f'finished; work dir {options.work_root}']
+    lines = [
+        f'{table.name}: {table.paper_name} paper, {table.table}: {table.title}',
+        f'  {len(plans)} row(s), {len(trainings)} training(s); {done} row(s) already '
+        f'finished; work dir {options.work_root}'
+    ]
     if options.demo_iters is not None:
         lines.append(f'  demo run: tiny networks, demo data, {options.demo_iters} iterations '
                      f'per training (numbers are the demo\'s, not the paper\'s setting)')
@@ -105,7 +115,8 @@ def describe_plan(table: PaperTable, plans: List[RowPlan]) -> List[str]:
         for note in [plan.recipe_note()] + [
                 f'note: {d} holds a run of another version of {plan.row.config} (a different '
                 f'config hash); it is kept, and this one runs in {plan.run_dir}'
-                for d in plan.earlier_runs]:
+                for d in plan.earlier_runs
+        ]:
             if note and note not in seen:
                 seen.add(note)
                 lines.append(note)
@@ -177,8 +188,8 @@ class TableRun:
             summary = ''
             if stage.kind == 'test':
                 cells = table_report(self.table, [plan])['rows'][0]['cells']
-                summary = ', ' + ', '.join(f'{c["column"]} {c["ours"]:.2f}' for c in cells
-                                           if c['ours'] is not None)
+                summary = ', ' + ', '.join(f'{c["column"]} {c["ours"]:.2f}'
+                                           for c in cells if c['ours'] is not None)
             self.printer(f'{name}: {stage.kind} done in '
                          f'{format_duration(progress.elapsed())}{summary}')
             self.report()
@@ -200,8 +211,11 @@ class TableRun:
         return False
 
 
-def reproduce_table(table: PaperTable, row_ids: Optional[List[str]], options: RunOptions,
-                    dry: bool = False, progress_interval: float = 30.0,
+def reproduce_table(table: PaperTable,
+                    row_ids: Optional[List[str]],
+                    options: RunOptions,
+                    dry: bool = False,
+                    progress_interval: float = 30.0,
                     printer: Callable[[str], None] = print) -> Optional[Dict]:
     """Run (or, with ``dry``, print) every selected row of ``table``; returns the JSON report
     (``None`` for a dry run). A stage that fails on the user's input (a tool's ``error:`` line)

@@ -31,8 +31,11 @@ class StageProgress:
         clock: the time source (tests pass a fake one).
     """
 
-    def __init__(self, prefix: str, printer: Callable[[str], None] = print,
-                 interval_s: float = 30.0, clock: Callable[[], float] = time.monotonic):
+    def __init__(self,
+                 prefix: str,
+                 printer: Callable[[str], None] = print,
+                 interval_s: float = 30.0,
+                 clock: Callable[[], float] = time.monotonic):
         self.prefix = prefix
         self.printer = printer
         self.interval_s = interval_s

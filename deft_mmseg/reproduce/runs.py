@@ -130,9 +130,11 @@ def load_row_config(config_path: str, options: RunOptions) -> LoadedConfig:
     if options.demo_iters is not None:
         cfg = demo_run_config(copy.deepcopy(cfg), options.demo_iters)
     cfg.merge_from_dict(parse_cfg_options(options.cfg_options))
-    loaded = LoadedConfig(hash=config_hash(cfg.to_dict()), total_iters=total_iters(cfg.train_cfg),
-                          domains=domains,
-                          run_domains=list(domain_dataset_cfgs(cfg.test_dataloader)))
+    loaded = LoadedConfig(
+        hash=config_hash(cfg.to_dict()),
+        total_iters=total_iters(cfg.train_cfg),
+        domains=domains,
+        run_domains=list(domain_dataset_cfgs(cfg.test_dataloader)))
     _CONFIG_CACHE[key] = loaded
     return loaded
 
@@ -181,8 +183,8 @@ class RowPlan:
 
     @property
     def test_cfg_options(self) -> List[str]:
-        return list(self.options.cfg_options) + [f'{k}={v}' for k, v in
-                                                 self.row.test_cfg_options.items()]
+        return list(
+            self.options.cfg_options) + [f'{k}={v}' for k, v in self.row.test_cfg_options.items()]
 
     def iterations_done(self) -> int:
         """The iteration of the newest checkpoint of the training (0 without one)."""
@@ -227,10 +229,12 @@ class RowPlan:
         """The train and test calls of this row as they would run now (``resume=False``: as
         they run from scratch)."""
         logs = osp.join(self.run_dir, 'logs')
-        return [Stage('train', self.train_argv(resume), self.launcher_env(),
-                      osp.join(logs, 'train.log'), self.trained()),
-                Stage('test', self.test_argv(), self.launcher_env(),
-                      osp.join(logs, f'{osp.basename(self.test_dir)}.log'), self.tested())]
+        return [
+            Stage('train', self.train_argv(resume), self.launcher_env(),
+                  osp.join(logs, 'train.log'), self.trained()),
+            Stage('test', self.test_argv(), self.launcher_env(),
+                  osp.join(logs, f'{osp.basename(self.test_dir)}.log'), self.tested())
+        ]
 
     # --- commands ---------------------------------------------------------------------------
     def _tool(self, name: str) -> str:
@@ -269,8 +273,9 @@ class RowPlan:
         return self._launch('train', args)
 
     def test_argv(self) -> List[str]:
-        args = [osp.realpath(self.row.config_path), self.final_checkpoint, '--work-dir',
-                self.test_dir]
+        args = [
+            osp.realpath(self.row.config_path), self.final_checkpoint, '--work-dir', self.test_dir
+        ]
         if self.test_cfg_options:
             args += ['--cfg-options', *self.test_cfg_options]
         if self.options.demo_iters is not None:
@@ -302,11 +307,13 @@ def plan_rows(table: PaperTable, rows: List[TableRow], options: RunOptions) -> L
         stem = osp.splitext(osp.basename(row.config))[0]
         run_dir = osp.join(options.work_root, f'{stem}-{loaded.hash}')
         test_name = 'test' + (f'_{_slug(row.test_cfg_options)}' if row.test_cfg_options else '')
-        earlier = sorted(d for d in glob.glob(osp.join(options.work_root, f'{stem}-*'))
-                         if osp.isdir(d) and d != run_dir and
-                         re.fullmatch(r'[0-9a-f]{10}', d.rsplit('-', 1)[-1]))
-        plans.append(RowPlan(table, row, options, loaded, run_dir, osp.join(run_dir, test_name),
-                             config_recipe(row.config), earlier))
+        earlier = sorted(
+            d for d in glob.glob(osp.join(options.work_root, f'{stem}-*'))
+            if osp.isdir(d) and d != run_dir and re.fullmatch(r'[0-9a-f]{10}',
+                                                              d.rsplit('-', 1)[-1]))
+        plans.append(
+            RowPlan(table, row, options, loaded, run_dir, osp.join(run_dir, test_name),
+                    config_recipe(row.config), earlier))
     return plans
 
 
@@ -333,9 +340,12 @@ def write_record(plan: RowPlan, stages: List[Stage]) -> None:
     if osp.isfile(path):
         with open(path) as f:
             record = json.load(f)
-    record.update(config=plan.row.config, config_hash=plan.loaded.hash,
-                  demo_iters=plan.options.demo_iters, cfg_options=list(plan.options.cfg_options),
-                  total_iters=plan.loaded.total_iters)
+    record.update(
+        config=plan.row.config,
+        config_hash=plan.loaded.hash,
+        demo_iters=plan.options.demo_iters,
+        cfg_options=list(plan.options.cfg_options),
+        total_iters=plan.loaded.total_iters)
     record.setdefault('commands', {})
     for stage in stages:
         key = 'train' if stage.kind == 'train' else osp.basename(plan.test_dir)

@@ -92,10 +92,18 @@ def _row(table_name: str, n_columns: int, raw: dict) -> TableRow:
     if len(paper) != n_columns:
         raise ReproduceError(f'{where}: {len(paper)} paper numbers for {n_columns} columns.')
     row = TableRow(
-        id=str(raw['id']), label=raw['label'], config=raw['config'], paper=paper,
-        test_cfg_options={str(k): str(v) for k, v in (raw.get('test_cfg_options') or {}).items()},
-        note=raw.get('note', ''), locate=tuple(raw.get('locate') or ()),
-        locate_columns=tuple(raw.get('locate_columns') or ()), skip=int(raw.get('skip', 0)),
+        id=str(raw['id']),
+        label=raw['label'],
+        config=raw['config'],
+        paper=paper,
+        test_cfg_options={
+            str(k): str(v)
+            for k, v in (raw.get('test_cfg_options') or {}).items()
+        },
+        note=raw.get('note', ''),
+        locate=tuple(raw.get('locate') or ()),
+        locate_columns=tuple(raw.get('locate_columns') or ()),
+        skip=int(raw.get('skip', 0)),
         stride=int(raw.get('stride', 1)))
     if any(v is not None for v in paper) and not (row.locate or row.locate_columns):
         raise ReproduceError(f'{where}: paper numbers without `locate` (where the text prints '
@@ -104,8 +112,9 @@ def _row(table_name: str, n_columns: int, raw: dict) -> TableRow:
 
 
 def _table(name: str, raw: dict, papers: dict) -> PaperTable:
-    columns = tuple(TableColumn(name=c['name'], domain=c.get('domain'), mean=bool(c.get('mean')))
-                    for c in raw['columns'])
+    columns = tuple(
+        TableColumn(name=c['name'], domain=c.get('domain'), mean=bool(c.get('mean')))
+        for c in raw['columns'])
     if any(c.mean == bool(c.domain) for c in columns):
         raise ReproduceError(f'{TABLES_FILE}: {name}: every column needs exactly one of `domain` '
                              f'and `mean`.')
@@ -116,10 +125,17 @@ def _table(name: str, raw: dict, papers: dict) -> PaperTable:
     paper = papers[raw['paper']]
     start, end = raw['text']
     return PaperTable(
-        name=name, paper=raw['paper'], paper_name=paper['name'],
-        paper_digits=int(paper['digits']), paper_title=paper['title'],
-        paper_file=paper['file'], table=raw['table'], title=raw['title'], columns=columns,
-        rows=rows, text=(start, end),
+        name=name,
+        paper=raw['paper'],
+        paper_name=paper['name'],
+        paper_digits=int(paper['digits']),
+        paper_title=paper['title'],
+        paper_file=paper['file'],
+        table=raw['table'],
+        title=raw['title'],
+        columns=columns,
+        rows=rows,
+        text=(start, end),
         note=' '.join(str(raw.get('note', '')).split()),
         not_run=' '.join(str(raw.get('not_run', '')).split()),
         paper_split=raw.get('paper_split', ''))

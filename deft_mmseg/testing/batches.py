@@ -16,7 +16,7 @@ def seg_batch(n=2, size=32, seed=0, num_classes=19, device='cpu'):
         sample = SegDataSample()
         labels = torch.randint(0, num_classes, (1, size, size), generator=g)
         sample.gt_sem_seg = PixelData(data=labels.to(device))
-        sample.set_metainfo(dict(img_shape=(size, size), pad_shape=(size, size),
-                                 ori_shape=(size, size)))
+        sample.set_metainfo(
+            dict(img_shape=(size, size), pad_shape=(size, size), ori_shape=(size, size)))
         samples.append(sample)
     return inputs.to(device), samples

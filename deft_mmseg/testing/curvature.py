@@ -7,8 +7,7 @@ import torch.nn.functional as F
 from torch.func import functional_call, grad, hessian, vmap
 
 
-def mlp_curvature_problem(dim, hidden, classes, num_samples, train_steps, teacher_hidden,
-                          seed=0):
+def mlp_curvature_problem(dim, hidden, classes, num_samples, train_steps, teacher_hidden, seed=0):
     """A one-hidden-layer tanh MLP ``dim``-``hidden``-``classes`` trained ``train_steps`` full-batch
     SGD steps (lr 0.5) on the labels of a random teacher MLP (``teacher_hidden`` units): a partly
     trained point with a non-diagonal Hessian. Returns a namespace with ``net``, ``params``
@@ -18,10 +17,11 @@ def mlp_curvature_problem(dim, hidden, classes, num_samples, train_steps, teache
     and ``exact_f`` (the exact empirical Fisher diagonal: the mean squared per-sample gradient,
     by ``vmap``)."""
     torch.manual_seed(seed)
-    net = torch.nn.Sequential(torch.nn.Linear(dim, hidden), torch.nn.Tanh(),
-                              torch.nn.Linear(hidden, classes))
-    teacher = torch.nn.Sequential(torch.nn.Linear(dim, teacher_hidden), torch.nn.Tanh(),
-                                  torch.nn.Linear(teacher_hidden, classes))
+    net = torch.nn.Sequential(
+        torch.nn.Linear(dim, hidden), torch.nn.Tanh(), torch.nn.Linear(hidden, classes))
+    teacher = torch.nn.Sequential(
+        torch.nn.Linear(dim, teacher_hidden), torch.nn.Tanh(),
+        torch.nn.Linear(teacher_hidden, classes))
     x = torch.randn(num_samples, dim)
     with torch.no_grad():
         y = teacher(x).argmax(1)
@@ -46,8 +46,17 @@ def mlp_curvature_problem(dim, hidden, classes, num_samples, train_steps, teache
 
     flat0 = torch.cat([params[k].flatten() for k in names])
     exact_h = torch.diagonal(hessian(lambda v: loss_at(unflat(v), x, y))(flat0)).detach()
-    per_sample = vmap(grad(lambda w, xi, yi: loss_at(w, xi[None], yi[None])),
-                      in_dims=(None, 0, 0))(params, x, y)
+    per_sample = vmap(
+        grad(lambda w, xi, yi: loss_at(w, xi[None], yi[None])), in_dims=(None, 0, 0))(params, x, y)
     exact_f = torch.cat([per_sample[k].pow(2).mean(0).flatten() for k in names])
-    return SimpleNamespace(net=net, params=params, names=names, x=x, y=y, loss_at=loss_at,
-                           unflat=unflat, flat0=flat0, exact_h=exact_h, exact_f=exact_f)
+    return SimpleNamespace(
+        net=net,
+        params=params,
+        names=names,
+        x=x,
+        y=y,
+        loss_at=loss_at,
+        unflat=unflat,
+        flat0=flat0,
+        exact_h=exact_h,
+        exact_f=exact_f)

@@ -20,13 +20,23 @@ from ..demo.demo_config import demo_model_config, domain_pipelines
 #: (width, height) of a frame of each dataset as distributed (Mapillary val varies: a 4:3 frame of
 #: its most common size; ``images_half`` is tools/dataset_converters/mapillary.py --scale 0.5)
 REAL_FRAME_SIZES = {
-    'gtav': (1914, 1052), 'synthia': (1280, 760), 'cityscapes': (2048, 1024),
-    'bdd100k': (1280, 720), 'mapillary': (4032, 3024), 'mapillary_half': (2016, 1512),
-    'acdc': (1920, 1080), 'foggy_zurich': (1920, 1080), 'foggy_driving': (1920, 1080),
-    'dark_zurich': (1920, 1080), 'night_driving': (1920, 1080),
+    'gtav': (1914, 1052),
+    'synthia': (1280, 760),
+    'cityscapes': (2048, 1024),
+    'bdd100k': (1280, 720),
+    'mapillary': (4032, 3024),
+    'mapillary_half': (2016, 1512),
+    'acdc': (1920, 1080),
+    'foggy_zurich': (1920, 1080),
+    'foggy_driving': (1920, 1080),
+    'dark_zurich': (1920, 1080),
+    'night_driving': (1920, 1080),
 }
-SOURCE_DATASETS = {'GTAVDataset': 'gtav', 'SynthiaDataset': 'synthia',
-                   'CityscapesDataset': 'cityscapes'}
+SOURCE_DATASETS = {
+    'GTAVDataset': 'gtav',
+    'SynthiaDataset': 'synthia',
+    'CityscapesDataset': 'cityscapes'
+}
 #: ViT sizes of the tiny full-size network: the config's ViT type, patch, image size and options.
 #: 12 blocks, so that the blocks hold most of the trunk's weights as in a real ViT (with 4 blocks of
 #: width 32 the patch and position embeddings of patch 16 at 512 outweigh them, and FisherTune's
@@ -54,7 +64,9 @@ def source_frame_size(cfg: Config) -> Tuple[int, int]:
     return REAL_FRAME_SIZES[SOURCE_DATASETS[dataset.type]]
 
 
-def write_frame(folder: str, size: Tuple[int, int], num_classes: int = 19,
+def write_frame(folder: str,
+                size: Tuple[int, int],
+                num_classes: int = 19,
                 seed: int = 0) -> Tuple[str, str]:
     """An RGB frame (smooth colour ramps with a random offset: a noise frame of 4032x3024 takes
     seconds to compress) and a label map of ``size`` (w, h) with ``num_classes`` classes in
@@ -62,14 +74,16 @@ def write_frame(folder: str, size: Tuple[int, int], num_classes: int = 19,
     os.makedirs(folder, exist_ok=True)
     w, h = size
     rng = np.random.default_rng(seed)
-    ramp_y, ramp_x = np.meshgrid(np.linspace(0, 255, h, dtype=np.float32),
-                                 np.linspace(0, 255, w, dtype=np.float32), indexing='ij')
+    ramp_y, ramp_x = np.meshgrid(
+        np.linspace(0, 255, h, dtype=np.float32),
+        np.linspace(0, 255, w, dtype=np.float32),
+        indexing='ij')
     offset = rng.integers(0, 64, 3)
     img = np.stack([ramp_x + offset[0], ramp_y + offset[1], (ramp_x + ramp_y) / 2 + offset[2]],
                    axis=-1) % 256
     img = img.astype(np.uint8)
     label = (np.arange(w)[None, :].repeat(h, 0) * num_classes // w).astype(np.uint8)
-    label[: h // 10] = 255
+    label[:h // 10] = 255
     img_path = osp.join(folder, f'frame_{w}x{h}.png')
     seg_path = osp.join(folder, f'frame_{w}x{h}_label.png')
     Image.fromarray(img).save(img_path)
@@ -85,8 +99,13 @@ def run_pipeline(pipeline: List[dict], img_path: str, seg_path: str) -> dict:
     from mmseg.utils import register_all_modules
     register_all_modules(init_default_scope=False)
     transforms = Compose([TRANSFORMS.build(copy.deepcopy(t)) for t in pipeline])
-    return transforms(dict(img_path=img_path, seg_map_path=seg_path, reduce_zero_label=False,
-                           seg_fields=[], sample_idx=0))
+    return transforms(
+        dict(
+            img_path=img_path,
+            seg_map_path=seg_path,
+            reduce_zero_label=False,
+            seg_fields=[],
+            sample_idx=0))
 
 
 def full_size_model_config(cfg: Config) -> ConfigDict:
@@ -97,8 +116,10 @@ def full_size_model_config(cfg: Config) -> ConfigDict:
     model = demo_model_config(cfg, factor=1.0)
     backbone = cfg.model['backbone']
     if backbone['type'] == 'VFMVisionTransformer':
-        vit = {k: copy.deepcopy(v) for k, v in backbone['vit'].items()
-               if k not in ('init_cfg', 'pretrained', 'arch')}
+        vit = {
+            k: copy.deepcopy(v)
+            for k, v in backbone['vit'].items() if k not in ('init_cfg', 'pretrained', 'arch')
+        }
         arch = dict(TINY_VIT_ARCH)
         if 'ViTSAM' in vit['type']:
             arch['global_attn_indexes'] = [2, 5, 8, 11]

@@ -13,8 +13,9 @@ class ToySegDataset(Dataset):
     ``[0, num_classes)``, as mmseg's ``PackSegInputs`` would hand them to ``SegDataPreProcessor``.
     Deterministic in ``seed``."""
 
-    METAINFO = dict(classes=tuple(f'class{i}' for i in range(19)),
-                    palette=[[i * 13 % 256] * 3 for i in range(19)])
+    METAINFO = dict(
+        classes=tuple(f'class{i}' for i in range(19)),
+        palette=[[i * 13 % 256] * 3 for i in range(19)])
 
     def __init__(self, num: int = 8, size: int = 32, num_classes: int = 19, seed: int = 0) -> None:
         g = torch.Generator().manual_seed(seed)
@@ -42,6 +43,6 @@ class ToySegDataset(Dataset):
         sample = SegDataSample()
         sample.gt_sem_seg = PixelData(data=self.labels[index].clone())
         shape = (self.size, self.size)
-        sample.set_metainfo(dict(img_shape=shape, ori_shape=shape, pad_shape=shape,
-                                 img_path=f'toy_{index}.png'))
+        sample.set_metainfo(
+            dict(img_shape=shape, ori_shape=shape, pad_shape=shape, img_path=f'toy_{index}.png'))
         return dict(inputs=self.images[index].clone(), data_samples=sample)

@@ -42,9 +42,10 @@ def _history_buffer_getattr(obj, name):
 def trusted_checkpoint_globals():
     """The data-only globals mmengine/mmseg checkpoints contain, allowed for weights-only loads."""
     # bytes: numpy pickles an empty array's buffer as bytes() (a HistoryBuffer never updated)
-    allowed = [HistoryBuffer, np.ndarray, np.dtype, bytes,
-               (_history_buffer_getattr, 'builtins.getattr'),
-               (_history_buffer_getattr, '__builtin__.getattr')]
+    allowed = [
+        HistoryBuffer, np.ndarray, np.dtype, bytes, (_history_buffer_getattr, 'builtins.getattr'),
+        (_history_buffer_getattr, '__builtin__.getattr')
+    ]
     try:  # numpy >= 2
         from numpy._core import multiarray
     except ImportError:  # numpy 1.x
@@ -53,8 +54,10 @@ def trusted_checkpoint_globals():
     # numpy >= 1.25 pickles dtypes through their concrete classes (numpy.dtypes.Float64DType, ...)
     dtypes = getattr(np, 'dtypes', None)
     if dtypes is not None:
-        allowed += [getattr(dtypes, name) for name in dir(dtypes)
-                    if name.endswith('DType') and isinstance(getattr(dtypes, name), type)]
+        allowed += [
+            getattr(dtypes, name) for name in dir(dtypes)
+            if name.endswith('DType') and isinstance(getattr(dtypes, name), type)
+        ]
     return allowed
 
 
@@ -91,8 +94,9 @@ def load_local_checkpoint(filename, map_location=None):
         if os.environ.get(ALLOW_PICKLE_ENV) == '1':
             warnings.warn(f'{ALLOW_PICKLE_ENV}=1: loading {filename!r} with full unpickling, which '
                           f'can run arbitrary code. Only do this for files you trust.')
-            print_log(f'Loading {filename} with full unpickling ({ALLOW_PICKLE_ENV}=1).',
-                      logger='current')
+            print_log(
+                f'Loading {filename} with full unpickling ({ALLOW_PICKLE_ENV}=1).',
+                logger='current')
             return torch.load(filename, map_location=map_location, weights_only=False)
         raise CheckpointSecurityError(
             f'checkpoint {filename!r} needs {refused_global(e)}, which weights-only loading '

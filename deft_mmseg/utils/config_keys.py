@@ -18,9 +18,11 @@ REGISTRY_KEYS = {'type', '_scope_', '_delete_', 'priority'}
 
 def _registries():
     from mmseg import registry as r
-    return [r.MODELS, r.LOOPS, r.HOOKS, r.DATASETS, r.TRANSFORMS, r.METRICS, r.PARAM_SCHEDULERS,
-            r.OPTIM_WRAPPERS, r.OPTIMIZERS, r.VISUALIZERS, r.VISBACKENDS, r.DATA_SAMPLERS,
-            r.EVALUATOR, r.LOG_PROCESSORS, r.TASK_UTILS]
+    return [
+        r.MODELS, r.LOOPS, r.HOOKS, r.DATASETS, r.TRANSFORMS, r.METRICS, r.PARAM_SCHEDULERS,
+        r.OPTIM_WRAPPERS, r.OPTIMIZERS, r.VISUALIZERS, r.VISBACKENDS, r.DATA_SAMPLERS, r.EVALUATOR,
+        r.LOG_PROCESSORS, r.TASK_UTILS
+    ]
 
 
 def resolve_type(type_name):
@@ -79,8 +81,8 @@ def _unknown(cfg_dict, where):
         if key in REGISTRY_KEYS or key in keys:
             continue
         near = difflib.get_close_matches(key, sorted(keys), n=1, cutoff=0.6)
-        hint = (f'did you mean {where}.{near[0]}?' if near else
-                f'valid keys: {", ".join(sorted(keys))}.')
+        hint = (f'did you mean {where}.{near[0]}?'
+                if near else f'valid keys: {", ".join(sorted(keys))}.')
         return ConfigKeyError(f'{where}.{key}: {cls.__name__} takes no argument {key!r}; {hint}')
     return None
 

@@ -14,8 +14,9 @@ def find_scalar_files(run):
     """``scalars.json`` files of a run: the file itself, or ``<work_dir>/*/vis_data/`` inside."""
     if osp.isfile(run):
         return [run]
-    files = sorted(glob.glob(osp.join(run, '*', 'vis_data', 'scalars.json')) +
-                   glob.glob(osp.join(run, 'vis_data', 'scalars.json')))
+    files = sorted(
+        glob.glob(osp.join(run, '*', 'vis_data', 'scalars.json')) +
+        glob.glob(osp.join(run, 'vis_data', 'scalars.json')))
     if not files:
         raise CurveError(f'no vis_data/scalars.json under {run!r}: pass a work dir of a run that '
                          f'used LocalVisBackend (the default of these configs) or the file.')

@@ -123,6 +123,7 @@ USER_ERRORS = (ConfigError, DatasetSampleError, LabelRangeError, ConversionError
                CurveError, UnsupportedVersionError, InferenceInputError, ReproduceError,
                FileNotFoundError)
 
+
 class CheckpointFileError(CheckpointMismatchError):
     """A checkpoint file that is empty, cut short (a kill or a full disk during its write) or not a
     checkpoint at all."""
@@ -139,5 +140,3 @@ class WorkDirLockedError(WorkDirError):
 
 class ConfigSyntaxError(ConfigKeyError):
     """A config file (or one of its ``_base_`` files) that is not valid Python."""
-
-

@@ -30,8 +30,9 @@ __all__ = ['INF', 'ParamSchedulerBase', 'parse_losses', 'update_losses', 'image_
 def image_save_dirs(visualizer, subdir):
     """Within the block, the visualizer's local backends save images under ``<their dir>/subdir``
     (mmengine's ``LocalVisBackend`` has no public setter for its image folder)."""
-    backends = [b for b in getattr(visualizer, '_vis_backends', {}).values()
-                if hasattr(b, '_img_save_dir')]
+    backends = [
+        b for b in getattr(visualizer, '_vis_backends', {}).values() if hasattr(b, '_img_save_dir')
+    ]
     saved = [b._img_save_dir for b in backends]
     for b, base in zip(backends, saved):
         b._img_save_dir = osp.join(base, subdir)

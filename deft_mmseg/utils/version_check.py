@@ -30,13 +30,18 @@ def _release(version):
 
 def _pad(a, b):
     n = max(len(a), len(b))
-    return a + (0,) * (n - len(a)), b + (0,) * (n - len(b))
+    return a + (0, ) * (n - len(a)), b + (0, ) * (n - len(b))
 
 
 def in_range(version, spec):
     """Whether ``version`` satisfies a specifier of ``>=``/``<``/``<=``/``==`` clauses."""
-    ops = {'>=': lambda a, b: a >= b, '<=': lambda a, b: a <= b, '==': lambda a, b: a == b,
-           '<': lambda a, b: a < b, '>': lambda a, b: a > b}
+    ops = {
+        '>=': lambda a, b: a >= b,
+        '<=': lambda a, b: a <= b,
+        '==': lambda a, b: a == b,
+        '<': lambda a, b: a < b,
+        '>': lambda a, b: a > b
+    }
     for clause in spec.split(','):
         clause = clause.strip()
         op = next(o for o in ('>=', '<=', '==', '<', '>') if clause.startswith(o))
@@ -74,8 +79,8 @@ def check_versions(versions=None):
     bad = unsupported_versions(versions)
     if not bad:
         return
-    what = '; '.join(f'{d} {v} is installed, deft_mmseg supports {d}{s}' if v else
-                     f'{d} is not installed (deft_mmseg needs {d}{s})' for d, v, s in bad)
+    what = '; '.join(f'{d} {v} is installed, deft_mmseg supports {d}{s}'
+                     if v else f'{d} is not installed (deft_mmseg needs {d}{s})' for d, v, s in bad)
     fix = ' '.join(f"'{d}{s}'" for d, _, s in bad)
     message = (f'{what}. Install a supported version (pip install {fix}), or set {SKIP_ENV}=1 '
                f'to try this one anyway.')

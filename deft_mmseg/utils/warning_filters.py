@@ -15,7 +15,8 @@ SILENCED = (
      '`mmseg::` / `deft_mmseg::` config references and reloads it on each look-up '
      '(mmengine/utils/package_utils.py, is_installed), so every command printed it twice. '
      'The fix is mmengine\'s; setuptools < 81 keeps pkg_resources (docs/install.md).'),
-    ('torch.meshgrid: in an upcoming release, it will be required to pass the indexing', UserWarning,
+    ('torch.meshgrid: in an upcoming release, it will be required to pass the indexing',
+     UserWarning,
      'torch 2.x asks library code for `indexing=`; mmdet 3.3.0 calls torch.meshgrid without it '
      '(mmdet/models/task_modules/prior_generators/point_generator.py, _meshgrid), once per run '
      'of every Mask2Former model.'),
@@ -29,6 +30,7 @@ def silence_uninformative_warnings() -> None:
 
 
 class _DropRecords(logging.Filter):
+
     def __init__(self, fragments):
         super().__init__()
         self.fragments = fragments

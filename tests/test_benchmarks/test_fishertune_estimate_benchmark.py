@@ -10,10 +10,16 @@ from repo_paths import REPO
 
 def test_estimate_benchmark_small_part_runs_from_a_shell(tmp_path):
     out = tmp_path / 'figures.json'
-    result = subprocess.run(
-        [sys.executable, osp.join('benchmarks', 'fishertune_estimate.py'), '--part', 'small',
-         '--seeds', '2', '--small-iters', '80', '--json', str(out)],
-        cwd=REPO, capture_output=True, text=True, timeout=300)
+    result = subprocess.run([
+        sys.executable,
+        osp.join('benchmarks', 'fishertune_estimate.py'), '--part', 'small', '--seeds', '2',
+        '--small-iters', '80', '--json',
+        str(out)
+    ],
+                            cwd=REPO,
+                            capture_output=True,
+                            text=True,
+                            timeout=300)
     assert result.returncode == 0, result.stderr[-2000:]
     assert '(a) MLP 16-32-8, exact references' in result.stdout
     figures = json.load(open(out))['small']

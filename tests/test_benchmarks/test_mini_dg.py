@@ -12,8 +12,8 @@ from repo_paths import REPO
 
 
 def _load():
-    spec = importlib.util.spec_from_file_location('mini_dg', osp.join(REPO, 'benchmarks',
-                                                                      'mini_dg.py'))
+    spec = importlib.util.spec_from_file_location('mini_dg',
+                                                  osp.join(REPO, 'benchmarks', 'mini_dg.py'))
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -48,29 +48,43 @@ def test_every_method_gets_the_protocol(method):
     assert cfg.train_dataloader.dataset.data_root == 'data/mini_dg/gtav'
     assert sorted(cfg.test_dataloader.datasets) == sorted(mini_dg.DOMAINS)
     # the method of the shipped config is kept
-    shipped = {'deft': 'DualPathwaySegmentor', 'lpft': 'StagedEncoderDecoder',
-               'fishertune': 'FisherTuneEncoderDecoder', 'deft-rein': 'DualPathwaySegmentor'}
+    shipped = {
+        'deft': 'DualPathwaySegmentor',
+        'lpft': 'StagedEncoderDecoder',
+        'fishertune': 'FisherTuneEncoderDecoder',
+        'deft-rein': 'DualPathwaySegmentor'
+    }
     if method in shipped:
         assert cfg.model.type == shipped[method]
 
 
 def _result(method, seed, values, variants=('final', )):
-    return dict(method=method, seed=seed, protocol=mini_dg.protocol_hash(), curves={},
-                mIoU={v: dict(zip(mini_dg.DOMAINS, values)) for v in variants})
+    return dict(
+        method=method,
+        seed=seed,
+        protocol=mini_dg.protocol_hash(),
+        curves={},
+        mIoU={v: dict(zip(mini_dg.DOMAINS, values))
+              for v in variants})
 
 
 def test_table_means_stds_and_ranks_by_hand():
     results = {
-        'lpft': {0: _result('lpft', 0, (30, 20, 10)), 1: _result('lpft', 1, (32, 22, 14))},
-        'deft': {0: _result('deft', 0, (40, 30, 20), ('final', 'I', 'II', 'III')),
-                 1: _result('deft', 1, (42, 30, 26), ('final', 'I', 'II', 'III'))},
+        'lpft': {
+            0: _result('lpft', 0, (30, 20, 10)),
+            1: _result('lpft', 1, (32, 22, 14))
+        },
+        'deft': {
+            0: _result('deft', 0, (40, 30, 20), ('final', 'I', 'II', 'III')),
+            1: _result('deft', 1, (42, 30, 26), ('final', 'I', 'II', 'III'))
+        },
     }
     table = mini_dg.rows(results)
     assert [t['key'] for t in table] == ['lpft', 'deft', 'deft-I', 'deft-II', 'deft-III']
     lpft = table[0]['mIoU']
-    assert lpft['demo_real'][:2] == pytest.approx((31, 2 ** .5))  # sample std of (30, 32)
-    assert lpft['avg'][:2] == pytest.approx((21.333333, ((20 - 21.333333) ** 2 +
-                                                         (22.666667 - 21.333333) ** 2) ** .5))
+    assert lpft['demo_real'][:2] == pytest.approx((31, 2**.5))  # sample std of (30, 32)
+    assert lpft['avg'][:2] == pytest.approx(
+        (21.333333, ((20 - 21.333333)**2 + (22.666667 - 21.333333)**2)**.5))
     text = mini_dg.format_table(table)
     deft_line = next(line for line in text.splitlines() if line.startswith('| DeFT (IV'))
     lpft_line = next(line for line in text.splitlines() if 'LP-FT' in line)
@@ -93,8 +107,10 @@ def guard_quantities(out):
     """What the guard compares, from a mini_dg output folder: ``avg:<row>`` (the average mIoU of
     a table row, e.g. ``avg:deft``, ``avg:deft-I``) and ``dist:<method>`` (the L2 distance of the
     inference encoder from the pretrained weights at the end of the run)."""
-    q = {f'avg:{r["key"]}': r['mIoU']['avg'][0]
-         for r in json.loads((out / 'mini_dg.json').read_text())['rows']}
+    q = {
+        f'avg:{r["key"]}': r['mIoU']['avg'][0]
+        for r in json.loads((out / 'mini_dg.json').read_text())['rows']
+    }
     for path in out.glob('*/seed*/result.json'):
         result = json.loads(path.read_text())
         curve = result['curves'].get('dist_l2/encoder')
@@ -109,15 +125,22 @@ def test_regression_guard(tmp_path):
     `make demo` runs it: the relations that held with margin in every seed of docs/benchmarks.md
     must hold."""
     out = tmp_path / 'mini_dg'
-    proc = subprocess.run([sys.executable, 'benchmarks/mini_dg.py', '--methods', *GUARD_METHODS,
-                           '--seeds', '0', '--out', str(out)], cwd=REPO, capture_output=True,
+    proc = subprocess.run([
+        sys.executable, 'benchmarks/mini_dg.py', '--methods', *GUARD_METHODS, '--seeds', '0',
+        '--out',
+        str(out)
+    ],
+                          cwd=REPO,
+                          capture_output=True,
                           text=True)
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert 'mini_dg.png' in proc.stdout and (out / 'mini_dg.png').stat().st_size > 10000
     q = guard_quantities(out)
-    failed = [f'{what}: {lhs} = {q[lhs]:.3f} vs {factor} x {rhs} = {factor * q[rhs]:.3f} '
-              f'+ {margin}' for what, lhs, factor, rhs, margin in GUARD
-              if not q[lhs] > factor * q[rhs] + margin]
+    failed = [
+        f'{what}: {lhs} = {q[lhs]:.3f} vs {factor} x {rhs} = {factor * q[rhs]:.3f} '
+        f'+ {margin}' for what, lhs, factor, rhs, margin in GUARD
+        if not q[lhs] > factor * q[rhs] + margin
+    ]
     assert failed == [], '\n'.join(failed)
 
 

@@ -18,13 +18,16 @@ H, W, TILE = 8, 13, 4  # 2 x 3 whole tiles; column 12 lies outside every tile
 def _labels():
     """Four label maps and, by hand, their tile centroids ``(image, x, y)`` per class."""
     labels = [np.full((H, W), IGNORE, np.uint8) for _ in range(4)]
-    labels[0][0:2, 0:4] = 0    # tile (0, 0): x mean 1.5 -> 1, y mean 0.5 -> 0
-    labels[0][5:8, 9:11] = 1   # tile (1, 2): x mean 9.5 -> 9, y mean 6 -> 6
-    labels[1][2:4, 2:6] = 0    # tiles (0, 0) and (0, 1): (2, 2) and (4, 2)
-    labels[2][:, :12] = 2      # six whole tiles: (x0 + 1, y0 + 1) each
-    labels[3][:, 12] = 1       # outside the tiles: no centroid
-    expected = {0: [(0, 1, 0), (1, 2, 2), (1, 4, 2)], 1: [(0, 9, 6)],
-                2: [(2, 1, 1), (2, 5, 1), (2, 9, 1), (2, 1, 5), (2, 5, 5), (2, 9, 5)]}
+    labels[0][0:2, 0:4] = 0  # tile (0, 0): x mean 1.5 -> 1, y mean 0.5 -> 0
+    labels[0][5:8, 9:11] = 1  # tile (1, 2): x mean 9.5 -> 9, y mean 6 -> 6
+    labels[1][2:4, 2:6] = 0  # tiles (0, 0) and (0, 1): (2, 2) and (4, 2)
+    labels[2][:, :12] = 2  # six whole tiles: (x0 + 1, y0 + 1) each
+    labels[3][:, 12] = 1  # outside the tiles: no centroid
+    expected = {
+        0: [(0, 1, 0), (1, 2, 2), (1, 4, 2)],
+        1: [(0, 9, 6)],
+        2: [(2, 1, 1), (2, 5, 1), (2, 9, 1), (2, 1, 5), (2, 5, 5), (2, 9, 5)]
+    }
     return labels, expected
 
 
@@ -36,13 +39,21 @@ def dataset(tmp_path):
     for i, label in enumerate(labels):
         mmcv.imwrite(np.full((H, W, 3), 40 * i, np.uint8), str(tmp_path / 'img' / f'{i}.png'))
         mmcv.imwrite(label, str(tmp_path / 'ann' / f'{i}.png'))
-    return dict(type='BaseSegDataset', data_root=str(tmp_path),
-                data_prefix=dict(img_path='img', seg_map_path='ann'), img_suffix='.png',
-                seg_map_suffix='.png', metainfo=dict(classes=('a', 'b', 'c')))
+    return dict(
+        type='BaseSegDataset',
+        data_root=str(tmp_path),
+        data_prefix=dict(img_path='img', seg_map_path='ann'),
+        img_suffix='.png',
+        seg_map_suffix='.png',
+        metainfo=dict(classes=('a', 'b', 'c')))
 
 
-PIPELINE = [dict(type='LoadImageFromFile'), dict(type='LoadAnnotations'),
-            dict(type='CentroidRandomCrop', crop_size=4), dict(type='PackSegInputs')]
+PIPELINE = [
+    dict(type='LoadImageFromFile'),
+    dict(type='LoadAnnotations'),
+    dict(type='CentroidRandomCrop', crop_size=4),
+    dict(type='PackSegInputs')
+]
 
 
 def test_tile_centroids_are_the_hand_computed_ones(dataset, tmp_path):
@@ -51,18 +62,23 @@ def test_tile_centroids_are_the_hand_computed_ones(dataset, tmp_path):
         got = tile_centroids(label, 3, TILE)
         want = {c: [(x, y) for j, x, y in v if j == i] for c, v in expected.items()}
         assert got == {c: v for c, v in want.items() if v}
-    wrapped = ClassUniformDataset(dataset, PIPELINE, tile_size=TILE,
-                                  centroid_file=str(tmp_path / 'centroids.json'), num_workers=2)
+    wrapped = ClassUniformDataset(
+        dataset,
+        PIPELINE,
+        tile_size=TILE,
+        centroid_file=str(tmp_path / 'centroids.json'),
+        num_workers=2)
     assert wrapped.num_images == 4 and len(wrapped) == 4 + 10
     assert [(i, x, y) for c, i, x, y in wrapped.centroids] == \
         expected[0] + expected[1] + expected[2]
     assert wrapped.class_ranges == {0: (4, 7), 1: (7, 8), 2: (8, 14)}
     # the cache is read back (and refused for another tile size)
-    again = ClassUniformDataset(dataset, PIPELINE, tile_size=TILE,
-                                centroid_file=str(tmp_path / 'centroids.json'))
+    again = ClassUniformDataset(
+        dataset, PIPELINE, tile_size=TILE, centroid_file=str(tmp_path / 'centroids.json'))
     assert again.centroids == wrapped.centroids
     with pytest.raises(ValueError, match='another dataset or tile size'):
-        ClassUniformDataset(dataset, PIPELINE, tile_size=2, centroid_file=str(tmp_path / 'centroids.json'))
+        ClassUniformDataset(
+            dataset, PIPELINE, tile_size=2, centroid_file=str(tmp_path / 'centroids.json'))
 
 
 def test_centroid_samples_crop_around_their_centroid(dataset):
@@ -91,8 +107,10 @@ def test_sampler_epochs_have_robustnets_composition(dataset):
     epochs = [[next(stream) for _ in range(4)] for _ in range(600)]
     counts = collections.Counter()
     for epoch in epochs:
-        kinds = ['img' if i < 4 else next(str(c) for c, (s, e) in wrapped.class_ranges.items()
-                                          if s <= i < e) for i in epoch]
+        kinds = [
+            'img' if i < 4 else next(
+                str(c) for c, (s, e) in wrapped.class_ranges.items() if s <= i < e) for i in epoch
+        ]
         assert sorted(kinds) == ['0', '1', '2', 'img']
         counts.update(epoch)
     # within a class, each centroid is drawn alike: class 2 has 6 (100 expected each)
@@ -123,8 +141,8 @@ def _results(h, w, centroid=None):
     img[..., 0] = np.arange(w)[None, :]
     img[..., 1] = np.arange(h)[:, None]
     label = np.zeros((h, w), np.uint8)
-    return dict(img=img, gt_seg_map=label, seg_fields=['gt_seg_map'], img_shape=(h, w),
-                centroid=centroid)
+    return dict(
+        img=img, gt_seg_map=label, seg_fields=['gt_seg_map'], img_shape=(h, w), centroid=centroid)
 
 
 def test_centroid_random_crop_pads_and_contains_the_centroid():
@@ -189,8 +207,9 @@ def test_shipped_protocol_builds_and_draws_class_uniform_batches(tmp_path):
     (root / 'labels').mkdir()
     rng = np.random.default_rng(0)
     for i in range(6):
-        mmcv.imwrite(rng.integers(0, 255, (88, 160, 3), dtype=np.uint8),
-                     str(root / 'images' / f'{i:05d}.png'))
+        mmcv.imwrite(
+            rng.integers(0, 255, (88, 160, 3), dtype=np.uint8),
+            str(root / 'images' / f'{i:05d}.png'))
         label = np.full((88, 160), 255, np.uint8)
         label[:, :80] = i % 3  # classes 0-2 only: the other classes have no centroid
         mmcv.imwrite(label, str(root / 'labels' / f'{i:05d}_labelTrainIds.png'))
@@ -198,9 +217,11 @@ def test_shipped_protocol_builds_and_draws_class_uniform_batches(tmp_path):
     cfg = Config.fromfile(config_path('_base_', 'datasets', 'gtav_to_cbm_768_robustnet.py'))
     loader = cfg.train_dataloader
     loader.update(num_workers=0, persistent_workers=False)
-    loader.dataset.update(tile_size=1024 // 12, num_workers=1,
-                          centroid_file=str(root / 'centroids.json'),
-                          pipeline=scale_pipeline(loader.dataset.pipeline, 1 / 12))
+    loader.dataset.update(
+        tile_size=1024 // 12,
+        num_workers=1,
+        centroid_file=str(root / 'centroids.json'),
+        pipeline=scale_pipeline(loader.dataset.pipeline, 1 / 12))
     loader.dataset.dataset.data_root = str(root)
     dataloader = Runner.build_dataloader(loader, seed=0)
     assert type(dataloader.dataset).__name__ == 'ClassUniformDataset'

@@ -32,8 +32,9 @@ def test_gtav_ids_to_train_ids_and_splits(tmp_path):
     _palette_png(osp.join(root, 'labels', '00002.png'), np.full((3, 3), 23, np.uint8))
     _rgb(osp.join(root, 'images', '00002.png'), 4, 4)  # size differs from its label
     from scipy.io import savemat
-    savemat(osp.join(root, 'split.mat'), dict(trainIds=np.array([[1]]), valIds=np.array([[2]]),
-                                              testIds=np.array([[3]])))
+    savemat(
+        osp.join(root, 'split.mat'),
+        dict(trainIds=np.array([[1]]), valIds=np.array([[2]]), testIds=np.array([[3]])))
     result = convert_gtav_labels(root, split_mat=osp.join(root, 'split.mat'))
     assert result['converted'] == 2
     assert result['size_mismatch'] == ['00002']
@@ -74,13 +75,14 @@ def test_synthia_16bit_labels(tmp_path):
 @pytest.mark.parametrize('release', ['v1.2', 'v2.0'])
 def test_mapillary_to_cs19_with_resize(tmp_path, release):
     root = str(tmp_path / 'mapillary')
-    label_dir = (osp.join(root, 'validation', 'labels') if release == 'v1.2' else
-                 osp.join(root, 'validation', 'v1.2', 'labels'))
+    label_dir = (
+        osp.join(root, 'validation', 'labels') if release == 'v1.2' else osp.join(
+            root, 'validation', 'v1.2', 'labels'))
     ids = np.array([[13, 24, 15, 17], [55, 27, 0, 65]], dtype=np.uint8)
     _palette_png(osp.join(label_dir, 'abc.png'), ids)
     os.makedirs(osp.join(root, 'validation', 'images'))
-    Image.fromarray(np.full((2, 4, 3), 50, np.uint8)).save(
-        osp.join(root, 'validation', 'images', 'abc.jpg'))
+    Image.fromarray(np.full((2, 4, 3), 50,
+                            np.uint8)).save(osp.join(root, 'validation', 'images', 'abc.jpg'))
     result = convert_mapillary_labels(root)
     out = np.asarray(Image.open(osp.join(root, 'validation', 'labels_cs19', 'abc.png')))
     np.testing.assert_array_equal(out, [[0, 0, 1, 2], [13, 10, 255, 255]])
@@ -96,14 +98,17 @@ def test_mapillary_to_cs19_with_resize(tmp_path, release):
 def test_mapillary_half_resolution_copy(tmp_path):
     """--scale 0.5: the Rein release's half/val copy (both sides halved, labels nearest)."""
     root = str(tmp_path / 'mapillary')
-    ids = np.kron(np.array([[13, 24, 15, 17], [55, 27, 0, 65]], np.uint8), np.ones((2, 2), np.uint8))
+    ids = np.kron(
+        np.array([[13, 24, 15, 17], [55, 27, 0, 65]], np.uint8), np.ones((2, 2), np.uint8))
     _palette_png(osp.join(root, 'validation', 'labels', 'abc.png'), ids)  # 4 x 8, blocks of 2x2
     os.makedirs(osp.join(root, 'validation', 'images'))
-    Image.fromarray(np.full((4, 8, 3), 50, np.uint8)).save(
-        osp.join(root, 'validation', 'images', 'abc.jpg'))
+    Image.fromarray(np.full((4, 8, 3), 50,
+                            np.uint8)).save(osp.join(root, 'validation', 'images', 'abc.jpg'))
     result = convert_mapillary_labels(root, scale=0.5)
-    assert result == dict(converted=1, img_path=osp.join('validation', 'images_half'),
-                          seg_map_path=osp.join('validation', 'labels_cs19_half'))
+    assert result == dict(
+        converted=1,
+        img_path=osp.join('validation', 'images_half'),
+        seg_map_path=osp.join('validation', 'labels_cs19_half'))
     half = np.asarray(Image.open(osp.join(root, result['seg_map_path'], 'abc.png')))
     np.testing.assert_array_equal(half, [[0, 0, 1, 2], [13, 10, 255, 255]])
     with Image.open(osp.join(root, result['img_path'], 'abc.jpg')) as im:
@@ -116,8 +121,8 @@ def test_mapillary_rejects_v2_ids(tmp_path):
     root = str(tmp_path / 'm')
     _palette_png(osp.join(root, 'validation', 'labels', 'x.png'), np.full((2, 2), 100, np.uint8))
     os.makedirs(osp.join(root, 'validation', 'images'))
-    Image.fromarray(np.zeros((2, 2, 3), np.uint8)).save(
-        osp.join(root, 'validation', 'images', 'x.jpg'))
+    Image.fromarray(np.zeros((2, 2, 3),
+                             np.uint8)).save(osp.join(root, 'validation', 'images', 'x.jpg'))
     with pytest.raises(ConversionError, match='not a Mapillary v1.2 label'):
         convert_mapillary_labels(root)
 
@@ -126,10 +131,15 @@ def test_mapillary_rejects_v2_ids(tmp_path):
 def test_converter_cli_reports_errors_without_trace(tmp_path, tool):
     import subprocess
     import sys
+
     from repo_paths import REPO
-    proc = subprocess.run(
-        [sys.executable, osp.join(REPO, 'tools', 'dataset_converters', f'{tool}.py'),
-         str(tmp_path / 'missing')], capture_output=True, text=True)
+    proc = subprocess.run([
+        sys.executable,
+        osp.join(REPO, 'tools', 'dataset_converters', f'{tool}.py'),
+        str(tmp_path / 'missing')
+    ],
+                          capture_output=True,
+                          text=True)
     assert proc.returncode != 0
     assert proc.stderr.startswith('error:') and 'not found' in proc.stderr
     assert 'Traceback' not in proc.stderr

@@ -12,8 +12,11 @@ from deft_mmseg.datasets import (ACDCDataset, GTAVDataset, MapillaryCS19Dataset,
                                  check_dataset_cfg, check_num_classes)
 from deft_mmseg.utils.errors import DatasetConfigError, DatasetSampleError, LabelRangeError
 
-PIPELINE = [dict(type='LoadImageFromFile'), dict(type='LoadAnnotations'),
-            dict(type='PackSegInputs')]
+PIPELINE = [
+    dict(type='LoadImageFromFile'),
+    dict(type='LoadAnnotations'),
+    dict(type='PackSegInputs')
+]
 
 
 def _write(path, array):
@@ -28,9 +31,12 @@ def test_gtav_and_cityscapes_layouts_of_the_demo(demo_root):
     gt = sample['data_samples'].gt_sem_seg.data
     assert gt.shape == (1, 64, 128)
     assert set(np.unique(gt.numpy())) <= set(range(19)) | {255}
-    city = DATASETS.build(dict(type='CityscapesDataset', data_root=osp.join(demo_root, 'demo_fog'),
-                               data_prefix=dict(img_path='leftImg8bit/val',
-                                                seg_map_path='gtFine/val'), pipeline=PIPELINE))
+    city = DATASETS.build(
+        dict(
+            type='CityscapesDataset',
+            data_root=osp.join(demo_root, 'demo_fog'),
+            data_prefix=dict(img_path='leftImg8bit/val', seg_map_path='gtFine/val'),
+            pipeline=PIPELINE))
     assert len(city) == 4
 
 
@@ -64,8 +70,9 @@ def test_missing_data_root_and_split(tmp_path):
     with pytest.raises(DatasetConfigError, match='seg_map_path'):
         GTAVDataset(data_root=str(tmp_path / 'g'), pipeline=PIPELINE)
     with pytest.raises(DatasetConfigError, match='ann_file'):
-        check_dataset_cfg(dict(type='GTAVDataset', data_root=str(tmp_path / 'g'),
-                               ann_file='train.txt'), 'train_dataloader.dataset')
+        check_dataset_cfg(
+            dict(type='GTAVDataset', data_root=str(tmp_path / 'g'), ann_file='train.txt'),
+            'train_dataloader.dataset')
 
 
 def test_images_without_labels(tmp_path):
@@ -97,6 +104,7 @@ def test_unknown_dataset_type_and_num_classes_mismatch():
 
     class Model:
         num_classes = 16
+
     with pytest.raises(DatasetConfigError, match='num_classes=16 .* 19 classes'):
         check_num_classes(Model(), GTAVDataset.METAINFO, 'train_dataloader.dataset')
     Model.num_classes = 19
@@ -113,9 +121,13 @@ def test_demo_generator_is_deterministic(tmp_path):
                 other = osp.join(b[key], osp.relpath(osp.join(dirpath, f), a[key]))
                 assert open(osp.join(dirpath, f), 'rb').read() == open(other, 'rb').read()
     # target domains differ in appearance, not in the class grammar
-    img = {d: np.asarray(Image.open(osp.join(
-        a[d], 'leftImg8bit/val/demo/demo_000000_000019_leftImg8bit.png'))).astype(float)
-        for d in ('demo_real', 'demo_fog', 'demo_night')}
+    img = {
+        d:
+        np.asarray(
+            Image.open(osp.join(
+                a[d], 'leftImg8bit/val/demo/demo_000000_000019_leftImg8bit.png'))).astype(float)
+        for d in ('demo_real', 'demo_fog', 'demo_night')
+    }
     assert img['demo_night'].mean() < img['demo_real'].mean() - 30
     assert img['demo_fog'].std() < img['demo_real'].std()
     shutil.rmtree(tmp_path / 'a')
@@ -151,14 +163,16 @@ def _adverse_weather_releases(root):
                np.full((4, 6), 2, np.uint8))
         stem = f'{i:04d}'
         _write(f'{root}/nighttime_driving/leftImg8bit/test/night/{stem}_leftImg8bit.png', img)
-        _write(f'{root}/nighttime_driving/gtCoarse_daytime_trainvaltest/test/night/'
-               f'{stem}_gtCoarse_labelTrainIds.png', np.full((4, 6), 2, np.uint8))
+        _write(
+            f'{root}/nighttime_driving/gtCoarse_daytime_trainvaltest/test/night/'
+            f'{stem}_gtCoarse_labelTrainIds.png', np.full((4, 6), 2, np.uint8))
 
 
 def test_adverse_weather_test_sets_in_their_release_layouts(tmp_path, monkeypatch):
     """The configs of the FisherTune paper's Table 3 find every labelled image of the four
     adverse-weather releases (and nothing else), each with its own label."""
     from mmengine.config import Config
+
     from repo_paths import config_path
     _adverse_weather_releases(str(tmp_path / 'data'))
     monkeypatch.chdir(tmp_path)  # the configs' default roots are data/<name>
@@ -170,8 +184,8 @@ def test_adverse_weather_test_sets_in_their_release_layouts(tmp_path, monkeypatc
         for i in range(len(ds)):
             sample = ds[i]
             assert sample['data_samples'].gt_sem_seg.data.shape == (1, 4, 6)
-    assert counts == dict(foggy_zurich_val=2, foggy_driving_val=3, dark_zurich_val=2,
-                          night_driving_val=2)
+    assert counts == dict(
+        foggy_zurich_val=2, foggy_driving_val=3, dark_zurich_val=2, night_driving_val=2)
     zurich = DATASETS.build(dict(cfg.foggy_zurich_val, pipeline=PIPELINE))
     labels = [int(zurich[i]['data_samples'].gt_sem_seg.data.max()) for i in range(2)]
     assert labels == [3, 4]  # paired line by line
@@ -180,7 +194,8 @@ def test_adverse_weather_test_sets_in_their_release_layouts(tmp_path, monkeypatc
     # the protocol config names all six targets
     protocol = Config.fromfile(config_path('_base_', 'datasets', 'cityscapes_to_adverse_512.py'))
     assert list(protocol.val_dataloader.datasets) == [
-        'foggy_zurich', 'foggy_driving', 'dark_zurich', 'night_driving', 'acdc_rain', 'acdc_snow']
+        'foggy_zurich', 'foggy_driving', 'dark_zurich', 'night_driving', 'acdc_rain', 'acdc_snow'
+    ]
 
 
 def test_adverse_weather_bad_layouts(tmp_path):
@@ -195,8 +210,8 @@ def test_adverse_weather_bad_layouts(tmp_path):
     with pytest.raises(DatasetConfigError, match='pair line by line'):
         FoggyZurichDataset(data_root=f'{root}/foggy_zurich', pipeline=PIPELINE)
     with pytest.raises(DatasetConfigError, match="annotations='dense'"):
-        FoggyDrivingDataset(data_root=f'{root}/foggy_driving', annotations='dense',
-                            pipeline=PIPELINE)
+        FoggyDrivingDataset(
+            data_root=f'{root}/foggy_driving', annotations='dense', pipeline=PIPELINE)
     shutil.rmtree(f'{root}/foggy_driving/gtCoarse')
     with pytest.raises(DatasetConfigError, match='gtCoarse'):
         FoggyDrivingDataset(data_root=f'{root}/foggy_driving', pipeline=PIPELINE)

@@ -38,8 +38,10 @@ def test_check_transform_against_the_image_shape():
     assert check(dict(base, gt_seg_map=label)) is not None
     # a test pipeline resizes the image before LoadAnnotations: ori_shape is what counts
     assert check(dict(base, img=np.zeros((512, 1024, 3), np.uint8), gt_seg_map=label)) is not None
-    with pytest.raises(DatasetSampleError, match=r"'a_label.png' is 32x64 \(HxW\) but its image "
-                                                 r"is 64x128 \(image 'a.png'\)"):
+    with pytest.raises(
+            DatasetSampleError,
+            match=r"'a_label.png' is 32x64 \(HxW\) but its image "
+            r"is 64x128 \(image 'a.png'\)"):
         check(dict(base, gt_seg_map=label[::2, ::2]))
     with pytest.raises(DatasetSampleError, match='has 3 channels'):
         check(dict(base, gt_seg_map=np.zeros((64, 128, 3), np.uint8)))
@@ -60,21 +62,25 @@ def test_training_stops_at_a_label_that_does_not_fit_its_image(own_demo, damage,
         ids = np.array(Image.open(SOURCE_LABEL))
         Image.fromarray(np.stack([ids] * 3, -1)).save(SOURCE_LABEL)
         expected = 'has 3 channels'
-    line = error_line_in_process(
-        capsys, 'train.py', *DEFT_DEMO, '--work-dir', 'work', '--cfg-options',
-        'train_cfg.warmup_iters=2', 'train_cfg.decoupled_iters=6', 'train_cfg.val_interval=100')
+    line = error_line_in_process(capsys, 'train.py', *DEFT_DEMO, '--work-dir', 'work',
+                                 '--cfg-options', 'train_cfg.warmup_iters=2',
+                                 'train_cfg.decoupled_iters=6', 'train_cfg.val_interval=100')
     assert expected in line and SOURCE_LABEL in line and SOURCE_IMAGE in line
 
 
 def test_check_dataset_tool_passes_good_data(own_demo, capsys):
     assert run_tool_in_process('check_dataset.py', *DEFT_DEMO) == 0
     stdout = capsys.readouterr().out
-    rows = {ln.split()[0]: ln.split()[1:] for ln in stdout.splitlines()
-            if ln.startswith(('train/', 'val/'))}
-    assert rows == {'train/source': ['GTAVDataset', '12', '0'],
-                    'val/demo_real': ['CityscapesDataset', '4', '0'],
-                    'val/demo_fog': ['CityscapesDataset', '4', '0'],
-                    'val/demo_night': ['CityscapesDataset', '4', '0']}
+    rows = {
+        ln.split()[0]: ln.split()[1:]
+        for ln in stdout.splitlines() if ln.startswith(('train/', 'val/'))
+    }
+    assert rows == {
+        'train/source': ['GTAVDataset', '12', '0'],
+        'val/demo_real': ['CityscapesDataset', '4', '0'],
+        'val/demo_fog': ['CityscapesDataset', '4', '0'],
+        'val/demo_night': ['CityscapesDataset', '4', '0']
+    }
     assert 'all samples are good' in stdout
 
 
@@ -95,7 +101,9 @@ def test_check_dataset_tool_lists_every_bad_sample(own_demo):
     assert 'is 32x64 (HxW) but its image is 64x128' in out
     assert 'val/demo_fog: image' in out and FOG_IMAGE in out and 'cannot be read' in out
     assert 'holds ids [40] outside the 19 classes' in out and FOG_LABEL in out
-    rows = {ln.split()[0]: ln.split()[1:] for ln in out.splitlines()
-            if ln.startswith(('train/', 'val/')) and len(ln.split()) == 4}
+    rows = {
+        ln.split()[0]: ln.split()[1:]
+        for ln in out.splitlines() if ln.startswith(('train/', 'val/')) and len(ln.split()) == 4
+    }
     assert rows['train/source'][-1] == '1' and rows['val/demo_fog'][-1] == '2'
     assert rows['val/demo_real'][-1] == '0'

@@ -45,6 +45,7 @@ def test_no_demo_data_is_one_line_naming_how_to_make_it(elsewhere, capsys):
 def test_the_data_is_found_from_any_directory(elsewhere, demo_root, monkeypatch):
     from deft_mmseg.apis.tool_config import load_config
     from deft_mmseg.demo import DEMO_DATA_ENV, SMOKE_ITERS
+
     # the repository's data/demo, from another working directory: every domain, absolute
     os.makedirs(elsewhere / 'repo' / 'data')
     os.symlink(demo_root, elsewhere / 'repo' / 'data' / 'demo')
@@ -72,6 +73,7 @@ def test_model_only_tools_take_demo_iters_and_positionals_after_demo():
     """``test.py CONFIG CKPT --demo 300`` (train.py's value) and ``test.py CONFIG --demo CKPT``
     (the flag before the positionals, as the README writes it) both parse."""
     import test as test_tool
+
     from tool_arguments import SMOKE
     args = test_tool.parse_args([DEFT, 'ckpt.pth', '--demo', '300'])
     assert (args.checkpoint, args.demo) == ('ckpt.pth', 300)

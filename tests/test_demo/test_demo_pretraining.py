@@ -7,19 +7,32 @@ import pytest
 import torch
 from mmengine.config import Config
 
-from deft_mmseg.demo import DEMO_TARGET_DOMAINS
-from deft_mmseg.demo import pretraining
+from deft_mmseg.demo import DEMO_TARGET_DOMAINS, pretraining
 from deft_mmseg.utils.errors import CheckpointMismatchError
-
 from repo_paths import config_path
 
 # Cityscapes' categories by class name (cityscapesScripts' labels.py), written out here
 CITYSCAPES_CATEGORY = {
-    'road': 'flat', 'sidewalk': 'flat', 'building': 'construction', 'wall': 'construction',
-    'fence': 'construction', 'pole': 'object', 'traffic light': 'object',
-    'traffic sign': 'object', 'vegetation': 'nature', 'terrain': 'nature', 'sky': 'sky',
-    'person': 'human', 'rider': 'human', 'car': 'vehicle', 'truck': 'vehicle', 'bus': 'vehicle',
-    'train': 'vehicle', 'motorcycle': 'vehicle', 'bicycle': 'vehicle'}
+    'road': 'flat',
+    'sidewalk': 'flat',
+    'building': 'construction',
+    'wall': 'construction',
+    'fence': 'construction',
+    'pole': 'object',
+    'traffic light': 'object',
+    'traffic sign': 'object',
+    'vegetation': 'nature',
+    'terrain': 'nature',
+    'sky': 'sky',
+    'person': 'human',
+    'rider': 'human',
+    'car': 'vehicle',
+    'truck': 'vehicle',
+    'bus': 'vehicle',
+    'train': 'vehicle',
+    'motorcycle': 'vehicle',
+    'bicycle': 'vehicle'
+}
 
 
 def test_categories_are_cityscapes_categories():
@@ -69,8 +82,10 @@ def quick_files(tmp_path_factory):
     with pytest.MonkeyPatch.context() as mp:
         recipes = _quick(pretraining.RECIPES)
         mp.setattr(pretraining, 'RECIPES', recipes)
-        return {kind: pretraining.ensure_pretrained_encoder(root, kind, log=lambda *_: None)
-                for kind in recipes}, recipes
+        return {
+            kind: pretraining.ensure_pretrained_encoder(root, kind, log=lambda *_: None)
+            for kind in recipes
+        }, recipes
 
 
 def _demo_model(model_file, checkpoint):

@@ -21,7 +21,7 @@ def test_long_deft_demo_keeps_warmup_share_and_ema_horizon_share():
     assert (cfg.train_cfg.warmup_iters, cfg.train_cfg.decoupled_iters) == (300, 1500)
     # beta 0.9999 over 40,000 decoupled iterations: horizon 10,000 = a quarter of the stage;
     # a quarter of 1,500 is 375 -> beta = 1 - 1/375
-    (ema,) = [h for h in cfg.custom_hooks if h['type'] == 'CrossEMAHook']
+    (ema, ) = [h for h in cfg.custom_hooks if h['type'] == 'CrossEMAHook']
     assert ema['beta'] == pytest.approx(1 - 1 / 375, abs=1e-12)
     assert (cfg.train_cfg.val_interval, cfg.default_hooks.checkpoint.interval) == (600, 600)
     assert cfg.default_hooks.logger.interval == 60

@@ -2,9 +2,9 @@
 ones are removed only after the new one is complete, a failed write (disk full) removes its
 partial file and keeps the earlier checkpoints; unreadable checkpoints are one line."""
 import errno
-from collections import deque
 import os
 import os.path as osp
+from collections import deque
 
 import pytest
 import torch
@@ -30,14 +30,14 @@ class _Runner:
     def save_checkpoint(self, out_dir, filename, *args, meta=None, **kwargs):
         path = osp.join(out_dir, filename)
         last = osp.join(self.work_dir, 'last_checkpoint')
-        self.seen_while_writing[meta['iter']] = (
-            sorted(f for f in os.listdir(out_dir) if f.endswith('.pth')),
-            open(last).read() if osp.isfile(last) else None)
+        self.seen_while_writing[meta['iter']] = (sorted(
+            f for f in os.listdir(out_dir)
+            if f.endswith('.pth')), open(last).read() if osp.isfile(last) else None)
         with open(path, 'wb') as f:
             if meta['iter'] == self.fail_at:
                 f.write(b'x' * 100)  # part of the file, then the disk is full
                 raise OSError(errno.ENOSPC, 'No space left on device')
-            torch.save(dict(meta=meta, state_dict={'w': torch.full((4,), meta['iter'])}), f)
+            torch.save(dict(meta=meta, state_dict={'w': torch.full((4, ), meta['iter'])}), f)
 
 
 def _hook(work_dir, max_keep):
@@ -57,8 +57,9 @@ def test_old_checkpoint_is_removed_only_after_the_new_one_is_complete(tmp_path):
     assert runner.seen_while_writing[3] == (['iter_2.pth'], osp.join(work, 'iter_2.pth'))
     assert sorted(os.listdir(work)) == ['iter_3.pth', 'last_checkpoint']
     assert open(osp.join(work, 'last_checkpoint')).read() == osp.join(work, 'iter_3.pth')
-    assert torch.equal(load_local_checkpoint(osp.join(work, 'iter_3.pth'))['state_dict']['w'],
-                       torch.full((4,), 3))
+    assert torch.equal(
+        load_local_checkpoint(osp.join(work, 'iter_3.pth'))['state_dict']['w'], torch.full((4, ),
+                                                                                           3))
 
 
 def test_write_goes_to_a_temporary_name_and_stale_partials_are_removed(tmp_path):
@@ -68,7 +69,7 @@ def test_write_goes_to_a_temporary_name_and_stale_partials_are_removed(tmp_path)
     runner = _Runner(work)
     save = runner.save_checkpoint
     runner.save_checkpoint = lambda out_dir, filename, *a, **k: (names.append(filename),
-                                                                  save(out_dir, filename, *a, **k))
+                                                                 save(out_dir, filename, *a, **k))
     _hook(work, max_keep=3)._save_checkpoint_with_step(runner, 8, dict(iter=8))
     assert names == ['iter_8.pth.partial']
     assert sorted(os.listdir(work)) == ['iter_8.pth', 'last_checkpoint']
@@ -80,9 +81,11 @@ def test_disk_full_during_a_write_removes_the_partial_file_and_keeps_the_last(tm
     work = str(tmp_path)
     runner, hook = _Runner(work, fail_at=2), _hook(work, max_keep=1)
     hook._save_checkpoint_with_step(runner, 1, dict(iter=1))
-    with pytest.raises(CheckpointWriteError, match=r'iter_2\.pth: the disk is full \(\[Errno 28\]'
-                       r'\); the partial file was removed; the previous checkpoint .*iter_1\.pth '
-                       r'is intact'):
+    with pytest.raises(
+            CheckpointWriteError,
+            match=r'iter_2\.pth: the disk is full \(\[Errno 28\]'
+            r'\); the partial file was removed; the previous checkpoint .*iter_1\.pth '
+            r'is intact'):
         hook._save_checkpoint_with_step(runner, 2, dict(iter=2))
     assert sorted(os.listdir(work)) == ['iter_1.pth', 'last_checkpoint']
     assert checkpoint_to_resume(work) == (osp.join(work, 'iter_1.pth'), None)

@@ -8,14 +8,14 @@ import torch
 from mmengine.logging import HistoryBuffer
 from mmengine.runner.checkpoint import CheckpointLoader, _load_checkpoint
 
-from deft_mmseg.utils.checkpoint_loading import ALLOW_PICKLE_ENV, load_local_checkpoint
-from deft_mmseg.utils.errors import CheckpointSecurityError
 from deft_mmseg.engine.hooks import check_checkpoint_matches
-from deft_mmseg.utils.errors import CheckpointMismatchError
+from deft_mmseg.utils.checkpoint_loading import ALLOW_PICKLE_ENV, load_local_checkpoint
+from deft_mmseg.utils.errors import CheckpointMismatchError, CheckpointSecurityError
 from deft_helpers import build, tiny_model_cfg
 
 
 class Untrusted:
+
     def __init__(self):
         self.x = 1
 
@@ -25,8 +25,11 @@ def _mmengine_like_checkpoint(path):
     buffer.update(0.5)
     buffer.update(np.float64(0.25))
     ckpt = dict(
-        meta=dict(iter=4, seed=np.int64(0), mean=np.array([1.0, 2.0], dtype=np.float32),
-                  dataset_meta=dict(classes=('a', 'b'))),
+        meta=dict(
+            iter=4,
+            seed=np.int64(0),
+            mean=np.array([1.0, 2.0], dtype=np.float32),
+            dataset_meta=dict(classes=('a', 'b'))),
         state_dict={'w': torch.ones(2)},
         message_hub=dict(log_scalars={'train/loss': buffer}, runtime_info={'iter': 4}))
     torch.save(ckpt, path)
@@ -60,8 +63,7 @@ def test_untrusted_objects_are_refused_unless_opted_in(tmp_path, monkeypatch):
 def test_checkpoint_of_another_architecture_is_refused():
     model = build(tiny_model_cfg())
     check_checkpoint_matches(model, model.state_dict())
-    other = build(tiny_model_cfg(decode_head=dict(
-        tiny_model_cfg()['decode_head'], num_classes=7)))
+    other = build(tiny_model_cfg(decode_head=dict(tiny_model_cfg()['decode_head'], num_classes=7)))
     with pytest.raises(CheckpointMismatchError, match='differ in shape'):
         check_checkpoint_matches(model, other.state_dict())
     with pytest.raises(CheckpointMismatchError, match='shares no weight names'):

@@ -11,21 +11,25 @@ import time
 import pytest
 import torch
 
-from repo_paths import REPO, config_path
 from deft_mmseg.utils.checkpoint_loading import load_local_checkpoint
+from repo_paths import REPO, config_path
 
 TRAIN = osp.join(REPO, 'tools', 'train.py')
 SEEDED = ['randomness.seed=0', 'randomness.deterministic=True']
-EVERY_ITER = ['default_hooks.checkpoint.interval=1', 'default_hooks.checkpoint.max_keep_ckpts=-1',
-              'default_hooks.logger.interval=1']
+EVERY_ITER = [
+    'default_hooks.checkpoint.interval=1', 'default_hooks.checkpoint.max_keep_ckpts=-1',
+    'default_hooks.logger.interval=1'
+]
 
 
 def _train(config, work, options, resume=False, kill_after=None):
     """Run tools/train.py CONFIG --demo in a fresh process; with ``kill_after=k`` SIGKILL it as
     soon as its ``last_checkpoint`` names ``iter_k.pth`` or later. Returns the iteration of the
     last complete checkpoint when killed, else None."""
-    cmd = [sys.executable, TRAIN, config, '--demo', '--work-dir', work,
-           *(['--resume'] if resume else []), '--cfg-options', *options]
+    cmd = [
+        sys.executable, TRAIN, config, '--demo', '--work-dir', work,
+        *(['--resume'] if resume else []), '--cfg-options', *options
+    ]
     os.makedirs(work, exist_ok=True)
     log = open(osp.join(work, 'stdout_resume.txt' if resume else 'stdout.txt'), 'w')
     proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)
@@ -71,13 +75,20 @@ def assert_same_final_state(reference, resumed):
     for key in ('state_dict', 'optimizer'):
         a, b = _tensors(ref[key], key), _tensors(res[key], key)
         assert set(a) == set(b)
-        differ = [k for k in a if not (torch.equal(a[k], b[k]) if isinstance(a[k], torch.Tensor)
-                                       else a[k] == b[k])]
+        differ = [
+            k for k in a
+            if not (torch.equal(a[k], b[k]) if isinstance(a[k], torch.Tensor) else a[k] == b[k])
+        ]
         assert differ == [], f'{len(differ)} entries differ, e.g. {differ[:5]}'
     assert ref['meta']['iter'] == res['meta']['iter']
 
 
-def interrupted_run_matches(tmp_path, config, options, final_iter, kill_after, stage_range,
+def interrupted_run_matches(tmp_path,
+                            config,
+                            options,
+                            final_iter,
+                            kill_after,
+                            stage_range,
                             extra_batches=0):
     """Train uninterrupted; train again, kill after ``iter_<kill_after>``, resume; compare.
 
@@ -95,19 +106,24 @@ def interrupted_run_matches(tmp_path, config, options, final_iter, kill_after, s
     if 'seeded_data=False' not in ' '.join(options):
         start = killed_at + extra_batches
         assert f'the data stream starts at batch {start} without loading' in resumed_log
-    assert_same_final_state(osp.join(full, f'iter_{final_iter}.pth'),
-                            osp.join(part, f'iter_{final_iter}.pth'))
+    assert_same_final_state(
+        osp.join(full, f'iter_{final_iter}.pth'), osp.join(part, f'iter_{final_iter}.pth'))
     return killed_at
 
 
 DEFT = config_path('deft', 'deft_deeplabv3plus_r50-d16_1xb4-48k_gtav-768x768.py')
-DEFT_OPTIONS = [*SEEDED, *EVERY_ITER, 'train_cfg.warmup_iters=4', 'train_cfg.decoupled_iters=8',
-                'train_cfg.val_interval=6']
+DEFT_OPTIONS = [
+    *SEEDED, *EVERY_ITER, 'train_cfg.warmup_iters=4', 'train_cfg.decoupled_iters=8',
+    'train_cfg.val_interval=6'
+]
 
 
-@pytest.mark.parametrize('stage,kill_after,stage_range', [
-    pytest.param('warmup', 2, (2, 4), marks=pytest.mark.slow),  # default run: time budget
-    ('decoupled', 7, (5, 11))])
+@pytest.mark.parametrize(
+    'stage,kill_after,stage_range',
+    [
+        pytest.param('warmup', 2, (2, 4), marks=pytest.mark.slow),  # default run: time budget
+        ('decoupled', 7, (5, 11))
+    ])
 def test_deft_killed_in_either_stage_resumes_bit_exact(demo_cwd, stage, kill_after, stage_range):
     """As shipped: decoder dropout 0.1, random resize/crop/flip/photometric/blur, validation on
     three domains at iteration 6, num_workers=0."""
@@ -116,43 +132,51 @@ def test_deft_killed_in_either_stage_resumes_bit_exact(demo_cwd, stage, kill_aft
 
 @pytest.mark.slow
 def test_deft_with_two_workers_resumes_bit_exact(demo_cwd):
-    interrupted_run_matches(demo_cwd, DEFT, [*DEFT_OPTIONS, 'train_dataloader.num_workers=2',
-                                                  'train_dataloader.persistent_workers=True'],
-                            12, 7, (5, 11))
+    interrupted_run_matches(demo_cwd, DEFT, [
+        *DEFT_OPTIONS, 'train_dataloader.num_workers=2', 'train_dataloader.persistent_workers=True'
+    ], 12, 7, (5, 11))
 
 
 @pytest.mark.slow
 def test_replayed_stream_still_resumes_bit_exact(demo_cwd):
     """``seeded_data=False`` (mmengine's per-worker sample randomness): the stream is replayed on
     resume, as before the seeded stream, and the resume is still exact."""
-    interrupted_run_matches(demo_cwd, DEFT, [*DEFT_OPTIONS,
-                                             'default_hooks.exact_resume.seeded_data=False'],
-                            12, 7, (5, 11))
+    interrupted_run_matches(demo_cwd, DEFT,
+                            [*DEFT_OPTIONS, 'default_hooks.exact_resume.seeded_data=False'], 12, 7,
+                            (5, 11))
     log = open(osp.join(demo_cwd, 'part', 'stdout_resume.txt')).read()
     assert 'the data stream is replayed to batch' in log
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize('config,options,final,kill_after,stage_range', [
-    ('baselines/deeplabv3plus_r50-d16_1xb4-40k_gtav-768x768.py',
-     ['train_cfg.max_iters=10', 'train_cfg.val_interval=5', 'param_scheduler.0.end=10'], 10, 6,
-     (6, 9)),
-    ('baselines/lpft_deeplabv3plus_r50-d16_1xb4-48k_gtav-768x768.py',
-     ['train_cfg.warmup_iters=3', 'train_cfg.decoupled_iters=6', 'train_cfg.val_interval=5'], 9, 5,
-     (4, 8)),
-    ('rein/rein_dinov2-l_mask2former_1xb4-40k_gtav-512x512.py',
-     ['train_cfg.max_iters=8', 'train_cfg.val_interval=4', 'param_scheduler.0.end=8'], 8, 5,
-     (5, 7)),
-    # killed in the tuning stage, after the DR-FIM estimation consumed 3 extra batches
-    ('fishertune/fishertune_dinov2-l_mask2former_1xb4-44k_gtav-512x512.py',
-     ['train_cfg.warmup_iters=3', 'train_cfg.estimate_iters=3', 'train_cfg.tune_iters=6',
-      'train_cfg.val_interval=5'], 9, 5, (4, 8)),
-])
+@pytest.mark.parametrize(
+    'config,options,final,kill_after,stage_range',
+    [
+        ('baselines/deeplabv3plus_r50-d16_1xb4-40k_gtav-768x768.py',
+         ['train_cfg.max_iters=10', 'train_cfg.val_interval=5', 'param_scheduler.0.end=10'], 10, 6,
+         (6, 9)),
+        ('baselines/lpft_deeplabv3plus_r50-d16_1xb4-48k_gtav-768x768.py', [
+            'train_cfg.warmup_iters=3', 'train_cfg.decoupled_iters=6', 'train_cfg.val_interval=5'
+        ], 9, 5, (4, 8)),
+        ('rein/rein_dinov2-l_mask2former_1xb4-40k_gtav-512x512.py',
+         ['train_cfg.max_iters=8', 'train_cfg.val_interval=4', 'param_scheduler.0.end=8'], 8, 5,
+         (5, 7)),
+        # killed in the tuning stage, after the DR-FIM estimation consumed 3 extra batches
+        ('fishertune/fishertune_dinov2-l_mask2former_1xb4-44k_gtav-512x512.py', [
+            'train_cfg.warmup_iters=3', 'train_cfg.estimate_iters=3', 'train_cfg.tune_iters=6',
+            'train_cfg.val_interval=5'
+        ], 9, 5, (4, 8)),
+    ])
 def test_every_method_family_resumes_bit_exact(demo_cwd, config, options, final, kill_after,
                                                stage_range):
     estimated = [int(o.split('=')[1]) for o in options if o.startswith('train_cfg.estimate_iters=')]
-    interrupted_run_matches(demo_cwd, config_path(config), [*SEEDED, *EVERY_ITER, *options],
-                            final, kill_after, stage_range, extra_batches=sum(estimated))
+    interrupted_run_matches(
+        demo_cwd,
+        config_path(config), [*SEEDED, *EVERY_ITER, *options],
+        final,
+        kill_after,
+        stage_range,
+        extra_batches=sum(estimated))
 
 
 @pytest.mark.slow
@@ -183,7 +207,9 @@ class _Runner:
 def test_resume_under_another_world_size_or_device_falls_back_with_a_warning(
         change, message, monkeypatch):
     import random
+
     from mmengine.logging import MMLogger
+
     from deft_mmseg.engine.hooks import ExactResumeHook, capture_rng_state
     if change.get('cuda') and torch.cuda.is_available():
         pytest.skip('needs a machine without CUDA')
@@ -194,9 +220,12 @@ def test_resume_under_another_world_size_or_device_falls_back_with_a_warning(
     saved = dict(world_size=change.get('world_size', 1), ranks=[state] * 2, data_batches=3)
     random.random()
     logged = []
-    monkeypatch.setattr(MMLogger, 'get_current_instance',
-                        lambda: type('L', (), {'log': lambda self, level, msg: logged.append(msg),
-                                               'handlers': []})())
+    monkeypatch.setattr(
+        MMLogger, 'get_current_instance',
+        lambda: type('L', (), {
+            'log': lambda self, level, msg: logged.append(msg),
+            'handlers': []
+        })())
     ExactResumeHook()._restore(_Runner(), saved)
     assert any(message in m and 'not exact' in m for m in logged), logged
     if 'world_size' in change:  # nothing restored
@@ -208,8 +237,10 @@ def test_resume_under_another_world_size_or_device_falls_back_with_a_warning(
 @pytest.mark.slow
 def test_checkpoint_written_without_the_hook_resumes_with_a_warning(demo_cwd):
     work = str(demo_cwd / 'work')
-    options = [*SEEDED, *EVERY_ITER, 'train_cfg.warmup_iters=1', 'train_cfg.decoupled_iters=2',
-               'train_cfg.val_interval=10']
+    options = [
+        *SEEDED, *EVERY_ITER, 'train_cfg.warmup_iters=1', 'train_cfg.decoupled_iters=2',
+        'train_cfg.val_interval=10'
+    ]
     _train(DEFT, work, options)
     ckpt = torch.load(osp.join(work, 'iter_2.pth'), weights_only=False)
     del ckpt['rng_state']  # as written by an earlier version or without the hook

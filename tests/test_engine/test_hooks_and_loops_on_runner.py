@@ -8,10 +8,10 @@ import torch
 from mmengine.hooks import Hook
 from mmengine.testing import RunnerTestCase
 
-from deft_helpers import tiny_model_cfg
+from deft_mmseg.testing import ToySegDataset  # noqa: F401  (registers the toy dataset)
 from deft_mmseg.utils.checkpoint_loading import load_local_checkpoint
 from deft_mmseg.utils.curves import load_curves
-from deft_mmseg.testing import ToySegDataset  # noqa: F401  (registers the toy dataset)
+from deft_helpers import tiny_model_cfg
 
 
 class _Probe(Hook):
@@ -25,13 +25,20 @@ class _Probe(Hook):
 
     def before_train_iter(self, runner, batch_idx, data_batch=None):
         model = runner.model
-        self.records.append(dict(
-            iter=runner.iter, decoupled=not model.in_warmup,
-            before={n: p.detach().clone() for n, p in model.named_parameters()}))
+        self.records.append(
+            dict(
+                iter=runner.iter,
+                decoupled=not model.in_warmup,
+                before={
+                    n: p.detach().clone()
+                    for n, p in model.named_parameters()
+                }))
 
     def after_train_iter(self, runner, batch_idx, data_batch=None, outputs=None):
-        self.records[-1]['after'] = {n: p.detach().clone()
-                                     for n, p in runner.model.named_parameters()}
+        self.records[-1]['after'] = {
+            n: p.detach().clone()
+            for n, p in runner.model.named_parameters()
+        }
 
 
 class TwoStageRunnerTest(RunnerTestCase):
@@ -40,29 +47,37 @@ class TwoStageRunnerTest(RunnerTestCase):
         super().setUp()
         cfg = copy.deepcopy(self.iter_based_cfg)
         model = tiny_model_cfg('DualPathwaySegmentor')
-        model['data_preprocessor'] = dict(type='SegDataPreProcessor', mean=[128.0] * 3,
-                                          std=[64.0] * 3, size=(32, 32), pad_val=0,
-                                          seg_pad_val=255)
+        model['data_preprocessor'] = dict(
+            type='SegDataPreProcessor',
+            mean=[128.0] * 3,
+            std=[64.0] * 3,
+            size=(32, 32),
+            pad_val=0,
+            seg_pad_val=255)
         cfg.model = model
         cfg.default_scope = 'mmseg'
-        cfg.train_dataloader = dict(dataset=dict(type='ToySegDataset'), batch_size=2,
-                                    num_workers=0,
-                                    sampler=dict(type='InfiniteSampler', shuffle=True))
+        cfg.train_dataloader = dict(
+            dataset=dict(type='ToySegDataset'),
+            batch_size=2,
+            num_workers=0,
+            sampler=dict(type='InfiniteSampler', shuffle=True))
         for key in ('val_dataloader', 'val_evaluator', 'val_cfg', 'test_dataloader',
                     'test_evaluator', 'test_cfg'):
             cfg[key] = None
-        cfg.train_cfg = dict(type='TwoStageTrainLoop', warmup_iters=2, decoupled_iters=3,
-                             val_interval=100)
+        cfg.train_cfg = dict(
+            type='TwoStageTrainLoop', warmup_iters=2, decoupled_iters=3, val_interval=100)
         cfg.optim_wrapper = dict(optimizer=dict(type='SGD', lr=0.05, momentum=0.9))
-        cfg.default_hooks = dict(logger=dict(type='LoggerHook', interval=1),
-                                 checkpoint=dict(type='CheckpointHook', interval=5, by_epoch=False))
+        cfg.default_hooks = dict(
+            logger=dict(type='LoggerHook', interval=1),
+            checkpoint=dict(type='CheckpointHook', interval=5, by_epoch=False))
         cfg.randomness = dict(seed=0)
         self.cfg = cfg
 
     def _run(self, beta=0.7, extra_hooks=()):
         cfg = copy.deepcopy(self.cfg)
-        cfg.custom_hooks = [dict(type='CrossEMAHook', beta=beta, buffer_update='forward'),
-                            *extra_hooks]
+        cfg.custom_hooks = [
+            dict(type='CrossEMAHook', beta=beta, buffer_update='forward'), *extra_hooks
+        ]
         runner = self.build_runner(cfg)
         probe = _Probe()
         runner.register_hook(probe)
@@ -88,8 +103,10 @@ class TwoStageRunnerTest(RunnerTestCase):
         for r in records[2:]:
             before, after = r['before'], r['after']
             for name in before:
-                pairs = [('pathway2.backbone.', 'pathway1.backbone.'),  # e~2 <- e1
-                         ('pathway1.decode_head.', 'pathway2.decode_head.')]  # d~1 <- d2
+                pairs = [
+                    ('pathway2.backbone.', 'pathway1.backbone.'),  # e~2 <- e1
+                    ('pathway1.decode_head.', 'pathway2.decode_head.')
+                ]  # d~1 <- d2
                 for gc, uc in pairs:
                     if name.startswith(gc):
                         expected = beta * before[name] + (1 - beta) * after[name.replace(gc, uc)]
@@ -106,7 +123,7 @@ class TwoStageRunnerTest(RunnerTestCase):
         for r in records[2:]:
             end = r['after']
             enc = [n for n in start if n.startswith('pathway2.backbone.')]  # IV's encoder: e~2
-            expected = torch.sqrt(sum(((end[n] - start[n]).double() ** 2).sum() for n in enc))
+            expected = torch.sqrt(sum(((end[n] - start[n]).double()**2).sum() for n in enc))
             assert abs(curve[r['iter'] + 1] - float(expected)) < 1e-6 * float(expected)
 
     def test_checkpoint_holds_the_stage_and_both_pathways(self):

@@ -16,9 +16,10 @@ from deft_mmseg.testing import ToySegDataset  # noqa: F401  (registers the toy d
 
 NUM_CLASSES = 19  # ToySegDataset's metainfo
 #: three domains whose labels differ in range (so that pooled IoUs differ from each domain's)
-DOMAINS = dict(day=dict(num=3, size=16, num_classes=3, seed=1),
-               fog=dict(num=2, size=16, num_classes=5, seed=2),
-               night=dict(num=4, size=16, num_classes=2, seed=3))
+DOMAINS = dict(
+    day=dict(num=3, size=16, num_classes=3, seed=1),
+    fog=dict(num=2, size=16, num_classes=5, seed=2),
+    night=dict(num=4, size=16, num_classes=2, seed=3))
 BINS = 4
 
 
@@ -63,20 +64,32 @@ def _metrics_by_hand(dataset_kwargs):
     with np.errstate(invalid='ignore', divide='ignore'):
         iou = intersect / union
         acc = intersect / label_area
-    return dict(mIoU=round(float(np.nanmean(iou)) * 100, 2),
-                mAcc=round(float(np.nanmean(acc)) * 100, 2),
-                aAcc=round(float(intersect.sum() / label_area.sum()) * 100, 2))
+    return dict(
+        mIoU=round(float(np.nanmean(iou)) * 100, 2),
+        mAcc=round(float(np.nanmean(acc)) * 100, 2),
+        aAcc=round(float(intersect.sum() / label_area.sum()) * 100, 2))
 
 
 def _runner(tmp_path, stage):
-    loader = dict(batch_size=2, num_workers=0, sampler=dict(type='DefaultSampler', shuffle=False),
-                  datasets={d: dict(type='ToySegDataset', **kw) for d, kw in DOMAINS.items()})
+    loader = dict(
+        batch_size=2,
+        num_workers=0,
+        sampler=dict(type='DefaultSampler', shuffle=False),
+        datasets={
+            d: dict(type='ToySegDataset', **kw)
+            for d, kw in DOMAINS.items()
+        })
     evaluator = dict(type='DGIoUMetric', iou_metrics=['mIoU'])
     loop = dict(type='MultiDomainTestLoop' if stage == 'test' else 'MultiDomainValLoop')
-    return Runner(model=dict(type='_IntensityBinSegmentor'), work_dir=str(tmp_path),
-                  default_scope='mmseg', **{f'{stage}_dataloader': loader,
-                                            f'{stage}_evaluator': evaluator,
-                                            f'{stage}_cfg': loop})
+    return Runner(
+        model=dict(type='_IntensityBinSegmentor'),
+        work_dir=str(tmp_path),
+        default_scope='mmseg',
+        **{
+            f'{stage}_dataloader': loader,
+            f'{stage}_evaluator': evaluator,
+            f'{stage}_cfg': loop
+        })
 
 
 @pytest.mark.parametrize('stage', ['test', 'val'])

@@ -11,9 +11,9 @@ import torch
 from mmengine.dataset import BaseDataset, InfiniteSampler
 from torch.utils.data import DataLoader
 
-from deft_mmseg.engine.seeded_data_stream import (SeededSamplePreparation, StreamIndex,
-                                                  sample_seed, seeded_stream_support,
-                                                  start_seeded_stream, stream_indices)
+from deft_mmseg.engine.seeded_data_stream import (SeededSamplePreparation, StreamIndex, sample_seed,
+                                                  seeded_stream_support, start_seeded_stream,
+                                                  stream_indices)
 
 
 def _draw(results):
@@ -40,9 +40,13 @@ def _as_list(samples):
 
 def _loader(num_workers, seed=3):
     dataset = _Counted(pipeline=[_draw], serialize_data=False)
-    return DataLoader(dataset, batch_size=2, sampler=InfiniteSampler(dataset, seed=seed),
-                      num_workers=num_workers, persistent_workers=num_workers > 0,
-                      collate_fn=_as_list)
+    return DataLoader(
+        dataset,
+        batch_size=2,
+        sampler=InfiniteSampler(dataset, seed=seed),
+        num_workers=num_workers,
+        persistent_workers=num_workers > 0,
+        collate_fn=_as_list)
 
 
 def _batches(iterator, n):
@@ -59,8 +63,7 @@ def test_stream_indices_continue_mmengine_infinite_sampler(start, rank, world_si
     reference = list(itertools.islice(iter(sampler), start + 30))[start:]
     got = list(itertools.islice(stream_indices(sampler, start), 30))
     assert got == reference
-    assert [i.position for i in got] == [p * world_size + rank
-                                         for p in range(start, start + 30)]
+    assert [i.position for i in got] == [p * world_size + rank for p in range(start, start + 30)]
 
 
 def test_stream_index_keeps_its_position_through_pickle():

@@ -10,8 +10,8 @@ from mmengine.structures import PixelData
 from mmseg.registry import MODELS
 from mmseg.structures import SegDataSample
 
-from repo_paths import REPO
 from deft_mmseg.engine.hooks import TargetLossHook
+from repo_paths import REPO
 
 MODELS_DIR = osp.join(REPO, 'configs', '_base_', 'models')
 
@@ -65,11 +65,13 @@ def build(model_file):
     return model.eval()
 
 
-@pytest.mark.parametrize('model_file,expected', [
-    ('rein_vit_tiny_demo.py', nll_of_scores),          # ReinMask2FormerHead: a subclass
-    ('mask2former_tiny_demo.py', nll_of_scores),
-    ('deeplabv3plus_tiny_demo.py', cross_entropy_of_logits),
-])
+@pytest.mark.parametrize(
+    'model_file,expected',
+    [
+        ('rein_vit_tiny_demo.py', nll_of_scores),  # ReinMask2FormerHead: a subclass
+        ('mask2former_tiny_demo.py', nll_of_scores),
+        ('deeplabv3plus_tiny_demo.py', cross_entropy_of_logits),
+    ])
 def test_target_loss_is_computed_on_what_the_head_outputs(model_file, expected):
     model = build(model_file)
     batches = [batch(1), batch(2)]

@@ -22,7 +22,8 @@ time.sleep(120)
 
 def _hold_lock(work_dir):
     """A real second process that takes the lock and keeps it."""
-    proc = subprocess.Popen([sys.executable, '-c', HOLDER, work_dir], stdout=subprocess.PIPE,
+    proc = subprocess.Popen([sys.executable, '-c', HOLDER, work_dir],
+                            stdout=subprocess.PIPE,
                             text=True)
     assert proc.stdout.readline().strip() == 'locked'
     return proc
@@ -32,8 +33,10 @@ def test_second_process_is_refused_and_a_kill_9_leaves_no_stuck_lock(tmp_path):
     work = str(tmp_path / 'run')
     holder = _hold_lock(work)
     try:
-        with pytest.raises(WorkDirLockedError, match=rf'in use by another training run \(pid '
-                           rf'{holder.pid} on .*\)\. Wait for it to end or stop it, or give'):
+        with pytest.raises(
+                WorkDirLockedError,
+                match=rf'in use by another training run \(pid '
+                rf'{holder.pid} on .*\)\. Wait for it to end or stop it, or give'):
             lock_work_dir(work)
     finally:
         holder.send_signal(signal.SIGKILL)
@@ -64,17 +67,22 @@ def test_two_runs_started_together_on_one_work_dir(demo_cwd):
     trains, the other stops with the lock's line and writes nothing."""
     from repo_paths import REPO
     work = str(demo_cwd / 'run')
-    procs = [subprocess.Popen([sys.executable, osp.join(REPO, 'tools', 'train.py'), *DEFT_DEMO,
-                               '--work-dir', work, '--cfg-options', f'randomness.seed={seed}',
-                               'train_cfg.warmup_iters=1', 'train_cfg.decoupled_iters=1',
-                               'train_cfg.val_interval=10'],
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-             for seed in (0, 1)]
+    procs = [
+        subprocess.Popen([
+            sys.executable,
+            osp.join(REPO, 'tools', 'train.py'), *DEFT_DEMO, '--work-dir', work, '--cfg-options',
+            f'randomness.seed={seed}', 'train_cfg.warmup_iters=1', 'train_cfg.decoupled_iters=1',
+            'train_cfg.val_interval=10'
+        ],
+                         stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE,
+                         text=True) for seed in (0, 1)
+    ]
     results = [(p.wait(), p.stderr.read()) for p in procs]
     assert sorted(code for code, _ in results) == [0, 2], results
     refused = [err for code, err in results if code == 2][0]
     assert 'in use by another training run' in refused and 'Traceback' not in refused
-    ckpt_seed = __import__('torch').load(osp.join(work, 'iter_2.pth'),
-                                         weights_only=False)['meta']['seed']
+    ckpt_seed = __import__('torch').load(
+        osp.join(work, 'iter_2.pth'), weights_only=False)['meta']['seed']
     winner = [i for i, (code, _) in enumerate(results) if code == 0][0]
     assert ckpt_seed == winner

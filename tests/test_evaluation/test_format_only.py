@@ -15,8 +15,8 @@ LABEL_ID_OF_TRAIN_ID = [7, 8, 11, 12, 13, 17, 19, 20, 21, 22, 23, 24, 25, 26, 27
 
 
 def test_format_only_writes_label_ids_without_reading_labels(short_deft_run, varied_deft_checkpoint,
-                                                              demo_root, tmp_path, capsys,
-                                                              monkeypatch):
+                                                             demo_root, tmp_path, capsys,
+                                                             monkeypatch):
     monkeypatch.chdir(short_deft_run)
     assert run_tool_in_process('test.py', *DEFT_DEMO, varied_deft_checkpoint, '--work-dir',
                                str(tmp_path / 'wd'), '--out', str(tmp_path / 'train_ids')) == 0
@@ -44,8 +44,8 @@ def test_format_only_writes_label_ids_without_reading_labels(short_deft_run, var
         for f in files:
             label_ids = cv2.imread(f, cv2.IMREAD_UNCHANGED)
             assert set(np.unique(label_ids)) <= set(LABEL_ID_OF_TRAIN_ID)
-            train_ids = cv2.imread(str(tmp_path / 'train_ids' / domain / osp.basename(f)),
-                                   cv2.IMREAD_UNCHANGED)
+            train_ids = cv2.imread(
+                str(tmp_path / 'train_ids' / domain / osp.basename(f)), cv2.IMREAD_UNCHANGED)
             np.testing.assert_array_equal(lut[label_ids], train_ids)
             count += 1
     assert count == 12
@@ -54,10 +54,10 @@ def test_format_only_writes_label_ids_without_reading_labels(short_deft_run, var
 def test_format_only_refusals(short_deft_run, varied_deft_checkpoint, tmp_path, capsys,
                               monkeypatch):
     monkeypatch.chdir(short_deft_run)
-    line = error_line_in_process(
-        capsys, 'test.py', *DEFT_DEMO, varied_deft_checkpoint, '--work-dir', str(tmp_path / 'wd'),
-        '--format-only', '--out', str(tmp_path / 'sub'), '--cfg-options',
-        'test_dataloader.datasets.demo_fog.type=ADE20KDataset')
+    line = error_line_in_process(capsys, 'test.py', *DEFT_DEMO, varied_deft_checkpoint,
+                                 '--work-dir', str(tmp_path / 'wd'), '--format-only', '--out',
+                                 str(tmp_path / 'sub'), '--cfg-options',
+                                 'test_dataloader.datasets.demo_fog.type=ADE20KDataset')
     assert "domain 'demo_fog'" in line and 'label-id mapping' in line
     assert not osp.exists(tmp_path / 'sub')
     reset_mmengine_state()

@@ -8,8 +8,10 @@ from deft_mmseg.utils.errors import LabelRangeError
 
 
 def _sample(pred, gt):
-    return dict(pred_sem_seg=dict(data=torch.tensor(pred)[None]),
-                gt_sem_seg=dict(data=torch.tensor(gt)[None]), seg_map_path='x.png')
+    return dict(
+        pred_sem_seg=dict(data=torch.tensor(pred)[None]),
+        gt_sem_seg=dict(data=torch.tensor(gt)[None]),
+        seg_map_path='x.png')
 
 
 def _by_hand(preds, gts, num_classes, ignore=255):
@@ -86,7 +88,8 @@ def test_domain_summary_average_and_table():
     flat, nested = summarize_domains({
         'cityscapes': dict(aAcc=90.0, mIoU=50.0, mAcc=60.0),
         'bdd100k': dict(aAcc=80.0, mIoU=40.0, mAcc=55.0),
-        'mapillary': dict(aAcc=85.0, mIoU=45.5, mAcc=58.0)})
+        'mapillary': dict(aAcc=85.0, mIoU=45.5, mAcc=58.0)
+    })
     assert flat['cityscapes/mIoU'] == 50.0 and flat['bdd100k/aAcc'] == 80.0
     assert flat['avg/mIoU'] == pytest.approx(45.17)
     assert flat['avg/mAcc'] == pytest.approx(57.67)

@@ -6,19 +6,18 @@ import os.path as osp
 import shutil
 import subprocess
 import sys
+import test as test_tool
 
 import numpy as np
 import pytest
 import torch
-
-import test as test_tool
 import train as train_tool
-from repo_paths import REPO
+
 from deft_mmseg.utils.checkpoint_loading import load_local_checkpoint
 from deft_helpers import reset_mmengine_state
 from e2e_helpers import (BASELINE, DEFT, DEFT_DEMO, assert_export_matches, checkpoints,
-                         demo_config, deft_demo_options, error_line_in_process,
-                         latest_test_results)
+                         deft_demo_options, demo_config, error_line_in_process, latest_test_results)
+from repo_paths import REPO
 
 DOMAINS = ['demo_real', 'demo_fog', 'demo_night']
 
@@ -37,8 +36,10 @@ def _check_results(path, ordered=True):
 
 def test_deft_demo_trains_both_stages_and_tests_every_domain(demo_cwd, capsys):
     work = str(demo_cwd / 'work')
-    train_tool.main([*DEFT_DEMO, '--work-dir', work, *deft_demo_options(
-        extra=['default_hooks.checkpoint.save_best=avg/mIoU'])])
+    train_tool.main([
+        *DEFT_DEMO, '--work-dir', work,
+        *deft_demo_options(extra=['default_hooks.checkpoint.save_best=avg/mIoU'])
+    ])
     assert len(__import__('glob').glob(osp.join(work, 'best_avg_mIoU_iter_*.pth'))) == 1
     ckpts = checkpoints(work)
     assert [osp.basename(c) for c in ckpts] == ['iter_2.pth', 'iter_4.pth', 'iter_6.pth']
@@ -55,8 +56,10 @@ def test_deft_demo_trains_both_stages_and_tests_every_domain(demo_cwd, capsys):
     capsys.readouterr()
     out_dir, show_dir = str(demo_cwd / 'preds'), str(demo_cwd / 'painted')
     reset_mmengine_state()  # a second in-process Runner in this test
-    test_tool.main([*DEFT_DEMO, ckpts[-1], '--work-dir', test_dir, '--per-class', '--out',
-                    out_dir, '--show-dir', show_dir])
+    test_tool.main([
+        *DEFT_DEMO, ckpts[-1], '--work-dir', test_dir, '--per-class', '--out', out_dir,
+        '--show-dir', show_dir
+    ])
     results = _check_results(latest_test_results(test_dir))
     assert 'IoU.road' in results['demo_real']
     for domain in DOMAINS:  # predicted label maps, one folder per domain
@@ -69,8 +72,7 @@ def test_deft_demo_trains_both_stages_and_tests_every_domain(demo_cwd, capsys):
     export_tool = __import__('export_final_model')
     export_tool.main([*DEFT_DEMO, ckpts[-1], out])
     # RobustNet's DeepLabv3+ head is the plugin's: the export brings it in by custom_imports
-    assert_export_matches(DEFT, ckpts[-1], out, str(demo_cwd), 'DualPathwaySegmentor',
-                          plugin=True)
+    assert_export_matches(DEFT, ckpts[-1], out, str(demo_cwd), 'DualPathwaySegmentor', plugin=True)
     assert load_local_checkpoint(ckpts[-1])['state_dict']['decoupled_flag'] == 1
 
 
@@ -104,10 +106,15 @@ def test_baseline_demo_and_upstream_mmseg_train_with_custom_imports_only(demo_cw
     config = str(demo_cwd / 'baseline_demo.py')
     demo_config(BASELINE).dump(config)
     env = dict(os.environ, PYTHONPATH='')
-    proc = subprocess.run(
-        [sys.executable, upstream, config, '--work-dir', work, '--cfg-options',
-         'train_cfg.max_iters=4', 'train_cfg.val_interval=4', 'default_hooks.checkpoint.interval=4',
-         'param_scheduler.0.end=4'], cwd=demo_cwd, env=env, capture_output=True, text=True)
+    proc = subprocess.run([
+        sys.executable, upstream, config, '--work-dir', work, '--cfg-options',
+        'train_cfg.max_iters=4', 'train_cfg.val_interval=4', 'default_hooks.checkpoint.interval=4',
+        'param_scheduler.0.end=4'
+    ],
+                          cwd=demo_cwd,
+                          env=env,
+                          capture_output=True,
+                          text=True)
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert osp.isfile(osp.join(work, 'iter_4.pth'))
     # the dumped file lists the domains alphabetically (mmengine's Config.dump sorts dict keys)
@@ -116,17 +123,25 @@ def test_baseline_demo_and_upstream_mmseg_train_with_custom_imports_only(demo_cw
 
 @pytest.mark.slow  # the same one-line contract is in the default run: test_bad_input_tools.py
 def test_user_errors_are_reported_without_traceback(demo_cwd):
-    proc = subprocess.run(
-        [sys.executable, osp.join(REPO, 'tools', 'train.py'), *DEFT_DEMO, '--cfg-options',
-         'train_dataloader.dataset.data_root=data/missing'], cwd=demo_cwd, capture_output=True,
-        text=True)
+    proc = subprocess.run([
+        sys.executable,
+        osp.join(REPO, 'tools', 'train.py'), *DEFT_DEMO, '--cfg-options',
+        'train_dataloader.dataset.data_root=data/missing'
+    ],
+                          cwd=demo_cwd,
+                          capture_output=True,
+                          text=True)
     assert proc.returncode == 2
     assert 'data_root' in proc.stderr and 'data/missing' in proc.stderr
     assert 'Traceback' not in proc.stderr
-    proc = subprocess.run(
-        [sys.executable, osp.join(REPO, 'tools', 'train.py'), *DEFT_DEMO, '--cfg-options',
-         'train_cfg.warmup_iters=400', 'train_cfg.decoupled_iters=0'], cwd=demo_cwd,
-        capture_output=True, text=True)
+    proc = subprocess.run([
+        sys.executable,
+        osp.join(REPO, 'tools', 'train.py'), *DEFT_DEMO, '--cfg-options',
+        'train_cfg.warmup_iters=400', 'train_cfg.decoupled_iters=0'
+    ],
+                          cwd=demo_cwd,
+                          capture_output=True,
+                          text=True)
     assert proc.returncode == 2 and 'decoupled_iters=0 leaves no decoupled' in proc.stderr
 
 

@@ -8,8 +8,8 @@ import json
 import os.path as osp
 
 import pytest
-
 import train as train_tool
+
 from repo_paths import CONFIGS, REPO, shipped_config
 
 #: one config per segmentor / head / backbone / PEFT / hook combination that no other default
@@ -28,8 +28,9 @@ REPRESENTATIVE = {
     'rein/rein_sam-h_mask2former_1xb4-40k_cityscapes-512x512.py',  # Rein, SAM windows
     'vltseg/vltseg_eva-clip-l_mask2former_8xb2-5k_gtav-512x512.py',  # VLTSeg, EVA-CLIP
 }
-TRAIN_PARAMS = [c if c in REPRESENTATIVE else pytest.param(c, marks=pytest.mark.slow)
-                for c in CONFIGS]
+TRAIN_PARAMS = [
+    c if c in REPRESENTATIVE else pytest.param(c, marks=pytest.mark.slow) for c in CONFIGS
+]
 
 
 def test_representative_configs_exist():
@@ -69,21 +70,21 @@ def test_demo_variant_keeps_the_method(config):
     assert demo.model.backbone.get('feature_perturbation') == \
         cfg.model.backbone.get('feature_perturbation')
     if cfg.model.backbone.type == 'VFMVisionTransformer':
-        assert (demo.model.backbone.get('freeze_vit', True) ==
-                cfg.model.backbone.get('freeze_vit', True))
+        assert (demo.model.backbone.get('freeze_vit',
+                                        True) == cfg.model.backbone.get('freeze_vit', True))
     assert demo.train_cfg.type == cfg.train_cfg.type
     for key in ('reins', 'peft'):
         original = cfg.model.backbone.get(key)
         assert (demo.model.backbone.get(key) is None) == (original is None), key
         if original is not None:
             assert demo.model.backbone[key]['type'] == original['type']
-    assert ([h['type'] for h in demo.get('custom_hooks', [])] ==
-            [h['type'] for h in cfg.get('custom_hooks', [])])
+    assert ([h['type'] for h in demo.get('custom_hooks', [])
+             ] == [h['type'] for h in cfg.get('custom_hooks', [])])
     assert demo.train_cfg.type == cfg.train_cfg.type
     assert bool(demo.model.get('auxiliary_head')) == bool(cfg.model.get('auxiliary_head'))
     if cfg.model.backbone.type == 'VFMVisionTransformer':  # EVA02 / EVA-CLIP trunks stay so
-        assert ('ViTEVA02' in demo.model.backbone.vit.type) == (
-            'ViTEVA02' in cfg.model.backbone.vit.type)
+        assert ('ViTEVA02' in demo.model.backbone.vit.type) == ('ViTEVA02'
+                                                                in cfg.model.backbone.vit.type)
         for key in ('eva02_rope', 'eva02_attention'):
             if 'ViTEVA02' in cfg.model.backbone.vit.type:
                 assert demo.model.backbone.get(key) == cfg.model.backbone.get(key), key

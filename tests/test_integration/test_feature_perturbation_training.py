@@ -81,10 +81,10 @@ def test_bad_feature_perturbation_settings():
 def test_fp_configs_of_table5_keep_their_method():
     """Table 5's +FP configs are their base config plus FP, nothing else."""
     for fp_config, base in (
-            ('ablations/rein_eva02-l_mask2former_1xb4-40k_gtav-512x512_fp.py',
-             '../rein/rein_eva02-l_mask2former_1xb4-40k_gtav-512x512.py'),
-            ('ablations/fishertune_dinov2-l_mask2former_1xb4-44k_gtav-512x512_fp.py',
-             'fishertune_dinov2-l_mask2former_1xb4-44k_gtav-512x512.py')):
+        ('ablations/rein_eva02-l_mask2former_1xb4-40k_gtav-512x512_fp.py',
+         '../rein/rein_eva02-l_mask2former_1xb4-40k_gtav-512x512.py'),
+        ('ablations/fishertune_dinov2-l_mask2former_1xb4-44k_gtav-512x512_fp.py',
+         'fishertune_dinov2-l_mask2former_1xb4-44k_gtav-512x512.py')):
         with_fp = Config.fromfile(config_path('fishertune', fp_config))
         without = Config.fromfile(config_path('fishertune', base))
         assert with_fp.model.backbone.pop('feature_perturbation') == dict(

@@ -9,25 +9,27 @@ import sys
 
 import pytest
 import torch
+import train as train_tool
 from mmseg.registry import MODELS
 
-import train as train_tool
-from repo_paths import REPO, config_path
-from deft_mmseg.utils.checkpoint_loading import load_local_checkpoint
 from deft_mmseg.engine.fishertune_artifact import load_artifact
 from deft_mmseg.models.fishertune import ARTIFACT_FILE, SUMMARY_FILE
+from deft_mmseg.utils.checkpoint_loading import load_local_checkpoint
 from deft_helpers import reset_mmengine_state
 from e2e_helpers import assert_export_matches, demo_config, error_line_in_process
+from repo_paths import REPO, config_path
 
 FT = config_path('fishertune', 'fishertune_dinov2-l_mask2former_1xb4-44k_gtav-512x512.py')
 FT_DEMO = (FT, '--demo')
 
 
 def _options(warmup=2, tune=4, estimate=2, extra=()):
-    return ['--cfg-options', f'train_cfg.warmup_iters={warmup}', f'train_cfg.tune_iters={tune}',
-            f'train_cfg.estimate_iters={estimate}', f'train_cfg.val_interval={warmup + tune}',
-            'default_hooks.checkpoint.interval=1', 'default_hooks.checkpoint.max_keep_ckpts=10',
-            'default_hooks.logger.interval=1', *extra]
+    return [
+        '--cfg-options', f'train_cfg.warmup_iters={warmup}', f'train_cfg.tune_iters={tune}',
+        f'train_cfg.estimate_iters={estimate}', f'train_cfg.val_interval={warmup + tune}',
+        'default_hooks.checkpoint.interval=1', 'default_hooks.checkpoint.max_keep_ckpts=10',
+        'default_hooks.logger.interval=1', *extra
+    ]
 
 
 def _train(argv):
@@ -96,8 +98,13 @@ def test_fishertune_run_estimates_selects_and_keeps_unselected_weights(demo_cwd)
     # the tuned model exports to a plain EncoderDecoder with identical predictions
     out = str(demo_cwd / 'export')
     __import__('export_final_model').main([*FT_DEMO, osp.join(work, 'iter_6.pth'), out])
-    assert_export_matches(FT, osp.join(work, 'iter_6.pth'), out, str(demo_cwd),
-                          'FisherTuneEncoderDecoder', plugin=True)
+    assert_export_matches(
+        FT,
+        osp.join(work, 'iter_6.pth'),
+        out,
+        str(demo_cwd),
+        'FisherTuneEncoderDecoder',
+        plugin=True)
 
 
 @pytest.mark.slow
@@ -107,8 +114,8 @@ def test_fishertune_reuses_a_saved_estimate_and_resumes(demo_cwd):
     saved = osp.join(first, ARTIFACT_FILE)
     # reuse: no estimation, same selection
     reuse = str(demo_cwd / 'reuse')
-    _train([*FT_DEMO, '--work-dir', reuse,
-            *_options(extra=[f'train_cfg.load_sensitivity={saved}'])])
+    _train(
+        [*FT_DEMO, '--work-dir', reuse, *_options(extra=[f'train_cfg.load_sensitivity={saved}'])])
     assert not osp.exists(osp.join(reuse, ARTIFACT_FILE))
     log = _log_text(reuse)
     assert 'sensitivity read from' in log and 'estimating DR-FIM' not in log
@@ -131,9 +138,13 @@ def test_fishertune_reuses_a_saved_estimate_and_resumes(demo_cwd):
     os.remove(osp.join(part, ARTIFACT_FILE))
     with open(osp.join(part, 'last_checkpoint'), 'w') as f:
         f.write(osp.join(part, 'iter_4.pth'))
-    proc = subprocess.run([sys.executable, osp.join(REPO, 'tools', 'train.py'), *FT_DEMO,
-                           '--work-dir', part, '--resume', *_options()],
-                          cwd=demo_cwd, capture_output=True, text=True)
+    proc = subprocess.run([
+        sys.executable,
+        osp.join(REPO, 'tools', 'train.py'), *FT_DEMO, '--work-dir', part, '--resume', *_options()
+    ],
+                          cwd=demo_cwd,
+                          capture_output=True,
+                          text=True)
     assert proc.returncode == 2, proc.stderr[-2000:]
     assert ARTIFACT_FILE in proc.stderr and 'Traceback' not in proc.stderr
 
@@ -144,8 +155,10 @@ def test_fishertune_demo_on_eva02_tunes_its_swiglu_ffn(demo_cwd):
     _train([config, '--demo', '--work-dir', work, *_options(tune=2)])
     meta = load_artifact(osp.join(work, ARTIFACT_FILE))['meta']
     assert meta['backbone'] == 'ViTEVA02'
-    ffn = {r['name'].split('layers.0.')[-1] for r in meta['rows']
-           if r['block'] == 0 and r['group'] == 'ffn'}
+    ffn = {
+        r['name'].split('layers.0.')[-1]
+        for r in meta['rows'] if r['block'] == 0 and r['group'] == 'ffn'
+    }
     assert ffn == {'mlp.w12.weight', 'mlp.w12.bias', 'mlp.w3.weight', 'mlp.w3.bias'}
     start, end = _state(work, 2), _state(work, 4)
     assert any(not torch.equal(start[r['name']], end[r['name']]) for r in meta['rows'])
@@ -157,8 +170,8 @@ def test_fishertune_demo_on_eva02_tunes_its_swiglu_ffn(demo_cwd):
     (['model.backbone.freeze_vit=True'], 'freeze_vit=False'),
 ])
 def test_fishertune_misconfigurations_give_one_line_errors(demo_cwd, options, message, capsys):
-    line = error_line_in_process(capsys, 'train.py', *FT_DEMO, '--work-dir',
-                                 str(demo_cwd / 'bad'), *_options(), *options)
+    line = error_line_in_process(capsys, 'train.py', *FT_DEMO, '--work-dir', str(demo_cwd / 'bad'),
+                                 *_options(), *options)
     assert message in line
 
 
@@ -179,14 +192,24 @@ def test_plot_sensitivity_draws_q_k_v_ffn_per_block(demo_cwd):
     work = str(demo_cwd / 'plot')
     _train([*FT_DEMO, '--work-dir', work, *_options(tune=1)])
     out = str(demo_cwd / 'sens.png')
-    proc = subprocess.run([sys.executable, osp.join(REPO, 'tools', 'plot_sensitivity.py'),
-                           osp.join(work, ARTIFACT_FILE), '--out', out],
-                          cwd=demo_cwd, capture_output=True, text=True)
+    proc = subprocess.run([
+        sys.executable,
+        osp.join(REPO, 'tools', 'plot_sensitivity.py'),
+        osp.join(work, ARTIFACT_FILE), '--out', out
+    ],
+                          cwd=demo_cwd,
+                          capture_output=True,
+                          text=True)
     assert proc.returncode == 0, proc.stderr[-2000:]
     with open(out, 'rb') as f:
         assert f.read(8) == b'\x89PNG\r\n\x1a\n'
     assert 'q' in proc.stdout and 'ffn' in proc.stdout
-    proc = subprocess.run([sys.executable, osp.join(REPO, 'tools', 'plot_sensitivity.py'),
-                           osp.join(work, 'iter_3.pth'), '--out', out],
-                          cwd=demo_cwd, capture_output=True, text=True)
+    proc = subprocess.run([
+        sys.executable,
+        osp.join(REPO, 'tools', 'plot_sensitivity.py'),
+        osp.join(work, 'iter_3.pth'), '--out', out
+    ],
+                          cwd=demo_cwd,
+                          capture_output=True,
+                          text=True)
     assert proc.returncode == 2 and 'not a FisherTune sensitivity file' in proc.stderr

@@ -21,8 +21,8 @@ import torch
 from mmengine.config import Config
 
 from deft_mmseg.testing.full_size import (domain_frame_size, domain_test_pipelines,
-                                          full_size_model_config, run_pipeline,
-                                          source_frame_size, write_frame)
+                                          full_size_model_config, run_pipeline, source_frame_size,
+                                          write_frame)
 from repo_paths import CONFIGS, config_path
 
 _CONFIGS = {}
@@ -69,6 +69,7 @@ def frames(tmp_path_factory):
         if size not in cache:
             cache[size] = write_frame(folder, size)
         return cache[size]
+
     return frame
 
 
@@ -81,8 +82,8 @@ def _check_source(cfg, frames):
     assert h <= crop[0] and w <= crop[1], (h, w, crop)
     assert sample['data_samples'].gt_sem_seg.data.shape[-2:] == (h, w)
     preprocessor = MODELS.build(cfg.model.data_preprocessor)
-    batch = preprocessor(dict(inputs=[sample['inputs']], data_samples=[sample['data_samples']]),
-                         training=True)
+    batch = preprocessor(
+        dict(inputs=[sample['inputs']], data_samples=[sample['data_samples']]), training=True)
     assert tuple(batch['inputs'].shape[-2:]) == tuple(crop)
 
 
@@ -104,8 +105,8 @@ def _check_domain(cfg, model, domain, frames):
     # otherwise the label map stays at the frame's size: metrics at the dataset's label resolution
     assert sample['data_samples'].gt_sem_seg.data.shape[-2:] == scored, domain
     with torch.no_grad():
-        (pred,) = model.test_step(dict(inputs=[sample['inputs']],
-                                       data_samples=[sample['data_samples']]))
+        (pred, ) = model.test_step(
+            dict(inputs=[sample['inputs']], data_samples=[sample['data_samples']]))
     assert pred.pred_sem_seg.data.shape[-2:] == scored, domain
     assert pred.seg_logits.data.shape[0] == 19, domain
 
@@ -127,19 +128,31 @@ PROTOCOL_SIZES = {
     # DeFT paper as RobustNet runs it: Cityscapes and BDD100K at their own size, Mapillary at
     # height 1536
     'deft/deft_deeplabv3plus_r50-d16_1xb4-48k_gtav-768x768.py': {
-        'cityscapes': (1024, 2048), 'bdd100k': (720, 1280), 'mapillary': (1536, 2048)},
+        'cityscapes': (1024, 2048),
+        'bdd100k': (720, 1280),
+        'mapillary': (1536, 2048)
+    },
     # ... and its variant with RobustNet's Mapillary centre crop
     'deft/deft_deeplabv3plus_r50-d16_1xb4-48k_gtav-768x768_mapillary-center-crop.py': {
-        'mapillary': (1536, 1536)},
+        'mapillary': (1536, 1536)
+    },
     # mmseg-native: every target resized to fit 2048x1024
     'deft/deft_deeplabv3plus_r50-d8_1xb4-48k_gtav-768x768_mmseg-native.py': {
-        'cityscapes': (1024, 2048), 'bdd100k': (1024, 1820), 'mapillary': (1024, 1365)},
+        'cityscapes': (1024, 2048),
+        'bdd100k': (1024, 1820),
+        'mapillary': (1024, 1365)
+    },
     # Rein release: Cityscapes and Mapillary's half copy to fit 1024x512, BDD100K at 1280x720
     'rein/rein_dinov2-l_mask2former_1xb4-40k_gtav-512x512.py': {
-        'cityscapes': (512, 1024), 'bdd100k': (720, 1280), 'mapillary': (512, 683)},
+        'cityscapes': (512, 1024),
+        'bdd100k': (720, 1280),
+        'mapillary': (512, 683)
+    },
     # Rein release, Cityscapes -> ACDC at 1024: ACDC to fit 1920x1080
     'rein/rein_dinov2-l_mask2former_4xb2-40k_cityscapes-acdc-1024x1024.py': {
-        'acdc': (1080, 1920), 'bdd100k': (720, 1280)},
+        'acdc': (1080, 1920),
+        'bdd100k': (720, 1280)
+    },
 }
 
 
@@ -154,11 +167,11 @@ def test_protocol_test_sizes_by_hand(frames, name):
 
 #: one config per head family and inference mode
 FAMILY_RUNS = [
-    'deft/deft_deeplabv3plus_r50-d16_1xb4-48k_gtav-768x768.py',        # DeepLabv3+, whole
-    'deft/deft_segformer_mit-b5_1xb4-48k_gtav-768x768.py',            # SegFormer, whole
-    'deft/deft_mask2former_r50_1xb4-48k_gtav-768x768.py',             # Mask2Former, whole
-    'rein/rein_dinov2-l_mask2former_1xb4-40k_gtav-512x512.py',        # Rein Mask2Former, slide
-    'vltseg/vltseg_eva-clip-l_mask2former_8xb2-5k_gtav-512x512.py',   # VLTSeg, slide, patch 14
+    'deft/deft_deeplabv3plus_r50-d16_1xb4-48k_gtav-768x768.py',  # DeepLabv3+, whole
+    'deft/deft_segformer_mit-b5_1xb4-48k_gtav-768x768.py',  # SegFormer, whole
+    'deft/deft_mask2former_r50_1xb4-48k_gtav-768x768.py',  # Mask2Former, whole
+    'rein/rein_dinov2-l_mask2former_1xb4-40k_gtav-512x512.py',  # Rein Mask2Former, slide
+    'vltseg/vltseg_eva-clip-l_mask2former_8xb2-5k_gtav-512x512.py',  # VLTSeg, slide, patch 14
 ]
 
 
@@ -181,8 +194,7 @@ def test_short_real_size_run_with_validation(real_size_demo_root, tmp_path, name
 
     from deft_mmseg.demo import make_demo_config
     cfg = _config(name)
-    run = make_demo_config(cfg, warmup_iters=1, iters=2, demo_root=real_size_demo_root,
-                           factor=1.0)
+    run = make_demo_config(cfg, warmup_iters=1, iters=2, demo_root=real_size_demo_root, factor=1.0)
     run.model = full_size_model_config(cfg)
     run.train_dataloader.batch_size = 2
     run.work_dir = str(tmp_path)

@@ -5,9 +5,10 @@ import pytest
 import torch
 from mmengine.config import Config
 
-from repo_paths import config_path
 from deft_mmseg.engine.hooks import CrossEMAHook
 from deft_helpers import batch, build, changed, same, snapshot, total_loss
+from repo_paths import config_path
+
 
 def _cfg(name, type_='DualPathwaySegmentor'):
     cfg = copy.deepcopy(Config.fromfile(config_path('_base_', 'models', f'{name}.py')).model)
@@ -29,8 +30,9 @@ def test_both_stages_and_export_with_head(name):
     opt.step()
     # weights bit-identical (BN statistics follow the batches: frozen_module_mode='train')
     e1_after = snapshot(model.pathway1.backbone)
-    assert all(torch.equal(e1_before[n], e1_after[n])
-               for n, _ in model.pathway1.backbone.named_parameters())
+    assert all(
+        torch.equal(e1_before[n], e1_after[n])
+        for n, _ in model.pathway1.backbone.named_parameters())
     assert changed(d2_before, snapshot(model.pathway2.decode_head))
 
     model.end_warmup()

@@ -125,8 +125,7 @@ def test_cross_ema_update_is_exactly_eq2(buffer_update):
             elif buffer_update == 'copy' or not after[key].is_floating_point():
                 assert torch.equal(after[key], u[key])
             else:
-                assert torch.equal(after[key],
-                                   before[key].mul(beta).add(u[key], alpha=1 - beta))
+                assert torch.equal(after[key], before[key].mul(beta).add(u[key], alpha=1 - beta))
         assert same(u, snapshot(uc))  # the UC side is never modified
     assert n_params == sum(1 for gc, _ in pairs for _ in gc.parameters())
     model.train()
@@ -148,9 +147,10 @@ def _predict_logits(model, inputs, samples):
 
 
 @pytest.mark.parametrize('mode', ['whole', 'slide'])
-@pytest.mark.parametrize('final_model,enc,dec', [
-    ('IV', 'pathway2', 'pathway1'), ('I', 'pathway1', 'pathway2'),
-    ('II', 'pathway1', 'pathway1'), ('III', 'pathway2', 'pathway2')])
+@pytest.mark.parametrize('final_model,enc,dec', [('IV', 'pathway2', 'pathway1'),
+                                                 ('I', 'pathway1', 'pathway2'),
+                                                 ('II', 'pathway1', 'pathway1'),
+                                                 ('III', 'pathway2', 'pathway2')])
 def test_inference_uses_the_selected_table7_combination(final_model, enc, dec, mode):
     """mmseg's whole and slide inference run the final model's modules (the segmentor
     delegates extract_feat / encode_decode to them)."""
@@ -179,8 +179,8 @@ def test_warmup_checkpoint_predicts_with_the_warmup_model():
     plain.backbone.load_state_dict(model.pathway1.backbone.state_dict())
     plain.decode_head.load_state_dict(model.pathway2.decode_head.state_dict())
     assert model.describe_final_model() == 'd2 o e1'
-    assert torch.equal(_predict_logits(model, inputs, samples),
-                       _predict_logits(plain, inputs, samples))
+    assert torch.equal(
+        _predict_logits(model, inputs, samples), _predict_logits(plain, inputs, samples))
 
 
 def test_plain_checkpoint_loads_into_both_pathways():

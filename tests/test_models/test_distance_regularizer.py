@@ -11,10 +11,11 @@ from deft_helpers import batch, build, changed, same, snapshot, tiny_model_cfg, 
 
 
 class Owner(nn.Module):
+
     def __init__(self):
         super().__init__()
-        self.enc = nn.Linear(3, 2)      # weight (2, 3): Frobenius; bias (2,): Euclidean
-        self.dec = nn.Conv2d(2, 2, 3)   # kernel (2, 2, 3, 3)
+        self.enc = nn.Linear(3, 2)  # weight (2, 3): Frobenius; bias (2,): Euclidean
+        self.dec = nn.Conv2d(2, 2, 3)  # kernel (2, 2, 3, 3)
         self.frozen = nn.Linear(2, 2)
         self.frozen.requires_grad_(False)
 
@@ -40,7 +41,7 @@ def test_value_and_gradient_match_hand_arithmetic():
             p.add_(torch.from_numpy(deltas[name]))
     value = reg()
     value.backward()
-    norms = {n: np.sqrt((d.astype(np.float64) ** 2).sum()) for n, d in deltas.items()}
+    norms = {n: np.sqrt((d.astype(np.float64)**2).sum()) for n, d in deltas.items()}
     assert float(value) == pytest.approx(0.5 * sum(norms.values()), rel=1e-5)
     assert float(value) != pytest.approx(0.5 * sum(v**2 for v in norms.values()))  # not squares
     for name, p in reg._params:
@@ -92,9 +93,12 @@ def _train_steps(model, steps=2):
 @pytest.mark.parametrize('frozen_module_mode', ['train', 'eval'])
 def test_staged_baselines_freeze_exactly_what_they_say(after_warmup, frozen, moving,
                                                        frozen_module_mode):
-    model = build(tiny_model_cfg('StagedEncoderDecoder', after_warmup=after_warmup,
-                                 frozen_module_mode=frozen_module_mode,
-                                 distance_reg=dict(type='ParamDistanceRegularizer', alpha=0.1)))
+    model = build(
+        tiny_model_cfg(
+            'StagedEncoderDecoder',
+            after_warmup=after_warmup,
+            frozen_module_mode=frozen_module_mode,
+            distance_reg=dict(type='ParamDistanceRegularizer', alpha=0.1)))
 
     def fixed(before, module):
         """Parameters bit for bit; BN statistics too unless the frozen module trains them."""

@@ -9,7 +9,7 @@ from mmseg.registry import MODELS
 
 from deft_mmseg.models.backbones.eva02_rope import EVA02RotaryEmbedding, eva02_rope_tables
 from deft_mmseg.models.converters import convert_eva02
-from test_model_converters import C, VITS, official_eva02_state
+from test_model_converters import VITS, C, official_eva02_state
 
 
 def reference_angle(i, j, c, head_dim, grid, pt_grid=16, theta=10000.):
@@ -19,15 +19,16 @@ def reference_angle(i, j, c, head_dim, grid, pt_grid=16, theta=10000.):
     dim = head_dim // 2
     axis_pos, n = (i, grid[0]) if c < dim else (j, grid[1])
     k = (c % dim) // 2
-    freq = 1.0 / theta ** (2 * k / dim)
+    freq = 1.0 / theta**(2 * k / dim)
     return axis_pos / n * pt_grid * freq
 
 
 def reference_tables(head_dim, grid, pt_grid=16):
     h, w = grid
-    angles = torch.tensor([[reference_angle(i, j, c, head_dim, grid, pt_grid)
-                            for c in range(head_dim)] for i in range(h) for j in range(w)],
-                          dtype=torch.float64)
+    angles = torch.tensor(
+        [[reference_angle(i, j, c, head_dim, grid, pt_grid) for c in range(head_dim)]
+         for i in range(h) for j in range(w)],
+        dtype=torch.float64)
     return angles.cos(), angles.sin()
 
 
@@ -69,8 +70,10 @@ def test_rotation_keeps_the_norm_and_logits_depend_only_on_the_offset():
     k = torch.randn(16, generator=g).expand(1, 1, 36, 16)
     logits = (rope(q, grid)[0, 0] @ rope(k, grid)[0, 0].T).view(6, 6, 6, 6)
     for (di, dj) in [(0, 0), (1, 2), (-3, 1), (2, -4)]:
-        vals = [logits[i, j, i - di, j - dj] for i in range(6) for j in range(6)
-                if 0 <= i - di < 6 and 0 <= j - dj < 6]
+        vals = [
+            logits[i, j, i - di, j - dj] for i in range(6) for j in range(6)
+            if 0 <= i - di < 6 and 0 <= j - dj < 6
+        ]
         assert max(vals) - min(vals) < 1e-4, (di, dj)
 
 
@@ -104,13 +107,17 @@ def reference_block(x, w, i, grid, heads):
 def test_eva02_block_matches_the_release_from_official_weights(grid):
     official = {k: v.double() for k, v in official_eva02_state().items()}
     vit = dict(VITS['eva02'], norm_cfg=dict(type='LN', eps=1e-6))
-    backbone = MODELS.build(dict(type='VFMVisionTransformer', out_indices=(0, 1), scales=(1, 1),
-                                 vit=vit))
+    backbone = MODELS.build(
+        dict(type='VFMVisionTransformer', out_indices=(0, 1), scales=(1, 1), vit=vit))
     backbone.load_state_dict(convert_eva02(official), strict=True)  # no rope tables to load
     backbone.double()  # float64 on both sides: the comparison is of formulas, not rounding
     assert isinstance(backbone.vit.layers[1].attn.rope, EVA02RotaryEmbedding)
-    x = torch.randn(2, 1 + grid[0] * grid[1], C, generator=torch.Generator().manual_seed(1),
-                    dtype=torch.float64)
+    x = torch.randn(
+        2,
+        1 + grid[0] * grid[1],
+        C,
+        generator=torch.Generator().manual_seed(1),
+        dtype=torch.float64)
     with torch.no_grad():
         for i, layer in enumerate(backbone.vit.layers):
             ours = layer(x, grid)
@@ -131,9 +138,13 @@ def test_eva02_trunk_without_norm_cfg_gets_the_released_eps_in_every_norm(inner_
     from repo_paths import shipped_config
     written = shipped_config('rein', 'rein_eva02-l_mask2former_1xb4-40k_gtav-512x512.py')
     assert 'norm_cfg' not in VITS['eva02']
-    backbone = MODELS.build(dict(type='VFMVisionTransformer', out_indices=(0, 1), scales=(1, 1),
-                                 vit=dict(VITS['eva02']),
-                                 eva02_attention=dict(inner_attn_ln=inner_attn_ln)))
+    backbone = MODELS.build(
+        dict(
+            type='VFMVisionTransformer',
+            out_indices=(0, 1),
+            scales=(1, 1),
+            vit=dict(VITS['eva02']),
+            eva02_attention=dict(inner_attn_ln=inner_attn_ln)))
     eps = {m.eps for m in backbone.modules() if isinstance(m, nn.LayerNorm)}
     assert eps == {1e-6} == {written.model.backbone.vit.norm_cfg.eps}
     if inner_attn_ln:
@@ -143,9 +154,11 @@ def test_eva02_trunk_without_norm_cfg_gets_the_released_eps_in_every_norm(inner_
     backbone.double()
     x = torch.randn(2, 1 + 16, C, generator=torch.Generator().manual_seed(1), dtype=torch.float64)
     with torch.no_grad():
-        torch.testing.assert_close(backbone.vit.layers[0](x, (4, 4)),
-                                   reference_block(x, official, 0, (4, 4), heads=2),
-                                   rtol=1e-9, atol=1e-9)
+        torch.testing.assert_close(
+            backbone.vit.layers[0](x, (4, 4)),
+            reference_block(x, official, 0, (4, 4), heads=2),
+            rtol=1e-9,
+            atol=1e-9)
 
 
 def test_every_eva02_config_uses_the_released_embedding_and_eps():

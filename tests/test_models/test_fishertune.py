@@ -10,8 +10,6 @@ from mmengine.config import Config
 from mmengine.optim import OptimWrapper
 from mmseg.registry import MODELS
 
-from repo_paths import config_path
-from deft_helpers import batch
 from deft_mmseg.engine.fishertune_artifact import load_artifact, save_artifact
 from deft_mmseg.models.fishertune import (DiagonalFisher, DRFIMEstimator, FeatureStatsPerturbation,
                                           SparseParameterMask, VariationalPrecision,
@@ -19,14 +17,16 @@ from deft_mmseg.models.fishertune import (DiagonalFisher, DRFIMEstimator, Featur
                                           drf_from_fisher, drf_from_precisions,
                                           fisher_from_precision, selected_fraction)
 from deft_mmseg.utils.errors import SensitivityConfigError
+from deft_helpers import batch
+from repo_paths import config_path
 
 
 def tiny_fishertune_cfg(head='mask2former', **fishertune):
     """The tiny FisherTune demo model; ``head='deeplabv3plus'`` gives a deterministic loss
     (Mask2Former's loss samples random points)."""
     if head == 'deeplabv3plus':
-        cfg = Config.fromfile(config_path('_base_', 'models',
-                                          'vfm_vit_tiny_deeplabv3plus_demo.py')).model
+        cfg = Config.fromfile(
+            config_path('_base_', 'models', 'vfm_vit_tiny_deeplabv3plus_demo.py')).model
         method = Config.fromfile(config_path('_base_', 'models', 'fishertune_method.py'))
         cfg.update(type=method.fishertune_model.type, fishertune=method.fishertune_model.fishertune)
         cfg.backbone.freeze_vit = False
@@ -93,11 +93,11 @@ def test_empirical_estimator_on_a_segmentor_uses_per_sample_gradients():
             losses = model(inputs[i:i + 1], samples[i:i + 1], mode='loss')
             sum(v for k, v in losses.items() if 'loss' in k).backward()
             squares.append(params[name].grad.detach().pow(2))
-    torch.testing.assert_close(artifact['source'][name], (squares[0] + squares[1]) / 2,
-                               rtol=1e-4, atol=0)
+    torch.testing.assert_close(
+        artifact['source'][name], (squares[0] + squares[1]) / 2, rtol=1e-4, atol=0)
     # x' (perturbed features) gives a different Fisher
-    assert not torch.allclose(artifact['perturbed'][name], artifact['source'][name], rtol=1e-3,
-                              atol=0)
+    assert not torch.allclose(
+        artifact['perturbed'][name], artifact['source'][name], rtol=1e-3, atol=0)
 
 
 # ---- Eq. 6 ---------------------------------------------------------------------------------------
@@ -115,8 +115,11 @@ def test_feature_perturbation_sets_the_sampled_statistics():
     e_mu, e_sigma = torch.randn(mu.shape, generator=g), torch.randn(mu.shape, generator=g)
     alpha, beta = mu + e_mu * s_mu, sigma + e_sigma * s_sigma
     torch.testing.assert_close(out.mean(1, keepdim=True), alpha, rtol=1e-4, atol=1e-5)
-    torch.testing.assert_close(out.std(1, keepdim=True, unbiased=False), beta.abs() * (
-        sigma**2 - 1e-6).sqrt() / sigma, rtol=1e-4, atol=1e-5)
+    torch.testing.assert_close(
+        out.std(1, keepdim=True, unbiased=False),
+        beta.abs() * (sigma**2 - 1e-6).sqrt() / sigma,
+        rtol=1e-4,
+        atol=1e-5)
     # Eq. 7's weight: exp(-(mean|eps_mu| + mean|eps_sigma|))
     assert perturb.domain_weight() == pytest.approx(
         math.exp(-(e_mu.abs().mean() + e_sigma.abs().mean()).item()), rel=1e-6)
@@ -126,8 +129,8 @@ def test_feature_perturbation_sets_the_sampled_statistics():
 # ---- Eq. 5, 7, 13, 14, 15 --------------------------------------------------------------------
 def test_eq5_and_eq7_on_hand_values():
     f_src, f_pert = torch.tensor([1.0, 2.0, 0.0]), torch.tensor([3.0, 2.0, 4.0])
-    torch.testing.assert_close(delta_fisher(f_src, f_pert),
-                               torch.tensor([2.0 / (1 + 1e-8), 0.0, 4.0 / 1e-8]))
+    torch.testing.assert_close(
+        delta_fisher(f_src, f_pert), torch.tensor([2.0 / (1 + 1e-8), 0.0, 4.0 / 1e-8]))
     drf = drf_from_fisher(f_src, f_pert, weight=0.5)
     torch.testing.assert_close(drf, torch.tensor([1 + 0.5 * 2 / (1 + 1e-8), 2.0, 0.5 * 4e8]))
     assert torch.equal(drf_from_fisher(f_src, f_pert, 0.5, score='fisher'), f_src)
@@ -136,18 +139,20 @@ def test_eq5_and_eq7_on_hand_values():
 def test_eq14_and_eq15_on_hand_values():
     gamma, tau, w = 1e-3, 0.5, 0.25  # tau^-2 = 4
     lam_x, lam_xp = torch.tensor([10.0, 6.0, 4.0]), torch.tensor([6.0, 6.0, 8.0])
-    torch.testing.assert_close(fisher_from_precision(lam_x, gamma, tau),
-                               torch.tensor([6e-3, 2e-3, 0.0]))
+    torch.testing.assert_close(
+        fisher_from_precision(lam_x, gamma, tau), torch.tensor([6e-3, 2e-3, 0.0]))
     # Eq. 15 as printed: gamma * (L_x - tau^-2 + w |L_x - L_x'| / (min + eps / gamma))
-    expected = [gamma * (10 - 4 + w * 4 / (6 + 1e-5)), gamma * (6 - 4 + 0.0),
-                gamma * (4 - 4 + w * 4 / (4 + 1e-5))]
+    expected = [
+        gamma * (10 - 4 + w * 4 / (6 + 1e-5)), gamma * (6 - 4 + 0.0),
+        gamma * (4 - 4 + w * 4 / (4 + 1e-5))
+    ]
     got = drf_from_precisions(lam_x, lam_xp, gamma, tau, w)
     torch.testing.assert_close(got, torch.tensor(expected), rtol=1e-6, atol=0)
     # 'substituted': Eq. 14 into Eq. 7: F_x + w |F_x - F_x'| / (min(F_x, F_x') + eps)
     f_x, f_xp = gamma * (lam_x - 4), gamma * (lam_xp - 4)
     sub = drf_from_precisions(lam_x, lam_xp, gamma, tau, w, formula='substituted')
-    torch.testing.assert_close(sub, f_x + w * (f_x - f_xp).abs() / (torch.minimum(f_x, f_xp) +
-                                                                     1e-8))
+    torch.testing.assert_close(sub,
+                               f_x + w * (f_x - f_xp).abs() / (torch.minimum(f_x, f_xp) + 1e-8))
     assert not torch.allclose(sub, got)
 
 
@@ -199,8 +204,7 @@ def test_variational_precision_reaches_eq14_optimum_on_a_quadratic():
     expected = h / gamma + tau**-2
     torch.testing.assert_close(estimate, expected, rtol=0.1, atol=0)
     # Eq. 14 turns it back into the curvature
-    torch.testing.assert_close(fisher_from_precision(estimate, gamma, tau), h, rtol=0.15,
-                               atol=5.0)
+    torch.testing.assert_close(fisher_from_precision(estimate, gamma, tau), h, rtol=0.15, atol=5.0)
 
 
 # ---- Eq. 16 ----------------------------------------------------------------------------------
@@ -219,8 +223,7 @@ def test_schedule_values():
 def test_selected_counts_follow_the_schedule():
     model = build_tiny()
     total = model.num_backbone_params
-    assert model.num_selected_at(1, 100) == round(
-        selected_fraction(1, 100, 0.01, 0.05) * total)
+    assert model.num_selected_at(1, 100) == round(selected_fraction(1, 100, 0.01, 0.05) * total)
     assert model.num_selected_at(100, 100) == round(0.05 * total)
     cands = build_tiny(fraction_of='candidates')
     assert cands.num_selected_at(100, 100) == round(0.05 * cands.num_candidates)
@@ -358,22 +361,26 @@ def test_sensitivity_file_round_trip_and_scores(tmp_path):
         assert torch.equal(loaded['source'][name], t)
     meta = loaded['meta']
     name = 'backbone.vit.layers.2.ffn.layers.0.0.weight'
-    expected = drf_from_precisions(loaded['source'][name], loaded['perturbed'][name],
-                                   meta['gamma'], meta['tau'], meta['domain_weight'])
+    expected = drf_from_precisions(loaded['source'][name], loaded['perturbed'][name], meta['gamma'],
+                                   meta['tau'], meta['domain_weight'])
     assert torch.equal(artifact_scores(loaded, 'drf', balance='none')[name], expected)
     # balance='mean': each term divided by its mean magnitude over all estimated elements
-    terms = [drf_from_precisions(loaded['source'][n], loaded['perturbed'][n], meta['gamma'],
-                                 meta['tau'], 1.0, score) for n in loaded['source']
-             for score in ('fisher', 'delta_fisher')]
+    terms = [
+        drf_from_precisions(loaded['source'][n], loaded['perturbed'][n], meta['gamma'], meta['tau'],
+                            1.0, score) for n in loaded['source']
+        for score in ('fisher', 'delta_fisher')
+    ]
     task_mean = torch.cat([t.flatten() for t in terms[0::2]]).double().abs().mean()
     domain_mean = torch.cat([t.flatten() for t in terms[1::2]]).double().abs().mean()
     task = drf_from_precisions(loaded['source'][name], loaded['perturbed'][name], meta['gamma'],
                                meta['tau'], 1.0, 'fisher')
-    domain = drf_from_precisions(loaded['source'][name], loaded['perturbed'][name],
-                                 meta['gamma'], meta['tau'], 1.0, 'delta_fisher')
-    torch.testing.assert_close(artifact_scores(loaded, 'drf')[name],
-                               (task / task_mean + meta['domain_weight'] * domain /
-                                domain_mean).float(), rtol=1e-5, atol=1e-6)
+    domain = drf_from_precisions(loaded['source'][name], loaded['perturbed'][name], meta['gamma'],
+                                 meta['tau'], 1.0, 'delta_fisher')
+    torch.testing.assert_close(
+        artifact_scores(loaded, 'drf')[name],
+        (task / task_mean + meta['domain_weight'] * domain / domain_mean).float(),
+        rtol=1e-5,
+        atol=1e-6)
     # the JSON summary is the per block, per group mean of each score
     summary = block_group_summary(loaded)
     qkv = artifact_scores(loaded, 'fisher')['backbone.vit.layers.3.attn.qkv.weight']
@@ -391,8 +398,7 @@ def test_sensitivity_file_of_another_network_is_refused(tmp_path):
     inputs, samples = batch(n=2, size=64)
     artifact = model.estimate_sensitivity(lambda: (inputs, samples), 1, log=lambda _: None)
     cfg = tiny_fishertune_cfg()
-    cfg.backbone.vit.arch = dict(embed_dims=48, num_layers=4, num_heads=2,
-                                 feedforward_channels=64)
+    cfg.backbone.vit.arch = dict(embed_dims=48, num_layers=4, num_heads=2, feedforward_channels=64)
     cfg.decode_head.in_channels = [48] * 4
     other = MODELS.build(cfg)
     with pytest.raises(SensitivityConfigError, match='shape'):
@@ -435,7 +441,8 @@ MAE_L_512 = _vit_params(24, 1024, 16, 32 * 32)
 
 @pytest.mark.parametrize('config,backbone,tuned', [
     ('fishertune_sam-h_mask2former_1xb4-44k_gtav-512x512.py', SAM_H_512, 15_209_830),
-    ('fishertune_sam-h_mask2former_1xb4-44k_gtav-512x512_5pct-of-backbone.py', SAM_H_512, round(0.05 * SAM_H_512)),
+    ('fishertune_sam-h_mask2former_1xb4-44k_gtav-512x512_5pct-of-backbone.py', SAM_H_512,
+     round(0.05 * SAM_H_512)),
     ('fishertune_mae-l_mask2former_1xb4-44k_gtav-512x512.py', MAE_L_512, round(0.05 * MAE_L_512)),
 ])
 def test_table1_other_vfms_trainable_counts(config, backbone, tuned):

@@ -8,10 +8,10 @@ import math
 import pytest
 import torch
 
-from deft_helpers import batch
-from deft_mmseg.testing.curvature import mlp_curvature_problem
 from deft_mmseg.models.fishertune import IterateAverage, VariationalPrecision
 from deft_mmseg.models.fishertune.artifact_scores import artifact_stability
+from deft_mmseg.testing.curvature import mlp_curvature_problem
+from deft_helpers import batch
 from test_fishertune import build_tiny
 
 
@@ -116,8 +116,7 @@ def test_empirical_halves_are_the_fisher_of_each_half_of_the_batches():
                     count += 1
         for n, index in halves['index'].items():
             expected = (sums[n] / count).flatten()[index]
-            torch.testing.assert_close(halves['source'][part][n], expected, rtol=1e-4,
-                                       atol=1e-12)
+            torch.testing.assert_close(halves['source'][part][n], expected, rtol=1e-4, atol=1e-12)
     model.train()
 
 
@@ -130,8 +129,8 @@ def _artifact_with_halves(model, second_half):
     index = {n: torch.arange(p.numel()) for n, p in model.candidate_parameters().items()}
     first = [{n: torch.rand(i.numel(), generator=g) for n, i in index.items()} for _ in (0, 1)]
     second = [{n: second_half(v, g) for n, v in f.items()} for f in first]
-    artifact['halves'] = dict(index=index, source=(first[0], second[0]),
-                              perturbed=(first[1], second[1]))
+    artifact['halves'] = dict(
+        index=index, source=(first[0], second[0]), perturbed=(first[1], second[1]))
     return artifact
 
 

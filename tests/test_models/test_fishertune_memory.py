@@ -13,15 +13,15 @@ import weakref
 
 import pytest
 import torch
+from mmseg.registry import MODELS
 from torch.utils._python_dispatch import TorchDispatchMode
 from torch.utils._pytree import tree_leaves
-from mmseg.registry import MODELS
 
-from deft_helpers import batch
-from repo_paths import REPO
 from deft_mmseg.models.fishertune.candidates import CandidateLayout
 from deft_mmseg.models.fishertune.estimator import DRFIMEstimator
 from deft_mmseg.models.fishertune.fisher import add_squared_gradients
+from deft_helpers import batch
+from repo_paths import REPO
 from test_fishertune import tiny_fishertune_cfg
 
 #: bytes per candidate element (float32 unless said)
@@ -50,8 +50,10 @@ class PeakLiveBytes(TorchDispatchMode):
 
     def __torch_dispatch__(self, func, types, args=(), kwargs=None):
         kwargs = kwargs or {}
-        inputs = {t.untyped_storage().data_ptr() for t in tree_leaves((args, kwargs))
-                  if isinstance(t, torch.Tensor)}
+        inputs = {
+            t.untyped_storage().data_ptr()
+            for t in tree_leaves((args, kwargs)) if isinstance(t, torch.Tensor)
+        }
         out = func(*args, **kwargs)
         for tensor in tree_leaves(out):
             if not isinstance(tensor, torch.Tensor):
@@ -85,10 +87,14 @@ def test_the_tracker_counts_new_storages_and_their_release():
 def _wide_tiny_model(method, groups):
     """The tiny DeepLabv3+ FisherTune model with a 96-wide, 4-block ViT on 32-pixel images:
     408,576 Q/K/V/FFN elements against activations of 16 tokens."""
-    cfg = tiny_fishertune_cfg('deeplabv3plus', estimator=dict(method=method, log_interval=10**6),
-                              groups=groups, delta_min=0.01, delta_max=0.01)
-    cfg.backbone.vit.update(arch=dict(embed_dims=96, num_layers=4, num_heads=2,
-                                      feedforward_channels=384), img_size=32)
+    cfg = tiny_fishertune_cfg(
+        'deeplabv3plus',
+        estimator=dict(method=method, log_interval=10**6),
+        groups=groups,
+        delta_min=0.01,
+        delta_max=0.01)
+    cfg.backbone.vit.update(
+        arch=dict(embed_dims=96, num_layers=4, num_heads=2, feedforward_channels=384), img_size=32)
     cfg.neck.in_channels = [96] * 4
     torch.manual_seed(0)
     return MODELS.build(cfg)
@@ -126,8 +132,7 @@ def test_estimation_peak_is_its_state_per_candidate_element(method, groups, per_
     sample = {name: torch.arange(0, 3) for name in params}  # few sampled elements
     stream = iter(batches)
     with PeakLiveBytes() as tracker:
-        model.estimator.estimate(model, lambda: next(stream), 4, log=lambda *_: None,
-                                 sample=sample)
+        model.estimator.estimate(model, lambda: next(stream), 4, log=lambda *_: None, sample=sample)
     bound = per_element * n + activations + 4 * largest
     assert tracker.peak <= bound, (
         f'{tracker.peak / n:.1f} bytes per candidate element, bound {bound / n:.1f}')
@@ -144,13 +149,13 @@ def test_layout_keeps_the_candidate_rows():
     compact = layout.compact('w', full)
     torch.testing.assert_close(compact, full[[0, 1, 4, 5]])
     expanded = layout.expand('w', compact, -1.0)
-    torch.testing.assert_close(expanded, torch.tensor([[0., 1], [2, 3], [-1, -1], [-1, -1],
-                                                       [8, 9], [10, 11]]))
+    torch.testing.assert_close(
+        expanded, torch.tensor([[0., 1], [2, 3], [-1, -1], [-1, -1], [8, 9], [10, 11]]))
     # flat index 9 = row 4, column 1 -> compact row 2, column 1 -> 5
     assert layout.compact_index('w', torch.tensor([0, 3, 9])).tolist() == [0, 3, 5]
     replaced = layout.with_rows('w', full, torch.zeros(4, 2))
-    torch.testing.assert_close(replaced, torch.tensor([[0., 0], [0, 0], [4, 5], [6, 7],
-                                                       [0, 0], [0, 0]]))
+    torch.testing.assert_close(replaced,
+                               torch.tensor([[0., 0], [0, 0], [4, 5], [6, 7], [0, 0], [0, 0]]))
     whole = CandidateLayout({'w': (6, 2)})
     assert whole.is_whole('w') and whole.compact('w', full) is full
 
@@ -203,10 +208,14 @@ BENCHMARK = osp.join('benchmarks', 'fishertune_memory.py')
 
 def test_memory_benchmark_refuses_a_config_that_is_not_fishertune():
     """From a shell: a config of another method gets one line naming the problem, exit 2."""
-    result = subprocess.run(
-        [sys.executable, BENCHMARK, '--config',
-         osp.join('configs', 'rein', 'rein_dinov2-l_mask2former_1xb4-40k_gtav-512x512.py')],
-        cwd=REPO, capture_output=True, text=True, timeout=120)
+    result = subprocess.run([
+        sys.executable, BENCHMARK, '--config',
+        osp.join('configs', 'rein', 'rein_dinov2-l_mask2former_1xb4-40k_gtav-512x512.py')
+    ],
+                            cwd=REPO,
+                            capture_output=True,
+                            text=True,
+                            timeout=120)
     assert result.returncode == 2
     lines = [line for line in result.stderr.splitlines() if line.strip()]
     assert len(lines) == 1 and lines[0].startswith('error: ') and 'not a FisherTune config' in \
@@ -218,9 +227,14 @@ def test_memory_benchmark_runs_from_a_shell(tmp_path):
     """The benchmark as docs/fishertune.md shows it, at the tiny width and a small crop: it
     reports the figures of a run with both chains."""
     out = tmp_path / 'memory.json'
-    result = subprocess.run(
-        [sys.executable, BENCHMARK, '--width', 'tiny', '--crop', '64', '--batch', '1', '--json',
-         str(out)], cwd=REPO, capture_output=True, text=True, timeout=1200)
+    result = subprocess.run([
+        sys.executable, BENCHMARK, '--width', 'tiny', '--crop', '64', '--batch', '1', '--json',
+        str(out)
+    ],
+                            cwd=REPO,
+                            capture_output=True,
+                            text=True,
+                            timeout=1200)
     assert result.returncode == 0, result.stderr[-2000:]
     assert 'B per candidate element' in result.stdout
     figures = json.load(open(out))

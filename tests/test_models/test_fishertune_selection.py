@@ -11,8 +11,8 @@ from mmengine.structures import PixelData
 from mmseg.registry import MODELS
 from mmseg.structures import SegDataSample
 
-from repo_paths import REPO
 from deft_mmseg.models.fishertune.artifact_format import ARTIFACT_FORMAT, ARTIFACT_VERSION
+from repo_paths import REPO
 
 TINY = osp.join(REPO, 'configs', '_base_', 'models', 'fishertune_vit_tiny_demo.py')
 
@@ -32,10 +32,18 @@ def empirical_artifact(model, seed=0, weight=0.5):
     params = model.candidate_parameters()
     src = {n: torch.rand(p.shape, generator=g) for n, p in params.items()}
     pert = {n: torch.rand(p.shape, generator=g) for n, p in params.items()}
-    meta = dict(method='empirical', kind='fisher', gamma=1e-9, tau=1e-3, domain_weight=weight,
-                iters=1, perturb_at='vit.patch_embed', noise_std=1.0, **model.candidate_meta())
-    return dict(format=ARTIFACT_FORMAT, version=ARTIFACT_VERSION, meta=meta, source=src,
-                perturbed=pert)
+    meta = dict(
+        method='empirical',
+        kind='fisher',
+        gamma=1e-9,
+        tau=1e-3,
+        domain_weight=weight,
+        iters=1,
+        perturb_at='vit.patch_embed',
+        noise_std=1.0,
+        **model.candidate_meta())
+    return dict(
+        format=ARTIFACT_FORMAT, version=ARTIFACT_VERSION, meta=meta, source=src, perturbed=pert)
 
 
 def expected_top(model, artifact, score, k):
@@ -65,13 +73,15 @@ def test_tuned_elements_are_the_highest_scores_computed_independently(score):
     model.start_tuning(artifact, [optimizer])
     k = 257
     model.sparse_mask.select(k)
-    selected = {(n, int(i)) for n, m in model.sparse_mask.masks.items()
+    selected = {(n, int(i))
+                for n, m in model.sparse_mask.masks.items()
                 for i in m.flatten().nonzero().flatten()}
     assert selected == expected_top(model, artifact, score, k)
     # and training moves exactly those: a step with a gradient on every element
     sum(p.sum() for p in params.values()).backward()
     optimizer.step()
-    changed = {(n, int(i)) for n, p in params.items()
+    changed = {(n, int(i))
+               for n, p in params.items()
                for i in (p.detach() != before[n]).flatten().nonzero().flatten()}
     assert changed == selected
 
@@ -80,19 +90,18 @@ def demo_batch(model, size=32, n=2):
     g = torch.Generator().manual_seed(1)
     samples = []
     for _ in range(n):
-        s = SegDataSample(gt_sem_seg=PixelData(data=torch.randint(0, 19, (1, size, size),
-                                                                  generator=g)))
-        s.set_metainfo(dict(img_shape=(size, size), ori_shape=(size, size),
-                            pad_shape=(size, size)))
+        s = SegDataSample(
+            gt_sem_seg=PixelData(data=torch.randint(0, 19, (1, size, size), generator=g)))
+        s.set_metainfo(dict(img_shape=(size, size), ori_shape=(size, size), pad_shape=(size, size)))
         samples.append(s)
-    inputs = [torch.randint(0, 256, (3, size, size), generator=g, dtype=torch.uint8)
-              for _ in range(n)]
+    inputs = [
+        torch.randint(0, 256, (3, size, size), generator=g, dtype=torch.uint8) for _ in range(n)
+    ]
     data = model.data_preprocessor(dict(inputs=inputs, data_samples=samples), True)
     return data['inputs'], data['data_samples']
 
 
-@pytest.mark.parametrize('method,curvature', [('variational', 'fisher'),
-                                              ('variational', 'hessian'),
+@pytest.mark.parametrize('method,curvature', [('variational', 'fisher'), ('variational', 'hessian'),
                                               ('empirical', 'fisher')])
 def test_estimation_sees_the_perturbed_x_prime_and_one_x_prime_per_pair(method, curvature):
     """The tokens entering the first ViT layer, recorded during estimation with whether the

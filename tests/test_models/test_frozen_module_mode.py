@@ -16,9 +16,9 @@ import pytest
 import torch
 from torch.nn.modules.batchnorm import _BatchNorm
 
-from deft_helpers import batch, build, same, snapshot, tiny_model_cfg, total_loss
 from deft_mmseg.engine import TwoStageTrainLoop
 from deft_mmseg.engine.hooks import TrainLoopCheckHook
+from deft_helpers import batch, build, same, snapshot, tiny_model_cfg, total_loss
 
 
 def _bn_layers(module):
@@ -44,10 +44,15 @@ def _warmup_steps(model, steps):
     BN layer of the frozen encoder e1."""
     encoder = model.pathway1.backbone if hasattr(model, 'pathway1') else model.backbone
     seen = {name: [] for name in _bn_layers(encoder)}
-    handles = [bn.register_forward_pre_hook(lambda m, i, name=name: seen[name].append(
-        i[0].detach().clone())) for name, bn in _bn_layers(encoder).items()]
-    opt = torch.optim.SGD([p for p in model.parameters() if p.requires_grad], lr=0.1,
-                          momentum=0.9, weight_decay=5e-3)
+    handles = [
+        bn.register_forward_pre_hook(
+            lambda m, i, name=name: seen[name].append(i[0].detach().clone()))
+        for name, bn in _bn_layers(encoder).items()
+    ]
+    opt = torch.optim.SGD([p for p in model.parameters() if p.requires_grad],
+                          lr=0.1,
+                          momentum=0.9,
+                          weight_decay=5e-3)
     for i in range(steps):
         inputs, samples = batch(seed=i)
         opt.zero_grad(set_to_none=True)
@@ -147,13 +152,16 @@ def test_train_loop_check_hook_is_the_one_pairing_check():
 def test_frozen_decoder_of_table1_follows_the_mode(mode):
     """Table 1 "Freezing Decoder": after the switch the decoder's weights stay fixed; in 'train'
     mode its BN statistics follow the batches (freeze_weights), in 'eval' mode they do not."""
-    model = build(tiny_model_cfg('StagedEncoderDecoder', after_warmup='freeze_decoder',
-                                 frozen_module_mode=mode))
+    model = build(
+        tiny_model_cfg(
+            'StagedEncoderDecoder', after_warmup='freeze_decoder', frozen_module_mode=mode))
     model.train()
     model.end_warmup()
     before = snapshot(model.decode_head)
-    opt = torch.optim.SGD([p for p in model.parameters() if p.requires_grad], lr=0.1,
-                          momentum=0.9, weight_decay=5e-3)
+    opt = torch.optim.SGD([p for p in model.parameters() if p.requires_grad],
+                          lr=0.1,
+                          momentum=0.9,
+                          weight_decay=5e-3)
     inputs, samples = batch(seed=0)
     total_loss(model.loss(inputs, samples)).backward()
     opt.step()

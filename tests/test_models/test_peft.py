@@ -11,15 +11,22 @@ C, L = 32, 3
 
 def _backbone(peft=None):
     torch.manual_seed(0)
-    return MODELS.build(dict(
-        type='VFMVisionTransformer', out_indices=(0, 2), scales=(1, 1), peft=peft,
-        vit=dict(type='mmpretrain.VisionTransformer', patch_size=8, img_size=32,
-                 arch=dict(embed_dims=C, num_layers=L, num_heads=2, feedforward_channels=64))))
+    return MODELS.build(
+        dict(
+            type='VFMVisionTransformer',
+            out_indices=(0, 2),
+            scales=(1, 1),
+            peft=peft,
+            vit=dict(
+                type='mmpretrain.VisionTransformer',
+                patch_size=8,
+                img_size=32,
+                arch=dict(embed_dims=C, num_layers=L, num_heads=2, feedforward_channels=64))))
 
 
-@pytest.mark.parametrize('cfg,count', [
-    (dict(type='ViTLoRA'), 1_179_648), (dict(type='ViTAdaptFormer'), 3_171_840),
-    (dict(type='ViTDeepPrompt'), 3_686_400)])
+@pytest.mark.parametrize('cfg,count', [(dict(type='ViTLoRA'), 1_179_648),
+                                       (dict(type='ViTAdaptFormer'), 3_171_840),
+                                       (dict(type='ViTDeepPrompt'), 3_686_400)])
 def test_trainable_counts_for_vit_large(cfg, count):
     peft = MODELS.build(dict(cfg, num_layers=24, embed_dims=1024))
     n = sum(p.numel() for p in peft.parameters())
@@ -70,6 +77,7 @@ def test_lora_adds_the_low_rank_update_to_q_and_v_only():
 
 def test_deft_with_lora_does_not_share_a_hooked_trunk():
     from mmengine.config import Config
+
     from repo_paths import config_path
     cfg = Config.fromfile(config_path('_base_', 'models', 'vfm_vit_tiny_demo.py')).model
     cfg.data_preprocessor = None
@@ -86,8 +94,13 @@ def test_deft_with_lora_does_not_share_a_hooked_trunk():
 def _tiny_eva02(peft):
     from deft_mmseg.demo.demo_config import TINY_EVA02
     torch.manual_seed(0)
-    return MODELS.build(dict(type='VFMVisionTransformer', vit=dict(TINY_EVA02, drop_path_rate=0.0),
-                             out_indices=(1, 3), scales=(1, 1), peft=peft))
+    return MODELS.build(
+        dict(
+            type='VFMVisionTransformer',
+            vit=dict(TINY_EVA02, drop_path_rate=0.0),
+            out_indices=(1, 3),
+            scales=(1, 1),
+            peft=peft))
 
 
 def test_adaptformer_on_eva02_adds_the_adapter_to_the_released_block():
@@ -96,12 +109,17 @@ def test_adaptformer_on_eva02_adds_the_adapter_to_the_released_block():
     the trunk is the pretrained one."""
     from deft_mmseg.demo.demo_config import TINY_EVA02
     arch = TINY_EVA02['arch']
-    peft = dict(type='ViTAdaptFormer', num_layers=arch['num_layers'],
-                embed_dims=arch['embed_dims'], bottleneck=4)
+    peft = dict(
+        type='ViTAdaptFormer',
+        num_layers=arch['num_layers'],
+        embed_dims=arch['embed_dims'],
+        bottleneck=4)
     model = _tiny_eva02(peft).eval()
     plain = _tiny_eva02(None).eval()
-    plain.load_state_dict({k: v for k, v in model.state_dict().items()
-                           if not k.startswith('peft.')})
+    plain.load_state_dict({
+        k: v
+        for k, v in model.state_dict().items() if not k.startswith('peft.')
+    })
     x = torch.randn(2, 3, 64, 64)
     with torch.no_grad():
         for a, b in zip(model(x), plain(x)):
@@ -124,5 +142,9 @@ def test_vpt_refuses_an_eva02_trunk():
     from deft_mmseg.demo.demo_config import TINY_EVA02
     arch = TINY_EVA02['arch']
     with pytest.raises(ValueError, match="supports \\('vit',\\) trunks"):
-        _tiny_eva02(dict(type='ViTDeepPrompt', num_layers=arch['num_layers'],
-                         embed_dims=arch['embed_dims'], num_tokens=4))
+        _tiny_eva02(
+            dict(
+                type='ViTDeepPrompt',
+                num_layers=arch['num_layers'],
+                embed_dims=arch['embed_dims'],
+                num_tokens=4))

@@ -6,8 +6,8 @@ import torch
 from mmengine.config import Config
 from mmseg.registry import MODELS
 
-from repo_paths import config_path
 from deft_helpers import batch, changed, same, snapshot, total_loss
+from repo_paths import config_path
 
 
 def _model_cfg(name):
@@ -50,12 +50,14 @@ def test_tiny_rein_mask2former_trains_reins_and_head_only():
         out = model.predict(*batch(n=1, size=64, seed=5))
     assert out[0].seg_logits.data.shape == (19, 64, 64)
     keys = model.state_dict().keys()  # official Rein parameter names
-    assert {'backbone.reins.learnable_tokens_a', 'backbone.reins.learnable_tokens_b',
-            'backbone.reins.scale', 'backbone.reins.mlp_token2feat.weight',
-            'backbone.reins.mlp_delta_f.weight', 'backbone.reins.transform.weight',
-            'backbone.reins.merge.weight', 'decode_head.querys2feat.weight'} <= set(keys)
-    assert not any(k.startswith(('decode_head.query_embed', 'decode_head.query_feat'))
-                   for k in keys)
+    assert {
+        'backbone.reins.learnable_tokens_a', 'backbone.reins.learnable_tokens_b',
+        'backbone.reins.scale', 'backbone.reins.mlp_token2feat.weight',
+        'backbone.reins.mlp_delta_f.weight', 'backbone.reins.transform.weight',
+        'backbone.reins.merge.weight', 'decode_head.querys2feat.weight'
+    } <= set(keys)
+    assert not any(
+        k.startswith(('decode_head.query_embed', 'decode_head.query_feat')) for k in keys)
 
 
 def test_rein_refinement_formula():
@@ -114,10 +116,10 @@ def test_deft_on_rein_shares_the_frozen_trunk():
         assert model.predict(*batch(n=1, size=64))[0].seg_logits.data.shape == (19, 64, 64)
 
 
-@pytest.mark.parametrize('config,count', [
-    ('rein_eva02-l_mask2former.py', 2.99e6),
-    pytest.param('rein_clip-l_mask2former.py', 2.99e6, marks=pytest.mark.slow),
-    pytest.param('rein_sam-h_mask2former.py', 4.51e6, marks=pytest.mark.slow)])
+@pytest.mark.parametrize(
+    'config,count', [('rein_eva02-l_mask2former.py', 2.99e6),
+                     pytest.param('rein_clip-l_mask2former.py', 2.99e6, marks=pytest.mark.slow),
+                     pytest.param('rein_sam-h_mask2former.py', 4.51e6, marks=pytest.mark.slow)])
 def test_rein_configs_trainable_counts(config, count):
     """Paper 002 Table 2: 2.99M for the ViT-L VFMs, 4.51M for SAM ViT-H."""
     cfg = _model_cfg(config).backbone
@@ -136,15 +138,27 @@ def test_vfm_with_neck_feeds_deeplabv3plus_and_segformer_heads_under_deft(head):
     cfg = _model_cfg(f'vfm_dinov2-l_{head}.py')
     cfg.data_preprocessor = None
     cfg.type = 'DualPathwaySegmentor'
-    cfg.backbone.update(init_cfg=None, out_indices=(0, 1, 2, 3),
-                        vit=dict(cfg.backbone.vit, patch_size=8, img_size=64,
-                                 arch=dict(embed_dims=32, num_layers=4, num_heads=2,
-                                           feedforward_channels=64)),
-                        reins=dict(type='LoRAReins', token_length=4, embed_dims=32, num_layers=4,
-                                   patch_size=8, link_token_to_query=False, lora_dim=4))
+    cfg.backbone.update(
+        init_cfg=None,
+        out_indices=(0, 1, 2, 3),
+        vit=dict(
+            cfg.backbone.vit,
+            patch_size=8,
+            img_size=64,
+            arch=dict(embed_dims=32, num_layers=4, num_heads=2, feedforward_channels=64)),
+        reins=dict(
+            type='LoRAReins',
+            token_length=4,
+            embed_dims=32,
+            num_layers=4,
+            patch_size=8,
+            link_token_to_query=False,
+            lora_dim=4))
     cfg.neck.update(in_channels=[32] * 4, out_channels=16)
-    cfg.decode_head.update(in_channels=16 if head == 'deeplabv3plus' else [16] * 4, channels=16,
-                           norm_cfg=dict(type='BN', requires_grad=True))
+    cfg.decode_head.update(
+        in_channels=16 if head == 'deeplabv3plus' else [16] * 4,
+        channels=16,
+        norm_cfg=dict(type='BN', requires_grad=True))
     if head == 'deeplabv3plus':
         cfg.decode_head.update(c1_in_channels=16, c1_channels=8, dilations=(1, 2, 3, 4))
     cfg.test_cfg = dict(mode='whole')

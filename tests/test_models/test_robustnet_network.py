@@ -14,8 +14,8 @@ from mmengine.config import Config
 from mmseg.registry import MODELS
 
 from deft_mmseg.models.converters import convert_robustnet
-from deft_mmseg.utils.errors import ConversionKeyError
 from deft_mmseg.models.converters.robustnet import dropped_keys
+from deft_mmseg.utils.errors import ConversionKeyError
 from repo_paths import config_path
 
 
@@ -30,8 +30,7 @@ class Bottleneck(nn.Module):  # network/Resnet.py Bottleneck (iw=0)
         super().__init__()
         self.conv1 = nn.Conv2d(inplanes, planes, kernel_size=1, bias=False)
         self.bn1 = nn.BatchNorm2d(planes)
-        self.conv2 = nn.Conv2d(planes, planes, kernel_size=3, stride=stride, padding=1,
-                               bias=False)
+        self.conv2 = nn.Conv2d(planes, planes, kernel_size=3, stride=stride, padding=1, bias=False)
         self.bn2 = nn.BatchNorm2d(planes)
         self.conv3 = nn.Conv2d(planes, planes * 4, kernel_size=1, bias=False)
         self.bn3 = nn.BatchNorm2d(planes * 4)
@@ -57,18 +56,23 @@ def _make_layer(inplanes, planes, blocks, stride):  # network/Resnet.py ResNet._
 
 
 class ASPP(nn.Module):  # network/deepv3.py _AtrousSpatialPyramidPoolingModule, os 16
+
     def __init__(self, in_dim, reduction_dim, rates=(6, 12, 18)):
         super().__init__()
-        self.features = nn.ModuleList(
-            [nn.Sequential(nn.Conv2d(in_dim, reduction_dim, 1, bias=False),
-                           nn.BatchNorm2d(reduction_dim), nn.ReLU(inplace=True))] +
-            [nn.Sequential(nn.Conv2d(in_dim, reduction_dim, 3, dilation=r, padding=r, bias=False),
-                           nn.BatchNorm2d(reduction_dim), nn.ReLU(inplace=True))
-             for r in rates])
+        self.features = nn.ModuleList([
+            nn.Sequential(
+                nn.Conv2d(in_dim, reduction_dim, 1, bias=False), nn.BatchNorm2d(reduction_dim),
+                nn.ReLU(inplace=True))
+        ] + [
+            nn.Sequential(
+                nn.Conv2d(in_dim, reduction_dim, 3, dilation=r, padding=r, bias=False),
+                nn.BatchNorm2d(reduction_dim), nn.ReLU(inplace=True)) for r in rates
+        ])
         self.img_pooling = nn.AdaptiveAvgPool2d(1)
         # the release writes 256 = reduction_dim here
-        self.img_conv = nn.Sequential(nn.Conv2d(in_dim, reduction_dim, 1, bias=False),
-                                      nn.BatchNorm2d(reduction_dim), nn.ReLU(inplace=True))
+        self.img_conv = nn.Sequential(
+            nn.Conv2d(in_dim, reduction_dim, 1, bias=False), nn.BatchNorm2d(reduction_dim),
+            nn.ReLU(inplace=True))
 
     def forward(self, x):
         out = _upsample(self.img_conv(self.img_pooling(x)), x.shape[2:])
@@ -91,9 +95,9 @@ class DeepV3Plus(nn.Module):
                 nn.Conv2d(w, 2 * w, 3, stride=1, padding=1, bias=False), nn.BatchNorm2d(2 * w),
                 nn.ReLU(inplace=True), nn.MaxPool2d(kernel_size=3, stride=2, padding=1))
         else:
-            self.layer0 = nn.Sequential(nn.Conv2d(3, w, 7, stride=2, padding=3, bias=False),
-                                        nn.BatchNorm2d(w), nn.ReLU(inplace=True),
-                                        nn.MaxPool2d(kernel_size=3, stride=2, padding=1))
+            self.layer0 = nn.Sequential(
+                nn.Conv2d(3, w, 7, stride=2, padding=3, bias=False), nn.BatchNorm2d(w),
+                nn.ReLU(inplace=True), nn.MaxPool2d(kernel_size=3, stride=2, padding=1))
         self.layer1 = _make_layer(2 * w if deep_stem else w, w, blocks[0], 1)
         self.layer2 = _make_layer(4 * w, 2 * w, blocks[1], 2)
         self.layer3 = _make_layer(8 * w, 4 * w, blocks[2], 2)
@@ -104,18 +108,18 @@ class DeepV3Plus(nn.Module):
             elif 'downsample.0' in n:
                 m.stride = (1, 1)
         self.aspp = ASPP(32 * w, a)
-        self.bot_fine = nn.Sequential(nn.Conv2d(4 * w, 48, 1, bias=False), nn.BatchNorm2d(48),
-                                      nn.ReLU(inplace=True))
-        self.bot_aspp = nn.Sequential(nn.Conv2d(5 * a, a, 1, bias=False), nn.BatchNorm2d(a),
-                                      nn.ReLU(inplace=True))
+        self.bot_fine = nn.Sequential(
+            nn.Conv2d(4 * w, 48, 1, bias=False), nn.BatchNorm2d(48), nn.ReLU(inplace=True))
+        self.bot_aspp = nn.Sequential(
+            nn.Conv2d(5 * a, a, 1, bias=False), nn.BatchNorm2d(a), nn.ReLU(inplace=True))
         self.final1 = nn.Sequential(
             nn.Conv2d(48 + a, a, 3, padding=1, bias=False), nn.BatchNorm2d(a),
-            nn.ReLU(inplace=True),
-            nn.Conv2d(a, a, 3, padding=1, bias=False), nn.BatchNorm2d(a), nn.ReLU(inplace=True))
+            nn.ReLU(inplace=True), nn.Conv2d(a, a, 3, padding=1, bias=False), nn.BatchNorm2d(a),
+            nn.ReLU(inplace=True))
         self.final2 = nn.Sequential(nn.Conv2d(a, num_classes, 1, bias=True))
-        self.dsn = nn.Sequential(nn.Conv2d(16 * w, 32, 3, padding=1), nn.BatchNorm2d(32),
-                                 nn.ReLU(inplace=True), nn.Dropout2d(0.1),
-                                 nn.Conv2d(32, num_classes, 1, bias=True))
+        self.dsn = nn.Sequential(
+            nn.Conv2d(16 * w, 32, 3, padding=1), nn.BatchNorm2d(32), nn.ReLU(inplace=True),
+            nn.Dropout2d(0.1), nn.Conv2d(32, num_classes, 1, bias=True))
 
     def forward(self, x):  # eval branch of DeepV3Plus.forward
         size = x.shape[2:]
@@ -129,8 +133,7 @@ class DeepV3Plus(nn.Module):
 
 def _ours(w=8, a=16, config=None):
     if config is None:
-        cfg = Config.fromfile(config_path('_base_', 'models',
-                                          'deeplabv3plus_r50-d16_robustnet.py'))
+        cfg = Config.fromfile(config_path('_base_', 'models', 'deeplabv3plus_r50-d16_robustnet.py'))
     else:
         cfg = Config.fromfile(config_path(config))
     cfg = copy.deepcopy(cfg.model)
@@ -141,8 +144,8 @@ def _ours(w=8, a=16, config=None):
         cfg.pop(key, None)
     norm = dict(type='BN', requires_grad=True)
     deep = cfg.backbone.get('deep_stem', False)
-    cfg.backbone.update(stem_channels=2 * w if deep else w, base_channels=w, norm_cfg=norm,
-                        init_cfg=None, depth=50)
+    cfg.backbone.update(
+        stem_channels=2 * w if deep else w, base_channels=w, norm_cfg=norm, init_cfg=None, depth=50)
     cfg.decode_head.update(in_channels=[4 * w, 32 * w], channels=a, norm_cfg=norm)
     return MODELS.build(cfg)
 
@@ -153,15 +156,19 @@ def _randomize(module, seed):
     with torch.no_grad():
         for name, t in module.state_dict().items():
             if t.is_floating_point():
-                t.copy_(torch.rand(t.shape, generator=g) * 0.5 + 0.5 if 'running_var' in name
-                        else torch.randn(t.shape, generator=g) * 0.1)
+                t.copy_(
+                    torch.rand(t.shape, generator=g) * 0.5 +
+                    0.5 if 'running_var' in name else torch.randn(t.shape, generator=g) * 0.1)
 
 
 def test_robustnet_checkpoint_converts_loads_strictly_and_gives_the_same_logits():
     release = DeepV3Plus(num_classes=19).eval()
     _randomize(release, 0)
-    checkpoint = dict(state_dict={f'module.{k}': v for k, v in release.state_dict().items()},
-                      epoch=3)  # as RobustNet's train.py saves it (DDP 'module.' prefix)
+    checkpoint = dict(
+        state_dict={
+            f'module.{k}': v
+            for k, v in release.state_dict().items()
+        }, epoch=3)  # as RobustNet's train.py saves it (DDP 'module.' prefix)
     ours = _ours().eval()
     state = convert_robustnet(checkpoint)
     ours.load_state_dict(state, strict=True)
@@ -180,8 +187,10 @@ def test_robustnet_checkpoint_converts_loads_strictly_and_gives_the_same_logits(
 
 def test_other_checkpoints_are_refused():
     with pytest.raises(ConversionKeyError, match='unknown keys'):
-        convert_robustnet({'module.layer0.0.weight': torch.zeros(1),
-                           'module.cov_matrix_layer.0.weight': torch.zeros(1)})
+        convert_robustnet({
+            'module.layer0.0.weight': torch.zeros(1),
+            'module.cov_matrix_layer.0.weight': torch.zeros(1)
+        })
     with pytest.raises(ConversionKeyError, match='no layer0'):
         convert_robustnet({})
 
@@ -189,8 +198,8 @@ def test_other_checkpoints_are_refused():
 def test_converter_tool(tmp_path, capsys):
     """tools/model_converters/robustnet.py: in-process conversion and refusals (one line, exit
     2), nothing overwritten; the fresh-shell contract once."""
-    from e2e_helpers import error_line_in_process, one_error_line, run_tool, run_tool_in_process
     from deft_mmseg.utils.checkpoint_loading import load_local_checkpoint
+    from e2e_helpers import error_line_in_process, one_error_line, run_tool, run_tool_in_process
     release = DeepV3Plus(num_classes=19)
     src, dst = str(tmp_path / 'r50os16.pth'), str(tmp_path / 'out' / 'converted.pth')
     torch.save(dict(state_dict={f'module.{k}': v for k, v in release.state_dict().items()}), src)
@@ -205,8 +214,9 @@ def test_converter_tool(tmp_path, capsys):
     line = error_line_in_process(capsys, 'model_converters/robustnet.py', other,
                                  str(tmp_path / 'x.pth'))
     assert 'not a RobustNet DeepLabv3+' in line
-    line = one_error_line(run_tool('model_converters/robustnet.py', str(tmp_path / 'missing.pth'),
-                                   str(tmp_path / 'y.pth')))
+    line = one_error_line(
+        run_tool('model_converters/robustnet.py', str(tmp_path / 'missing.pth'),
+                 str(tmp_path / 'y.pth')))
     assert 'does not exist' in line
 
 
@@ -221,8 +231,8 @@ def test_robustnet_r101_three_conv_stem_converts_and_gives_the_same_logits():
     ours.load_state_dict(convert_robustnet(release.state_dict()), strict=True)
     x = torch.randn(1, 3, 64, 72)
     with torch.no_grad():
-        torch.testing.assert_close(ours.encode_decode(x, [dict(img_shape=(64, 72))]),
-                                   release(x), rtol=1e-4, atol=1e-5)
+        torch.testing.assert_close(
+            ours.encode_decode(x, [dict(img_shape=(64, 72))]), release(x), rtol=1e-4, atol=1e-5)
     # the ImageNet trunk file: ResNet3X3's own names (conv1..3, bn1..3, layer*, fc)
     names = {'0': 'conv1', '1': 'bn1', '3': 'conv2', '4': 'bn2', '6': 'conv3', '7': 'bn3'}
     trunk = {}

@@ -6,9 +6,9 @@ import copy
 import pytest
 import torch
 from mmengine.config import Config
+from mmseg.registry import MODELS
 
 from deft_mmseg.demo.demo_config import CONFIG_ROOT
-from mmseg.registry import MODELS
 
 TINY = f'{CONFIG_ROOT}/_base_/models/mask2former_tiny_demo.py'
 WINDOW, STRIDE = (64, 64), (43, 43)
@@ -45,8 +45,9 @@ def _hand_slide(model, inputs):
         for x in xs:
             window = inputs[:, :, y:y + WINDOW[0], x:x + WINDOW[1]]
             feats = model.extract_feat(window)
-            logits[:, :, y:y + WINDOW[0], x:x + WINDOW[1]] += model.decode_head.predict(
-                feats, _metas(*WINDOW), dict(mode='whole'))
+            logits[:, :, y:y + WINDOW[0],
+                   x:x + WINDOW[1]] += model.decode_head.predict(feats, _metas(*WINDOW),
+                                                                 dict(mode='whole'))
             count[:, :, y:y + WINDOW[0], x:x + WINDOW[1]] += 1
     return logits / count
 
@@ -81,7 +82,6 @@ def test_whole_inference_is_mmsegs_bit_for_bit():
 
 
 def test_every_mask2former_family_head_is_slide_safe():
-    from deft_mmseg.models import (ReinMask2FormerHead, SlideMask2FormerHead,
-                                   VLTSegMask2FormerHead)
+    from deft_mmseg.models import ReinMask2FormerHead, SlideMask2FormerHead, VLTSegMask2FormerHead
     assert issubclass(ReinMask2FormerHead, SlideMask2FormerHead)
     assert issubclass(VLTSegMask2FormerHead, SlideMask2FormerHead)

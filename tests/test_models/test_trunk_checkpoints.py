@@ -11,9 +11,8 @@ import numpy as np
 import pytest
 import torch
 
+from e2e_helpers import demo_config, latest_test_results, one_error_line, run_tool, run_tool_ok
 from repo_paths import config_path
-from e2e_helpers import (demo_config, latest_test_results, one_error_line, run_tool,
-                         run_tool_ok)
 
 REIN = config_path('rein', 'rein_dinov2-l_mask2former_1xb4-40k_gtav-512x512.py')
 
@@ -85,18 +84,21 @@ def files(short_deft_run, tmp_path_factory):
     ours = {k: tuple(v.shape) for k, v in state.items() if k not in trunk}
     assert {k: tuple(v.shape) for k, v in release.items()} == ours
     full = dict(trunk, **release)
-    paths = dict(full=str(root / 'full.pth'), trunk=str(root / 'trunk.pth'),
-                 release=str(root / 'release.pth'))
+    paths = dict(
+        full=str(root / 'full.pth'),
+        trunk=str(root / 'trunk.pth'),
+        release=str(root / 'release.pth'))
     torch.save(dict(state_dict=full, meta={}), paths['full'])
-    torch.save(dict(state_dict={k[len('backbone.'):]: v for k, v in trunk.items()}),
-               paths['trunk'])
+    torch.save(dict(state_dict={k[len('backbone.'):]: v for k, v in trunk.items()}), paths['trunk'])
     torch.save(dict(state_dict=release), paths['release'])
     return root, paths
 
 
 def labels_and_metrics(run_dir, out):
-    labels = {osp.relpath(p, out): cv2.imread(p, cv2.IMREAD_UNCHANGED)
-              for p in glob.glob(osp.join(out, '*', '*.png'))}
+    labels = {
+        osp.relpath(p, out): cv2.imread(p, cv2.IMREAD_UNCHANGED)
+        for p in glob.glob(osp.join(out, '*', '*.png'))
+    }
     with open(latest_test_results(run_dir)) as f:
         return labels, json.load(f)
 
@@ -106,8 +108,17 @@ def test_release_layout_tests_like_the_full_model_with_backbone(short_deft_run, 
     results = {}
     for name, extra in (('full', []), ('release', ['--backbone', paths['trunk']])):
         wd, out = str(root / f'wd_{name}'), str(root / f'out_{name}')
-        proc = run_tool_ok('test.py', REIN, paths[name], '--demo', '--work-dir', wd, '--out', out,
-                           *extra, cwd=short_deft_run)
+        proc = run_tool_ok(
+            'test.py',
+            REIN,
+            paths[name],
+            '--demo',
+            '--work-dir',
+            wd,
+            '--out',
+            out,
+            *extra,
+            cwd=short_deft_run)
         results[name] = labels_and_metrics(wd, out)
     assert 'ViT trunk tensors taken from' in proc.stdout + proc.stderr
     (full_labels, full_metrics), (rel_labels, rel_metrics) = results['full'], results['release']
@@ -117,8 +128,15 @@ def test_release_layout_tests_like_the_full_model_with_backbone(short_deft_run, 
     assert rel_metrics == full_metrics
 
     # without the trunk: refused, naming the fix (a random trunk would be tested otherwise)
-    line = one_error_line(run_tool('test.py', REIN, paths['release'], '--demo', '--work-dir',
-                                   str(root / 'wd_refused'), cwd=short_deft_run))
+    line = one_error_line(
+        run_tool(
+            'test.py',
+            REIN,
+            paths['release'],
+            '--demo',
+            '--work-dir',
+            str(root / 'wd_refused'),
+            cwd=short_deft_run))
     assert 'lacks the ViT trunk' in line and '--backbone FILE' in line
 
 
@@ -127,11 +145,24 @@ def test_slim_export_and_merge_give_back_the_full_checkpoint(short_deft_run, fil
     from deft_mmseg.utils.checkpoint_loading import load_local_checkpoint
     root, paths = files
     slim, merged = str(root / 'slim.pth'), str(root / 'merged.pth')
-    run_tool_ok('slim_checkpoint.py', 'export', REIN, paths['full'], slim, '--backbone',
-                paths['trunk'], cwd=short_deft_run)
+    run_tool_ok(
+        'slim_checkpoint.py',
+        'export',
+        REIN,
+        paths['full'],
+        slim,
+        '--backbone',
+        paths['trunk'],
+        cwd=short_deft_run)
     assert osp.getsize(slim) < 0.5 * osp.getsize(paths['full'])
-    run_tool_ok('slim_checkpoint.py', 'merge', slim, merged, '--backbone', paths['trunk'],
-                cwd=short_deft_run)
+    run_tool_ok(
+        'slim_checkpoint.py',
+        'merge',
+        slim,
+        merged,
+        '--backbone',
+        paths['trunk'],
+        cwd=short_deft_run)
     full = load_local_checkpoint(paths['full'])['state_dict']
     got = load_local_checkpoint(merged)['state_dict']
     assert list(sorted(got)) == list(sorted(full))
@@ -142,9 +173,15 @@ def test_slim_export_and_merge_give_back_the_full_checkpoint(short_deft_run, fil
     key = next(iter(other['state_dict']))
     other['state_dict'][key] = other['state_dict'][key] + 1
     torch.save(other, str(root / 'other_trunk.pth'))
-    line = one_error_line(run_tool('slim_checkpoint.py', 'merge', slim, str(root / 'bad.pth'),
-                                   '--backbone', str(root / 'other_trunk.pth'),
-                                   cwd=short_deft_run))
+    line = one_error_line(
+        run_tool(
+            'slim_checkpoint.py',
+            'merge',
+            slim,
+            str(root / 'bad.pth'),
+            '--backbone',
+            str(root / 'other_trunk.pth'),
+            cwd=short_deft_run))
     assert 'not the trunk this slim checkpoint was exported against' in line
     assert not osp.exists(root / 'bad.pth')
 
@@ -154,8 +191,10 @@ def test_sparse_trunk_updates_are_stored_sparse_and_restored_exactly():
     pairs, and the merge restores the tuned weights bit for bit."""
     from deft_mmseg.models.trunk_checkpoint import fill_trunk, slim_checkpoint
     g = torch.Generator().manual_seed(0)
-    trunk = {'backbone.vit.layers.0.ffn.w': torch.randn(64, 32, generator=g),
-             'backbone.vit.layers.0.ln.b': torch.randn(32, generator=g)}
+    trunk = {
+        'backbone.vit.layers.0.ffn.w': torch.randn(64, 32, generator=g),
+        'backbone.vit.layers.0.ln.b': torch.randn(32, generator=g)
+    }
     tuned = {k: v.clone() for k, v in trunk.items()}
     flat = tuned['backbone.vit.layers.0.ffn.w'].view(-1)
     chosen = torch.randperm(flat.numel(), generator=g)[:41]
@@ -173,8 +212,10 @@ def test_sparse_trunk_updates_are_stored_sparse_and_restored_exactly():
 def test_trunk_of_another_vfm_is_refused():
     from deft_mmseg.models.trunk_checkpoint import fill_trunk
     from deft_mmseg.utils.errors import CheckpointMismatchError
-    model_state = {'backbone.vit.pos_embed': torch.zeros(1, 17, 32),
-                   'decode_head.w': torch.zeros(3)}
+    model_state = {
+        'backbone.vit.pos_embed': torch.zeros(1, 17, 32),
+        'decode_head.w': torch.zeros(3)
+    }
     wider = {'backbone.vit.pos_embed': torch.zeros(1, 17, 64)}
     with pytest.raises(CheckpointMismatchError, match='trunk of another VFM'):
         fill_trunk({'state_dict': {'decode_head.w': torch.zeros(3)}}, wider, model_state)

@@ -8,8 +8,11 @@ from repo_paths import CONFIGS, config_path
 NAME = re.compile(r'^(?P<front>[a-z0-9.-]+(?:_[a-z0-9.-]+)+)_(?P<gpus>\d+)xb(?P<batch>\d+)'
                   r'-(?P<iters>\d+)k_(?P<source>gtav|synthia|cityscapes(?:-[a-z]+)?)'
                   r'-(?P<h>\d+)x(?P<w>\d+)(?:_(?P<variant>[A-Za-z0-9.-]+))?\.py$')
-SOURCE_DATASET = {'gtav': 'GTAVDataset', 'synthia': 'SynthiaDataset',
-                  'cityscapes': 'CityscapesDataset'}
+SOURCE_DATASET = {
+    'gtav': 'GTAVDataset',
+    'synthia': 'SynthiaDataset',
+    'cityscapes': 'CityscapesDataset'
+}
 
 
 def _train_length(train_cfg):
@@ -44,21 +47,24 @@ def _name_mismatches(config, cfg):
     if not match:
         return ['not {method}_{model}_{N}xb{B}-{iters}k_{source}-{H}x{W}[_{variant}].py']
     dataset = cfg.train_dataloader.dataset
-    crops = [t['crop_size'] for t in dataset.pipeline
-             if t['type'] in ('RandomCrop', 'CentroidRandomCrop')]
+    crops = [
+        t['crop_size'] for t in dataset.pipeline
+        if t['type'] in ('RandomCrop', 'CentroidRandomCrop')
+    ]
     if dataset.type == 'ClassUniformDataset':  # the wrapper holds the pipeline, its dataset the source
         dataset = dataset.dataset
-    said_and_found = [
-        ('batch', int(match['batch']), cfg.train_dataloader.batch_size),
-        ('iterations', int(match['iters']) * 1000, _train_length(cfg.train_cfg)),
-        ('source', SOURCE_DATASET[match['source'].split('-')[0]], dataset.type),
-        ('crop', [(int(match['h']), int(match['w']))], crops)]
+    said_and_found = [('batch', int(match['batch']), cfg.train_dataloader.batch_size),
+                      ('iterations', int(match['iters']) * 1000, _train_length(cfg.train_cfg)),
+                      ('source', SOURCE_DATASET[match['source'].split('-')[0]], dataset.type),
+                      ('crop', [(int(match['h']), int(match['w']))], crops)]
     dilated = re.search(r'_r\d+[a-z]?-d(\d+)_', osp.basename(config))  # mmseg: r50-d8 = stride 8
     if dilated:
-        said_and_found.append(('output stride', int(dilated[1]),
-                               _resnet_output_stride(cfg.model.to_dict())))
-    return [f'{what}: name says {said}, config has {found}'
-            for what, said, found in said_and_found if said != found]
+        said_and_found.append(
+            ('output stride', int(dilated[1]), _resnet_output_stride(cfg.model.to_dict())))
+    return [
+        f'{what}: name says {said}, config has {found}' for what, said, found in said_and_found
+        if said != found
+    ]
 
 
 def test_every_config_parses_imports_the_plugin_and_is_named_for_its_recipe():

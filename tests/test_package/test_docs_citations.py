@@ -13,7 +13,8 @@ def test_no_numbered_paper_references():
         path = os.path.join(REPO, top)
         files = [path] if os.path.isfile(path) else [
             os.path.join(root, f) for root, _, names in os.walk(path) for f in names
-            if f.endswith(('.py', '.md'))]
+            if f.endswith(('.py', '.md'))
+        ]
         for f in files:
             with open(f, encoding='utf-8') as fh:
                 for i, line in enumerate(fh, 1):

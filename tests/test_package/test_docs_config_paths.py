@@ -18,8 +18,10 @@ def expand_braces(text):
     match = re.search(r'\{([^{}]*)\}', text)
     if match is None:
         return [text]
-    return [expanded for option in match.group(1).split(',')
-            for expanded in expand_braces(text[:match.start()] + option + text[match.end():])]
+    return [
+        expanded for option in match.group(1).split(',')
+        for expanded in expand_braces(text[:match.start()] + option + text[match.end():])
+    ]
 
 
 def config_refs():

@@ -13,11 +13,13 @@ from repo_paths import REPO
 PACKAGE = osp.join(REPO, 'deft_mmseg')
 ERRORS_MODULE = 'deft_mmseg.utils.errors'
 #: Python sources that import the package
-SOURCES = sorted(p for top in ('deft_mmseg', 'tools', 'tests', 'benchmarks')
-                 for p in glob.glob(osp.join(REPO, top, '**', '*.py'), recursive=True))
+SOURCES = sorted(
+    p for top in ('deft_mmseg', 'tools', 'tests', 'benchmarks')
+    for p in glob.glob(osp.join(REPO, top, '**', '*.py'), recursive=True))
 #: every text a user or developer reads names
-TEXTS = SOURCES + sorted(glob.glob(osp.join(REPO, 'configs', '**', '*.py'), recursive=True)
-                         + glob.glob(osp.join(REPO, 'docs', '*.md')) + [osp.join(REPO, 'README.md')])
+TEXTS = SOURCES + sorted(
+    glob.glob(osp.join(REPO, 'configs', '**', '*.py'), recursive=True) +
+    glob.glob(osp.join(REPO, 'docs', '*.md')) + [osp.join(REPO, 'README.md')])
 #: names (and modules) that are gone: one name per thing, no compatibility layer
 OLD_NAMES = ('DeFTConfigError', 'FisherTuneConfigError', 'DeFTTrainLoop', 'ConfigNameError',
              'config_names', 'deft_mmseg.engine.checkpoint_loading', 'deft_mmseg.hooks')
@@ -34,9 +36,12 @@ def _rel(path):
 
 def _error_names():
     from deft_mmseg.utils import errors
-    return {name for name, obj in vars(errors).items()
-            if isinstance(obj, type) and issubclass(obj, BaseException)
-            and obj.__module__ == ERRORS_MODULE and obj.__name__ == name}
+    return {
+        name
+        for name, obj in vars(errors).items()
+        if isinstance(obj, type) and issubclass(obj, BaseException)
+        and obj.__module__ == ERRORS_MODULE and obj.__name__ == name
+    }
 
 
 def _absolute_module(path, node):
@@ -97,11 +102,13 @@ def test_config_errors_are_one_family_named_for_what_they_are_about():
     every ``*ConfigError`` (and ``ConfigKeyError``) is a ``ConfigError``, which the tools report
     as one line."""
     from deft_mmseg.models.fishertune.candidates import candidate_rows
+    from deft_mmseg.utils import errors
     from deft_mmseg.utils.errors import (USER_ERRORS, ConfigError, ConfigKeyError,
                                          SensitivityConfigError, TwoStageConfigError)
-    from deft_mmseg.utils import errors
-    family = [getattr(errors, n) for n in _error_names() if n.startswith('Config')
-              or n.endswith('ConfigError')]
+    family = [
+        getattr(errors, n) for n in _error_names()
+        if n.startswith('Config') or n.endswith('ConfigError')
+    ]
     assert len(family) >= 6 and all(issubclass(e, ConfigError) for e in family)
     assert issubclass(ConfigKeyError, KeyError)  # what mmengine-style lookups catch
     assert not issubclass(SensitivityConfigError, TwoStageConfigError)

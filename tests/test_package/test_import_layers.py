@@ -11,8 +11,7 @@ from repo_paths import REPO
 PACKAGE = osp.join(REPO, 'deft_mmseg')
 #: subpackage -> subpackages it must not import
 FORBIDDEN = {
-    'utils': {'datasets', 'evaluation', 'models', 'engine', 'apis', 'demo', 'testing',
-              'reproduce'},
+    'utils': {'datasets', 'evaluation', 'models', 'engine', 'apis', 'demo', 'testing', 'reproduce'},
     'datasets': {'evaluation', 'models', 'engine', 'apis', 'testing', 'reproduce'},
     'evaluation': {'models', 'engine', 'apis', 'testing', 'reproduce'},
     'models': {'engine', 'apis', 'testing', 'reproduce'},
@@ -77,10 +76,10 @@ def test_models_are_unwrapped_in_one_place():
     nn.Module.__init__(wrapper)
     wrapper.module = inner
     assert unwrap_model(wrapper) is inner
-    copies = [osp.relpath(p, PACKAGE)
-              for p in glob.glob(osp.join(PACKAGE, '**', '*.py'), recursive=True)
-              if 'is_model_wrapper(' in open(p).read()
-              or "getattr(model, 'module'" in open(p).read()]
+    copies = [
+        osp.relpath(p, PACKAGE) for p in glob.glob(osp.join(PACKAGE, '**', '*.py'), recursive=True)
+        if 'is_model_wrapper(' in open(p).read() or "getattr(model, 'module'" in open(p).read()
+    ]
     assert copies == [osp.join('utils', 'model_wrappers.py')]
 
 
@@ -89,8 +88,7 @@ def test_tests_mirror_the_package_and_never_import_conftest():
     helpers are imported by name (repo_paths, deft_helpers, e2e_helpers), never `conftest`."""
     tests = osp.join(REPO, 'tests')
     assert glob.glob(osp.join(tests, 'test_*.py')) == []
-    folders = {osp.basename(osp.dirname(p))
-               for p in glob.glob(osp.join(tests, '*', 'test_*.py'))}
+    folders = {osp.basename(osp.dirname(p)) for p in glob.glob(osp.join(tests, '*', 'test_*.py'))}
     package = {osp.basename(p.rstrip('/')) for p in glob.glob(osp.join(PACKAGE, '*/'))}
     mirrored = {f[len('test_'):] for f in folders} & package
     assert {'models', 'engine', 'datasets', 'evaluation'} <= mirrored

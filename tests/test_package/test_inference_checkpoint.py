@@ -49,8 +49,8 @@ def test_the_dumped_config_loads_the_demo_checkpoint_exactly(demo_run, demo_root
 
 
 def test_the_check_can_be_given_back_to_mmseg():
-    from mmseg.apis import inference, mmseg_inferencer
     from mmengine.runner import checkpoint
+    from mmseg.apis import inference, mmseg_inferencer
 
     from deft_mmseg.apis import (install_inference_checkpoint_check,
                                  uninstall_inference_checkpoint_check)

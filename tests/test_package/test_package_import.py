@@ -11,15 +11,24 @@ from mmengine.logging import HistoryBuffer
 from deft_mmseg.utils.version_check import in_range, unsupported_versions
 from deft_mmseg.version import SUPPORTED_VERSIONS
 
-STACK = {'mmengine': '0.10.7', 'mmsegmentation': '1.2.2', 'mmcv': '2.1.0', 'mmdet': '3.3.0',
-         'mmpretrain': '1.2.0'}
+STACK = {
+    'mmengine': '0.10.7',
+    'mmsegmentation': '1.2.2',
+    'mmcv': '2.1.0',
+    'mmdet': '3.3.0',
+    'mmpretrain': '1.2.0'
+}
 
 
 @pytest.mark.parametrize('version,spec,expected', [
-    ('0.10.7', '>=0.10.5,<0.11', True), ('0.10.5', '>=0.10.5,<0.11', True),
-    ('0.10.4', '>=0.10.5,<0.11', False), ('0.11.0', '>=0.10.5,<0.11', False),
-    ('2.2.0', '>=2.1.0,<2.2.0', False), ('2.1.0', '>=2.1.0,<2.2.0', True),
-    ('1.3.0rc1', '>=1.2.0,<1.3', False), ('2.1.0+cu121', '>=2.1.0,<2.2.0', True),
+    ('0.10.7', '>=0.10.5,<0.11', True),
+    ('0.10.5', '>=0.10.5,<0.11', True),
+    ('0.10.4', '>=0.10.5,<0.11', False),
+    ('0.11.0', '>=0.10.5,<0.11', False),
+    ('2.2.0', '>=2.1.0,<2.2.0', False),
+    ('2.1.0', '>=2.1.0,<2.2.0', True),
+    ('1.3.0rc1', '>=1.2.0,<1.3', False),
+    ('2.1.0+cu121', '>=2.1.0,<2.2.0', True),
 ])
 def test_version_ranges(version, spec, expected):
     assert in_range(version, spec) is expected
@@ -28,16 +37,20 @@ def test_version_ranges(version, spec, expected):
 def test_the_measured_stack_is_supported_and_neighbours_are_not():
     assert unsupported_versions(STACK) == []
     assert unsupported_versions(dict(STACK, mmengine='0.10.4')) == [
-        ('mmengine', '0.10.4', SUPPORTED_VERSIONS['mmengine'])]
+        ('mmengine', '0.10.4', SUPPORTED_VERSIONS['mmengine'])
+    ]
     # the optional packages may be missing; the required ones may not
     assert unsupported_versions({k: STACK[k] for k in ('mmengine', 'mmsegmentation', 'mmcv')}) == []
-    assert unsupported_versions(dict(mmengine='0.10.7', mmcv='2.1.0'))[0][:2] == (
-        'mmsegmentation', None)
+    assert unsupported_versions(dict(mmengine='0.10.7',
+                                     mmcv='2.1.0'))[0][:2] == ('mmsegmentation', None)
 
 
 def fresh_python(code, env=None, cwd=None):
-    return subprocess.run([sys.executable, '-c', code], capture_output=True, text=True,
-                          env=dict(os.environ, **(env or {})), cwd=cwd)
+    return subprocess.run([sys.executable, '-c', code],
+                          capture_output=True,
+                          text=True,
+                          env=dict(os.environ, **(env or {})),
+                          cwd=cwd)
 
 
 def fake_distribution(root, name, version):
@@ -57,8 +70,8 @@ def test_import_refuses_an_unsupported_mmengine(tmp_path):
                            'is installed, deft_mmseg supports mmengine>=0.10.5,<0.11'), last
     assert "pip install 'mmengine>=0.10.5,<0.11'" in last
 
-    proc = fresh_python('import deft_mmseg; print("imported")',
-                        env=dict(env, DEFT_MMSEG_SKIP_VERSION_CHECK='1'))
+    proc = fresh_python(
+        'import deft_mmseg; print("imported")', env=dict(env, DEFT_MMSEG_SKIP_VERSION_CHECK='1'))
     assert proc.returncode == 0 and 'imported' in proc.stdout, proc.stderr[-2000:]
     assert 'mmengine 0.10.4 is installed' in proc.stderr
 

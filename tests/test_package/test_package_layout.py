@@ -6,15 +6,15 @@ import os
 import os.path as osp
 import subprocess
 import sys
+from setuptools import find_packages
 
 import pytest
-from setuptools import find_packages
 
 from repo_paths import REPO
 
 TOOLS = sorted(glob.glob(osp.join(REPO, 'tools', '*.py')))
 #: modules of tools/ that are not commands
-NOT_COMMANDS = ('tool_arguments.py',)
+NOT_COMMANDS = ('tool_arguments.py', )
 
 
 def test_every_folder_with_python_files_is_a_shipped_package():
@@ -47,21 +47,24 @@ assert not stack, f'--help imported {stack}'
 """
 
 
-@pytest.mark.parametrize('tool', [osp.basename(t) for t in TOOLS
-                                  if osp.basename(t) not in NOT_COMMANDS])
+@pytest.mark.parametrize('tool',
+                         [osp.basename(t) for t in TOOLS if osp.basename(t) not in NOT_COMMANDS])
 def test_every_tool_answers_help_without_importing_the_stack(tool):
     """``--help`` in about a second: the arguments are parsed before torch, mmengine, mmseg and
     deft_mmseg are imported (tools/tool_arguments.py); it took 7-10 s on 2 cores before."""
     # -c puts the working directory first on sys.path, as running the script puts tools/
     proc = subprocess.run([sys.executable, '-c', HELP_WITHOUT_THE_STACK, tool],
-                          capture_output=True, text=True, cwd=osp.join(REPO, 'tools'))
+                          capture_output=True,
+                          text=True,
+                          cwd=osp.join(REPO, 'tools'))
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert proc.stdout.startswith('usage: ')
 
 
 def test_cfg_options_are_parsed_by_mmengine_when_given():
-    from mmengine.config import DictAction
     import argparse
+
+    from mmengine.config import DictAction
 
     from tool_arguments import add_cfg_options
     values = ['model.decode_head.num_classes=19', 'a.b=[1,2]', 'c=(3,4)', 'd=x']

@@ -23,14 +23,18 @@ Config.fromfile('user_config.py')  # an mmseg:: base: mmengine resolves it with 
 def test_pkg_resources_deprecation_is_not_printed(tmp_path, deft):
     (tmp_path / 'user_config.py').write_text("_base_ = ['mmseg::_base_/default_runtime.py']\n")
     code = READ_MMSEG_BASE.format(deft='import deft_mmseg' if deft else '')
-    proc = subprocess.run([sys.executable, '-c', code], cwd=tmp_path, capture_output=True,
-                          text=True, env=dict(os.environ, PYTHONWARNINGS='default'))
+    proc = subprocess.run([sys.executable, '-c', code],
+                          cwd=tmp_path,
+                          capture_output=True,
+                          text=True,
+                          env=dict(os.environ, PYTHONWARNINGS='default'))
     assert proc.returncode == 0, proc.stderr[-2000:]
     # without the plugin mmengine prints it twice (it reloads pkg_resources): the test sees it
     assert proc.stderr.count('pkg_resources is deprecated') == (0 if deft else 2)
 
 
 class _Records(logging.Handler):
+
     def __init__(self):
         super().__init__()
         self.messages = []
@@ -63,14 +67,21 @@ def test_frozen_parameters_are_one_line_and_the_groups_mmengine_s(demo_cwd):
                                   f'requires_grad=False (frozen) are left out.') == 1
     assert len(frozen) == 52
     default = dict(cfg.optim_wrapper)
-    constructor_cfg = dict(optim_wrapper_cfg={k: v for k, v in default.items()
-                                              if k not in ('constructor', 'paramwise_cfg')},
-                           paramwise_cfg=default.get('paramwise_cfg'))
+    constructor_cfg = dict(
+        optim_wrapper_cfg={
+            k: v
+            for k, v in default.items() if k not in ('constructor', 'paramwise_cfg')
+        },
+        paramwise_cfg=default.get('paramwise_cfg'))
     theirs = DefaultOptimWrapperConstructor(**constructor_cfg)(model)
-    groups = [(g['params'], {k: v for k, v in g.items() if k != 'params'})
-              for g in ours.optimizer.param_groups]
-    expected = [(g['params'], {k: v for k, v in g.items() if k != 'params'})
-                for g in theirs.optimizer.param_groups]
+    groups = [(g['params'], {
+        k: v
+        for k, v in g.items() if k != 'params'
+    }) for g in ours.optimizer.param_groups]
+    expected = [(g['params'], {
+        k: v
+        for k, v in g.items() if k != 'params'
+    }) for g in theirs.optimizer.param_groups]
     assert len(groups) == len(expected)
     for (params, options), (exp_params, exp_options) in zip(groups, expected):
         assert [id(p) for p in params] == [id(p) for p in exp_params] and options == exp_options
@@ -89,6 +100,9 @@ def test_no_config_selects_a_checkpoint_on_the_target_domains():
     runtime = Config.fromfile(osp.join(REPO, 'configs', '_base_', 'default_runtime.py'))
     assert runtime.default_hooks.checkpoint.get('save_best') is None
     assert runtime.default_hooks.checkpoint.save_last is True
-    setting = [p for p in glob.glob(osp.join(REPO, 'configs', '**', '*.py'), recursive=True)
-               if re.search(r'save_best\s*=', open(p).read())]
+    setting = [
+        p for p in glob.glob(osp.join(REPO, 'configs', '**', '*.py'), recursive=True)
+        if re.search(r'save_best\s*=',
+                     open(p).read())
+    ]
     assert setting == []

@@ -1,19 +1,23 @@
 """`import deft_mmseg` / custom_imports registers every component in mmseg's registries."""
 
-from mmseg.registry import (DATASETS, HOOKS, LOOPS, METRICS, MODELS, PARAM_SCHEDULERS,
-                            TRANSFORMS)
-
+from mmseg.registry import DATASETS, HOOKS, LOOPS, METRICS, MODELS, PARAM_SCHEDULERS, TRANSFORMS
 
 EXPECTED = {
-    MODELS: ['DualPathwaySegmentor', 'StagedEncoderDecoder', 'ParamDistanceRegularizer',
-             'VFMVisionTransformer', 'Reins', 'LoRAReins', 'ReinMask2FormerHead',
-             'FisherTuneEncoderDecoder'],
-    HOOKS: ['CrossEMAHook', 'CheckpointMatchHook', 'DatasetModelCheckHook', 'ParamDistanceHook',
-            'TargetLossHook', 'TrainLoopCheckHook', 'FrozenTrunkHook', 'ExactResumeHook'],
-    DATASETS: ['GTAVDataset', 'SynthiaDataset', 'MapillaryCS19Dataset', 'ACDCDataset',
-               'CityscapesDataset', 'BDD100KDataset'],
-    LOOPS: ['MultiDomainValLoop', 'MultiDomainTestLoop', 'TwoStageTrainLoop',
-            'FisherTuneTrainLoop'],
+    MODELS: [
+        'DualPathwaySegmentor', 'StagedEncoderDecoder', 'ParamDistanceRegularizer',
+        'VFMVisionTransformer', 'Reins', 'LoRAReins', 'ReinMask2FormerHead',
+        'FisherTuneEncoderDecoder'
+    ],
+    HOOKS: [
+        'CrossEMAHook', 'CheckpointMatchHook', 'DatasetModelCheckHook', 'ParamDistanceHook',
+        'TargetLossHook', 'TrainLoopCheckHook', 'FrozenTrunkHook', 'ExactResumeHook'
+    ],
+    DATASETS: [
+        'GTAVDataset', 'SynthiaDataset', 'MapillaryCS19Dataset', 'ACDCDataset', 'CityscapesDataset',
+        'BDD100KDataset'
+    ],
+    LOOPS:
+    ['MultiDomainValLoop', 'MultiDomainTestLoop', 'TwoStageTrainLoop', 'FisherTuneTrainLoop'],
     METRICS: ['DGIoUMetric'],
     TRANSFORMS: ['RandomGaussianBlur'],
     PARAM_SCHEDULERS: ['StagePolyLR', 'StageConstantParamScheduler'],
@@ -53,10 +57,9 @@ def test_deft_mmseg_scope_finds_what_the_parent_registers_only_when_its_location
     from mmengine.registry import Registry
 
     from deft_mmseg.registry import ChildRegistry
-    (tmp_path / 'parent_components.py').write_text(
-        'import registry_under_test\n'
-        '@registry_under_test.PARENT.register_module()\n'
-        'class PaintedThing:\n    pass\n')
+    (tmp_path / 'parent_components.py').write_text('import registry_under_test\n'
+                                                   '@registry_under_test.PARENT.register_module()\n'
+                                                   'class PaintedThing:\n    pass\n')
     monkeypatch.syspath_prepend(str(tmp_path))
     module = type(sys)('registry_under_test')
     module.PARENT = Registry('thing', scope='parent_scope', locations=['parent_components'])

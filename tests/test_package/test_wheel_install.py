@@ -94,26 +94,37 @@ def user_venv(tmp_path_factory):
     root = tmp_path_factory.mktemp('wheel')
     # the checkout as a user has it (a copy: the build writes build/ and *.egg-info beside it)
     src = root / 'deft_mmseg_checkout'
-    shutil.copytree(REPO, src, symlinks=True, ignore=lambda folder, names: [
-        n for n in names if (n.startswith('.') and n not in ('.mim', '.gitignore'))
-        or n in ('build', 'dist', 'work_dirs', 'data', '__pycache__')
-        or n.endswith('.egg-info')])
+    shutil.copytree(
+        REPO,
+        src,
+        symlinks=True,
+        ignore=lambda folder, names: [
+            n for n in names if (n.startswith('.') and n not in ('.mim', '.gitignore')) or n in
+            ('build', 'dist', 'work_dirs', 'data', '__pycache__') or n.endswith('.egg-info')
+        ])
     dist = root / 'dist'
-    subprocess.run([sys.executable, '-m', 'pip', 'wheel', '--no-deps', '-q', '-w', str(dist),
-                    '.'], cwd=src, check=True, env=user_env())  # the README's command
+    subprocess.run([sys.executable, '-m', 'pip', 'wheel', '--no-deps', '-q', '-w',
+                    str(dist), '.'],
+                   cwd=src,
+                   check=True,
+                   env=user_env())  # the README's command
     wheel, = glob.glob(str(dist / 'deft_mmseg-*.whl'))
 
     venv = root / 'venv'
     subprocess.run([sys.executable, '-m', 'venv', '--without-pip', str(venv)], check=True)
     python = str(venv / 'bin' / 'python')
-    site = subprocess.run([python, '-c', 'import sysconfig; '
-                           'print(sysconfig.get_paths()["purelib"])'], check=True,
-                          capture_output=True, text=True).stdout.strip()
+    site = subprocess.run(
+        [python, '-c', 'import sysconfig; '
+         'print(sysconfig.get_paths()["purelib"])'],
+        check=True,
+        capture_output=True,
+        text=True).stdout.strip()
     dev_site = sysconfig.get_paths()['purelib']
     for entry in os.listdir(dev_site):
         if not entry.startswith(EDITABLE):
             os.symlink(osp.join(dev_site, entry), osp.join(site, entry))
-    subprocess.run([python, '-m', 'pip', 'install', '--no-deps', '-q', wheel], check=True,
+    subprocess.run([python, '-m', 'pip', 'install', '--no-deps', '-q', wheel],
+                   check=True,
                    env=user_env())
     return python, osp.realpath(site)
 
@@ -130,8 +141,7 @@ def project(user_venv, demo_root, tmp_path_factory):
 
 
 def run(python, *args, cwd):
-    return subprocess.run([python, *args], cwd=cwd, env=user_env(), capture_output=True,
-                          text=True)
+    return subprocess.run([python, *args], cwd=cwd, env=user_env(), capture_output=True, text=True)
 
 
 def run_ok(python, *args, cwd):
@@ -149,8 +159,8 @@ def test_the_package_comes_from_the_wheel_not_the_repository(user_venv, tmp_path
 
 def test_every_bundled_tool_answers_help(user_venv, tmp_path):
     python, site = user_venv
-    tools = sorted(glob.glob(osp.join(site, 'deft_mmseg', '.mim', 'tools', '**', '*.py'),
-                             recursive=True))
+    tools = sorted(
+        glob.glob(osp.join(site, 'deft_mmseg', '.mim', 'tools', '**', '*.py'), recursive=True))
     commands = [t for t in tools if osp.basename(t) != 'tool_arguments.py']
     assert any(t.endswith(osp.join('tools', 'train.py')) for t in commands)
     for tool in commands:
@@ -164,14 +174,27 @@ def test_bundled_tools_train_and_test_a_config_inheriting_ours(user_venv, projec
     tools = osp.join(site, 'deft_mmseg', '.mim', 'tools')
     (project / 'full_size.py').write_text(f"_base_ = ['{DEFT_BASE}']\n"
                                           "model = dict(final_model='III')\n")
-    run_ok(python, osp.join(tools, 'train.py'), 'full_size.py', '--demo', '--work-dir', 'bundled',
-           cwd=project)
+    run_ok(
+        python,
+        osp.join(tools, 'train.py'),
+        'full_size.py',
+        '--demo',
+        '--work-dir',
+        'bundled',
+        cwd=project)
     work = project / 'bundled'
     assert (work / 'last_checkpoint').read_text().strip().endswith('iter_6.pth')
     assert "final_model='III'" in (work / 'full_size.py').read_text()  # the user's key kept
     dumped = (work / 'full_size.py').read_text()
-    run_ok(python, osp.join(tools, 'test.py'), 'full_size.py', str(work / 'iter_6.pth'),
-           '--demo', '--work-dir', str(work), cwd=project)
+    run_ok(
+        python,
+        osp.join(tools, 'test.py'),
+        'full_size.py',
+        str(work / 'iter_6.pth'),
+        '--demo',
+        '--work-dir',
+        str(work),
+        cwd=project)
     assert (work / 'full_size.py').read_text() == dumped  # the training run's config kept
     assert glob.glob(str(work / '*' / 'test_results.json'))
 
@@ -188,14 +211,20 @@ def test_mmseg_tools_run_a_config_inheriting_ours(user_venv, project):
     for name in ('train.py', 'test.py'):
         with open(mmseg_tool(site, name)) as f:
             (project / f'mmseg_{name}').write_text('import deft_mmseg  # noqa: F401\n' + f.read())
-    run_ok(python, 'mmseg_train.py', 'inherits_ours.py', '--work-dir', 'mmseg_inherits',
-           cwd=project)
+    run_ok(
+        python, 'mmseg_train.py', 'inherits_ours.py', '--work-dir', 'mmseg_inherits', cwd=project)
     work = project / 'mmseg_inherits'
     dumped = (work / 'inherits_ours.py').read_text()
     # the base's dicts carry the deft_mmseg scope: its registries found mmseg's visualizer
     assert "_scope_='deft_mmseg'" in dumped and "type='SegLocalVisualizer'" in dumped
-    proc = run_ok(python, 'mmseg_test.py', 'inherits_ours.py', str(work / 'iter_6.pth'),
-                  '--work-dir', 'mmseg_inherits_test', cwd=project)
+    proc = run_ok(
+        python,
+        'mmseg_test.py',
+        'inherits_ours.py',
+        str(work / 'iter_6.pth'),
+        '--work-dir',
+        'mmseg_inherits_test',
+        cwd=project)
     assert 'Multi-domain test results' in proc.stdout + proc.stderr
     assert glob.glob(str(project / 'mmseg_inherits_test' / '*' / 'test_results.json'))
 
@@ -204,9 +233,20 @@ def test_mmseg_tools_run_a_config_with_custom_imports_only(user_venv, project):
     python, site = user_venv
     text = (project / 'custom_imports_only.py').read_text()
     assert 'deft_mmseg::' not in text and '_scope_' not in text and '_base_' not in text
-    run_ok(python, mmseg_tool(site, 'train.py'), 'custom_imports_only.py', '--work-dir',
-           'mmseg_plain', cwd=project)
+    run_ok(
+        python,
+        mmseg_tool(site, 'train.py'),
+        'custom_imports_only.py',
+        '--work-dir',
+        'mmseg_plain',
+        cwd=project)
     ckpt = project / 'mmseg_plain' / 'iter_6.pth'
-    proc = run_ok(python, mmseg_tool(site, 'test.py'), 'custom_imports_only.py', str(ckpt),
-                  '--work-dir', 'mmseg_plain_test', cwd=project)
+    proc = run_ok(
+        python,
+        mmseg_tool(site, 'test.py'),
+        'custom_imports_only.py',
+        str(ckpt),
+        '--work-dir',
+        'mmseg_plain_test',
+        cwd=project)
     assert 'Multi-domain test results' in proc.stdout + proc.stderr

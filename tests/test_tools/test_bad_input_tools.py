@@ -17,15 +17,17 @@ import sys
 import pytest
 from PIL import Image
 
-from repo_paths import REPO
 from deft_helpers import reset_mmengine_state
-from e2e_helpers import (DEFT, DEFT_DEMO, error_line_in_process, one_error_line,
-                         run_tool_in_process)
+from e2e_helpers import DEFT, DEFT_DEMO, error_line_in_process, one_error_line
 from e2e_helpers import run_tool as run
+from e2e_helpers import run_tool_in_process
+from repo_paths import REPO
 
 TRAIN, TEST = 'train.py', 'test.py'
-SHORT = ['train_cfg.warmup_iters=1', 'train_cfg.decoupled_iters=1', 'train_cfg.val_interval=100',
-         'default_hooks.checkpoint.interval=1']
+SHORT = [
+    'train_cfg.warmup_iters=1', 'train_cfg.decoupled_iters=1', 'train_cfg.val_interval=100',
+    'default_hooks.checkpoint.interval=1'
+]
 FOG = osp.join('data', 'demo', 'demo_fog')
 FOG_IMAGES = osp.join(FOG, 'leftImg8bit', 'val', 'demo')
 FOG_LABELS = osp.join(FOG, 'gtFine', 'val', 'demo')
@@ -34,9 +36,11 @@ FOG_LABELS = osp.join(FOG, 'gtFine', 'val', 'demo')
 def digest(folder):
     """What a run produced in ``folder`` (not ``.train.lock``: the work-dir lock records whichever
     process holds it, a refused one included)."""
-    return {f: hashlib.sha256(open(osp.join(folder, f), 'rb').read()).hexdigest()
-            for f in sorted(os.listdir(folder))
-            if osp.isfile(osp.join(folder, f)) and f != '.train.lock'}
+    return {
+        f: hashlib.sha256(open(osp.join(folder, f), 'rb').read()).hexdigest()
+        for f in sorted(os.listdir(folder))
+        if osp.isfile(osp.join(folder, f)) and f != '.train.lock'
+    }
 
 
 @pytest.fixture(scope='module')
@@ -83,8 +87,8 @@ def test_target_label_smaller_than_its_image_on_test(own_demo, trained, capsys):
 def test_empty_target_domain_folder(own_demo, trained, tool, capsys):
     shutil.rmtree(FOG_IMAGES)
     os.makedirs(FOG_IMAGES)
-    args = ([TEST, *DEFT_DEMO, str(trained / 'iter_2.pth'), '--work-dir', 't'] if tool == 'test'
-            else [TRAIN, *DEFT_DEMO, '--work-dir', 'w', '--cfg-options', *SHORT])
+    args = ([TEST, *DEFT_DEMO, str(trained / 'iter_2.pth'), '--work-dir', 't']
+            if tool == 'test' else [TRAIN, *DEFT_DEMO, '--work-dir', 'w', '--cfg-options', *SHORT])
     line = error_line_in_process(capsys, *args)
     assert 'demo_fog' in line and osp.join(FOG, 'leftImg8bit/val') in line
     assert 'no images' in line
@@ -104,8 +108,8 @@ def test_mistyped_option_names_the_nearest_key(demo_cwd, option, suggestion, cap
 
 def test_mistyped_option_from_a_fresh_shell(demo_cwd):
     """FRESH SHELL: train.py's contract (exit 2, one line, no traceback, nothing written)."""
-    line = one_error_line(run(TRAIN, *DEFT_DEMO, '--work-dir', 'w', '--cfg-options',
-                              'model.finalmodel=IV'))
+    line = one_error_line(
+        run(TRAIN, *DEFT_DEMO, '--work-dir', 'w', '--cfg-options', 'model.finalmodel=IV'))
     assert 'did you mean model.final_model?' in line
     assert not osp.exists('w')
 
@@ -128,8 +132,9 @@ def test_amp_on_a_cpu_only_machine_trains_in_bfloat16(demo_cwd, capsys):
 
 @pytest.mark.parametrize('options', [
     ['train_cfg.warmup_iters=2', 'train_cfg.decoupled_iters=0'],
-    pytest.param(['train_cfg.warmup_iters=2', 'train_cfg.decoupled_iters=None',
-                  'train_cfg.max_iters=2'], marks=pytest.mark.slow),
+    pytest.param(
+        ['train_cfg.warmup_iters=2', 'train_cfg.decoupled_iters=None', 'train_cfg.max_iters=2'],
+        marks=pytest.mark.slow),
 ])
 def test_advice_of_the_stage_length_error_works_when_followed(demo_cwd, options, capsys):
     line = error_line_in_process(capsys, TRAIN, *DEFT_DEMO, '--work-dir', 'w', '--cfg-options',
@@ -187,8 +192,7 @@ def test_tests_in_a_training_work_dir_lose_nothing(demo_cwd, trained, capsys):
     assert 'nan' not in outputs[1] and 'format_only, no metrics computed' in outputs[1]
 
 
-def test_dangling_last_checkpoint_resumes_from_the_newest_existing_one(demo_cwd, trained,
-                                                                      capsys):
+def test_dangling_last_checkpoint_resumes_from_the_newest_existing_one(demo_cwd, trained, capsys):
     work = str(demo_cwd / 'run')
     shutil.copytree(trained, work)
     os.remove(osp.join(work, 'iter_2.pth'))
@@ -211,8 +215,9 @@ def test_weights_only_refusal_names_the_global(demo_cwd, trained, capsys):
     import torch
 
     class Payload:
+
         def __reduce__(self):
-            return (os.system, ('true',))
+            return (os.system, ('true', ))
 
     ckpt = torch.load(str(trained / 'iter_2.pth'), weights_only=False)
     ckpt['meta']['payload'] = Payload()
@@ -230,7 +235,10 @@ def test_dist_train_uses_the_environment_python_and_torchrun(demo_cwd):
     assert 'torch.distributed.launch' not in open(script).read()
     if not osp.isfile(osp.join(REPO, '.venv', 'bin', 'python')):
         env['PYTHON'] = sys.executable
-    proc = subprocess.run(['bash', script, DEFT, '1', '--demo', '--work-dir', 'w', '--cfg-options',
-                           *SHORT], capture_output=True, text=True, env=env)
+    proc = subprocess.run(
+        ['bash', script, DEFT, '1', '--demo', '--work-dir', 'w', '--cfg-options', *SHORT],
+        capture_output=True,
+        text=True,
+        env=env)
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert osp.isfile(osp.join('w', 'iter_2.pth'))

@@ -35,22 +35,34 @@ def test_tool_labels(short_deft_run, varied_deft_checkpoint):
     finally:
         del os.environ[DEMO_DATA_ENV]
     reset_mmengine_state()
-    labels = {osp.splitext(osp.basename(p))[0]: cv2.imread(p, cv2.IMREAD_UNCHANGED)
-              for p in glob.glob(osp.join(out, 'demo_fog', '*.png'))}
+    labels = {
+        osp.splitext(osp.basename(p))[0]: cv2.imread(p, cv2.IMREAD_UNCHANGED)
+        for p in glob.glob(osp.join(out, 'demo_fog', '*.png'))
+    }
     assert len(labels) == 4
     assert len(np.unique(np.stack(list(labels.values())))) >= 5  # a varied prediction
     return labels
 
 
 def read_preds(out):
-    return {osp.splitext(osp.basename(p))[0]: cv2.imread(p, cv2.IMREAD_UNCHANGED)
-            for p in glob.glob(osp.join(out, 'pred', '*', '*.png'))}
+    return {
+        osp.splitext(osp.basename(p))[0]: cv2.imread(p, cv2.IMREAD_UNCHANGED)
+        for p in glob.glob(osp.join(out, 'pred', '*', '*.png'))
+    }
 
 
 def test_infer_folder_matches_test_tool(short_deft_run, varied_deft_checkpoint, test_tool_labels):
     out = str(short_deft_run / 'infer_out')
-    proc = run_tool_ok('infer.py', *DEFT_DEMO, varied_deft_checkpoint, FOG, '--out', out,
-                       '--batch-size', '3', cwd=short_deft_run)
+    proc = run_tool_ok(
+        'infer.py',
+        *DEFT_DEMO,
+        varied_deft_checkpoint,
+        FOG,
+        '--out',
+        out,
+        '--batch-size',
+        '3',
+        cwd=short_deft_run)
     assert 'segmented 4 images' in proc.stdout
     preds = read_preds(out)
     assert preds.keys() == test_tool_labels.keys()
@@ -65,11 +77,17 @@ def test_infer_folder_matches_test_tool(short_deft_run, varied_deft_checkpoint, 
 def test_infer_exported_model_matches_test_tool(short_deft_run, varied_deft_checkpoint,
                                                 test_tool_labels):
     export = str(short_deft_run / 'export')
-    run_tool_ok('export_final_model.py', *DEFT_DEMO, varied_deft_checkpoint, export,
-                cwd=short_deft_run)
+    run_tool_ok(
+        'export_final_model.py', *DEFT_DEMO, varied_deft_checkpoint, export, cwd=short_deft_run)
     out = str(short_deft_run / 'infer_export')
-    run_tool_ok('infer.py', osp.join(export, 'final_model_config.py'),
-                osp.join(export, 'final_model.pth'), FOG, '--out', out, cwd=short_deft_run)
+    run_tool_ok(
+        'infer.py',
+        osp.join(export, 'final_model_config.py'),
+        osp.join(export, 'final_model.pth'),
+        FOG,
+        '--out',
+        out,
+        cwd=short_deft_run)
     preds = read_preds(out)
     assert preds.keys() == test_tool_labels.keys()
     for name, pred in preds.items():
@@ -87,8 +105,16 @@ def test_infer_video(short_deft_run, varied_deft_checkpoint, tmp_path):
         writer.write(cv2.imread(f))
     writer.release()
     out = str(tmp_path / 'out')
-    proc = run_tool_ok('infer.py', *DEFT_DEMO, varied_deft_checkpoint, video, '--out', out,
-                       '--opacity', '0.8', cwd=short_deft_run)
+    proc = run_tool_ok(
+        'infer.py',
+        *DEFT_DEMO,
+        varied_deft_checkpoint,
+        video,
+        '--out',
+        out,
+        '--opacity',
+        '0.8',
+        cwd=short_deft_run)
     assert 'segmented 3 frames' in proc.stdout
     preds = sorted(glob.glob(osp.join(out, 'pred', 'frame_*.png')))
     assert [osp.basename(p) for p in preds] == [f'frame_{i:06d}.png' for i in range(3)]
@@ -103,9 +129,10 @@ def test_infer_video(short_deft_run, varied_deft_checkpoint, tmp_path):
 @pytest.mark.parametrize('case', [
     'missing', 'broken video',
     pytest.param('empty folder', marks=pytest.mark.slow),
-    pytest.param('opacity', marks=pytest.mark.slow)])
+    pytest.param('opacity', marks=pytest.mark.slow)
+])
 def test_infer_bad_inputs_write_nothing(short_deft_run, varied_deft_checkpoint, tmp_path, case,
-                                       capsys, monkeypatch):
+                                        capsys, monkeypatch):
     """'missing' from a fresh shell (infer.py's contract: exit 2, one line, no traceback); the
     other cases run the tool in this process."""
     empty = tmp_path / 'empty'
@@ -117,7 +144,8 @@ def test_infer_bad_inputs_write_nothing(short_deft_run, varied_deft_checkpoint, 
         'missing': (str(tmp_path / 'missing.png'), [], 'does not exist'),
         'empty folder': (str(empty), [], 'holds no images'),
         'broken video': (str(broken), [], 'cannot be opened'),
-        'opacity': (FOG, ['--opacity', '0'], '--opacity 0.0')}[case]
+        'opacity': (FOG, ['--opacity', '0'], '--opacity 0.0')
+    }[case]
     out = str(tmp_path / 'out')
     args = [*DEFT_DEMO, varied_deft_checkpoint, path, '--out', out, *extra]
     if case == 'missing':
@@ -138,16 +166,25 @@ def assert_infer_matches_test_tool(config, ckpt, tmp_path, cwd):
     elsewhere = tmp_path / 'elsewhere'
     os.makedirs(elsewhere)
     env = dict(os.environ, **{DEMO_DATA_ENV: osp.join(str(cwd), 'data', 'demo')})
-    run_tool_ok('test.py', config, ckpt, '--demo', '300', '--work-dir', str(tmp_path / 'wd'),
-                '--out', str(tmp_path / 'test_out'), cwd=str(elsewhere), env=env)
+    run_tool_ok(
+        'test.py',
+        config,
+        ckpt,
+        '--demo',
+        '300',
+        '--work-dir',
+        str(tmp_path / 'wd'),
+        '--out',
+        str(tmp_path / 'test_out'),
+        cwd=str(elsewhere),
+        env=env)
     assert not osp.exists(elsewhere / 'data')
-    run_tool_ok('infer.py', config, ckpt, FOG, '--demo', '--out', str(tmp_path / 'infer'),
-                cwd=cwd)
+    run_tool_ok('infer.py', config, ckpt, FOG, '--demo', '--out', str(tmp_path / 'infer'), cwd=cwd)
     preds = read_preds(str(tmp_path / 'infer'))
     assert len(preds) == 4
     for name, pred in preds.items():
-        expected = cv2.imread(str(tmp_path / 'test_out' / 'demo_fog' / (name + '.png')),
-                              cv2.IMREAD_UNCHANGED)
+        expected = cv2.imread(
+            str(tmp_path / 'test_out' / 'demo_fog' / (name + '.png')), cv2.IMREAD_UNCHANGED)
         np.testing.assert_array_equal(pred, expected, err_msg=name)
 
 
@@ -157,10 +194,17 @@ def test_infer_rein_demo_matches_test_tool(short_deft_run, tmp_path):
     from repo_paths import config_path
     config = config_path('rein', 'rein_dinov2-l_mask2former_1xb4-40k_gtav-512x512.py')
     work = str(tmp_path / 'rein')
-    run_tool_ok('train.py', config, '--demo', '--work-dir', work, '--cfg-options',
-                'train_cfg.max_iters=2',
-                'train_cfg.val_interval=2', 'default_hooks.checkpoint.interval=2',
-                cwd=short_deft_run)
+    run_tool_ok(
+        'train.py',
+        config,
+        '--demo',
+        '--work-dir',
+        work,
+        '--cfg-options',
+        'train_cfg.max_iters=2',
+        'train_cfg.val_interval=2',
+        'default_hooks.checkpoint.interval=2',
+        cwd=short_deft_run)
     assert_infer_matches_test_tool(config, osp.join(work, 'iter_2.pth'), tmp_path, short_deft_run)
 
 

@@ -3,10 +3,10 @@ import json
 import os
 
 import numpy as np
+import plot_curves
 import pytest
 from PIL import Image
 
-import plot_curves
 from deft_mmseg.utils.curves import load_curves, plot_runs
 from deft_mmseg.utils.errors import CurveError
 

@@ -11,14 +11,12 @@ import sys
 import pytest
 import torch
 
-from repo_paths import REPO
-
-from deft_mmseg.reproduce import RunOptions, get_table, plan_rows, reproduce_table
-from deft_mmseg.reproduce import runs
+from deft_mmseg.reproduce import RunOptions, get_table, plan_rows, reproduce_table, runs
 from deft_mmseg.reproduce.execute import describe_plan
 from deft_mmseg.reproduce.progress import StageProgress
 from deft_mmseg.reproduce.report import format_markdown, table_report
 from deft_mmseg.utils.errors import ReproduceError
+from repo_paths import REPO
 
 DEFT = 'deft/deft_deeplabv3plus_r50-d16_1xb4-48k_gtav-768x768.py'
 #: the DeFT recipe: 8K warm-up + 40K decoupled iterations (DeFT paper, Sec. 4.1)
@@ -42,8 +40,7 @@ def test_an_unknown_table_or_row_is_a_user_error_naming_the_choices():
         get_table('deft/table7').select_rows(['V'])
 
 
-def test_rows_of_one_config_share_one_training_and_table7_tests_one_checkpoint_four_ways(
-        tmp_path):
+def test_rows_of_one_config_share_one_training_and_table7_tests_one_checkpoint_four_ways(tmp_path):
     t1 = plans_of('deft/table1', tmp_path, ['deft'])[0]
     t4 = plans_of('deft/table4', tmp_path, ['deft-r50'])[0]
     t7 = plans_of('deft/table7', tmp_path)
@@ -63,8 +60,8 @@ def test_the_config_hash_follows_what_is_trained(tmp_path):
     runs._CONFIG_CACHE.clear()
     again = plans_of('deft/table1', tmp_path, ['deft'])[0]
     assert again.loaded.hash == plain.loaded.hash  # stable across loads
-    opts = plans_of('deft/table1', tmp_path, ['deft'],
-                    cfg_options=('train_dataloader.batch_size=2',))[0]
+    opts = plans_of(
+        'deft/table1', tmp_path, ['deft'], cfg_options=('train_dataloader.batch_size=2', ))[0]
     demo = plans_of('deft/table1', tmp_path, ['deft'], demo_iters=12)[0]
     demo2 = plans_of('deft/table1', tmp_path, ['deft'], demo_iters=24)[0]
     assert len({plain.run_dir, opts.run_dir, demo.run_dir, demo2.run_dir}) == 4
@@ -85,15 +82,18 @@ def test_each_launcher_gets_the_command_its_script_takes(tmp_path):
     assert argv[3:5] == ['--work-dir', plain.train_dir] and '--resume' not in argv
 
     dist = plans_of('deft/table1', tmp_path, ['deft'], gpus=4)[0]
-    assert dist.train_argv()[:4] == ['bash', osp.join(REPO, 'tools', 'dist_train.sh'),
-                                     argv[2], '4']
+    assert dist.train_argv()[:4] == ['bash', osp.join(REPO, 'tools', 'dist_train.sh'), argv[2], '4']
     test = dist.test_argv()
-    assert test[:5] == ['bash', osp.join(REPO, 'tools', 'dist_test.sh'), argv[2],
-                        osp.join(dist.train_dir, DEFT_LAST), '4']
+    assert test[:5] == [
+        'bash',
+        osp.join(REPO, 'tools', 'dist_test.sh'), argv[2],
+        osp.join(dist.train_dir, DEFT_LAST), '4'
+    ]
 
     slurm = plans_of('deft/table1', tmp_path, ['deft'], launcher='slurm', partition='gpu')[0]
-    assert slurm.train_argv()[:5] == ['bash', osp.join(REPO, 'tools', 'slurm_train.sh'), 'gpu',
-                                      'deft-train', argv[2]]
+    assert slurm.train_argv()[:5] == [
+        'bash', osp.join(REPO, 'tools', 'slurm_train.sh'), 'gpu', 'deft-train', argv[2]
+    ]
     assert slurm.launcher_env()['GPUS'] == '1'  # 1xb4: the recipe's one GPU
     vlt = plans_of('vltseg/gtav', tmp_path, ['eva-clip-l'], launcher='slurm', partition='gpu')[0]
     assert vlt.launcher_env()['GPUS'] == '8'  # 8xb2
@@ -101,9 +101,9 @@ def test_each_launcher_gets_the_command_its_script_takes(tmp_path):
     assert 'batch 16' in note and '--gpus 8' in note
 
 
-@pytest.mark.parametrize('script,args', [
-    ('slurm_train.sh', ['CONFIG.py', '--work-dir', 'W']),
-    ('slurm_test.sh', ['CONFIG.py', 'CKPT.pth', '--work-dir', 'W'])])
+@pytest.mark.parametrize('script,args',
+                         [('slurm_train.sh', ['CONFIG.py', '--work-dir', 'W']),
+                          ('slurm_test.sh', ['CONFIG.py', 'CKPT.pth', '--work-dir', 'W'])])
 def test_slurm_scripts_pass_the_arguments_to_the_tool(tmp_path, script, args):
     """The scripts as slurm runs them, with an ``srun`` that prints what it was given."""
     srun = tmp_path / 'srun'
@@ -111,12 +111,17 @@ def test_slurm_scripts_pass_the_arguments_to_the_tool(tmp_path, script, args):
     srun.chmod(0o755)
     env = dict(os.environ, PATH=f'{tmp_path}:{os.environ["PATH"]}', GPUS='2', PYTHON='py')
     out = subprocess.run(['bash', osp.join(REPO, 'tools', script), 'part', 'job', *args],
-                         env=env, capture_output=True, text=True, check=True).stdout.split()
+                         env=env,
+                         capture_output=True,
+                         text=True,
+                         check=True).stdout.split()
     tool = osp.join(REPO, 'tools', 'train.py' if 'train' in script else 'test.py')
-    assert out[:6] == ['-p', 'part', '--job-name=job', '--gres=gpu:2', '--ntasks=2',
-                       '--ntasks-per-node=2']
-    assert out[out.index('py'):] == ['py', '-u', tool, *args[:-2], '--launcher', 'slurm',
-                                     *args[-2:]]
+    assert out[:6] == [
+        '-p', 'part', '--job-name=job', '--gres=gpu:2', '--ntasks=2', '--ntasks-per-node=2'
+    ]
+    assert out[out.index('py'):] == [
+        'py', '-u', tool, *args[:-2], '--launcher', 'slurm', *args[-2:]
+    ]
 
 
 def test_resume_decisions_follow_the_checkpoints_on_disk(tmp_path):
@@ -156,7 +161,10 @@ def test_the_report_puts_ours_beside_the_paper_and_marks_unfinished_rows(tmp_pat
     assert [c['ours'] for c in deft['cells']] == [51.06, 42.17, 50.51, 47.91]
     assert [c['diff'] for c in deft['cells']] == [1.0, -1.0, 0.0, 0.0]
     assert deft['cells'][0]['source'] == dict(
-        paper=table.paper_title, file=table.paper_file, table='Table 1', row='DeFT',
+        paper=table.paper_title,
+        file=table.paper_file,
+        table='Table 1',
+        row='DeFT',
         column='Cityscapes')
     assert report['rows'][0]['status'] == 'training (4000/48000 it)'
     assert report['rows'][1]['status'] == 'not started'
@@ -171,13 +179,19 @@ def test_the_report_puts_ours_beside_the_paper_and_marks_unfinished_rows(tmp_pat
 
 def test_a_demo_report_takes_each_column_from_the_demo_domain_of_its_position(tmp_path):
     plan = plans_of('rein/table3', tmp_path, demo_iters=6)[0]
-    assert plan.loaded.domains == ['acdc', 'acdc_fog', 'acdc_night', 'acdc_rain', 'acdc_snow',
-                                   'bdd100k']
+    assert plan.loaded.domains == [
+        'acdc', 'acdc_fog', 'acdc_night', 'acdc_rain', 'acdc_snow', 'bdd100k'
+    ]
     write_results(plan, {'demo_real': 10.0, 'demo_fog': 20.0, 'demo_night': 30.0})
     report = table_report(plan.table, [plan])
     cells = {c['column']: (c['demo_domain'], c['ours']) for c in report['rows'][0]['cells']}
-    assert cells == {'Night': ('demo_night', 30.0), 'Snow': (None, None), 'Fog': ('demo_fog', 20.0),
-                     'Rain': (None, None), 'All': ('demo_real', 10.0)}
+    assert cells == {
+        'Night': ('demo_night', 30.0),
+        'Snow': (None, None),
+        'Fog': ('demo_fog', 20.0),
+        'Rain': (None, None),
+        'All': ('demo_real', 10.0)
+    }
     text = format_markdown(report)
     assert 'DEMO' in text and 'ACDC test' in text
 
@@ -185,8 +199,8 @@ def test_a_demo_report_takes_each_column_from_the_demo_domain_of_its_position(tm
 def test_progress_prints_few_lines_with_rate_and_time_left():
     now = [0.0]
     lines = []
-    progress = StageProgress('[t] row 1/1 r: train', lines.append, interval_s=30,
-                             clock=lambda: now[0])
+    progress = StageProgress(
+        '[t] row 1/1 r: train', lines.append, interval_s=30, clock=lambda: now[0])
     progress.feed('some other output')
     for it in range(50, 6001, 50):  # a log line every 50 iterations, 10 it/s
         now[0] += 5.0
@@ -262,11 +276,11 @@ def fake_tools(tmp_path, monkeypatch):
         found = [json.loads(line) for line in calls.read_text().splitlines()]
         calls.unlink()
         return found
+
     return read_calls
 
 
-def test_a_table_runs_stops_resumes_and_reuses_finished_rows(tmp_path, fake_tools,
-                                                             monkeypatch):
+def test_a_table_runs_stops_resumes_and_reuses_finished_rows(tmp_path, fake_tools, monkeypatch):
     table = get_table('deft/table7')
     options = RunOptions(work_root=str(tmp_path / 'root'))
     lines = []
@@ -287,15 +301,16 @@ def test_a_table_runs_stops_resumes_and_reuses_finished_rows(tmp_path, fake_tool
     assert '--resume' in calls[0]
     with open(osp.join(report['rows'][0]['work_dir'], 'logs', 'train.log')) as f:
         assert 'started at 16000' in f.read()  # continued from its last checkpoint
-    assert [c[c.index('--cfg-options') + 1] if '--cfg-options' in c else None
-            for c in calls[1:]] == ['model.final_model=I', 'model.final_model=II',
-                                    'model.final_model=III', None]
+    assert [c[c.index('--cfg-options') + 1] if '--cfg-options' in c else None for c in calls[1:]
+            ] == ['model.final_model=I', 'model.final_model=II', 'model.final_model=III', None]
     assert any(': train (resumed):' in line for line in lines)
     assert any('train 48000/48000 it (100.0%)' in line for line in lines)
     assert report['finished_rows'] == 4
     row_i = report['rows'][0]['cells']
-    assert [(c['ours'], c['paper'], c['diff']) for c in row_i] == [
-        (40.0, 39.3, 0.7), (33.0, 37.41, -4.41), (41.0, 43.14, -2.14), (38.0, 39.95, -1.95)]
+    assert [(c['ours'], c['paper'], c['diff']) for c in row_i] == [(40.0, 39.3, 0.7),
+                                                                   (33.0, 37.41, -4.41),
+                                                                   (41.0, 43.14, -2.14),
+                                                                   (38.0, 39.95, -1.95)]
     md, js = (osp.join(options.work_root, 'deft_table7' + ext) for ext in ('.md', '.json'))
     with open(js) as f:
         assert json.load(f)['finished_rows'] == 4
@@ -310,12 +325,13 @@ def test_a_table_runs_stops_resumes_and_reuses_finished_rows(tmp_path, fake_tool
     assert fake_tools() == [] and report['finished_rows'] == 1
 
 
-def test_a_user_error_of_a_stage_stops_the_table_with_its_line(tmp_path, fake_tools,
-                                                               monkeypatch):
+def test_a_user_error_of_a_stage_stops_the_table_with_its_line(tmp_path, fake_tools, monkeypatch):
     monkeypatch.setenv('FAKE_ERROR', '1')
     options = RunOptions(work_root=str(tmp_path / 'root'))
-    with pytest.raises(ReproduceError, match=r'row freeze-encoder, train: DatasetConfigError: no '
-                                             r'images under data/gtav/images \(log: .*train.log\)'):
+    with pytest.raises(
+            ReproduceError,
+            match=r'row freeze-encoder, train: DatasetConfigError: no '
+            r'images under data/gtav/images \(log: .*train.log\)'):
         reproduce_table(get_table('deft/table1'), None, options, printer=lambda line: None)
     assert len(fake_tools()) == 1  # the next rows would fail the same way: not started
 
@@ -323,8 +339,8 @@ def test_a_user_error_of_a_stage_stops_the_table_with_its_line(tmp_path, fake_to
 def test_a_dry_run_prints_every_command_once_and_runs_nothing(tmp_path, fake_tools):
     lines = []
     options = RunOptions(work_root=str(tmp_path / 'root'))
-    assert reproduce_table(get_table('deft/table7'), None, options, dry=True,
-                           printer=lines.append) is None
+    assert reproduce_table(
+        get_table('deft/table7'), None, options, dry=True, printer=lines.append) is None
     commands = [line for line in lines if not line.startswith(('#', ' ', 'deft/', 'note'))]
     assert len([c for c in commands if '/train.py ' in c]) == 1
     assert len([c for c in commands if '/test.py ' in c]) == 4

@@ -14,8 +14,8 @@ import time
 
 import pytest
 
-from repo_paths import REPO
 from e2e_helpers import one_error_line, run_tool, run_tool_in_process
+from repo_paths import REPO
 
 TOOL = osp.join(REPO, 'tools', 'reproduce.py')
 
@@ -35,8 +35,7 @@ def test_list_in_process_and_a_mistyped_table_from_a_fresh_shell(tmp_path, capsy
 
 
 @pytest.mark.slow
-def test_a_demo_table_end_to_end_from_another_directory_stopped_and_resumed(tmp_path,
-                                                                            demo_root):
+def test_a_demo_table_end_to_end_from_another_directory_stopped_and_resumed(tmp_path, demo_root):
     """deft/table7 on the demo data (one training, four tests of its checkpoint), 60
     iterations (a checkpoint every 20: the stop lands in the training), from a folder that holds
     only data/demo."""
@@ -46,8 +45,8 @@ def test_a_demo_table_end_to_end_from_another_directory_stopped_and_resumed(tmp_
     cmd = [sys.executable, TOOL, 'deft/table7', '--demo', '60', '--progress-interval', '0']
 
     # 1. stopped (SIGTERM, as a scheduler's time limit sends it) once a checkpoint is saved
-    proc = subprocess.Popen(cmd, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                            text=True)
+    proc = subprocess.Popen(
+        cmd, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     deadline = time.time() + 600
     while not list(root.glob('*/train/iter_20.pth')) and time.time() < deadline:
         assert proc.poll() is None, proc.stdout.read()[-3000:]
@@ -75,10 +74,10 @@ def test_a_demo_table_end_to_end_from_another_directory_stopped_and_resumed(tmp_
         assert row['cells'][0]['demo_domain'] == 'demo_real'
     run_dir = report['rows'][0]['work_dir']
     assert {r['work_dir'] for r in report['rows']} == {run_dir}  # one training
-    assert sorted(os.listdir(run_dir)) == ['logs', 'reproduce.json', 'test',
-                                           'test_model.final_model-I',
-                                           'test_model.final_model-II',
-                                           'test_model.final_model-III', 'train']
+    assert sorted(os.listdir(run_dir)) == [
+        'logs', 'reproduce.json', 'test', 'test_model.final_model-I', 'test_model.final_model-II',
+        'test_model.final_model-III', 'train'
+    ]
     text = (root / 'deft_table7.md').read_text()
     assert '**DEMO' in text and '| I: e1 (UC) + d2 (UC) |' in text
     assert 'tools/test.py' in text and 'model.final_model=III' in text

@@ -10,9 +10,8 @@ import re
 
 import pytest
 
-from repo_paths import REPO
-
 from deft_mmseg.reproduce import load_paper_tables
+from repo_paths import REPO
 
 PAPERS = osp.join(osp.dirname(REPO), 'shared', 'papers')
 #: a number as the tables print them (50.06, 57.1); not a parameter count (304.20M), not a
@@ -83,8 +82,10 @@ def test_every_table_the_issue_names_is_there():
     FisherTune's Table 1, VLTSeg's GTAV and ACDC tables."""
     names = set(TABLES)
     assert {f'deft/table{i}' for i in range(1, 10)} <= names
-    assert {'rein/table1', 'rein/table2', 'rein/table5', 'rein/table3', 'fishertune/table1',
-            'vltseg/gtav', 'vltseg/acdc'} <= names
+    assert {
+        'rein/table1', 'rein/table2', 'rein/table5', 'rein/table3', 'fishertune/table1',
+        'vltseg/gtav', 'vltseg/acdc'
+    } <= names
     for table in TABLES.values():
         assert table.rows
         for row in table.rows:

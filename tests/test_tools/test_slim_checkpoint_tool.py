@@ -6,17 +6,26 @@ import os.path as osp
 import pytest
 import torch
 
-from repo_paths import config_path
 from e2e_helpers import DEFT_DEMO, demo_config, error_line_in_process, one_error_line, run_tool
+from repo_paths import config_path
 
 REIN = config_path('rein', 'rein_dinov2-l_mask2former_1xb4-40k_gtav-512x512.py')
 #: mmpretrain ViT block keys -> the official DINOv2 keys (facebookresearch/dinov2,
 #: dinov2/layers/block.py and mlp.py: norm1, attn.qkv, attn.proj, norm2, mlp.fc1, mlp.fc2)
-OFFICIAL_BLOCK_KEYS = {'ln1': 'norm1', 'attn.qkv': 'attn.qkv', 'attn.proj': 'attn.proj',
-                       'ln2': 'norm2', 'ffn.layers.0.0': 'mlp.fc1', 'ffn.layers.1': 'mlp.fc2'}
-OFFICIAL_TOP_KEYS = {'cls_token': 'cls_token', 'pos_embed': 'pos_embed',
-                     'patch_embed.projection.weight': 'patch_embed.proj.weight',
-                     'patch_embed.projection.bias': 'patch_embed.proj.bias'}
+OFFICIAL_BLOCK_KEYS = {
+    'ln1': 'norm1',
+    'attn.qkv': 'attn.qkv',
+    'attn.proj': 'attn.proj',
+    'ln2': 'norm2',
+    'ffn.layers.0.0': 'mlp.fc1',
+    'ffn.layers.1': 'mlp.fc2'
+}
+OFFICIAL_TOP_KEYS = {
+    'cls_token': 'cls_token',
+    'pos_embed': 'pos_embed',
+    'patch_embed.projection.weight': 'patch_embed.proj.weight',
+    'patch_embed.projection.bias': 'patch_embed.proj.bias'
+}
 
 
 def official_layout(state):
@@ -35,8 +44,11 @@ def official_layout(state):
         module, param = rest.rsplit('.', 1)
         out[f'blocks.{block}.{OFFICIAL_BLOCK_KEYS[module]}.{param}'] = value.clone()
     width = state['backbone.vit.cls_token'].shape[-1]
-    out.update({'mask_token': torch.zeros(1, width), 'norm.weight': torch.ones(width),
-                'norm.bias': torch.zeros(width)})
+    out.update({
+        'mask_token': torch.zeros(1, width),
+        'norm.weight': torch.ones(width),
+        'norm.bias': torch.zeros(width)
+    })
     return out
 
 
@@ -59,7 +71,7 @@ def rein_demo(tmp_path_factory):
 
 
 def test_export_of_a_model_without_a_vit_trunk_says_so(short_deft_run, tmp_path, capsys,
-                                                      monkeypatch):
+                                                       monkeypatch):
     """The DeFT ResNet config names a pretrained ResNet (open-mmlab://...) as its init_cfg:
     before, the tool said that "trunk file" did not exist."""
     monkeypatch.chdir(short_deft_run)
@@ -74,8 +86,14 @@ def test_export_of_a_model_without_a_vit_trunk_says_so(short_deft_run, tmp_path,
 def test_export_of_a_demo_checkpoint_says_its_trunk_is_in_no_file(rein_demo, tmp_path):
     """From a fresh shell: the tool's contract (exit 2, one line, no traceback)."""
     root, paths, _ = rein_demo
-    line = one_error_line(run_tool('slim_checkpoint.py', 'export', REIN, paths['full'],
-                                   str(tmp_path / 'slim.pth'), cwd=str(tmp_path)))
+    line = one_error_line(
+        run_tool(
+            'slim_checkpoint.py',
+            'export',
+            REIN,
+            paths['full'],
+            str(tmp_path / 'slim.pth'),
+            cwd=str(tmp_path)))
     assert 'randomly initialized ViT' in line and '--demo' in line and '--backbone' in line
     assert 'does not exist' not in line
     assert not osp.exists(tmp_path / 'slim.pth')

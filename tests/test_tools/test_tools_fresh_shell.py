@@ -7,13 +7,18 @@ import os.path as osp
 
 import pytest
 
+from e2e_helpers import DEFT, DEFT_DEMO, assert_export_matches
+from e2e_helpers import run_tool_ok as tool
 from repo_paths import REPO
-from e2e_helpers import DEFT, DEFT_DEMO, assert_export_matches, run_tool_ok as tool
 
 
-@pytest.mark.parametrize('where', [
-    # the root case also runs in the default suite through test_infer_tool's export from a shell
-    pytest.param('repository root', marks=pytest.mark.slow), 'another directory'])
+@pytest.mark.parametrize(
+    'where',
+    [
+        # the root case also runs in the default suite through test_infer_tool's export from a shell
+        pytest.param('repository root', marks=pytest.mark.slow),
+        'another directory'
+    ])
 def test_export_from_a_fresh_shell(short_deft_run, tmp_path, where):
     ckpt = str(short_deft_run / 'run' / 'iter_3.pth')
     out = str(tmp_path / 'out')
@@ -27,9 +32,19 @@ def test_export_from_a_fresh_shell(short_deft_run, tmp_path, where):
 
 @pytest.mark.slow
 def test_plot_curves_and_make_demo_data_from_a_fresh_shell(short_deft_run, tmp_path):
-    tool('plot_curves.py', str(short_deft_run / 'run'), '--out', str(tmp_path / 'plots'),
-         cwd=str(tmp_path))
+    tool(
+        'plot_curves.py',
+        str(short_deft_run / 'run'),
+        '--out',
+        str(tmp_path / 'plots'),
+        cwd=str(tmp_path))
     assert glob.glob(str(tmp_path / 'plots' / '*.png'))
-    tool('make_demo_data.py', str(tmp_path / 'demo'), '--num-source', '2', '--num-target', '1',
-         cwd=REPO)
+    tool(
+        'make_demo_data.py',
+        str(tmp_path / 'demo'),
+        '--num-source',
+        '2',
+        '--num-target',
+        '1',
+        cwd=REPO)
     assert osp.isdir(tmp_path / 'demo' / 'gtav' / 'images')

@@ -20,8 +20,10 @@ def _broken_config(tmp_path):
 def test_syntax_error_names_the_file_and_line(tmp_path):
     from deft_mmseg.apis.tool_config import load_config
     from deft_mmseg.utils.errors import ConfigSyntaxError
-    with pytest.raises(ConfigSyntaxError, match=r'config .*my_base\.py line 2: .*forgot a comma.*'
-                       r"type='EncoderDecoder'.*\. Fix that line"):
+    with pytest.raises(
+            ConfigSyntaxError,
+            match=r'config .*my_base\.py line 2: .*forgot a comma.*'
+            r"type='EncoderDecoder'.*\. Fix that line"):
         load_config(_broken_config(tmp_path))
     (tmp_path / 'own.py').write_text('x = (1,\n')
     with pytest.raises(ConfigSyntaxError, match=r"own\.py line 1: '\(' was never closed"):
@@ -48,15 +50,16 @@ def test_plugin_default_hooks_turn_off_with_none(demo_cwd):
 
     Runner.register_hooks = record
     try:
-        status = run_tool_in_process(
-            'train.py', *DEFT_DEMO, '--work-dir', 'run', '--cfg-options',
-            'train_cfg.warmup_iters=1', 'train_cfg.decoupled_iters=1',
-            'train_cfg.val_interval=10', 'default_hooks.checkpoint.interval=2',
-            *[f'default_hooks.{name}=None' for name in off])
+        status = run_tool_in_process('train.py', *DEFT_DEMO, '--work-dir', 'run', '--cfg-options',
+                                     'train_cfg.warmup_iters=1', 'train_cfg.decoupled_iters=1',
+                                     'train_cfg.val_interval=10',
+                                     'default_hooks.checkpoint.interval=2',
+                                     *[f'default_hooks.{name}=None' for name in off])
     finally:
         Runner.register_hooks = original
     assert status == 0
     assert osp.isfile(osp.join('run', 'iter_2.pth'))
     assert 'AtomicCheckpointHook' in names
-    assert not {'ExactResumeHook', 'CheckpointMatchHook', 'DatasetModelCheckHook',
-                'TrainLoopCheckHook'} & set(names)
+    assert not {
+        'ExactResumeHook', 'CheckpointMatchHook', 'DatasetModelCheckHook', 'TrainLoopCheckHook'
+    } & set(names)

@@ -16,9 +16,10 @@ from e2e_helpers import DEFT_DEMO, error_line_in_process, one_error_line
 from repo_paths import REPO
 
 TRAIN = osp.join(REPO, 'tools', 'train.py')
-EVERY_ITER_KEEP_ONE = ['default_hooks.checkpoint.interval=1',
-                       'default_hooks.checkpoint.max_keep_ckpts=1',
-                       'default_hooks.logger.interval=1', 'train_cfg.val_interval=1000']
+EVERY_ITER_KEEP_ONE = [
+    'default_hooks.checkpoint.interval=1', 'default_hooks.checkpoint.max_keep_ckpts=1',
+    'default_hooks.logger.interval=1', 'train_cfg.val_interval=1000'
+]
 
 
 def _complete(path):
@@ -38,10 +39,13 @@ def test_kill_9_during_a_save_never_loses_the_run(demo_cwd):
     for attempt, kill_from in enumerate((2, 3, 5)):
         work = str(demo_cwd / f'run{attempt}')
         os.makedirs(work)
-        options = ['--cfg-options', 'train_cfg.warmup_iters=2', 'train_cfg.decoupled_iters=30',
-                   *EVERY_ITER_KEEP_ONE]
+        options = [
+            '--cfg-options', 'train_cfg.warmup_iters=2', 'train_cfg.decoupled_iters=30',
+            *EVERY_ITER_KEEP_ONE
+        ]
         proc = subprocess.Popen([sys.executable, TRAIN, *DEFT_DEMO, '--work-dir', work, *options],
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                                stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL)
         killed_in_save = False
         while proc.poll() is None:
             names = os.listdir(work)
@@ -57,10 +61,13 @@ def test_kill_9_during_a_save_never_loses_the_run(demo_cwd):
         assert osp.isfile(named) and _complete(named), named
         resumed_at = int(osp.basename(named)[5:-4])
         assert resumed_at >= kill_from - 1
-        proc = subprocess.run([sys.executable, TRAIN, *DEFT_DEMO, '--work-dir', work, '--resume',
-                               '--cfg-options', 'train_cfg.warmup_iters=2',
-                               f'train_cfg.decoupled_iters={resumed_at}', *EVERY_ITER_KEEP_ONE],
-                              capture_output=True, text=True)
+        proc = subprocess.run([
+            sys.executable, TRAIN, *DEFT_DEMO, '--work-dir', work, '--resume', '--cfg-options',
+            'train_cfg.warmup_iters=2', f'train_cfg.decoupled_iters={resumed_at}',
+            *EVERY_ITER_KEEP_ONE
+        ],
+                              capture_output=True,
+                              text=True)
         assert proc.returncode == 0, proc.stderr[-3000:]
         assert f'resumed epoch: 0, iter: {resumed_at}' in proc.stdout + proc.stderr
         assert not [n for n in os.listdir(work) if n.endswith('.partial')]
@@ -77,10 +84,13 @@ def _limit_file_size():
 @pytest.mark.slow
 def test_a_failing_checkpoint_write_is_one_line_and_leaves_no_partial_file(demo_cwd):
     work = str(demo_cwd / 'run')
-    proc = subprocess.run([sys.executable, TRAIN, *DEFT_DEMO, '--work-dir', work,
-                           '--cfg-options', 'train_cfg.warmup_iters=1',
-                           'train_cfg.decoupled_iters=1', *EVERY_ITER_KEEP_ONE],
-                          capture_output=True, text=True, preexec_fn=_limit_file_size)
+    proc = subprocess.run([
+        sys.executable, TRAIN, *DEFT_DEMO, '--work-dir', work, '--cfg-options',
+        'train_cfg.warmup_iters=1', 'train_cfg.decoupled_iters=1', *EVERY_ITER_KEEP_ONE
+    ],
+                          capture_output=True,
+                          text=True,
+                          preexec_fn=_limit_file_size)
     line = one_error_line(proc)
     assert 'CheckpointWriteError: could not write checkpoint' in line
     assert 'iter_1.pth: the file size limit (ulimit -f) was reached ([Errno 27])' in line
@@ -102,13 +112,13 @@ def test_resume_on_a_full_disk_is_one_line(short_deft_run, tmp_path, monkeypatch
 
 
 @pytest.mark.parametrize('damage', ['empty', 'truncated'])
-def test_testing_an_unreadable_checkpoint_is_one_line(short_deft_run, tmp_path, damage,
-                                                      monkeypatch, capsys):
+def test_testing_an_unreadable_checkpoint_is_one_line(short_deft_run, tmp_path, damage, monkeypatch,
+                                                      capsys):
     monkeypatch.chdir(short_deft_run)
     path = str(tmp_path / 'bad.pth')
     data = open(short_deft_run / 'run' / 'iter_3.pth', 'rb').read()
     open(path, 'wb').write(b'' if damage == 'empty' else data[:len(data) // 2])
-    line = error_line_in_process(capsys, 'test.py', *DEFT_DEMO[:1], path, '--demo',
-                                 '--work-dir', str(tmp_path / 'test'))
+    line = error_line_in_process(capsys, 'test.py', *DEFT_DEMO[:1], path, '--demo', '--work-dir',
+                                 str(tmp_path / 'test'))
     assert line.startswith('error: CheckpointFileError: checkpoint ')
     assert ('is empty (0 bytes)' if damage == 'empty' else 'is not a complete checkpoint') in line

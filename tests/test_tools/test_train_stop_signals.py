@@ -2,8 +2,8 @@
 exact --resume command is printed, exit status 128 + signal, no traceback; the printed command
 continues the run."""
 import os
-import re
 import os.path as osp
+import re
 import shlex
 import signal
 import subprocess
@@ -17,11 +17,19 @@ from repo_paths import REPO
 
 
 def _train_until_logged(cwd, work, options, signum, after_iter=2, process_group=False):
-    cmd = [sys.executable, osp.join(REPO, 'tools', 'train.py'), *DEFT_DEMO, '--work-dir', work,
-           '--cfg-options', *options]
-    proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True, env=dict(os.environ, PYTHONUNBUFFERED='1'),
-                            start_new_session=process_group)
+    cmd = [
+        sys.executable,
+        osp.join(REPO, 'tools', 'train.py'), *DEFT_DEMO, '--work-dir', work, '--cfg-options',
+        *options
+    ]
+    proc = subprocess.Popen(
+        cmd,
+        cwd=cwd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=dict(os.environ, PYTHONUNBUFFERED='1'),
+        start_new_session=process_group)
     seen = []
     for line in proc.stdout:  # mmengine logs to stdout
         seen.append(line)
@@ -35,9 +43,10 @@ def _train_until_logged(cwd, work, options, signum, after_iter=2, process_group=
     return proc.returncode, ''.join(seen) + out, err
 
 
-OPTIONS = ['train_cfg.warmup_iters=2', 'train_cfg.decoupled_iters=400',
-           'train_cfg.val_interval=1000', 'default_hooks.logger.interval=1',
-           'default_hooks.checkpoint.interval=1000']
+OPTIONS = [
+    'train_cfg.warmup_iters=2', 'train_cfg.decoupled_iters=400', 'train_cfg.val_interval=1000',
+    'default_hooks.logger.interval=1', 'default_hooks.checkpoint.interval=1000'
+]
 
 
 def test_sigterm_saves_a_checkpoint_and_prints_the_resume_command(demo_cwd):
@@ -53,8 +62,9 @@ def test_sigterm_saves_a_checkpoint_and_prints_the_resume_command(demo_cwd):
     assert open(osp.join(work, 'last_checkpoint')).read() == ckpt
     command = err.splitlines()[err.splitlines().index(stopped[0]) + 1].strip()
     assert shlex.split(command)[:2] == ['python', osp.join(REPO, 'tools', 'train.py')]
-    assert shlex.split(command)[2:] == [DEFT_DEMO[0], '--resume', DEFT_DEMO[1], '--work-dir',
-                                        work, '--cfg-options', *OPTIONS]
+    assert shlex.split(command)[2:] == [
+        DEFT_DEMO[0], '--resume', DEFT_DEMO[1], '--work-dir', work, '--cfg-options', *OPTIONS
+    ]
 
 
 @pytest.mark.slow
@@ -66,7 +76,9 @@ def test_ctrl_c_then_the_printed_command_finishes_the_run(demo_cwd):
     command = [ln.strip() for ln in err.splitlines() if ln.strip().startswith('python ')][0]
     argv = shlex.split(command)
     proc = subprocess.run([sys.executable, *argv[1:]],
-                          cwd=str(demo_cwd), capture_output=True, text=True)
+                          cwd=str(demo_cwd),
+                          capture_output=True,
+                          text=True)
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert osp.isfile(osp.join(work, 'iter_6.pth'))
 
@@ -77,15 +89,18 @@ def test_ctrl_c_to_the_process_group_with_persistent_workers(demo_cwd):
     ignore it (forked with the run's handler), the run saves and stops as above."""
     work = str(demo_cwd / 'run')
     code, out, err = _train_until_logged(
-        str(demo_cwd), work, [*OPTIONS, 'train_dataloader.num_workers=2',
-                              'train_dataloader.persistent_workers=True'],
-        signal.SIGINT, after_iter=3, process_group=True)
+        str(demo_cwd),
+        work,
+        [*OPTIONS, 'train_dataloader.num_workers=2', 'train_dataloader.persistent_workers=True'],
+        signal.SIGINT,
+        after_iter=3,
+        process_group=True)
     assert code == 130 and 'Traceback' not in err, err[-3000:]
     assert 'stopped by SIGINT after iteration' in err
 
 
 def test_handlers_are_put_back_when_a_run_ends_by_an_error(demo_root, tmp_path, monkeypatch,
-                                                          capsys):
+                                                           capsys):
     """In-process: a run that stops on bad data in its first batch (after the hook installed its
     handlers) leaves SIGINT/SIGTERM as they were; else a later Ctrl-C of the process would only
     set a dead run's flag."""

@@ -12,7 +12,8 @@ from deft_mmseg.utils.errors import ConversionError
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('root', help='GTAV root holding images/ and labels/')
-    parser.add_argument('--split-mat', help="the release's split.mat: also write train/val/test.txt")
+    parser.add_argument(
+        '--split-mat', help="the release's split.mat: also write train/val/test.txt")
     parser.add_argument('--nproc', type=int, default=1)
     args = parser.parse_args(argv)
     try:

@@ -19,14 +19,20 @@ def main(argv=None):
     parser.add_argument('--split', default='validation')
     parser.add_argument('--labels-dir', help='label folder relative to root (default: found)')
     parser.add_argument('--short-side', type=int, help='resize so the shorter side has N pixels')
-    parser.add_argument('--scale', type=float,
-                        help='resize both sides by this factor (0.5: the Rein release\'s copy)')
+    parser.add_argument(
+        '--scale',
+        type=float,
+        help='resize both sides by this factor (0.5: the Rein release\'s copy)')
     parser.add_argument('--nproc', type=int, default=1)
     args = parser.parse_args(argv)
     try:
-        result = convert_mapillary_labels(args.root, split=args.split, labels_dir=args.labels_dir,
-                                          short_side=args.short_side, nproc=args.nproc,
-                                          scale=args.scale)
+        result = convert_mapillary_labels(
+            args.root,
+            split=args.split,
+            labels_dir=args.labels_dir,
+            short_side=args.short_side,
+            nproc=args.nproc,
+            scale=args.scale)
     except ConversionError as e:
         sys.exit(f'error: {e}')
     print(f"converted {result['converted']} label maps; use in MapillaryCS19Dataset: "

@@ -20,18 +20,18 @@ from typing import List, Optional
 
 import torch
 
-from deft_mmseg.utils.checkpoint_loading import load_local_checkpoint
 from deft_mmseg.models.converters import convert_robustnet, convert_robustnet_trunk
-from deft_mmseg.utils.errors import CheckpointSecurityError, ConversionKeyError
 from deft_mmseg.models.converters.robustnet import dropped_keys
+from deft_mmseg.utils.checkpoint_loading import load_local_checkpoint
+from deft_mmseg.utils.errors import CheckpointSecurityError, ConversionKeyError
 
 
 def main(argv: Optional[List[str]] = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('src', help="RobustNet checkpoint (its train.py's .pth)")
     parser.add_argument('dst', help='output .pth (state_dict with backbone.* / decode_head.*)')
-    parser.add_argument('--trunk', action='store_true',
-                        help="the source is RobustNet's ImageNet ResNet3X3 trunk")
+    parser.add_argument(
+        '--trunk', action='store_true', help="the source is RobustNet's ImageNet ResNet3X3 trunk")
     args = parser.parse_args(argv)
     try:
         if not osp.isfile(args.src):
@@ -42,8 +42,9 @@ def main(argv: Optional[List[str]] = None) -> None:
         print(f'error: {e}', file=sys.stderr)  # exit status 2, as the other tools
         sys.exit(2)
     if osp.exists(args.dst):
-        print(f'error: {args.dst!r} exists; give another output path (nothing is overwritten)',
-              file=sys.stderr)
+        print(
+            f'error: {args.dst!r} exists; give another output path (nothing is overwritten)',
+            file=sys.stderr)
         sys.exit(2)
     os.makedirs(osp.dirname(osp.abspath(args.dst)), exist_ok=True)
     torch.save(dict(state_dict=state), args.dst)

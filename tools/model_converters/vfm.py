@@ -26,8 +26,8 @@ import sys
 
 import torch
 
-from deft_mmseg.utils.checkpoint_loading import load_local_checkpoint
 from deft_mmseg.models.converters import CONVERTERS, RESIZABLE
+from deft_mmseg.utils.checkpoint_loading import load_local_checkpoint
 from deft_mmseg.utils.errors import ConversionKeyError
 
 
@@ -43,8 +43,10 @@ def main(argv=None):
     parser.add_argument('model', choices=sorted(CONVERTERS))
     parser.add_argument('src', help='official checkpoint')
     parser.add_argument('dst', help='output .pth (state_dict with vit.* keys)')
-    parser.add_argument('--patch-size', type=int,
-                        help='dinov2 / eva02 / eva-clip: resize the patch embedding (the Rein release: 16)')
+    parser.add_argument(
+        '--patch-size',
+        type=int,
+        help='dinov2 / eva02 / eva-clip: resize the patch embedding (the Rein release: 16)')
     args = parser.parse_args(argv)
     kwargs = {'patch_size': args.patch_size} if args.model in RESIZABLE else {}
     try:

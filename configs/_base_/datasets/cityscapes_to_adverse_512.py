@@ -7,14 +7,15 @@ _base_ = ['./gtav_to_cbm_512.py', './acdc.py', './adverse_weather.py']
 _test = dict(pipeline=_base_.test_pipeline)
 train_dataloader = dict(
     dataset=dict(_base_.cityscapes_train, _delete_=True, pipeline=_base_.train_pipeline))
-val_dataloader = dict(datasets=dict(
-    _delete_=True,
-    foggy_zurich=dict(_base_.foggy_zurich_val, **_test),
-    foggy_driving=dict(_base_.foggy_driving_val, **_test),
-    dark_zurich=dict(_base_.dark_zurich_val, **_test),
-    night_driving=dict(_base_.night_driving_val, **_test),
-    acdc_rain=dict(_base_.acdc_val, conditions='rain', **_test),
-    acdc_snow=dict(_base_.acdc_val, conditions='snow', **_test)))
+val_dataloader = dict(
+    datasets=dict(
+        _delete_=True,
+        foggy_zurich=dict(_base_.foggy_zurich_val, **_test),
+        foggy_driving=dict(_base_.foggy_driving_val, **_test),
+        dark_zurich=dict(_base_.dark_zurich_val, **_test),
+        night_driving=dict(_base_.night_driving_val, **_test),
+        acdc_rain=dict(_base_.acdc_val, conditions='rain', **_test),
+        acdc_snow=dict(_base_.acdc_val, conditions='snow', **_test)))
 # `dataset` holds only the test pipeline, which mmseg's inference API (MMSegInferencer) reads;
 # the multi-domain loops test every domain of `datasets`.
 test_dataloader = dict(val_dataloader, dataset=dict(pipeline=_base_.test_pipeline))

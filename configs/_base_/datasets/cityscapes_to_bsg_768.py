@@ -1,13 +1,20 @@
 # Cityscapes -> BDD100K, SYNTHIA, GTAV (DeFT paper, Table 5).
 _base_ = ['./dg_pipelines_768.py', './cityscapes.py', './bdd100k.py', './synthia.py', './gtav.py']
 train_dataloader = dict(
-    batch_size=4, num_workers=4, persistent_workers=True,
+    batch_size=4,
+    num_workers=4,
+    persistent_workers=True,
     sampler=dict(type='InfiniteSampler', shuffle=True),
-    dataset=dict(_base_.cityscapes_train, pipeline=[
-        p if p['type'] != 'RandomResize' else dict(p, scale=(2048, 1024))
-        for p in _base_.train_pipeline]))
+    dataset=dict(
+        _base_.cityscapes_train,
+        pipeline=[
+            p if p['type'] != 'RandomResize' else dict(p, scale=(2048, 1024))
+            for p in _base_.train_pipeline
+        ]))
 val_dataloader = dict(
-    batch_size=1, num_workers=2, persistent_workers=True,
+    batch_size=1,
+    num_workers=2,
+    persistent_workers=True,
     sampler=dict(type='DefaultSampler', shuffle=False),
     datasets=dict(
         bdd100k=dict(_base_.bdd100k_val, pipeline=_base_.test_pipeline),

@@ -4,13 +4,20 @@
 # 2048x1024 size, every target at its native size (datasets/__init__.py create_extra_val_loader).
 _base_ = ['./dg_pipelines_768.py', './cityscapes.py', './bdd100k.py', './synthia.py', './gtav.py']
 train_dataloader = dict(
-    batch_size=4, num_workers=4, persistent_workers=True,
+    batch_size=4,
+    num_workers=4,
+    persistent_workers=True,
     sampler=dict(type='ClassUniformSampler', class_uniform_pct=0.5),
-    dataset=dict(type='ClassUniformDataset', dataset=_base_.cityscapes_train,
-                 pipeline=_base_.robustnet_train_pipeline, tile_size=1024,
-                 centroid_file=_base_.cityscapes_root + '/class_centroids_tile1024_train.json'))
+    dataset=dict(
+        type='ClassUniformDataset',
+        dataset=_base_.cityscapes_train,
+        pipeline=_base_.robustnet_train_pipeline,
+        tile_size=1024,
+        centroid_file=_base_.cityscapes_root + '/class_centroids_tile1024_train.json'))
 val_dataloader = dict(
-    batch_size=1, num_workers=2, persistent_workers=True,
+    batch_size=1,
+    num_workers=2,
+    persistent_workers=True,
     sampler=dict(type='DefaultSampler', shuffle=False),
     datasets=dict(
         bdd100k=dict(_base_.bdd100k_val, pipeline=_base_.robustnet_test_pipeline),

@@ -19,15 +19,18 @@ test_pipeline = [
     dict(type='CheckImageLabelPair'),  # label map fits its image (deft_mmseg)
     dict(type='PackSegInputs'),
 ]
-_target = dict(type='CityscapesDataset',
-               data_prefix=dict(img_path='leftImg8bit/val', seg_map_path='gtFine/val'),
-               pipeline=test_pipeline)
+_target = dict(
+    type='CityscapesDataset',
+    data_prefix=dict(img_path='leftImg8bit/val', seg_map_path='gtFine/val'),
+    pipeline=test_pipeline)
 train_dataloader = dict(
-    batch_size=4, num_workers=0,
+    batch_size=4,
+    num_workers=0,
     sampler=dict(type='InfiniteSampler', shuffle=True),
     dataset=dict(type='GTAVDataset', data_root=demo_root + '/gtav', pipeline=train_pipeline))
 val_dataloader = dict(
-    batch_size=4, num_workers=0,
+    batch_size=4,
+    num_workers=0,
     sampler=dict(type='DefaultSampler', shuffle=False),
     datasets=dict(
         demo_real=dict(_target, data_root=demo_root + '/demo_real'),

@@ -37,9 +37,17 @@ robustnet_train_pipeline = [
     dict(type='RandomRescale', ratio_range=(0.5, 2.0)),
     dict(type='CentroidRandomCrop', crop_size=crop_size),
     dict(type='RandomFlip', prob=0.5),
-    dict(type='RandomApply', prob=0.5, transforms=[
-        dict(type='mmpretrain.ColorJitter', brightness=0.4, contrast=0.4, saturation=0.4,
-             hue=0.1)]),
+    dict(
+        type='RandomApply',
+        prob=0.5,
+        transforms=[
+            dict(
+                type='mmpretrain.ColorJitter',
+                brightness=0.4,
+                contrast=0.4,
+                saturation=0.4,
+                hue=0.1)
+        ]),
     dict(type='RandomGaussianBlur', prob=1.0, sigma_range=(0.15, 1.30)),
     dict(type='PackSegInputs'),
 ]

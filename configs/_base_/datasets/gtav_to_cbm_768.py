@@ -1,12 +1,15 @@
 # GTAV -> Cityscapes, BDD100K, Mapillary (DeFT paper, Tables 1-4, 6-9).
-_base_ = ['./dg_pipelines_768.py', './gtav.py', './cityscapes.py', './bdd100k.py',
-          './mapillary.py']
+_base_ = ['./dg_pipelines_768.py', './gtav.py', './cityscapes.py', './bdd100k.py', './mapillary.py']
 train_dataloader = dict(
-    batch_size=4, num_workers=4, persistent_workers=True,
+    batch_size=4,
+    num_workers=4,
+    persistent_workers=True,
     sampler=dict(type='InfiniteSampler', shuffle=True),
     dataset=dict(_base_.gtav_train, pipeline=_base_.train_pipeline))
 val_dataloader = dict(
-    batch_size=1, num_workers=2, persistent_workers=True,
+    batch_size=1,
+    num_workers=2,
+    persistent_workers=True,
     sampler=dict(type='DefaultSampler', shuffle=False),
     datasets=dict(
         cityscapes=dict(_base_.cityscapes_val, pipeline=_base_.test_pipeline),

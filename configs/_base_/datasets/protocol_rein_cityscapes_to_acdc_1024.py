@@ -11,8 +11,11 @@ train_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(type='LoadAnnotations'),
     dict(type='CheckImageLabelPair'),  # label map fits its image (deft_mmseg)
-    dict(type='RandomChoiceResize', scales=[int(1024 * x * 0.1) for x in range(5, 21)],
-         resize_type='ResizeShortestEdge', max_size=4096),
+    dict(
+        type='RandomChoiceResize',
+        scales=[int(1024 * x * 0.1) for x in range(5, 21)],
+        resize_type='ResizeShortestEdge',
+        max_size=4096),
     dict(type='RandomCrop', crop_size=crop_size, cat_max_ratio=0.75),
     dict(type='RandomFlip', prob=0.5),
     dict(type='PhotoMetricDistortion'),
@@ -33,13 +36,14 @@ bdd100k_test_pipeline = [
     dict(type='PackSegInputs'),
 ]
 train_dataloader = dict(batch_size=2, dataset=dict(pipeline=train_pipeline))
-val_dataloader = dict(datasets=dict(
-    acdc=dict(pipeline=acdc_test_pipeline),
-    acdc_fog=dict(pipeline=acdc_test_pipeline),
-    acdc_night=dict(pipeline=acdc_test_pipeline),
-    acdc_rain=dict(pipeline=acdc_test_pipeline),
-    acdc_snow=dict(pipeline=acdc_test_pipeline),
-    bdd100k=dict(pipeline=bdd100k_test_pipeline)))
+val_dataloader = dict(
+    datasets=dict(
+        acdc=dict(pipeline=acdc_test_pipeline),
+        acdc_fog=dict(pipeline=acdc_test_pipeline),
+        acdc_night=dict(pipeline=acdc_test_pipeline),
+        acdc_rain=dict(pipeline=acdc_test_pipeline),
+        acdc_snow=dict(pipeline=acdc_test_pipeline),
+        bdd100k=dict(pipeline=bdd100k_test_pipeline)))
 # `dataset` holds only the test pipeline, which mmseg's inference API (MMSegInferencer) reads;
 # the multi-domain loops test every domain of `datasets`.
 test_dataloader = dict(val_dataloader, dataset=dict(pipeline=acdc_test_pipeline))

@@ -15,10 +15,12 @@ bdd100k_test_pipeline = [
     dict(type='PackSegInputs'),
 ]
 train_dataloader = dict(dataset=dict(ann_file=''))  # GTAVDataset without a list: all images
-val_dataloader = dict(datasets=dict(
-    bdd100k=dict(pipeline=bdd100k_test_pipeline),
-    mapillary=dict(data_prefix=dict(img_path='validation/images_half',
-                                    seg_map_path='validation/labels_cs19_half'))))
+val_dataloader = dict(
+    datasets=dict(
+        bdd100k=dict(pipeline=bdd100k_test_pipeline),
+        mapillary=dict(
+            data_prefix=dict(
+                img_path='validation/images_half', seg_map_path='validation/labels_cs19_half'))))
 # `dataset` holds only the test pipeline, which mmseg's inference API (MMSegInferencer) reads;
 # the multi-domain loops test every domain of `datasets`.
 test_dataloader = dict(val_dataloader, dataset=dict(pipeline=_base_.test_pipeline))

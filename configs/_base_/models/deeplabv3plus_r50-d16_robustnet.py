@@ -39,8 +39,8 @@ model = dict(
         align_corners=True,
         # torch's CrossEntropyLoss(reduction='mean', ignore_index=255): the mean over labelled
         # pixels (RobustNet loss.py get_loss), not mmseg's default mean over all pixels
-        loss_decode=dict(type='CrossEntropyLoss', use_sigmoid=False, loss_weight=1.0,
-                         avg_non_ignore=True)),
+        loss_decode=dict(
+            type='CrossEntropyLoss', use_sigmoid=False, loss_weight=1.0, avg_non_ignore=True)),
     auxiliary_head=None,
     train_cfg=dict(),
     test_cfg=dict(mode='whole'))
@@ -49,7 +49,15 @@ model = dict(
 # mmseg's FCNHead (its 3x3 conv has no bias, RobustNet's has one; mmseg upsamples the logits to the
 # label, RobustNet downsamples the label to the logits).
 auxiliary_fcn_head = dict(
-    type='FCNHead', in_channels=1024, in_index=2, channels=512, num_convs=1, concat_input=False,
-    dropout_ratio=0.1, num_classes=19, norm_cfg=norm_cfg, align_corners=True,
-    loss_decode=dict(type='CrossEntropyLoss', use_sigmoid=False, loss_weight=0.4,
-                     avg_non_ignore=True))
+    type='FCNHead',
+    in_channels=1024,
+    in_index=2,
+    channels=512,
+    num_convs=1,
+    concat_input=False,
+    dropout_ratio=0.1,
+    num_classes=19,
+    norm_cfg=norm_cfg,
+    align_corners=True,
+    loss_decode=dict(
+        type='CrossEntropyLoss', use_sigmoid=False, loss_weight=0.4, avg_non_ignore=True))

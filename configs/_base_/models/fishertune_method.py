@@ -17,6 +17,13 @@ fishertune_model = dict(
         # SGVB on Eq. 11 with Eq. 12's Fisher curvature ('hessian': the reparameterization
         # gradient, which ranks at chance on a ViT), log-precision iterates averaged over the last
         # half of each of two chains (docs/fishertune.md, "Estimator quality")
-        estimator=dict(method='variational', curvature='fisher', average=0.5, gamma=1e-9,
-                       tau=1e-3, lr=0.05, antithetic=True, noise_std=1.0,
-                       perturb_at='vit.patch_embed')))
+        estimator=dict(
+            method='variational',
+            curvature='fisher',
+            average=0.5,
+            gamma=1e-9,
+            tau=1e-3,
+            lr=0.05,
+            antithetic=True,
+            noise_std=1.0,
+            perturb_at='vit.patch_embed')))

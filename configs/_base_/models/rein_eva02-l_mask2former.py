@@ -2,7 +2,13 @@
 # frozen trunk of vfm_eva02-l_mask2former.py, as in the Rein release.
 _base_ = ['./vfm_eva02-l_mask2former.py']
 model = dict(
-    backbone=dict(reins=dict(type='LoRAReins', token_length=100, embed_dims=1024,
-                             num_layers=24, patch_size=16, link_token_to_query=True,
-                             lora_dim=16)),
+    backbone=dict(
+        reins=dict(
+            type='LoRAReins',
+            token_length=100,
+            embed_dims=1024,
+            num_layers=24,
+            patch_size=16,
+            link_token_to_query=True,
+            lora_dim=16)),
     decode_head=dict(type='ReinMask2FormerHead', replace_query_feat=True))

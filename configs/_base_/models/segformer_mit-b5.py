@@ -6,6 +6,8 @@ _base_ = ['mmseg::_base_/models/segformer_mit-b0.py']
 data_preprocessor = dict(_base_.data_preprocessor, size=(768, 768))
 model = dict(
     data_preprocessor=data_preprocessor,
-    backbone=dict(embed_dims=64, num_layers=[3, 6, 40, 3],
-                  init_cfg=dict(type='Pretrained', checkpoint='pretrain/mit_b5_mmseg.pth')),
+    backbone=dict(
+        embed_dims=64,
+        num_layers=[3, 6, 40, 3],
+        init_cfg=dict(type='Pretrained', checkpoint='pretrain/mit_b5_mmseg.pth')),
     decode_head=dict(in_channels=[64, 128, 320, 512], channels=768))

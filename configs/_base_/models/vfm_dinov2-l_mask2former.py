@@ -8,8 +8,13 @@ model = dict(
     backbone=dict(
         _delete_=True,
         type='VFMVisionTransformer',
-        vit=dict(type='mmpretrain.VisionTransformer', arch='large', patch_size=16, img_size=512,
-                 layer_scale_init_value=1e-5, drop_path_rate=0.0),
+        vit=dict(
+            type='mmpretrain.VisionTransformer',
+            arch='large',
+            patch_size=16,
+            img_size=512,
+            layer_scale_init_value=1e-5,
+            drop_path_rate=0.0),
         out_indices=(7, 11, 15, 23),
         scales=(4, 2, 1, 0.5),
         freeze_vit=True,

@@ -9,9 +9,15 @@ _base_ = ['./vfm_dinov2-l_mask2former.py']
 vltseg_checkpoint = 'checkpoints/vltseg_eva-clip-l14_converted.pth'
 model = dict(
     backbone=dict(
-        vit=dict(_delete_=True, type='mmpretrain.ViTEVA02', arch='l', sub_ln=True,
-                 patch_size=14, img_size=512, drop_path_rate=0.2,
-                 norm_cfg=dict(type='LN', eps=1e-6)),
+        vit=dict(
+            _delete_=True,
+            type='mmpretrain.ViTEVA02',
+            arch='l',
+            sub_ln=True,
+            patch_size=14,
+            img_size=512,
+            drop_path_rate=0.2,
+            norm_cfg=dict(type='LN', eps=1e-6)),
         eva02_rope=dict(pt_grid=16),
         eva02_attention=dict(inner_attn_ln=True),
         init_cfg=dict(type='Pretrained', checkpoint=vltseg_checkpoint, prefix='backbone.')))

@@ -6,9 +6,15 @@
 _base_ = ['./vfm_dinov2-l_mask2former.py']
 model = dict(
     backbone=dict(
-        vit=dict(_delete_=True, type='mmpretrain.ViTEVA02', arch='l', sub_ln=True,
-                 patch_size=16, img_size=512, drop_path_rate=0.2,
-                 norm_cfg=dict(type='LN', eps=1e-6)),  # the release's LayerNorm eps
+        vit=dict(
+            _delete_=True,
+            type='mmpretrain.ViTEVA02',
+            arch='l',
+            sub_ln=True,
+            patch_size=16,
+            img_size=512,
+            drop_path_rate=0.2,
+            norm_cfg=dict(type='LN', eps=1e-6)),  # the release's LayerNorm eps
         # the release's rotary embedding (pre-training grid 224/14 = 16), not mmpretrain's
         eva02_rope=dict(pt_grid=16),
         init_cfg=dict(type='Pretrained', checkpoint='checkpoints/eva02_L_converted.pth')))

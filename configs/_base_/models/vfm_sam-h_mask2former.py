@@ -4,8 +4,13 @@
 _base_ = ['./vfm_dinov2-l_mask2former.py']
 model = dict(
     backbone=dict(
-        vit=dict(_delete_=True, type='mmpretrain.ViTSAM', arch='huge', patch_size=16,
-                 img_size=512, window_size=14),
+        vit=dict(
+            _delete_=True,
+            type='mmpretrain.ViTSAM',
+            arch='huge',
+            patch_size=16,
+            img_size=512,
+            window_size=14),
         out_indices=(7, 15, 23, 31),
         init_cfg=dict(type='Pretrained', checkpoint='checkpoints/sam_vit_h_converted.pth')),
     decode_head=dict(in_channels=[1280, 1280, 1280, 1280]))

@@ -5,8 +5,11 @@ model = dict(
     backbone=dict(
         _delete_=True,
         type='VFMVisionTransformer',
-        vit=dict(type='mmpretrain.VisionTransformer', patch_size=8, img_size=64,
-                 arch=dict(embed_dims=32, num_layers=4, num_heads=2, feedforward_channels=64)),
+        vit=dict(
+            type='mmpretrain.VisionTransformer',
+            patch_size=8,
+            img_size=64,
+            arch=dict(embed_dims=32, num_layers=4, num_heads=2, feedforward_channels=64)),
         out_indices=(0, 1, 2, 3),
         scales=(4, 2, 1, 0.5),
         freeze_vit=True),

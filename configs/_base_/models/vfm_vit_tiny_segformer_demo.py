@@ -3,7 +3,13 @@
 _base_ = ['./vfm_vit_tiny_deeplabv3plus_demo.py']
 model = dict(
     decode_head=dict(
-        _delete_=True, type='SegformerHead', in_channels=[16, 16, 16, 16],
-        in_index=[0, 1, 2, 3], channels=16, dropout_ratio=0.1, num_classes=19,
-        norm_cfg=_base_.norm_cfg, align_corners=False,
+        _delete_=True,
+        type='SegformerHead',
+        in_channels=[16, 16, 16, 16],
+        in_index=[0, 1, 2, 3],
+        channels=16,
+        dropout_ratio=0.1,
+        num_classes=19,
+        norm_cfg=_base_.norm_cfg,
+        align_corners=False,
         loss_decode=dict(type='CrossEntropyLoss', use_sigmoid=False, loss_weight=1.0)))

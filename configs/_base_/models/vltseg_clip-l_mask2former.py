@@ -5,8 +5,8 @@
 _base_ = ['./vltseg_eva-clip-l_mask2former.py', './clip-l14_vit.py']
 vltseg_checkpoint = 'checkpoints/vltseg_clip-l14_converted.pth'
 model = dict(
-    backbone=dict(vit=dict(_base_.clip_l14_vit, _delete_=True),
-                  init_cfg=dict(checkpoint=vltseg_checkpoint)),
+    backbone=dict(
+        vit=dict(_base_.clip_l14_vit, _delete_=True), init_cfg=dict(checkpoint=vltseg_checkpoint)),
     decode_head=dict(
         text_encoder=dict(act_cfg=dict(type='QuickGELU')),
         pixel_norm_eps=1e-5,

@@ -10,16 +10,23 @@ model = dict(
     decode_head=dict(
         type='VLTSegMask2FormerHead',
         text_encoder=dict(
-            type='ClassTextEncoder', dataset_name='cityscapes',
+            type='ClassTextEncoder',
+            dataset_name='cityscapes',
             templates=['a photo of a {}.'],
             # EVA02-CLIP-L/14 text tower: width 768, 12 heads, 12 layers, plain GELU
-            embed_dims=768, num_heads=12, num_layers=12, output_dims=768,
+            embed_dims=768,
+            num_heads=12,
+            num_layers=12,
+            output_dims=768,
             act_cfg=dict(type='GELU')),
         temperature=0.07,
         score_map_level=-1,
         pixel_norm_eps=1e-6,
-        loss_ptm=dict(type='mmseg.CrossEntropyLoss', loss_weight=0.4, avg_non_ignore=True,
-                      loss_name='loss_ptm'),
+        loss_ptm=dict(
+            type='mmseg.CrossEntropyLoss',
+            loss_weight=0.4,
+            avg_non_ignore=True,
+            loss_name='loss_ptm'),
         # the text tower and the pixel projection (strict; see VLTSegMask2FormerHead.init_weights)
-        init_cfg=dict(type='Pretrained', checkpoint=_base_.vltseg_checkpoint,
-                      prefix='decode_head.')))
+        init_cfg=dict(
+            type='Pretrained', checkpoint=_base_.vltseg_checkpoint, prefix='decode_head.')))

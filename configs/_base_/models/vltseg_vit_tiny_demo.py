@@ -7,6 +7,11 @@ model = dict(
     backbone=dict(freeze_vit=False),
     decode_head=dict(
         type='VLTSegMask2FormerHead',
-        text_encoder=dict(type='ClassTextEncoder', dataset_name='cityscapes',
-                          embed_dims=32, num_heads=2, num_layers=2, output_dims=32,
-                          act_cfg=dict(type='GELU'))))
+        text_encoder=dict(
+            type='ClassTextEncoder',
+            dataset_name='cityscapes',
+            embed_dims=32,
+            num_heads=2,
+            num_layers=2,
+            output_dims=32,
+            act_cfg=dict(type='GELU'))))

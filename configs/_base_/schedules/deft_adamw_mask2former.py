@@ -5,8 +5,8 @@ _base_ = ['./deft_sgd_8k_40k.py']
 optim_wrapper = dict(
     # DeFT's frozen copies: one log line, not one warning per tensor
     constructor='FrozenParamsOptimWrapperConstructor',
-    optimizer=dict(_delete_=True, type='AdamW', lr=1e-4, betas=(0.9, 0.999), eps=1e-8,
-                   weight_decay=0.05),
+    optimizer=dict(
+        _delete_=True, type='AdamW', lr=1e-4, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.05),
     clip_grad=dict(_delete_=True, max_norm=0.01, norm_type=2),
     paramwise_cfg=dict(
         custom_keys={

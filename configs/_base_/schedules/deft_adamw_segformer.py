@@ -6,11 +6,12 @@ optim_wrapper = dict(
     # DeFT's frozen copies: one log line, not one warning per tensor
     constructor='FrozenParamsOptimWrapperConstructor',
     optimizer=dict(_delete_=True, type='AdamW', lr=6e-5, betas=(0.9, 0.999), weight_decay=0.01),
-    paramwise_cfg=dict(custom_keys={
-        'pos_block': dict(decay_mult=0.0),
-        'norm': dict(decay_mult=0.0),
-        'decode_head': dict(lr_mult=10.0)
-    }))
+    paramwise_cfg=dict(
+        custom_keys={
+            'pos_block': dict(decay_mult=0.0),
+            'norm': dict(decay_mult=0.0),
+            'decode_head': dict(lr_mult=10.0)
+        }))
 param_scheduler = [
     dict(type='StagePolyLR', stage='warmup', power=1.0, eta_min=0.0),
     dict(type='StagePolyLR', stage='decoupled', power=1.0, eta_min=0.0),

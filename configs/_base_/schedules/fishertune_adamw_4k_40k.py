@@ -8,7 +8,12 @@ param_scheduler = [
     dict(type='StagePolyLR', stage='warmup', power=0.9, eta_min=0.0),
     dict(type='StagePolyLR', stage='tune', power=0.9, eta_min=0.0),
 ]
-train_cfg = dict(_delete_=True, type='FisherTuneTrainLoop', warmup_iters=4000, estimate_iters=500,
-                 tune_iters=40000, val_interval=4000)
+train_cfg = dict(
+    _delete_=True,
+    type='FisherTuneTrainLoop',
+    warmup_iters=4000,
+    estimate_iters=500,
+    tune_iters=40000,
+    val_interval=4000)
 # warm-up: the candidate VFM weights get no gradient, so DDP must allow unused parameters.
 model_wrapper_cfg = dict(type='MMDistributedDataParallel', find_unused_parameters=True)

@@ -7,10 +7,12 @@ peft_adamw_optim_wrapper = dict(
     # the frozen trunk's tensors are reported in one line, not one warning each
     constructor='FrozenParamsOptimWrapperConstructor',
     optimizer=dict(type='AdamW', lr=1e-4, weight_decay=0.05, eps=1e-8, betas=(0.9, 0.999)),
-    paramwise_cfg=dict(custom_keys={
-        'norm': dict(decay_mult=0.0),
-        'query_embed': _embed,
-        'level_embed': _embed,
-        'learnable_tokens': _embed,
-        'reins.scale': _embed,
-    }, norm_decay_mult=0.0))
+    paramwise_cfg=dict(
+        custom_keys={
+            'norm': dict(decay_mult=0.0),
+            'query_embed': _embed,
+            'level_embed': _embed,
+            'learnable_tokens': _embed,
+            'reins.scale': _embed,
+        },
+        norm_decay_mult=0.0))

@@ -10,14 +10,20 @@ optim_wrapper = dict(type='OptimWrapper', optimizer=optimizer, clip_grad=None)
 param_scheduler = [
     dict(type='StagePolyLR', stage='warmup', power=0.9, eta_min=0.0),
     dict(type='StagePolyLR', stage='decoupled', power=0.9, eta_min=0.0),
-    dict(type='StageConstantParamScheduler', param_name='weight_decay', value=5e-3,
-         stage='warmup'),
-    dict(type='StageConstantParamScheduler', param_name='weight_decay', value=5e-4,
-         stage='decoupled'),
+    dict(type='StageConstantParamScheduler', param_name='weight_decay', value=5e-3, stage='warmup'),
+    dict(
+        type='StageConstantParamScheduler',
+        param_name='weight_decay',
+        value=5e-4,
+        stage='decoupled'),
 ]
-train_cfg = dict(type='TwoStageTrainLoop', warmup_iters=8000, decoupled_iters=40000,
-                 val_interval=4000, reset_optimizer_state=True)
+train_cfg = dict(
+    type='TwoStageTrainLoop',
+    warmup_iters=8000,
+    decoupled_iters=40000,
+    val_interval=4000,
+    reset_optimizer_state=True)
 # warm-up: the frozen encoder gets no gradient, so DDP must allow unused parameters. Buffers are
 # not broadcast (mmengine's default): EMA/anchor tensors are updated identically on every rank.
-model_wrapper_cfg = dict(type='MMDistributedDataParallel', find_unused_parameters=True,
-                         broadcast_buffers=False)
+model_wrapper_cfg = dict(
+    type='MMDistributedDataParallel', find_unused_parameters=True, broadcast_buffers=False)

@@ -25,7 +25,9 @@ class CentroidRandomCrop(BaseTransform):
         seg_pad_val (int): label padding value. Default 255.
     """
 
-    def __init__(self, crop_size: Union[int, Tuple[int, int]], pad_val: int = 0,
+    def __init__(self,
+                 crop_size: Union[int, Tuple[int, int]],
+                 pad_val: int = 0,
                  seg_pad_val: int = 255) -> None:
         self.crop_size = (crop_size, crop_size) if isinstance(crop_size, int) else \
             tuple(crop_size)

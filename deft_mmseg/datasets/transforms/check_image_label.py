@@ -7,7 +7,6 @@ import cv2
 import torch
 from mmcv.transforms import BaseTransform
 from mmengine.logging import print_log
-
 from mmseg.registry import TRANSFORMS
 
 from ...utils.errors import DatasetSampleError
@@ -51,7 +50,9 @@ class CheckImageLabelPair(BaseTransform):
         ignore_index (int): the id of unlabelled pixels. Default 255.
     """
 
-    def __init__(self, on_mismatch: str = 'error', num_classes: Optional[int] = None,
+    def __init__(self,
+                 on_mismatch: str = 'error',
+                 num_classes: Optional[int] = None,
                  ignore_index: int = 255) -> None:
         if on_mismatch not in ('error', 'resize_label'):
             raise ValueError(f"CheckImageLabelPair: on_mismatch must be 'error' or "
@@ -66,9 +67,10 @@ class CheckImageLabelPair(BaseTransform):
             return results
         results = self._check_shape(results, label)
         if self.num_classes is not None:
-            check_label_ids(torch.from_numpy(results['gt_seg_map']), self.num_classes,
-                            self.ignore_index, f'{results.get("seg_map_path")!r} (whole map, '
-                            f'before cropping)')
+            check_label_ids(
+                torch.from_numpy(results['gt_seg_map']), self.num_classes, self.ignore_index,
+                f'{results.get("seg_map_path")!r} (whole map, '
+                f'before cropping)')
         return results
 
     def _check_shape(self, results: dict, label) -> dict:
@@ -77,10 +79,12 @@ class CheckImageLabelPair(BaseTransform):
         if reason is None:
             return results
         if self.on_mismatch == 'resize_label' and label.ndim == 2:
-            results['gt_seg_map'] = cv2.resize(label, (img_shape[1], img_shape[0]),
-                                               interpolation=cv2.INTER_NEAREST)
-            print_log(f'CheckImageLabelPair: label {results.get("seg_map_path")!r} {reason}; '
-                      f'resized to the image (on_mismatch=resize_label).', logger='current')
+            results['gt_seg_map'] = cv2.resize(
+                label, (img_shape[1], img_shape[0]), interpolation=cv2.INTER_NEAREST)
+            print_log(
+                f'CheckImageLabelPair: label {results.get("seg_map_path")!r} {reason}; '
+                f'resized to the image (on_mismatch=resize_label).',
+                logger='current')
             return results
         raise DatasetSampleError(
             f'label map {results.get("seg_map_path")!r} {reason} (image '
@@ -96,8 +100,10 @@ class CheckImageLabelPair(BaseTransform):
 def use_class_count(pipeline, num_classes: int, ignore_index: int) -> int:
     """Give every :class:`CheckImageLabelPair` of ``pipeline`` (a ``Compose``) without a
     ``num_classes`` the dataset's; returns how many were set."""
-    checks = [t for t in pipeline.transforms
-              if isinstance(t, CheckImageLabelPair) and t.num_classes is None]
+    checks = [
+        t for t in pipeline.transforms
+        if isinstance(t, CheckImageLabelPair) and t.num_classes is None
+    ]
     for check in checks:
         check.num_classes, check.ignore_index = num_classes, ignore_index
     return len(checks)

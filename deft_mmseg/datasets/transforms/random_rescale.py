@@ -26,7 +26,8 @@ class RandomRescale(BaseTransform):
         interpolation (str): image interpolation. Default ``'bicubic'``.
     """
 
-    def __init__(self, ratio_range: Tuple[float, float] = (0.5, 2.0),
+    def __init__(self,
+                 ratio_range: Tuple[float, float] = (0.5, 2.0),
                  interpolation: str = 'bicubic') -> None:
         if not 0 < ratio_range[0] <= ratio_range[1]:
             raise ValueError(f'RandomRescale: invalid ratio_range {ratio_range}')
@@ -37,11 +38,11 @@ class RandomRescale(BaseTransform):
         ratio = np.random.uniform(*self.ratio_range)
         h, w = results['img'].shape[:2]
         size = (int(w * ratio), int(h * ratio))
-        results['img'] = mmcv.imresize(results['img'], size, interpolation=self.interpolation,
-                                       backend='pillow')
+        results['img'] = mmcv.imresize(
+            results['img'], size, interpolation=self.interpolation, backend='pillow')
         for key in results.get('seg_fields', []):
-            results[key] = mmcv.imresize(results[key], size, interpolation='nearest',
-                                         backend='pillow')
+            results[key] = mmcv.imresize(
+                results[key], size, interpolation='nearest', backend='pillow')
         if results.get('centroid') is not None:
             results['centroid'] = tuple(int(c * ratio) for c in results['centroid'])
         results['img_shape'] = results['img'].shape[:2]

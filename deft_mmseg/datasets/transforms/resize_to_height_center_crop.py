@@ -34,7 +34,9 @@ class ResizeToHeightCenterCrop(BaseTransform):
         seg_pad_val (int): label padding value. Default 255.
     """
 
-    def __init__(self, height: int = 1536, crop_size: Optional[int] = 1536,
+    def __init__(self,
+                 height: int = 1536,
+                 crop_size: Optional[int] = 1536,
                  seg_pad_val: int = 255) -> None:
         self.height = height
         self.crop_size = crop_size
@@ -43,11 +45,11 @@ class ResizeToHeightCenterCrop(BaseTransform):
     def transform(self, results: dict) -> dict:
         h, w = results['img'].shape[:2]
         size = (int(w / h * self.height), self.height)
-        results['img'] = mmcv.imresize(results['img'], size, interpolation='bicubic',
-                                       backend='pillow')
+        results['img'] = mmcv.imresize(
+            results['img'], size, interpolation='bicubic', backend='pillow')
         for key in results.get('seg_fields', []):
-            results[key] = mmcv.imresize(results[key], size, interpolation='nearest',
-                                         backend='pillow')
+            results[key] = mmcv.imresize(
+                results[key], size, interpolation='nearest', backend='pillow')
         if self.crop_size is not None:
             self._center_crop_pad(results)
         results['img_shape'] = results['img'].shape[:2]

@@ -8,7 +8,6 @@ from typing import Optional
 from mmengine.dist import is_main_process
 from mmengine.fileio import LocalBackend
 from mmengine.hooks import CheckpointHook
-
 from mmseg.registry import HOOKS
 
 from ...utils.errors import CheckpointWriteError
@@ -81,8 +80,7 @@ class AtomicCheckpointHook(CheckpointHook):
         if not self._writes_local_files():
             return super()._save_checkpoint_with_step(runner, step, meta)
         expired = []
-        if self.max_keep_ckpts > 0 and not (self.keep_ckpt_ids
-                                            and self.keep_ckpt_ids[-1] == step):
+        if self.max_keep_ckpts > 0 and not (self.keep_ckpt_ids and self.keep_ckpt_ids[-1] == step):
             while len(self.keep_ckpt_ids) >= self.max_keep_ckpts:  # deque(maxlen) would drop it
                 expired.append(self.keep_ckpt_ids.popleft())
             self.keep_ckpt_ids.append(step)
@@ -100,7 +98,10 @@ class AtomicCheckpointHook(CheckpointHook):
             if osp.isfile(old):
                 os.remove(old)
 
-    def write_checkpoint(self, runner, ckpt_filename: str, meta: dict,
+    def write_checkpoint(self,
+                         runner,
+                         ckpt_filename: str,
+                         meta: dict,
                          previous: Optional[str] = None) -> None:
         """``runner.save_checkpoint`` to ``<ckpt_filename>.partial``, renamed into place once
         complete. Raises :class:`CheckpointWriteError` (partial file removed) when it fails."""
@@ -110,19 +111,24 @@ class AtomicCheckpointHook(CheckpointHook):
             for stale in glob.glob(osp.join(glob.escape(self.out_dir), '*' + PARTIAL_SUFFIX)):
                 os.remove(stale)  # left by a kill during an earlier save
         try:
-            runner.save_checkpoint(self.out_dir, ckpt_filename + PARTIAL_SUFFIX,
-                                   self.file_client_args, save_optimizer=self.save_optimizer,
-                                   save_param_scheduler=self.save_param_scheduler, meta=meta,
-                                   by_epoch=self.by_epoch, backend_args=self.backend_args,
-                                   **self.args)
+            runner.save_checkpoint(
+                self.out_dir,
+                ckpt_filename + PARTIAL_SUFFIX,
+                self.file_client_args,
+                save_optimizer=self.save_optimizer,
+                save_param_scheduler=self.save_param_scheduler,
+                meta=meta,
+                by_epoch=self.by_epoch,
+                backend_args=self.backend_args,
+                **self.args)
             if is_main_process():
                 replace_atomically(tmp_path, final_path)
         except OSError as exc:
             if osp.exists(tmp_path):
                 os.remove(tmp_path)
             reason = ('the disk is full' if exc.errno in (errno.ENOSPC, errno.EDQUOT) else
-                      'the file size limit (ulimit -f) was reached' if exc.errno == errno.EFBIG
-                      else exc.strerror or str(exc))
+                      'the file size limit (ulimit -f) was reached'
+                      if exc.errno == errno.EFBIG else exc.strerror or str(exc))
             previous = f'; the previous checkpoint {previous} is intact' if previous else ''
             raise CheckpointWriteError(
                 f'could not write checkpoint {final_path}: {reason} ([Errno {exc.errno}]); the '

@@ -4,9 +4,8 @@ from typing import Dict
 import torch.nn as nn
 from mmengine.hooks import Hook
 from mmengine.runner import Runner
-from torch import Tensor
-
 from mmseg.registry import HOOKS
+from torch import Tensor
 
 from ...models.segmentors import DualPathwaySegmentor, expand_plain_state_dict
 from ...utils.errors import CheckpointMismatchError
@@ -31,9 +30,11 @@ def check_checkpoint_matches(model: nn.Module,
             f'{source} shares no weight names with the model {type(model).__name__} (e.g. '
             f'checkpoint has {list(state_dict)[:3]}, model expects {list(expected)[:3]}). It was '
             f'trained with another architecture: use the config it was trained with.')
-    shapes = [f'{k}: checkpoint {tuple(state_dict[k].shape)} vs model {tuple(expected[k].shape)}'
-              for k in common if hasattr(state_dict[k], 'shape')
-              and tuple(state_dict[k].shape) != tuple(expected[k].shape)]
+    shapes = [
+        f'{k}: checkpoint {tuple(state_dict[k].shape)} vs model {tuple(expected[k].shape)}'
+        for k in common if hasattr(state_dict[k], 'shape')
+        and tuple(state_dict[k].shape) != tuple(expected[k].shape)
+    ]
     if shapes:
         raise CheckpointMismatchError(
             f'{source} does not fit the model: {len(shapes)} weights differ in shape, e.g. '
@@ -72,5 +73,5 @@ class CheckpointMatchHook(Hook):
     def after_load_checkpoint(self, runner: Runner, checkpoint: dict) -> None:
         model = unwrap_model(runner.model)
         state_dict = checkpoint.get('state_dict', checkpoint)
-        check_checkpoint_matches(model, state_dict, 'the loaded checkpoint',
-                                 allow_missing=self.allow_missing)
+        check_checkpoint_matches(
+            model, state_dict, 'the loaded checkpoint', allow_missing=self.allow_missing)

@@ -4,13 +4,12 @@ from typing import List, Optional, Sequence, Tuple
 import torch
 from mmengine.hooks import Hook
 from mmengine.runner import Runner
+from mmseg.registry import HOOKS
 from torch import Tensor
 
-from mmseg.registry import HOOKS
-
 from ...models.segmentors import DualPathwaySegmentor
-from ...utils.model_wrappers import unwrap_model
 from ...utils.errors import TwoStageConfigError
+from ...utils.model_wrappers import unwrap_model
 
 TensorPairs = Tuple[List[Tensor], List[Tensor]]
 
@@ -57,7 +56,7 @@ class CrossEMAHook(Hook):
                 f'CrossEMAHook: beta must be in (0, 1) (paper: 0.9999), got {beta!r}.')
         if buffer_update not in BUFFER_UPDATES:
             raise TwoStageConfigError(f'CrossEMAHook: buffer_update must be one of '
-                                  f'{BUFFER_UPDATES}, got {buffer_update!r}.')
+                                      f'{BUFFER_UPDATES}, got {buffer_update!r}.')
         self.beta = float(beta)
         self.buffer_update = buffer_update
 
@@ -81,8 +80,7 @@ class CrossEMAHook(Hook):
         self._params, self._float_buffers, self._int_buffers = self._pair_tensors(model)
 
     @staticmethod
-    def _pair_tensors(model: DualPathwaySegmentor) -> Tuple[TensorPairs, TensorPairs,
-                                                            TensorPairs]:
+    def _pair_tensors(model: DualPathwaySegmentor) -> Tuple[TensorPairs, TensorPairs, TensorPairs]:
         """Matched (gc, uc) tensor lists for parameters, float buffers and integer buffers."""
         params, floats, ints = ([], []), ([], []), ([], [])
         for gc, uc in model.cross_pairs():

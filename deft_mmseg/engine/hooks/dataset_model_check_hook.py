@@ -1,7 +1,6 @@
 """Check before training that the model's class count matches the training data."""
 from mmengine.hooks import Hook
 from mmengine.runner import Runner
-
 from mmseg.datasets import BaseSegDataset
 from mmseg.registry import HOOKS
 
@@ -37,8 +36,8 @@ class DatasetModelCheckHook(Hook):
         for module in model.modules():
             if isinstance(module, ClassTextEncoder) and classes and \
                     list(module.class_names) != classes:
-                diff = [(c, n) for c, n in zip(classes, module.class_names) if c != n] or [
-                    (f'{len(classes)} classes', f'{len(module.class_names)} names')]
+                diff = [(c, n) for c, n in zip(classes, module.class_names) if c != n
+                        ] or [(f'{len(classes)} classes', f'{len(module.class_names)} names')]
                 raise TextEncoderConfigError(
                     f'the text encoder\'s vocabulary differs from the training dataset\'s '
                     f'classes (first difference: dataset {diff[0][0]!r}, vocabulary '

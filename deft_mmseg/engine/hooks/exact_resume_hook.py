@@ -8,10 +8,9 @@ import numpy as np
 import torch
 from mmengine.dist import all_gather_object, get_dist_info
 from mmengine.hooks import CheckpointHook, Hook
-from mmengine.logging import print_log
 from mmengine.hooks.hook import DATA_BATCH
+from mmengine.logging import print_log
 from mmengine.runner import IterBasedTrainLoop, Runner
-
 from mmseg.registry import HOOKS
 
 from ..seeded_data_stream import seeded_stream_support, start_seeded_stream
@@ -28,10 +27,14 @@ def capture_rng_state() -> dict:
         dict: tensors and plain Python values only (loads with ``weights_only=True``).
     """
     np_state = np.random.get_state()
-    state = dict(python=random.getstate(),
-                 numpy=dict(key=torch.from_numpy(np_state[1].astype(np.int64)), pos=np_state[2],
-                            has_gauss=np_state[3], cached_gaussian=np_state[4]),
-                 torch=torch.get_rng_state())
+    state = dict(
+        python=random.getstate(),
+        numpy=dict(
+            key=torch.from_numpy(np_state[1].astype(np.int64)),
+            pos=np_state[2],
+            has_gauss=np_state[3],
+            cached_gaussian=np_state[4]),
+        torch=torch.get_rng_state())
     if torch.cuda.is_available() and torch.cuda.is_initialized():
         state['cuda'] = torch.cuda.get_rng_state()
     return state
@@ -77,8 +80,7 @@ class _CountingIterator:
         self._placeholders = loop_replays
         self._on_first = on_restore
 
-    def replay_to(self, loop_replays: int, target: int,
-                  on_restore: Callable[[], None]) -> None:
+    def replay_to(self, loop_replays: int, target: int, on_restore: Callable[[], None]) -> None:
         self._pending = (loop_replays, target)
         self._on_first = on_restore
         self.consumed = 0
@@ -146,7 +148,7 @@ class ExactResumeHook(Hook):
     def __init__(self, seeded_data: bool = True) -> None:
         self.seeded_data = seeded_data
         self._seeded_stream = False  # whether this run's training data is a seeded stream
-        self._states = None      # states of all ranks for the checkpoint about to be written
+        self._states = None  # states of all ranks for the checkpoint about to be written
         self._val_states = None  # states of all ranks before validation, restored after it
         self._resume_from = None  # the ``rng_state`` entry of a loaded checkpoint
         self._run_seed = None
@@ -163,8 +165,9 @@ class ExactResumeHook(Hook):
     def _checkpoint_due(runner: Runner) -> bool:
         for hook in runner.hooks:
             if isinstance(hook, CheckpointHook) and not hook.by_epoch:
-                if hook.every_n_train_iters(runner, hook.interval, hook.save_begin) or (
-                        hook.save_last and hook.is_last_train_iter(runner)):
+                if hook.every_n_train_iters(
+                        runner, hook.interval,
+                        hook.save_begin) or (hook.save_last and hook.is_last_train_iter(runner)):
                     return True
         return False
 
@@ -188,7 +191,10 @@ class ExactResumeHook(Hook):
         # a checkpoint written during validation (save_best) gets the states from before it
         states = self._val_states or self._states or [capture_rng_state()]
         checkpoint[CHECKPOINT_KEY] = dict(
-            version=2, world_size=len(states), data_batches=loop_consumed(runner), ranks=states,
+            version=2,
+            world_size=len(states),
+            data_batches=loop_consumed(runner),
+            ranks=states,
             seeded_stream=self._seeded_stream)
 
     # -- putting them back -------------------------------------------------------------------
@@ -212,15 +218,21 @@ class ExactResumeHook(Hook):
         resumed = runner.iter > 0 if iter_based else runner.epoch > 0
         saved, self._resume_from = (self._resume_from if resumed else None), None
         if resumed and saved is None:
-            print_log('ExactResumeHook: the checkpoint holds no generator states (written without '
-                      'this hook): the resume is not exact (random streams restart from the '
-                      'seed).', logger='current', level=logging.WARNING)
+            print_log(
+                'ExactResumeHook: the checkpoint holds no generator states (written without '
+                'this hook): the resume is not exact (random streams restart from the '
+                'seed).',
+                logger='current',
+                level=logging.WARNING)
         if resumed and saved is not None and self._seed_mismatch:
-            print_log(f'ExactResumeHook: the checkpoint was trained with seed '
-                      f'{self._seed_mismatch[0]} but the dataloaders of this run were built with '
-                      f'seed {self._seed_mismatch[1]}: the resume is not exact. Set '
-                      f'randomness.seed={self._seed_mismatch[0]} (deft_mmseg\'s tools/train.py '
-                      f'does this itself).', logger='current', level=logging.WARNING)
+            print_log(
+                f'ExactResumeHook: the checkpoint was trained with seed '
+                f'{self._seed_mismatch[0]} but the dataloaders of this run were built with '
+                f'seed {self._seed_mismatch[1]}: the resume is not exact. Set '
+                f'randomness.seed={self._seed_mismatch[0]} (deft_mmseg\'s tools/train.py '
+                f'does this itself).',
+                logger='current',
+                level=logging.WARNING)
         restore = (lambda: self._restore(runner, saved)) if saved is not None else (  # noqa: E731
             lambda: None)
         if not iter_based:
@@ -237,9 +249,11 @@ class ExactResumeHook(Hook):
             # a resume continues the stream the checkpoint's run had (version 1 checkpoints:
             # written before the seeded stream existed), else it would not be exact
             seeded = saved.get('seeded_stream', False)
-            print_log(f'ExactResumeHook: the checkpoint\'s run was trained '
-                      f'{"with" if seeded else "without"} the seeded data stream; the resumed '
-                      f'run continues that way so that the resume is exact.', logger='current')
+            print_log(
+                f'ExactResumeHook: the checkpoint\'s run was trained '
+                f'{"with" if seeded else "without"} the seeded data stream; the resumed '
+                f'run continues that way so that the resume is exact.',
+                logger='current')
         why_not = seeded_stream_support(loop.dataloader) if seeded else (
             'ExactResumeHook(seeded_data=False)' if not self.seeded_data else
             'the checkpoint was trained without the seeded data stream')
@@ -249,34 +263,46 @@ class ExactResumeHook(Hook):
                 start_seeded_stream(loop.dataloader, start, running), consumed=start)
             if resumed:
                 counting.skip_loop_replay(runner.iter, restore)
-                print_log(f'ExactResumeHook: the data stream starts at batch {start} without '
-                          f'loading the batches before it (seeded data stream: mmengine\'s '
-                          f'"Advance dataloader" steps load nothing).', logger='current')
+                print_log(
+                    f'ExactResumeHook: the data stream starts at batch {start} without '
+                    f'loading the batches before it (seeded data stream: mmengine\'s '
+                    f'"Advance dataloader" steps load nothing).',
+                    logger='current')
         else:
             counting = _CountingIterator(running, consumed=start)
             if resumed:
                 counting.replay_to(runner.iter, target, restore)
-                print_log(f'ExactResumeHook: {why_not}: the data stream is replayed to batch '
-                          f'{target} (every batch before it is loaded again).', logger='current',
-                          level=logging.WARNING)
+                print_log(
+                    f'ExactResumeHook: {why_not}: the data stream is replayed to batch '
+                    f'{target} (every batch before it is loaded again).',
+                    logger='current',
+                    level=logging.WARNING)
         loop.dataloader_iterator = counting
 
     def _restore(self, runner: Runner, saved: dict) -> None:
         rank, world_size = get_dist_info()
         if saved['world_size'] != world_size:
-            print_log(f'ExactResumeHook: the checkpoint was written by {saved["world_size"]} '
-                      f'process(es), this run has {world_size}: generator states are not '
-                      f'restored and the resume is not exact (documented in '
-                      f'docs/checkpoints.md).', logger='current', level=logging.WARNING)
+            print_log(
+                f'ExactResumeHook: the checkpoint was written by {saved["world_size"]} '
+                f'process(es), this run has {world_size}: generator states are not '
+                f'restored and the resume is not exact (documented in '
+                f'docs/checkpoints.md).',
+                logger='current',
+                level=logging.WARNING)
             return
         missing = restore_rng_state(saved['ranks'][rank])
         if missing:
-            print_log(f'ExactResumeHook: the checkpoint holds a {"/".join(missing)} generator '
-                      f'state this machine cannot restore: the resume is not exact on the '
-                      f'device side.', logger='current', level=logging.WARNING)
+            print_log(
+                f'ExactResumeHook: the checkpoint holds a {"/".join(missing)} generator '
+                f'state this machine cannot restore: the resume is not exact on the '
+                f'device side.',
+                logger='current',
+                level=logging.WARNING)
             return
-        print_log(f'ExactResumeHook: data stream at batch {loop_consumed(runner)}, generator '
-                  f'states restored: the run continues exactly.', logger='current')
+        print_log(
+            f'ExactResumeHook: data stream at batch {loop_consumed(runner)}, generator '
+            f'states restored: the run continues exactly.',
+            logger='current')
 
 
 def loop_consumed(runner: Runner) -> int:

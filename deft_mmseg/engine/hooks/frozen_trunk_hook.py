@@ -4,9 +4,8 @@ from typing import Optional
 
 from mmengine.config import Config
 from mmengine.hooks import Hook
-from mmengine.runner import Runner
 from mmengine.logging import print_log
-
+from mmengine.runner import Runner
 from mmseg.registry import HOOKS
 
 from ...models.trunk_checkpoint import fill_trunk, trunk_state
@@ -50,8 +49,8 @@ class FrozenTrunkHook(Hook):
         trunk = trunk_state(load_local_checkpoint(path, map_location='cpu'), f'trunk {path!r}')
         filled = fill_trunk(checkpoint, trunk, model_state, f'trunk {path!r}')
         if filled:
-            print_log(f'FrozenTrunkHook: {filled} ViT trunk tensors taken from {path}.',
-                      logger='current')
+            print_log(
+                f'FrozenTrunkHook: {filled} ViT trunk tensors taken from {path}.', logger='current')
 
 
 def use_trunk_file(cfg: Config, path: str) -> Config:

@@ -6,9 +6,8 @@ import torch.nn as nn
 from mmengine.hooks import Hook
 from mmengine.logging import print_log
 from mmengine.runner import Runner
-from torch import Tensor
-
 from mmseg.registry import HOOKS
+from torch import Tensor
 
 from ...models.segmentors.two_stage import TwoStageSegmentor
 from ...utils.model_wrappers import unwrap_model
@@ -77,15 +76,19 @@ class ParamDistanceHook(Hook):
         return unwrap_model(runner.model)
 
     def _params(self, model: nn.Module) -> Dict[str, List[Tensor]]:
-        return {part: [p for m in mods for p in m.parameters()]
-                for part, mods in inference_parts(model).items()}
+        return {
+            part: [p for m in mods for p in m.parameters()]
+            for part, mods in inference_parts(model).items()
+        }
 
     def _maybe_anchor(self, runner: Runner) -> None:
         model = self._model(runner)
         in_warmup = isinstance(model, TwoStageSegmentor) and model.in_warmup
         if self.anchor is None and not in_warmup:
-            self.anchor = {part: [p.detach().clone() for p in ps]
-                           for part, ps in self._params(model).items()}
+            self.anchor = {
+                part: [p.detach().clone() for p in ps]
+                for part, ps in self._params(model).items()
+            }
 
     def before_train_iter(self,
                           runner: Runner,
@@ -102,8 +105,10 @@ class ParamDistanceHook(Hook):
             return
         scalars = self.measure(self._model(runner))
         runner.visualizer.add_scalars(scalars, step=runner.iter + 1)
-        print_log(f'Iter {runner.iter + 1} parameter distance from initialization: ' +
-                  '  '.join(f'{k}: {v:.4g}' for k, v in scalars.items()), logger='current')
+        print_log(
+            f'Iter {runner.iter + 1} parameter distance from initialization: ' +
+            '  '.join(f'{k}: {v:.4g}' for k, v in scalars.items()),
+            logger='current')
 
     def measure(self, model: nn.Module) -> Dict[str, float]:
         scalars = {}
@@ -119,5 +124,7 @@ class ParamDistanceHook(Hook):
     def after_load_checkpoint(self, runner: Runner, checkpoint: dict) -> None:
         if CKPT_KEY in checkpoint:
             device = next(self._model(runner).parameters()).device
-            self.anchor = {part: [t.to(device) for t in ts]
-                           for part, ts in checkpoint[CKPT_KEY].items()}
+            self.anchor = {
+                part: [t.to(device) for t in ts]
+                for part, ts in checkpoint[CKPT_KEY].items()
+            }

@@ -10,7 +10,6 @@ from typing import Optional
 
 from mmengine.hooks import CheckpointHook, Hook
 from mmengine.logging import print_log
-
 from mmseg.registry import HOOKS
 
 from ...utils.errors import TrainingStopped
@@ -51,8 +50,10 @@ class StopSignalHook(Hook):
             return
         self._received = signum
         self._restore_handlers()  # a second signal stops at once
-        print_log(f'{signal.Signals(signum).name} received: the run stops after this iteration '
-                  f'and saves a checkpoint (send it again to stop at once).', logger='current')
+        print_log(
+            f'{signal.Signals(signum).name} received: the run stops after this iteration '
+            f'and saves a checkpoint (send it again to stop at once).',
+            logger='current')
 
     def _restore_handlers(self) -> None:
         for signum, handler in self._previous.items():

@@ -6,7 +6,6 @@ import torch.nn.functional as F
 from mmengine.hooks import Hook
 from mmengine.logging import print_log
 from mmengine.runner import Runner
-
 from mmseg.models import BaseSegmentor
 from mmseg.models.decode_heads import Mask2FormerHead
 from mmseg.models.decode_heads.decode_head import BaseDecodeHead
@@ -83,11 +82,14 @@ class TargetLossHook(Hook):
                 score = sample.seg_logits.data[None]  # (1, C, H, W)
                 gt = sample.gt_sem_seg.data.to(score.device).long()  # (1, H, W)
                 if probabilities:
-                    loss = F.nll_loss(score.clamp_min(1e-8).log(), gt, reduction='sum',
-                                      ignore_index=self.ignore_index)
+                    loss = F.nll_loss(
+                        score.clamp_min(1e-8).log(),
+                        gt,
+                        reduction='sum',
+                        ignore_index=self.ignore_index)
                 else:
-                    loss = F.cross_entropy(score, gt, reduction='sum',
-                                           ignore_index=self.ignore_index)
+                    loss = F.cross_entropy(
+                        score, gt, reduction='sum', ignore_index=self.ignore_index)
                 total += float(loss)
                 count += int((gt != self.ignore_index).sum())
         model.train(model_was_training)

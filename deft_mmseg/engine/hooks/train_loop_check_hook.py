@@ -1,13 +1,12 @@
 """Check before training that a staged segmentor and its train loop belong together."""
 from mmengine.hooks import Hook
 from mmengine.runner import Runner
-
 from mmseg.registry import HOOKS
 
 from ...models.segmentors import FisherTuneEncoderDecoder, TwoStageSegmentor
+from ...utils.errors import TwoStageConfigError
 from ...utils.model_wrappers import unwrap_model
 from ..fishertune_train_loop import FisherTuneTrainLoop
-from ...utils.errors import TwoStageConfigError
 from ..two_stage_train_loop import TwoStageTrainLoop
 
 
@@ -31,7 +30,8 @@ class TrainLoopCheckHook(Hook):
         model = unwrap_model(runner.model)
         loop = runner.train_loop
         name = type(model).__name__
-        if isinstance(model, FisherTuneEncoderDecoder) and not isinstance(loop, FisherTuneTrainLoop):
+        if isinstance(model,
+                      FisherTuneEncoderDecoder) and not isinstance(loop, FisherTuneTrainLoop):
             raise TwoStageConfigError(
                 f"{name} is trained by train_cfg type 'FisherTuneTrainLoop' (warm-up, DR-FIM "
                 f'estimation, sparse tuning), got {type(loop).__name__}; see '

@@ -40,16 +40,22 @@ class EVA02Attention(nn.Module):
         attn_drop (float), proj_drop (float): dropout rates (0 in the releases' finetuning).
     """
 
-    def __init__(self, embed_dims, num_heads, rope=None, inner_attn_ln=False,
-                 norm_cfg=dict(type='LN', eps=1e-6), attn_drop=0., proj_drop=0.):
+    def __init__(self,
+                 embed_dims,
+                 num_heads,
+                 rope=None,
+                 inner_attn_ln=False,
+                 norm_cfg=dict(type='LN', eps=1e-6),
+                 attn_drop=0.,
+                 proj_drop=0.):
         super().__init__()
         self.embed_dims, self.num_heads = embed_dims, num_heads
-        self.scale = (embed_dims // num_heads) ** -0.5
+        self.scale = (embed_dims // num_heads)**-0.5
         self.qkv = nn.Linear(embed_dims, 3 * embed_dims, bias=False)
         self.q_bias = nn.Parameter(torch.zeros(embed_dims))
         self.v_bias = nn.Parameter(torch.zeros(embed_dims))
-        self.inner_attn_ln = (build_norm_layer(norm_cfg, embed_dims) if inner_attn_ln
-                              else nn.Identity())
+        self.inner_attn_ln = (
+            build_norm_layer(norm_cfg, embed_dims) if inner_attn_ln else nn.Identity())
         self.attn_drop = nn.Dropout(attn_drop)
         self.proj = nn.Linear(embed_dims, embed_dims)
         self.proj_drop = nn.Dropout(proj_drop)
@@ -81,5 +87,10 @@ def use_released_eva02_attention(vit, inner_attn_ln=False, norm_cfg=dict(type='L
     for layer in vit.layers:
         old = layer.attn
         layer.attn = EVA02Attention(
-            old.embed_dims, old.num_heads, rope=old.rope, inner_attn_ln=inner_attn_ln,
-            norm_cfg=norm_cfg, attn_drop=old.attn_drop.p, proj_drop=old.proj_drop.p)
+            old.embed_dims,
+            old.num_heads,
+            rope=old.rope,
+            inner_attn_ln=inner_attn_ln,
+            norm_cfg=norm_cfg,
+            attn_drop=old.attn_drop.p,
+            proj_drop=old.proj_drop.p)

@@ -28,15 +28,16 @@ def eva02_rope_tables(head_dim, grid, pt_grid=16, theta=10000.):
         float64 (cast to the activations' dtype by :class:`EVA02RotaryEmbedding`).
     """
     dim = head_dim // 2
-    freqs = 1. / theta ** (torch.arange(0, dim, 2)[:dim // 2].double() / dim)  # (dim/2, )
+    freqs = 1. / theta**(torch.arange(0, dim, 2)[:dim // 2].double() / dim)  # (dim/2, )
     axes = []
     for n in grid:
         t = torch.arange(n, dtype=torch.float64) / n * pt_grid
-        angles = t[:, None] * freqs[None, :]                    # (n, dim/2)
-        axes.append(angles.repeat_interleave(2, dim=-1))       # (n, dim): f0 f0 f1 f1 ...
+        angles = t[:, None] * freqs[None, :]  # (n, dim/2)
+        axes.append(angles.repeat_interleave(2, dim=-1))  # (n, dim): f0 f0 f1 f1 ...
     h, w = grid
-    angles = torch.cat([axes[0][:, None, :].expand(h, w, dim),
-                        axes[1][None, :, :].expand(h, w, dim)], dim=-1)  # (H, W, head_dim)
+    angles = torch.cat(
+        [axes[0][:, None, :].expand(h, w, dim), axes[1][None, :, :].expand(h, w, dim)],
+        dim=-1)  # (H, W, head_dim)
     angles = angles.reshape(h * w, 2 * dim)
     return angles.cos(), angles.sin()
 

@@ -6,7 +6,6 @@ import torch
 import torch.nn.functional as F
 from mmengine.model import BaseModule
 from mmpretrain.models.utils import resize_pos_embed
-
 from mmseg.registry import MODELS
 from mmseg.utils import ConfigType, OptConfigType
 
@@ -123,9 +122,10 @@ class VFMVisionTransformer(BaseModule):
         self.peft = MODELS.build(peft) if peft is not None else None
         if self.peft is not None:
             if self.family not in type(self.peft).families:
-                raise ValueError(f'{type(self.peft).__name__} rewrites the ViT block and supports '
-                                 f'{type(self.peft).families} trunks, not {type(self.vit).__name__} '
-                                 f"('{self.family}'); ViTLoRA and Reins work with all.")
+                raise ValueError(
+                    f'{type(self.peft).__name__} rewrites the ViT block and supports '
+                    f'{type(self.peft).families} trunks, not {type(self.vit).__name__} '
+                    f"('{self.family}'); ViTLoRA and Reins work with all.")
             self.peft.attach(self.vit)
         self._attach_feature_perturbation(feature_perturbation)
 
@@ -136,8 +136,9 @@ class VFMVisionTransformer(BaseModule):
         cfg = dict(cfg)
         unknown = sorted(set(cfg) - {'prob', 'at', 'noise_std'})
         if unknown:
-            raise ValueError(f'VFMVisionTransformer feature_perturbation: unknown key(s) {unknown}; '
-                             f"known: ['prob', 'at', 'noise_std']")
+            raise ValueError(
+                f'VFMVisionTransformer feature_perturbation: unknown key(s) {unknown}; '
+                f"known: ['prob', 'at', 'noise_std']")
         prob = float(cfg.get('prob', 0.5))
         if not 0 <= prob <= 1:
             raise ValueError(f'VFMVisionTransformer feature_perturbation: prob must be in [0, 1], '
@@ -149,10 +150,9 @@ class VFMVisionTransformer(BaseModule):
                                  f"module '{cfg.get('at')}' (use e.g. 'patch_embed' or "
                                  f"'layers.0')")
             site = getattr(site, part)
-        perturbation = FeatureStatsPerturbation(noise_std=cfg.get('noise_std', 1.0),
-                                                record=False)
-        self.feature_perturbation = dict(prob=prob, at=cfg.get('at', 'patch_embed'),
-                                         noise_std=perturbation.noise_std)
+        perturbation = FeatureStatsPerturbation(noise_std=cfg.get('noise_std', 1.0), record=False)
+        self.feature_perturbation = dict(
+            prob=prob, at=cfg.get('at', 'patch_embed'), noise_std=perturbation.noise_std)
         site.register_forward_hook(_TrainingPerturbation(self, perturbation, prob))
 
     def _use_released_eva02_rope(self, rope_cfg):
@@ -172,8 +172,13 @@ class VFMVisionTransformer(BaseModule):
             return super().init_weights()
         part = read_part(cfg['checkpoint'], cfg.get('prefix') or '')
         resized = [k for k in self.state_dict() if k.endswith('pos_embed') or 'rel_pos' in k]
-        check_part_fits(self, part, cfg['checkpoint'], 'the ViT trunk (backbone.vit)',
-                        under='vit.', resized=resized)
+        check_part_fits(
+            self,
+            part,
+            cfg['checkpoint'],
+            'the ViT trunk (backbone.vit)',
+            under='vit.',
+            resized=resized)
         self.init_cfg = None  # children's own initialization, without a second read of the file
         try:
             super().init_weights()
@@ -200,15 +205,21 @@ class VFMVisionTransformer(BaseModule):
             num_extra = 0
             if vit.use_abs_pos:
                 tokens = vit.drop_after_pos(tokens + resize_pos_embed(
-                    vit.pos_embed.flatten(1, 2), vit.patch_resolution, hw,
-                    mode=vit.interpolate_mode, num_extra_tokens=0))
+                    vit.pos_embed.flatten(1, 2),
+                    vit.patch_resolution,
+                    hw,
+                    mode=vit.interpolate_mode,
+                    num_extra_tokens=0))
         else:
             num_extra = vit.num_extra_tokens if vit.cls_token is not None else 0
             if vit.cls_token is not None:
                 tokens = torch.cat((vit.cls_token.expand(batch, -1, -1), tokens), dim=1)
-            tokens = tokens + resize_pos_embed(vit.pos_embed, vit.patch_resolution, hw,
-                                               mode=vit.interpolate_mode,
-                                               num_extra_tokens=num_extra)
+            tokens = tokens + resize_pos_embed(
+                vit.pos_embed,
+                vit.patch_resolution,
+                hw,
+                mode=vit.interpolate_mode,
+                num_extra_tokens=num_extra)
             tokens = vit.pre_norm(vit.drop_after_pos(tokens))
         outs = []
         for i, layer in enumerate(vit.layers):
@@ -226,9 +237,10 @@ class VFMVisionTransformer(BaseModule):
             if i in self.out_indices:
                 patches = tokens[:, num_extra:]
                 outs.append(patches.transpose(1, 2).reshape(batch, -1, *hw).contiguous())
-        outs = [o if s == 1 else F.interpolate(o, scale_factor=s, mode='bilinear',
-                                               align_corners=False)
-                for o, s in zip(outs, self.scales)]
+        outs = [
+            o if s == 1 else F.interpolate(o, scale_factor=s, mode='bilinear', align_corners=False)
+            for o, s in zip(outs, self.scales)
+        ]
         if self.reins is not None and self.reins.link_token_to_query:
             return outs, self.reins.queries()
         return outs

@@ -47,7 +47,6 @@ def convert_clip(state_dict, prefix='vit.'):
         else:
             unknown.append(key)
     if unknown or not out:
-        raise ConversionKeyError(
-            'not the image encoder of an OpenAI CLIP ViT: ' +
-            (f'unknown keys {unknown[:5]}' if unknown else 'no visual.* keys'))
+        raise ConversionKeyError('not the image encoder of an OpenAI CLIP ViT: ' +
+                                 (f'unknown keys {unknown[:5]}' if unknown else 'no visual.* keys'))
     return {k: v.detach().clone() for k, v in out.items()}

@@ -17,19 +17,23 @@ import re
 
 import torch
 
-from .clip import convert_clip
 from ...utils.errors import ConversionKeyError
+from .clip import convert_clip
 from .eva02 import convert_eva_clip_visual
 
 _TEXT_BLOCK_KEYS = {
-    'ln_1.weight': 'norms.0.weight', 'ln_1.bias': 'norms.0.bias',
+    'ln_1.weight': 'norms.0.weight',
+    'ln_1.bias': 'norms.0.bias',
     'attn.in_proj_weight': 'attentions.0.attn.in_proj_weight',
     'attn.in_proj_bias': 'attentions.0.attn.in_proj_bias',
     'attn.out_proj.weight': 'attentions.0.attn.out_proj.weight',
     'attn.out_proj.bias': 'attentions.0.attn.out_proj.bias',
-    'ln_2.weight': 'norms.1.weight', 'ln_2.bias': 'norms.1.bias',
-    'mlp.c_fc.weight': 'ffns.0.layers.0.0.weight', 'mlp.c_fc.bias': 'ffns.0.layers.0.0.bias',
-    'mlp.c_proj.weight': 'ffns.0.layers.1.weight', 'mlp.c_proj.bias': 'ffns.0.layers.1.bias',
+    'ln_2.weight': 'norms.1.weight',
+    'ln_2.bias': 'norms.1.bias',
+    'mlp.c_fc.weight': 'ffns.0.layers.0.0.weight',
+    'mlp.c_fc.bias': 'ffns.0.layers.0.0.bias',
+    'mlp.c_proj.weight': 'ffns.0.layers.1.weight',
+    'mlp.c_proj.bias': 'ffns.0.layers.1.bias',
 }
 _TEXT_TOP_KEYS = ('token_embedding.weight', 'positional_embedding', 'ln_final.weight',
                   'ln_final.bias', 'text_projection', 'logit_scale')
@@ -78,14 +82,19 @@ def clip_image_projection(state_dict, prefix=''):
     state_dict = _unwrap(state_dict)
     if 'visual.proj' in state_dict:  # OpenAI CLIP
         proj = state_dict['visual.proj']
-        out = {'norm.weight': state_dict['visual.ln_post.weight'],
-               'norm.bias': state_dict['visual.ln_post.bias'],
-               'linear.weight': proj.t(), 'linear.bias': torch.zeros(proj.shape[1])}
+        out = {
+            'norm.weight': state_dict['visual.ln_post.weight'],
+            'norm.bias': state_dict['visual.ln_post.bias'],
+            'linear.weight': proj.t(),
+            'linear.bias': torch.zeros(proj.shape[1])
+        }
     elif 'visual.head.weight' in state_dict:  # EVA-CLIP
-        out = {'norm.weight': state_dict['visual.norm.weight'],
-               'norm.bias': state_dict['visual.norm.bias'],
-               'linear.weight': state_dict['visual.head.weight'],
-               'linear.bias': state_dict['visual.head.bias']}
+        out = {
+            'norm.weight': state_dict['visual.norm.weight'],
+            'norm.bias': state_dict['visual.norm.bias'],
+            'linear.weight': state_dict['visual.head.weight'],
+            'linear.bias': state_dict['visual.head.bias']
+        }
     else:
         raise ConversionKeyError('no image projection (visual.proj or visual.head) in this '
                                  'checkpoint')
@@ -113,5 +122,8 @@ def convert_vltseg(state_dict, source, patch_size=None):
         visual = convert_clip(state_dict, prefix='backbone.vit.')
     else:
         raise ValueError(f'convert_vltseg: source must be eva-clip or clip, not {source!r}')
-    return {**visual, **convert_clip_text(state_dict, prefix='decode_head.text_encoder.'),
-            **clip_image_projection(state_dict, prefix='decode_head.pixel_text_proj.')}
+    return {
+        **visual,
+        **convert_clip_text(state_dict, prefix='decode_head.text_encoder.'),
+        **clip_image_projection(state_dict, prefix='decode_head.pixel_text_proj.')
+    }

@@ -40,8 +40,8 @@ def resize_patch_kernel(state, prefix, patch_size):
     """Resize the patch-embedding kernel in ``state`` to ``patch_size`` (bicubic), in place."""
     key = prefix + 'patch_embed.projection.weight'
     if patch_size is not None and state[key].shape[-1] != patch_size:
-        state[key] = F.interpolate(state[key].float(), size=(patch_size, patch_size),
-                                   mode='bicubic', align_corners=False)
+        state[key] = F.interpolate(
+            state[key].float(), size=(patch_size, patch_size), mode='bicubic', align_corners=False)
 
 
 def convert_dinov2(state_dict, patch_size=None, prefix='vit.'):

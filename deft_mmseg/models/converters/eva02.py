@@ -15,24 +15,36 @@ import re
 
 import torch
 
-from .dinov2 import resize_patch_kernel
 from ...utils.errors import ConversionKeyError
+from .dinov2 import resize_patch_kernel
 
 _RENAME = {
-    'norm1.weight': 'norm1.weight', 'norm1.bias': 'norm1.bias',
-    'norm2.weight': 'norm2.weight', 'norm2.bias': 'norm2.bias',
-    'attn.proj.weight': 'attn.proj.weight', 'attn.proj.bias': 'attn.proj.bias',
-    'attn.q_bias': 'attn.q_bias', 'attn.v_bias': 'attn.v_bias',
-    'mlp.w3.weight': 'mlp.w3.weight', 'mlp.w3.bias': 'mlp.w3.bias',
-    'mlp.ffn_ln.weight': 'mlp.norm.weight', 'mlp.ffn_ln.bias': 'mlp.norm.bias',
+    'norm1.weight': 'norm1.weight',
+    'norm1.bias': 'norm1.bias',
+    'norm2.weight': 'norm2.weight',
+    'norm2.bias': 'norm2.bias',
+    'attn.proj.weight': 'attn.proj.weight',
+    'attn.proj.bias': 'attn.proj.bias',
+    'attn.q_bias': 'attn.q_bias',
+    'attn.v_bias': 'attn.v_bias',
+    'mlp.w3.weight': 'mlp.w3.weight',
+    'mlp.w3.bias': 'mlp.w3.bias',
+    'mlp.ffn_ln.weight': 'mlp.norm.weight',
+    'mlp.ffn_ln.bias': 'mlp.norm.bias',
 }
 #: EVA-CLIP's attention sub-LN (absent from the EVA-02 MIM releases)
-_INNER_LN = {'attn.inner_attn_ln.weight': 'attn.inner_attn_ln.weight',
-             'attn.inner_attn_ln.bias': 'attn.inner_attn_ln.bias'}
-_FUSED = {'attn.q_proj.weight', 'attn.k_proj.weight', 'attn.v_proj.weight', 'mlp.w1.weight',
-          'mlp.w2.weight', 'mlp.w1.bias', 'mlp.w2.bias'}
-_DROPPED_TOP = {'mask_token', 'norm.weight', 'norm.bias', 'fc_norm.weight', 'fc_norm.bias',
-                'lm_head.weight', 'lm_head.bias', 'head.weight', 'head.bias'}
+_INNER_LN = {
+    'attn.inner_attn_ln.weight': 'attn.inner_attn_ln.weight',
+    'attn.inner_attn_ln.bias': 'attn.inner_attn_ln.bias'
+}
+_FUSED = {
+    'attn.q_proj.weight', 'attn.k_proj.weight', 'attn.v_proj.weight', 'mlp.w1.weight',
+    'mlp.w2.weight', 'mlp.w1.bias', 'mlp.w2.bias'
+}
+_DROPPED_TOP = {
+    'mask_token', 'norm.weight', 'norm.bias', 'fc_norm.weight', 'fc_norm.bias', 'lm_head.weight',
+    'lm_head.bias', 'head.weight', 'head.bias'
+}
 
 
 def _convert_blocks(state_dict, prefix, rename, what):

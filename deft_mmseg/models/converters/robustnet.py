@@ -51,8 +51,10 @@ _DROPPED = ('dsn.', )
 def convert_robustnet(state_dict: Dict[str, Tensor]) -> Dict[str, Tensor]:
     """Map a RobustNet DeepLabv3+ state dict (optionally under ``state_dict`` / ``module.``, as
     its ``train.py`` saves it) to ``backbone.*`` / ``decode_head.*`` keys."""
-    state = {(k[len('module.'):] if k.startswith('module.') else k): v
-             for k, v in _unwrap(state_dict).items()}
+    state = {
+        (k[len('module.'):] if k.startswith('module.') else k): v
+        for k, v in _unwrap(state_dict).items()
+    }
     deep = any(k.startswith('layer0.3.') for k in state)
     out, unknown = {}, []
     for key, value in state.items():

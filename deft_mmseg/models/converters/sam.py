@@ -7,13 +7,20 @@ import re
 from ...utils.errors import ConversionKeyError
 
 _RENAME = {
-    'norm1.weight': 'ln1.weight', 'norm1.bias': 'ln1.bias',
-    'norm2.weight': 'ln2.weight', 'norm2.bias': 'ln2.bias',
-    'attn.qkv.weight': 'attn.qkv.weight', 'attn.qkv.bias': 'attn.qkv.bias',
-    'attn.proj.weight': 'attn.proj.weight', 'attn.proj.bias': 'attn.proj.bias',
-    'attn.rel_pos_h': 'attn.rel_pos_h', 'attn.rel_pos_w': 'attn.rel_pos_w',
-    'mlp.lin1.weight': 'ffn.layers.0.0.weight', 'mlp.lin1.bias': 'ffn.layers.0.0.bias',
-    'mlp.lin2.weight': 'ffn.layers.1.weight', 'mlp.lin2.bias': 'ffn.layers.1.bias',
+    'norm1.weight': 'ln1.weight',
+    'norm1.bias': 'ln1.bias',
+    'norm2.weight': 'ln2.weight',
+    'norm2.bias': 'ln2.bias',
+    'attn.qkv.weight': 'attn.qkv.weight',
+    'attn.qkv.bias': 'attn.qkv.bias',
+    'attn.proj.weight': 'attn.proj.weight',
+    'attn.proj.bias': 'attn.proj.bias',
+    'attn.rel_pos_h': 'attn.rel_pos_h',
+    'attn.rel_pos_w': 'attn.rel_pos_w',
+    'mlp.lin1.weight': 'ffn.layers.0.0.weight',
+    'mlp.lin1.bias': 'ffn.layers.0.0.bias',
+    'mlp.lin2.weight': 'ffn.layers.1.weight',
+    'mlp.lin2.bias': 'ffn.layers.1.bias',
 }
 
 

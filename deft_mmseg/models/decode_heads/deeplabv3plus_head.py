@@ -46,22 +46,18 @@ class DeepLabV3PlusHead(BaseDecodeHead):
         Others: as mmseg ``BaseDecodeHead``.
     """
 
-    def __init__(self,
-                 dilations: tuple = (6, 12, 18),
-                 c1_channels: int = 48,
-                 **kwargs) -> None:
+    def __init__(self, dilations: tuple = (6, 12, 18), c1_channels: int = 48, **kwargs) -> None:
         kwargs.setdefault('input_transform', 'multiple_select')
         super().__init__(**kwargs)
         c1_in_channels, c4_in_channels = self.in_channels
         conv = dict(conv_cfg=self.conv_cfg, norm_cfg=self.norm_cfg, act_cfg=self.act_cfg)
         self.image_pool = nn.Sequential(
             nn.AdaptiveAvgPool2d(1), ConvModule(c4_in_channels, self.channels, 1, **conv))
-        self.aspp_modules = nn.ModuleList(
-            [ConvModule(c4_in_channels, self.channels, 1, **conv)] +
-            [ConvModule(c4_in_channels, self.channels, 3, padding=d, dilation=d, **conv)
-             for d in dilations])
-        self.bottleneck = ConvModule((len(dilations) + 2) * self.channels, self.channels, 1,
-                                     **conv)
+        self.aspp_modules = nn.ModuleList([ConvModule(c4_in_channels, self.channels, 1, **conv)] + [
+            ConvModule(c4_in_channels, self.channels, 3, padding=d, dilation=d, **conv)
+            for d in dilations
+        ])
+        self.bottleneck = ConvModule((len(dilations) + 2) * self.channels, self.channels, 1, **conv)
         self.c1_bottleneck = ConvModule(c1_in_channels, c1_channels, 1, **conv)
         self.fuse = nn.Sequential(
             ConvModule(c1_channels + self.channels, self.channels, 3, padding=1, **conv),
@@ -70,11 +66,17 @@ class DeepLabV3PlusHead(BaseDecodeHead):
     def _forward_feature(self, inputs: List[Tensor]) -> Tensor:
         """``[c1, c4]`` -> the fused feature ``(N, channels, H/4, W/4)`` before ``conv_seg``."""
         c1, c4 = self._transform_inputs(inputs)
-        pooled = resize(self.image_pool(c4), size=c4.shape[2:], mode='bilinear',
-                        align_corners=self.align_corners)
+        pooled = resize(
+            self.image_pool(c4),
+            size=c4.shape[2:],
+            mode='bilinear',
+            align_corners=self.align_corners)
         aspp = torch.cat([pooled] + [m(c4) for m in self.aspp_modules], dim=1)
-        up = resize(self.bottleneck(aspp), size=c1.shape[2:], mode='bilinear',
-                    align_corners=self.align_corners)
+        up = resize(
+            self.bottleneck(aspp),
+            size=c1.shape[2:],
+            mode='bilinear',
+            align_corners=self.align_corners)
         return self.fuse(torch.cat([self.c1_bottleneck(c1), up], dim=1))
 
     def forward(self, inputs: List[Tensor]) -> Tensor:

@@ -1,7 +1,6 @@
 """Mask2Former head whose queries come from the Rein tokens (Rein paper, "link token to query")."""
-from torch import nn
-
 from mmseg.registry import MODELS
+from torch import nn
 
 from .slide_mask2former_head import SlideMask2FormerHead
 

@@ -34,6 +34,5 @@ class SlideMask2FormerHead(Mask2FormerHead):
         """(B, C, H, W) logits; ``(H, W)`` is the window's shape in slide mode, else
         ``pad_shape``."""
         if test_cfg.get('mode', 'whole') == 'slide':
-            batch_img_metas = [dict(meta, pad_shape=meta['img_shape'])
-                               for meta in batch_img_metas]
+            batch_img_metas = [dict(meta, pad_shape=meta['img_shape']) for meta in batch_img_metas]
         return super().predict(x, batch_img_metas, test_cfg)

@@ -39,7 +39,7 @@ class TextClassifier(nn.Module):
     def __init__(self, in_channels, text_dims, temperature):
         super().__init__()
         self.proj = nn.Linear(in_channels, text_dims)
-        self.no_object = nn.Parameter(torch.randn(text_dims) * text_dims ** -0.5)
+        self.no_object = nn.Parameter(torch.randn(text_dims) * text_dims**-0.5)
         self.temperature = temperature
         self.text_embeddings = None
 
@@ -48,8 +48,8 @@ class TextClassifier(nn.Module):
             raise RuntimeError('TextClassifier: text embeddings not set (called outside '
                                'VLTSegMask2FormerHead.forward)')
         classes = torch.cat([self.text_embeddings.to(queries.dtype), self.no_object[None]])
-        return (F.normalize(self.proj(queries), dim=-1) @
-                F.normalize(classes, dim=-1).t()) / self.temperature
+        return (F.normalize(self.proj(queries), dim=-1) @ F.normalize(
+            classes, dim=-1).t()) / self.temperature
 
     def extra_repr(self):
         return f'temperature={self.temperature}'
@@ -88,9 +88,16 @@ class VLTSegMask2FormerHead(SlideMask2FormerHead):
         Others: as mmseg's ``Mask2FormerHead``.
     """
 
-    def __init__(self, text_encoder, temperature=0.07, score_map_level=-1, pixel_norm_eps=1e-5,
-                 loss_ptm=dict(type='mmseg.CrossEntropyLoss', loss_weight=0.4,
-                               avg_non_ignore=True, loss_name='loss_ptm'),
+    def __init__(self,
+                 text_encoder,
+                 temperature=0.07,
+                 score_map_level=-1,
+                 pixel_norm_eps=1e-5,
+                 loss_ptm=dict(
+                     type='mmseg.CrossEntropyLoss',
+                     loss_weight=0.4,
+                     avg_non_ignore=True,
+                     loss_name='loss_ptm'),
                  **kwargs):
         super().__init__(**kwargs)
         self.text_encoder = MODELS.build(text_encoder)
@@ -120,8 +127,9 @@ class VLTSegMask2FormerHead(SlideMask2FormerHead):
             prefix = cfg.get('prefix', 'decode_head.')
             part = read_part(cfg['checkpoint'], prefix)  # the file is read once for both
             for name in ('text_encoder', 'pixel_text_proj'):
-                load_part(getattr(self, name), sub_part(part, name + '.'),
-                          f"{cfg['checkpoint']} ({prefix}{name}.*)", f'decode_head.{name}')
+                load_part(
+                    getattr(self, name), sub_part(part, name + '.'),
+                    f"{cfg['checkpoint']} ({prefix}{name}.*)", f'decode_head.{name}')
 
     def class_embeddings(self, device):
         """(K, D) unit-norm text embeddings of the classes (frozen, no gradient)."""
@@ -145,8 +153,11 @@ class VLTSegMask2FormerHead(SlideMask2FormerHead):
         losses = super().loss(x, batch_data_samples, train_cfg)
         if self.loss_ptm is not None:
             labels = torch.stack([s.gt_sem_seg.data for s in batch_data_samples]).squeeze(1)
-            scores = resize(self.score_map(x), size=labels.shape[-2:], mode='bilinear',
-                            align_corners=self.align_corners)
-            losses[self.loss_ptm.loss_name] = self.loss_ptm(scores, labels.long(),
-                                                            ignore_index=self.ignore_index)
+            scores = resize(
+                self.score_map(x),
+                size=labels.shape[-2:],
+                mode='bilinear',
+                align_corners=self.align_corners)
+            losses[self.loss_ptm.loss_name] = self.loss_ptm(
+                scores, labels.long(), ignore_index=self.ignore_index)
         return losses

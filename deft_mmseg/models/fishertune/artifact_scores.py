@@ -32,7 +32,7 @@ def artifact_scores(artifact: dict,
     """
     if score not in SCORES or score == 'random':
         raise SensitivityConfigError(f'FisherTune score {score!r}: a sensitivity file gives '
-                                    f'{[s for s in SCORES if s != "random"]}.')
+                                     f'{[s for s in SCORES if s != "random"]}.')
     if balance not in BALANCES:
         raise SensitivityConfigError(f'FisherTune balance {balance!r}: use one of {BALANCES}.')
     meta = artifact['meta']
@@ -41,18 +41,20 @@ def artifact_scores(artifact: dict,
     for name, src in artifact['source'].items():
         pert = artifact['perturbed'][name]
         if meta['kind'] == 'precision':
-            terms[name] = drf_terms_from_precisions(src, pert, meta['gamma'], meta['tau'],
-                                                    formula, eps)
+            terms[name] = drf_terms_from_precisions(src, pert, meta['gamma'], meta['tau'], formula,
+                                                    eps)
         else:
             terms[name] = drf_terms_from_fisher(src, pert, eps)
     scales = (1.0, 1.0)
     if score == 'drf' and balance == 'mean':
         count = sum(t.numel() for t, _ in terms.values())
         scales = tuple(
-            max(sum(float(pair[i].double().abs().sum()) for pair in terms.values()) / count,
-                1e-30) for i in (0, 1))
-    return {name: combine_terms(task / scales[0], domain / scales[1], weight, score)
-            for name, (task, domain) in terms.items()}
+            max(sum(float(pair[i].double().abs().sum()) for pair in terms.values()) / count, 1e-30)
+            for i in (0, 1))
+    return {
+        name: combine_terms(task / scales[0], domain / scales[1], weight, score)
+        for name, (task, domain) in terms.items()
+    }
 
 
 def artifact_stability(artifact: dict,
@@ -69,8 +71,8 @@ def artifact_stability(artifact: dict,
         return None
     values = []
     for i in (0, 1):
-        part = dict(meta=artifact['meta'], source=halves['source'][i],
-                    perturbed=halves['perturbed'][i])
+        part = dict(
+            meta=artifact['meta'], source=halves['source'][i], perturbed=halves['perturbed'][i])
         scores = artifact_scores(part, score, formula, domain_weight, balance)
         values.append(torch.cat([scores[n].flatten() for n in sorted(scores)]))
     return rank_agreement(values[0], values[1], fraction)

@@ -26,8 +26,8 @@ class CandidateRows:
     end: int
 
     def as_dict(self):
-        return dict(name=self.name, block=self.block, group=self.group, start=self.start,
-                    end=self.end)
+        return dict(
+            name=self.name, block=self.block, group=self.group, start=self.start, end=self.end)
 
 
 def _block_linears(block):
@@ -60,7 +60,7 @@ def candidate_rows(vit, groups=DEFAULT_GROUPS, prefix=''):
     unknown = set(groups) - set(GROUPS)
     if unknown or not groups:
         raise SensitivityConfigError(f'FisherTune groups {tuple(groups)}: use a non-empty subset '
-                                    f'of {GROUPS}.')
+                                     f'of {GROUPS}.')
     rows = []
     for index, block in enumerate(vit.layers):
         found_qkv = False
@@ -72,8 +72,10 @@ def candidate_rows(vit, groups=DEFAULT_GROUPS, prefix=''):
                 dim = linear.out_features // 3
                 for j, group in enumerate('qkv'):
                     if group in groups:
-                        rows += [CandidateRows(n, index, group, j * dim, (j + 1) * dim)
-                                 for n, _ in params]
+                        rows += [
+                            CandidateRows(n, index, group, j * dim, (j + 1) * dim)
+                            for n, _ in params
+                        ]
             elif kind in groups:
                 rows += [CandidateRows(n, index, kind, 0, t.shape[0]) for n, t in params]
         if not found_qkv:

@@ -98,17 +98,17 @@ class DRFIMEstimator:
                  log_interval: int = 50) -> None:
         if method not in METHODS:
             raise SensitivityConfigError(f'FisherTune estimator method {method!r}: use one of '
-                                        f'{METHODS}.')
+                                         f'{METHODS}.')
         if gamma <= 0 or tau <= 0:
             raise SensitivityConfigError(f'FisherTune estimator: gamma and tau must be > 0, got '
-                                        f'gamma={gamma}, tau={tau}.')
+                                         f'gamma={gamma}, tau={tau}.')
         if not 0 <= average <= 1:
             raise SensitivityConfigError(f'FisherTune estimator: average is the fraction of the '
-                                        f'steps averaged, in [0, 1]; got {average}.')
+                                         f'steps averaged, in [0, 1]; got {average}.')
         self.method, self.gamma, self.tau, self.lr = method, float(gamma), float(tau), lr
         if curvature not in CURVATURES:
             raise SensitivityConfigError(f'FisherTune estimator curvature {curvature!r}: use one '
-                                        f'of {CURVATURES}.')
+                                         f'of {CURVATURES}.')
         self.average = float(average)
         self.curvature = curvature
         self.antithetic = antithetic
@@ -132,43 +132,66 @@ class DRFIMEstimator:
         are kept (default: :func:`sample_indices` over every element)."""
         if num_iters < 1:
             raise SensitivityConfigError(f'FisherTune: estimate_iters must be >= 1, got '
-                                        f'{num_iters}.')
+                                         f'{num_iters}.')
         site = _module(model.backbone, self.perturb_at)
         params = model.candidate_parameters()
         shapes = {n: p.shape for n, p in params.items()}
         rows = getattr(model, 'rows', None)
-        layout = CandidateLayout(shapes) if rows is None else CandidateLayout.from_rows(rows,
-                                                                                        shapes)
+        layout = CandidateLayout(shapes) if rows is None else CandidateLayout.from_rows(
+            rows, shapes)
         if sample is None:
             eligible = None
             if not all(layout.is_whole(n) for n in params):
-                eligible = {n: layout.expand(n, torch.ones(layout.shape(n), dtype=torch.bool),
-                                             False) for n in params}
-            sample = sample_indices({n: p.numel() for n, p in params.items()}, seed=self.seed,
+                eligible = {
+                    n: layout.expand(n, torch.ones(layout.shape(n), dtype=torch.bool), False)
+                    for n in params
+                }
+            sample = sample_indices({
+                n: p.numel()
+                for n, p in params.items()
+            },
+                                    seed=self.seed,
                                     eligible=eligible)
         was_training = model.training
         model.eval()
         try:
             with model.full_loss_mode():
                 if self.method == 'variational':
-                    source, perturbed, halves = self._variational(
-                        model, params, layout, site, next_batch, num_iters, log, sample)
+                    source, perturbed, halves = self._variational(model, params, layout, site,
+                                                                  next_batch, num_iters, log,
+                                                                  sample)
                 else:
-                    source, perturbed, halves = self._empirical(
-                        model, params, layout, site, next_batch, num_iters, log, sample)
+                    source, perturbed, halves = self._empirical(model, params, layout, site,
+                                                                next_batch, num_iters, log, sample)
         finally:
             model.train(was_training)
-        weight = (self.domain_weight if self.domain_weight is not None else
-                  _mean_over_ranks(self.perturbation.domain_weight()))
-        meta = dict(method=self.method, kind='precision' if self.method == 'variational' else
-                    'fisher', gamma=self.gamma, tau=self.tau, domain_weight=float(weight),
-                    iters=int(num_iters), perturb_at=self.perturb_at,
-                    noise_std=self.perturbation.noise_std, **model.candidate_meta())
+        weight = (
+            self.domain_weight if self.domain_weight is not None else _mean_over_ranks(
+                self.perturbation.domain_weight()))
+        meta = dict(
+            method=self.method,
+            kind='precision' if self.method == 'variational' else 'fisher',
+            gamma=self.gamma,
+            tau=self.tau,
+            domain_weight=float(weight),
+            iters=int(num_iters),
+            perturb_at=self.perturb_at,
+            noise_std=self.perturbation.noise_std,
+            **model.candidate_meta())
         if self.method == 'variational':
             meta.update(average=self.average, curvature=self.curvature)
-        artifact = dict(format=ARTIFACT_FORMAT, version=ARTIFACT_VERSION, meta=meta,
-                        source={n: t.detach().cpu() for n, t in source.items()},
-                        perturbed={n: t.detach().cpu() for n, t in perturbed.items()})
+        artifact = dict(
+            format=ARTIFACT_FORMAT,
+            version=ARTIFACT_VERSION,
+            meta=meta,
+            source={
+                n: t.detach().cpu()
+                for n, t in source.items()
+            },
+            perturbed={
+                n: t.detach().cpu()
+                for n, t in perturbed.items()
+            })
         if halves is not None:
             artifact['halves'] = dict(index=sample, source=halves[0], perturbed=halves[1])
         return artifact
@@ -187,8 +210,8 @@ class DRFIMEstimator:
         if weights is None:
             losses = model(inputs, samples, mode='loss')
         else:
-            losses = functional_call(model, weights, (inputs, samples), dict(mode='loss'),
-                                     strict=False)
+            losses = functional_call(
+                model, weights, (inputs, samples), dict(mode='loss'), strict=False)
         return sum(v for k, v in losses.items() if 'loss' in k)
 
     def _variational(self, model, params, layout, site, next_batch, num_iters, log, sample):
@@ -203,8 +226,8 @@ class DRFIMEstimator:
         totals, sampled = None, []
         for chain in range(len(bounds) - 1):
             means = self._chain(model, params, layout, site, next_batch, bounds[chain:chain + 2],
-                                f'{num_iters} (chain {chain + 1} of {len(bounds) - 1})',
-                                generator, log)
+                                f'{num_iters} (chain {chain + 1} of {len(bounds) - 1})', generator,
+                                log)
             sampled.append([gather(mean, sample, layout) for mean in means])
             if totals is None:
                 totals = [{n: v.cpu() for n, v in mean.items()} for mean in means]
@@ -217,12 +240,19 @@ class DRFIMEstimator:
         # groups are not estimated: they hold the prior's precision (F = 0, every score 0)
         results = []
         for total in totals:
-            results.append({n: layout.expand(n, v.div_(len(sampled)).exp_(), self.tau**-2)
-                            for n, v in total.items()})
+            results.append({
+                n: layout.expand(n,
+                                 v.div_(len(sampled)).exp_(), self.tau**-2)
+                for n, v in total.items()
+            })
         if len(sampled) < 2:
             return results[0], results[1], None
-        halves = [tuple({n: torch.exp(v) for n, v in sampled[c][d].items()} for c in (0, 1))
-                  for d in (0, 1)]
+        halves = [
+            tuple({
+                n: torch.exp(v)
+                for n, v in sampled[c][d].items()
+            } for c in (0, 1)) for d in (0, 1)
+        ]
         return results[0], results[1], halves
 
     def _chain(self, model, params, layout, site, next_batch, bounds, label, generator, log):
@@ -230,17 +260,25 @@ class DRFIMEstimator:
         and x' and their iterate averages, which exist only while it runs. Returns the mean
         ``log Lambda`` per domain, computed in place in the averages' sums (compact, on the
         parameters' device)."""
-        posteriors = [VariationalPrecision(params, self.gamma, self.tau, lr=self.lr,
-                                           antithetic=self.antithetic, curvature=self.curvature,
-                                           layout=layout) for _ in range(2)]
+        posteriors = [
+            VariationalPrecision(
+                params,
+                self.gamma,
+                self.tau,
+                lr=self.lr,
+                antithetic=self.antithetic,
+                curvature=self.curvature,
+                layout=layout) for _ in range(2)
+        ]
         averages = [IterateAverage(p.log_precision) for p in posteriors]
         begin, end = bounds
         window = max(1, int(round(self.average * (end - begin))))
         for it in range(begin, end):
             inputs, samples = next_batch()
-            stats = [posterior.step(self._loss_fn(model, inputs, samples, site, it, domain),
-                                    generator)
-                     for domain, posterior in enumerate(posteriors)]
+            stats = [
+                posterior.step(self._loss_fn(model, inputs, samples, site, it, domain), generator)
+                for domain, posterior in enumerate(posteriors)
+            ]
             if it >= end - window:
                 for average, posterior in zip(averages, posteriors):
                     average.add(posterior.log_precision)
@@ -258,6 +296,7 @@ class DRFIMEstimator:
         seed = self.seed * 1000003 + 2 * it + domain
         perturb = domain == 1
         if self.curvature == 'hessian':
+
             def loss_fn(weights):
                 if not perturb:
                     return self._seeded_loss(model, inputs, samples, weights, seed)
@@ -267,6 +306,7 @@ class DRFIMEstimator:
                         return self._seeded_loss(model, inputs, samples, weights, seed)
                 finally:
                     self.perturbation.seed = None
+
             return loss_fn
 
         def per_sample_losses(weights):  # curvature='fisher': one loss per sample
@@ -287,6 +327,7 @@ class DRFIMEstimator:
             finally:
                 self.perturbation.seed = None
                 self.perturbation.uncertainty = None
+
         return per_sample_losses
 
     def _empirical(self, model, params, layout, site, next_batch, num_iters, log, sample):
@@ -302,8 +343,7 @@ class DRFIMEstimator:
                 model.backbone(inputs)
             with self.perturbation.attached(site):
                 for i in range(inputs.shape[0]):
-                    fishers[1].add_sample_loss(self._loss(model, inputs[i:i + 1],
-                                                          samples[i:i + 1]))
+                    fishers[1].add_sample_loss(self._loss(model, inputs[i:i + 1], samples[i:i + 1]))
             self.perturbation.uncertainty = None
             if it + 1 == mid:
                 first_half = [(gather(f.sums, sample, layout), f.count) for f in fishers]
@@ -320,8 +360,13 @@ class DRFIMEstimator:
         for (part, count), (total, total_count) in zip(first_half, totals):
             part, count = _sum_over_ranks(part, count)
             total, total_count = _sum_over_ranks(total, total_count)
-            halves.append(({n: v / count for n, v in part.items()},
-                           {n: (total[n] - part[n]) / (total_count - count) for n in part}))
+            halves.append(({
+                n: v / count
+                for n, v in part.items()
+            }, {
+                n: (total[n] - part[n]) / (total_count - count)
+                for n in part
+            }))
         return results[0], results[1], halves
 
 
@@ -352,4 +397,3 @@ def _mean_over_ranks(value):
     tensor = torch.tensor([value], dtype=torch.float64)
     dist.all_reduce(tensor, op='mean')
     return float(tensor.item())
-

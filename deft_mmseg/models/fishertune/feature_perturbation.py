@@ -75,10 +75,10 @@ class FeatureStatsPerturbation:
             sigma_mu, sigma_sigma = self.batch_uncertainty(x)
         if generator is None and self.seed is not None:
             generator = torch.Generator(device=x.device).manual_seed(int(self.seed))
-        eps_mu = torch.randn(view, generator=generator, device=x.device,
-                             dtype=x.dtype) * self.noise_std
-        eps_sigma = torch.randn(view, generator=generator, device=x.device,
-                                dtype=x.dtype) * self.noise_std
+        eps_mu = torch.randn(
+            view, generator=generator, device=x.device, dtype=x.dtype) * self.noise_std
+        eps_sigma = torch.randn(
+            view, generator=generator, device=x.device, dtype=x.dtype) * self.noise_std
         if self.record:
             self.shift_magnitudes.append(
                 (float(eps_mu.abs().mean()), float(eps_sigma.abs().mean())))

@@ -24,6 +24,7 @@ def add_squared_gradients(loss, tensors, sums, layout=None):
     handles, held = [], {}
 
     def hook(name):
+
         def square_into_sum(tensor):
             grad = tensor.grad
             tensor.grad = None
@@ -32,6 +33,7 @@ def add_squared_gradients(loss, tensors, sums, layout=None):
                 return
             for rows, part in layout.parts(name, sums[name]):
                 part.addcmul_(grad[rows], grad[rows])
+
         return square_into_sum
 
     try:
@@ -67,9 +69,13 @@ class DiagonalFisher:
         self.params = dict(params)
         self.layout = layout
         self.sums = {
-            n: torch.zeros(p.shape if layout is None else layout.shape(n), dtype=torch.float32,
-                           device=p.device)
-            for n, p in self.params.items()}
+            n:
+            torch.zeros(
+                p.shape if layout is None else layout.shape(n),
+                dtype=torch.float32,
+                device=p.device)
+            for n, p in self.params.items()
+        }
         self.count = 0
 
     def add_sample_loss(self, loss):
@@ -124,11 +130,11 @@ def drf_terms_from_precisions(prec_src, prec_pert, gamma, tau, formula='printed'
     if formula not in DRF_FORMULAS:
         raise ValueError(f'drf formula {formula!r}: use one of {DRF_FORMULAS}')
     if formula == 'substituted':
-        return drf_terms_from_fisher(fisher_from_precision(prec_src, gamma, tau).clamp_min(0),
-                                     fisher_from_precision(prec_pert, gamma, tau).clamp_min(0),
-                                     eps)
-    domain = gamma * (prec_src - prec_pert).abs() / (torch.minimum(prec_src, prec_pert) +
-                                                     eps / gamma)
+        return drf_terms_from_fisher(
+            fisher_from_precision(prec_src, gamma, tau).clamp_min(0),
+            fisher_from_precision(prec_pert, gamma, tau).clamp_min(0), eps)
+    domain = gamma * (prec_src - prec_pert).abs() / (
+        torch.minimum(prec_src, prec_pert) + eps / gamma)
     return fisher_from_precision(prec_src, gamma, tau), domain
 
 
@@ -153,8 +159,14 @@ def fisher_from_precision(precision, gamma, tau):
     return gamma * (precision - tau**-2)
 
 
-def drf_from_precisions(prec_src, prec_pert, gamma, tau, weight, score='drf',
-                        formula='printed', eps=EPS):
+def drf_from_precisions(prec_src,
+                        prec_pert,
+                        gamma,
+                        tau,
+                        weight,
+                        score='drf',
+                        formula='printed',
+                        eps=EPS):
     """DR-FIM from the learned posterior precisions on x and x' (Eq. 15); ``formula`` as
     :func:`drf_terms_from_precisions`, ``score`` as :func:`combine_terms`."""
     return combine_terms(*drf_terms_from_precisions(prec_src, prec_pert, gamma, tau, formula, eps),

@@ -1,16 +1,17 @@
 """Draw FisherTune's parameter sensitivity per block and Q/K/V/FFN group (FisherTune paper, Fig. 6),
 from the summary ``deft_mmseg.engine.fishertune_artifact.load_summary`` reads."""
 
-TITLES = {'fisher': 'F (FIM)', 'delta_fisher': 'Delta F (cross-domain change)',
-          'drf': 'DR-FIM'}
+TITLES = {'fisher': 'F (FIM)', 'delta_fisher': 'Delta F (cross-domain change)', 'drf': 'DR-FIM'}
 GROUP_LABELS = {'q': 'Q', 'k': 'K', 'v': 'V', 'ffn': 'FFN', 'proj': 'proj'}
 
 
 def summary_table(summary, score):
     """Text table: one row per group, one column per block."""
     blocks = summary['num_blocks']
-    lines = [f'{TITLES.get(score, score)} ({summary.get("method", "")} estimate), mean per '
-             f'element', 'group ' + ' '.join(f'{b:>9d}' for b in range(blocks))]
+    lines = [
+        f'{TITLES.get(score, score)} ({summary.get("method", "")} estimate), mean per '
+        f'element', 'group ' + ' '.join(f'{b:>9d}' for b in range(blocks))
+    ]
     for group, values in summary[score].items():
         lines.append(f'{group:<5} ' + ' '.join(f'{v:9.2e}' for v in values))
     return '\n'.join(lines)
@@ -24,14 +25,21 @@ def plot_sensitivity(summary, out, scores=('fisher', 'delta_fisher', 'drf')):
     import matplotlib.pyplot as plt
     blocks = summary['num_blocks']
     groups = list(summary[scores[0]])
-    fig, axes = plt.subplots(len(scores), 1, squeeze=False,
-                             figsize=(max(8.0, 0.12 * blocks * len(groups)), 2.6 * len(scores)))
+    fig, axes = plt.subplots(
+        len(scores),
+        1,
+        squeeze=False,
+        figsize=(max(8.0, 0.12 * blocks * len(groups)), 2.6 * len(scores)))
     colors = plt.rcParams['axes.prop_cycle'].by_key()['color']
     for ax, score in zip(axes[:, 0], scores):
         for g, group in enumerate(groups):
             xs = [g * (blocks + 1) + b for b in range(blocks)]
-            ax.bar(xs, summary[score][group], color=colors[g % len(colors)], width=0.85,
-                   label=GROUP_LABELS.get(group, group))
+            ax.bar(
+                xs,
+                summary[score][group],
+                color=colors[g % len(colors)],
+                width=0.85,
+                label=GROUP_LABELS.get(group, group))
         values = [v for group in groups for v in summary[score][group]]
         positive = [abs(v) for v in values if v != 0]
         if positive and max(positive) / min(positive) > 1e3:

@@ -24,6 +24,5 @@ def block_group_summary(artifact: dict,
             part = values[r['name']][r['start']:r['end']]
             sums[r['group']][r['block']] += float(part.double().sum())
             counts[r['group']][r['block']] += part.numel()
-        summary[score] = {g: [s / max(1, c) for s, c in zip(sums[g], counts[g])]
-                          for g in groups}
+        summary[score] = {g: [s / max(1, c) for s, c in zip(sums[g], counts[g])] for g in groups}
     return summary

@@ -33,8 +33,10 @@ class SparseParameterMask:
         if set(params) != set(scores):
             raise ValueError('SparseParameterMask: scores and parameters have different names')
         self.params = dict(params)
-        self.scores = {n: scores[n].detach().to(self.params[n].device, torch.float32)
-                       for n in self.params}
+        self.scores = {
+            n: scores[n].detach().to(self.params[n].device, torch.float32)
+            for n in self.params
+        }
         for name, param in self.params.items():
             if self.scores[name].shape != param.shape:
                 raise ValueError(f'SparseParameterMask: score of {name} has shape '
@@ -57,9 +59,11 @@ class SparseParameterMask:
         self._step_handles = []
 
     def _grad_hook(self, name):
+
         def hook(grad):
-            return torch.where(self.masks[name], grad, torch.zeros((), dtype=grad.dtype,
-                                                                   device=grad.device))
+            return torch.where(self.masks[name], grad,
+                               torch.zeros((), dtype=grad.dtype, device=grad.device))
+
         return hook
 
     @torch.no_grad()

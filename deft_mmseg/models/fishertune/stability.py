@@ -39,8 +39,11 @@ def top_overlap(a, b, fraction):
 
 def rank_agreement(a, b, fraction=0.05):
     """``dict(spearman=..., top_overlap=..., fraction=..., elements=n)`` of two estimates."""
-    return dict(spearman=spearman(a, b), top_overlap=top_overlap(a, b, fraction),
-                fraction=float(fraction), elements=int(a.numel()))
+    return dict(
+        spearman=spearman(a, b),
+        top_overlap=top_overlap(a, b, fraction),
+        fraction=float(fraction),
+        elements=int(a.numel()))
 
 
 def sample_indices(numels, size=STABILITY_SAMPLE, seed=0, eligible=None):

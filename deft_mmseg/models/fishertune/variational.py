@@ -68,30 +68,43 @@ class VariationalPrecision:
             shapes (default: every element, the parameters' shapes).
     """
 
-    def __init__(self, params, gamma, tau, anchors=None, lr=0.05, init_precision=None,
-                 antithetic=True, curvature='hessian', layout=None):
+    def __init__(self,
+                 params,
+                 gamma,
+                 tau,
+                 anchors=None,
+                 lr=0.05,
+                 init_precision=None,
+                 antithetic=True,
+                 curvature='hessian',
+                 layout=None):
         if gamma <= 0 or tau <= 0:
             raise ValueError(f'VariationalPrecision: gamma and tau must be > 0, got gamma={gamma}, '
                              f'tau={tau}')
         self.params = {n: p.detach() for n, p in params.items()}
-        self.anchors = self.params if anchors is None else {n: a.detach()
-                                                            for n, a in anchors.items()}
+        self.anchors = self.params if anchors is None else {
+            n: a.detach()
+            for n, a in anchors.items()
+        }
         if curvature not in CURVATURES:
             raise ValueError(f'VariationalPrecision: curvature {curvature!r}, use one of '
                              f'{CURVATURES}')
         self.gamma, self.tau = float(gamma), float(tau)
         self.antithetic = antithetic
         self.curvature = curvature
-        self.layout = layout if layout is not None else CandidateLayout(
-            {n: p.shape for n, p in self.params.items()})
+        self.layout = layout if layout is not None else CandidateLayout({
+            n: p.shape
+            for n, p in self.params.items()
+        })
         init = tau**-2 if init_precision is None else init_precision
         self.log_precision = {
-            n: torch.full(self.layout.shape(n), math.log(init), dtype=torch.float32,
-                          device=p.device).requires_grad_(True)
-            for n, p in self.params.items()}
+            n:
+            torch.full(self.layout.shape(n), math.log(init), dtype=torch.float32,
+                       device=p.device).requires_grad_(True)
+            for n, p in self.params.items()
+        }
         # foreach=False: the foreach implementation makes temporaries of every tensor at once
-        self.optimizer = torch.optim.Adam(list(self.log_precision.values()), lr=lr,
-                                          foreach=False)
+        self.optimizer = torch.optim.Adam(list(self.log_precision.values()), lr=lr, foreach=False)
         num_elements = self.layout.numel()
         # the terms of Eq. 13 that do not depend on Lambda, computed once
         distance = sum(
@@ -111,8 +124,8 @@ class VariationalPrecision:
 
     def _noise(self, name, generator):
         param = self.params[name]
-        return torch.randn(self.layout.shape(name), generator=generator, device=param.device,
-                           dtype=torch.float32)
+        return torch.randn(
+            self.layout.shape(name), generator=generator, device=param.device, dtype=torch.float32)
 
     def _sample_one(self, name, noise, sign):
         """``theta_hat + sign * Lambda^-1/2 * noise`` for one parameter (differentiable in
@@ -174,8 +187,10 @@ class VariationalPrecision:
         order of ``log_precision``, compact shapes), and the mean per-sample loss there. ``xi``
         is drawn from ``generator`` for the first sign and drawn again from the same saved state
         for the second, one parameter at a time."""
-        fisher = {n: torch.zeros(self.layout.shape(n), dtype=torch.float32, device=p.device)
-                  for n, p in self.params.items()}
+        fisher = {
+            n: torch.zeros(self.layout.shape(n), dtype=torch.float32, device=p.device)
+            for n, p in self.params.items()
+        }
         total, count = 0.0, 0
         state = generator.get_state()
         for sign in signs:
@@ -227,8 +242,10 @@ class IterateAverage:
     """
 
     def __init__(self, log_precision):
-        self.sums = {n: torch.zeros_like(lp, dtype=torch.float32)
-                     for n, lp in log_precision.items()}
+        self.sums = {
+            n: torch.zeros_like(lp, dtype=torch.float32)
+            for n, lp in log_precision.items()
+        }
         self.count = 0
 
     def add(self, log_precision):

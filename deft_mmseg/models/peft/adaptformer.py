@@ -1,8 +1,7 @@
 """AdaptFormer (Chen et al., 2022): a bottleneck adapter parallel to each block's FFN."""
 import torch
-from torch import nn
-
 from mmseg.registry import MODELS
+from torch import nn
 
 from .base import BlockPEFT
 

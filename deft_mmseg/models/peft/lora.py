@@ -2,9 +2,8 @@
 import math
 
 import torch
-from torch import nn
-
 from mmseg.registry import MODELS
+from torch import nn
 
 from .base import BlockPEFT
 
@@ -38,10 +37,12 @@ class ViTLoRA(BlockPEFT):
             self._handles.append(layer.attn.qkv.register_forward_hook(self._hook(index)))
 
     def _hook(self, index):
+
         def add_lora(module, inputs, output):
             x = inputs[0]
             dq = x @ self.lora_a_q[index].T @ self.lora_b_q[index].T
             dv = x @ self.lora_a_v[index].T @ self.lora_b_v[index].T
             zeros = torch.zeros_like(dq)
             return output + self.scaling * torch.cat([dq, zeros, dv], dim=-1)
+
         return add_lora

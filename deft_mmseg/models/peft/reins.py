@@ -9,9 +9,8 @@ import math
 
 import torch
 import torch.nn.functional as F
-from torch import nn
-
 from mmseg.registry import MODELS
+from torch import nn
 
 
 @MODELS.register_module()
@@ -37,8 +36,15 @@ class Reins(nn.Module):
         zero_mlp_delta_f (bool): zero-init ``mlp_delta_f`` with a fixed scale 1 (False).
     """
 
-    def __init__(self, num_layers, embed_dims, patch_size, query_dims=256, token_length=100,
-                 use_softmax=True, link_token_to_query=True, scale_init=0.001,
+    def __init__(self,
+                 num_layers,
+                 embed_dims,
+                 patch_size,
+                 query_dims=256,
+                 token_length=100,
+                 use_softmax=True,
+                 link_token_to_query=True,
+                 scale_init=0.001,
                  zero_mlp_delta_f=False):
         super().__init__()
         self.num_layers = num_layers
@@ -96,9 +102,11 @@ class Reins(nn.Module):
     def queries(self):
         """Mask2Former queries from the tokens of all layers: (token_length, query_dims)."""
         tokens = self.transform(self.get_tokens(-1)).permute(1, 2, 0)  # (m, Q, L)
-        pooled = torch.cat([F.max_pool1d(tokens, kernel_size=self.num_layers),
-                            F.avg_pool1d(tokens, kernel_size=self.num_layers),
-                            tokens[:, :, -1:]], dim=-1)  # (m, Q, 3)
+        pooled = torch.cat([
+            F.max_pool1d(tokens, kernel_size=self.num_layers),
+            F.avg_pool1d(tokens, kernel_size=self.num_layers), tokens[:, :, -1:]
+        ],
+                           dim=-1)  # (m, Q, 3)
         return self.merge(pooled.flatten(-2, -1))
 
 

@@ -2,9 +2,8 @@
 import math
 
 import torch
-from torch import nn
-
 from mmseg.registry import MODELS
+from torch import nn
 
 from .base import BlockPEFT
 

@@ -1,8 +1,7 @@
 """Distance-to-initialization regularizer (DeFT paper, Eq. 3)."""
 import torch
-from torch import nn
-
 from mmseg.registry import MODELS
+from torch import nn
 
 
 @MODELS.register_module()
@@ -69,8 +68,8 @@ class ParamDistanceRegularizer(nn.Module):
 
     def distances(self):
         """Per-layer ||W_l - W_l^(0)||, shape (L,), differentiable w.r.t. W."""
-        return torch.stack([torch.linalg.vector_norm(p - a)
-                            for (_, p), a in zip(self._params, self.anchors())])
+        return torch.stack(
+            [torch.linalg.vector_norm(p - a) for (_, p), a in zip(self._params, self.anchors())])
 
     def forward(self):
         """alpha * sum_l ||W_l - W_l^(0)|| (a 0-dim tensor)."""

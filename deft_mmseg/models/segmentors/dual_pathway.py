@@ -17,24 +17,24 @@ from .two_stage import TwoStageSegmentor, check_frozen_module_mode
 
 #: Table 7 of the DeFT paper: which encoder / decoder the model used for inference takes.
 FINAL_MODELS = {
-    'I': dict(encoder='uc', decoder='uc'),    # e1 + d2
-    'II': dict(encoder='uc', decoder='gc'),   # e1 + d~1   (= f1)
+    'I': dict(encoder='uc', decoder='uc'),  # e1 + d2
+    'II': dict(encoder='uc', decoder='gc'),  # e1 + d~1   (= f1)
     'III': dict(encoder='gc', decoder='uc'),  # e~2 + d2   (= f2)
-    'IV': dict(encoder='gc', decoder='gc'),   # e~2 + d~1  (DeFT's final model)
+    'IV': dict(encoder='gc', decoder='gc'),  # e~2 + d~1  (DeFT's final model)
 }
 
 
 def _parse_final_model(final_model: Union[str, dict]) -> Dict[str, str]:
     if isinstance(final_model, str):
         if final_model not in FINAL_MODELS:
-            raise TwoStageConfigError(f'final_model {final_model!r}: use one of {list(FINAL_MODELS)} '
-                             f"(Table 7) or dict(encoder='gc'|'uc', decoder='gc'|'uc').")
+            raise TwoStageConfigError(
+                f'final_model {final_model!r}: use one of {list(FINAL_MODELS)} '
+                f"(Table 7) or dict(encoder='gc'|'uc', decoder='gc'|'uc').")
         return dict(FINAL_MODELS[final_model])
     final_model = dict(final_model)
-    if set(final_model) != {'encoder', 'decoder'} or not set(final_model.values()) <= {'gc',
-                                                                                        'uc'}:
+    if set(final_model) != {'encoder', 'decoder'} or not set(final_model.values()) <= {'gc', 'uc'}:
         raise TwoStageConfigError(f"final_model {final_model!r}: expected dict(encoder='gc'|'uc', "
-                         f"decoder='gc'|'uc') or a Table 7 id {list(FINAL_MODELS)}.")
+                                  f"decoder='gc'|'uc') or a Table 7 id {list(FINAL_MODELS)}.")
     return final_model
 
 
@@ -122,9 +122,14 @@ class DualPathwaySegmentor(TwoStageSegmentor, EncoderDecoder):
                 'auxiliary CE loss (DeFT paper, Sec. 4.1). Remove it from the model config '
                 '(e.g. auxiliary_head=None).')
         check_frozen_module_mode(frozen_module_mode, type(self).__name__)
-        pathway = dict(type='EncoderDecoder', backbone=copy.deepcopy(backbone),
-                       decode_head=copy.deepcopy(decode_head), neck=copy.deepcopy(neck),
-                       train_cfg=train_cfg, test_cfg=test_cfg, pretrained=pretrained)
+        pathway = dict(
+            type='EncoderDecoder',
+            backbone=copy.deepcopy(backbone),
+            decode_head=copy.deepcopy(decode_head),
+            neck=copy.deepcopy(neck),
+            train_cfg=train_cfg,
+            test_cfg=test_cfg,
+            pretrained=pretrained)
         if pretrained is not None:
             pathway['backbone']['init_cfg'] = dict(type='Pretrained', checkpoint=pretrained)
             pathway.pop('pretrained')
@@ -140,8 +145,9 @@ class DualPathwaySegmentor(TwoStageSegmentor, EncoderDecoder):
         if self.pathway1.decode_head.out_channels == 1:
             # mmseg's postprocess_result reads `self.decode_head.threshold` for one-channel heads;
             # this segmentor has two decode heads and no `decode_head` attribute
-            raise TwoStageConfigError('DualPathwaySegmentor: one-channel (sigmoid) decode heads are '
-                                  'not supported; use out_channels=num_classes >= 2.')
+            raise TwoStageConfigError(
+                'DualPathwaySegmentor: one-channel (sigmoid) decode heads are '
+                'not supported; use out_channels=num_classes >= 2.')
         self.train_cfg = train_cfg
         self.test_cfg = test_cfg
         self.final_model = _parse_final_model(final_model)
@@ -194,8 +200,7 @@ class DualPathwaySegmentor(TwoStageSegmentor, EncoderDecoder):
 
     def cross_pairs(self) -> List[Tuple[nn.Module, nn.Module]]:
         """``(gc_module, uc_module)`` pairs of Eq. 2: (e~2, e1) and (d~1, d2)."""
-        pairs = list(zip(self.encoder_modules(self.pathway2),
-                         self.encoder_modules(self.pathway1)))
+        pairs = list(zip(self.encoder_modules(self.pathway2), self.encoder_modules(self.pathway1)))
         pairs.append((self.pathway1.decode_head, self.pathway2.decode_head))
         return pairs
 
@@ -257,8 +262,8 @@ class DualPathwaySegmentor(TwoStageSegmentor, EncoderDecoder):
     def encode_decode(self, inputs: Tensor, batch_img_metas: List[dict]) -> Tensor:
         """``(N, 3, H, W)`` -> ``(N, C, H, W)`` scores of the inference model (mmseg's
         ``whole_inference`` and ``slide_inference`` call this on the image or its windows)."""
-        return self.inference_decode_head().predict(self.extract_feat(inputs), batch_img_metas,
-                                                  self.test_cfg)
+        return self.inference_decode_head().predict(
+            self.extract_feat(inputs), batch_img_metas, self.test_cfg)
 
     def _forward(self, inputs: Tensor, data_samples: OptSampleList = None) -> Tensor:
         """The inference model's decode-head output (``mode='tensor'``)."""
@@ -367,8 +372,11 @@ def expand_plain_state_dict(state_dict: Dict[str, Tensor], prefix: str = '') -> 
     under ``prefix``) into DualPathwaySegmentor keys, in place: each weight goes to both pathways
     and ``decoupled_flag`` is 0, so the model predicts with exactly those weights. A state dict
     that already has pathway keys, or no plain ones, is left as it is. Returns ``state_dict``."""
-    plain = [k for k in state_dict if k.startswith(prefix)
-             and k[len(prefix):].split('.')[0] in ('backbone', 'neck', 'decode_head')]
+    plain = [
+        k for k in state_dict
+        if k.startswith(prefix) and k[len(prefix):].split('.')[0] in ('backbone', 'neck',
+                                                                      'decode_head')
+    ]
     if plain and not any(k.startswith(prefix + 'pathway1.') for k in state_dict):
         for key in plain:
             value = state_dict.pop(key)
@@ -377,4 +385,3 @@ def expand_plain_state_dict(state_dict: Dict[str, Tensor], prefix: str = '') -> 
             state_dict[f'{prefix}pathway2.{rest}'] = value
         state_dict.setdefault(prefix + 'decoupled_flag', torch.zeros((), dtype=torch.uint8))
     return state_dict
-

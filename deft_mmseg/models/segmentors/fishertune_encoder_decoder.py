@@ -3,15 +3,14 @@ from contextlib import contextmanager
 
 import torch
 from mmengine.logging import print_log
-
 from mmseg.registry import MODELS
 
-from ..backbones.vfm_vit import VFMVisionTransformer
-from ..fishertune.candidates import DEFAULT_GROUPS, candidate_rows
 from ...utils.errors import SensitivityConfigError
-from ..fishertune.estimator import DRFIMEstimator
-from ..fishertune.artifact_scores import artifact_scores, artifact_stability
+from ..backbones.vfm_vit import VFMVisionTransformer
 from ..fishertune.artifact_check import check_artifact_matches
+from ..fishertune.artifact_scores import artifact_scores, artifact_stability
+from ..fishertune.candidates import DEFAULT_GROUPS, candidate_rows
+from ..fishertune.estimator import DRFIMEstimator
 from ..fishertune.fisher import BALANCES, DRF_FORMULAS, SCORES
 from ..fishertune.schedule import SCHEDULES, selected_fraction
 from ..fishertune.sparse_mask import SparseParameterMask
@@ -62,7 +61,7 @@ class FisherTuneEncoderDecoder(StagedEncoderDecoder):
     def __init__(self, *args, fishertune=None, **kwargs):
         if kwargs.pop('after_warmup', 'joint') != 'joint':
             raise SensitivityConfigError('FisherTuneEncoderDecoder tunes encoder and decoder after '
-                                        "the warm-up; after_warmup must stay 'joint'.")
+                                         "the warm-up; after_warmup must stay 'joint'.")
         # the frozen VFM of FisherTune's warm-up runs in eval mode (this class's behaviour before
         # frozen_module_mode existed; DeFT's RobustNet-style 'train' default is not FisherTune's)
         kwargs.setdefault('frozen_module_mode', 'eval')
@@ -73,7 +72,7 @@ class FisherTuneEncoderDecoder(StagedEncoderDecoder):
         unknown = sorted(set(cfg) - set(known))
         if unknown:
             raise SensitivityConfigError(f'FisherTuneEncoderDecoder: unknown fishertune option(s) '
-                                        f'{unknown}; known: {list(known)}.')
+                                         f'{unknown}; known: {list(known)}.')
         self.groups = tuple(cfg.get('groups', DEFAULT_GROUPS))
         self.score = cfg.get('score', 'drf')
         self.delta_min = float(cfg.get('delta_min', 0.01))
@@ -84,14 +83,14 @@ class FisherTuneEncoderDecoder(StagedEncoderDecoder):
         self.balance = cfg.get('balance', 'mean')
         self.domain_weight = cfg.get('domain_weight')
         self.seed = int(cfg.get('seed', 0))
-        for value, allowed, what in ((self.score, SCORES, 'score'),
-                                     (self.fraction_of, FRACTION_OF, 'fraction_of'),
-                                     (self.schedule, SCHEDULES, 'schedule'),
-                                     (self.drf_formula, DRF_FORMULAS, 'drf_formula'),
+        for value, allowed, what in ((self.score, SCORES, 'score'), (self.fraction_of, FRACTION_OF,
+                                                                     'fraction_of'),
+                                     (self.schedule, SCHEDULES,
+                                      'schedule'), (self.drf_formula, DRF_FORMULAS, 'drf_formula'),
                                      (self.balance, BALANCES, 'balance')):
             if value not in allowed:
                 raise SensitivityConfigError(f'FisherTune {what}={value!r}: use one of '
-                                            f'{allowed}.')
+                                             f'{allowed}.')
         if not 0 <= self.delta_min <= self.delta_max <= 1:
             raise SensitivityConfigError(
                 f'FisherTune needs 0 <= delta_min <= delta_max <= 1 (fractions, 0.05 = 5 %), got '
@@ -100,7 +99,7 @@ class FisherTuneEncoderDecoder(StagedEncoderDecoder):
             self.estimator = DRFIMEstimator(**cfg.get('estimator', {}))
         except TypeError as exc:  # an unknown keyword
             raise SensitivityConfigError(f'FisherTune estimator: {exc}; see DRFIMEstimator for '
-                                        f'its options.') from exc
+                                         f'its options.') from exc
         self._check_backbone()
         self.rows = candidate_rows(self.backbone.vit, self.groups, prefix='backbone.vit.')
         names = {r.name for r in self.rows}
@@ -108,8 +107,7 @@ class FisherTuneEncoderDecoder(StagedEncoderDecoder):
             param.requires_grad_(name in names)
         self.num_backbone_params = sum(p.numel() for p in self.backbone.parameters())
         params = dict(self.named_parameters())
-        self.num_candidates = sum((r.end - r.start) * params[r.name][0].numel()
-                                  for r in self.rows)
+        self.num_candidates = sum((r.end - r.start) * params[r.name][0].numel() for r in self.rows)
         most = int(round(self.delta_max * self.fraction_denominator))
         if most > self.num_candidates:
             raise SensitivityConfigError(
@@ -130,8 +128,9 @@ class FisherTuneEncoderDecoder(StagedEncoderDecoder):
                 'FisherTune selects which VFM weights train: set model.backbone.freeze_vit=False '
                 '(the warm-up still runs on the frozen VFM).')
         if backbone.reins is not None or backbone.peft is not None:
-            raise SensitivityConfigError('FisherTune adds no adapters to the VFM (FisherTune paper, Sec. '
-                                        '3.3.3): remove backbone.reins / backbone.peft.')
+            raise SensitivityConfigError(
+                'FisherTune adds no adapters to the VFM (FisherTune paper, Sec. '
+                '3.3.3): remove backbone.reins / backbone.peft.')
 
     def candidate_parameters(self):
         """dict name -> Parameter of the parameters holding candidate rows (model-relative
@@ -141,10 +140,14 @@ class FisherTuneEncoderDecoder(StagedEncoderDecoder):
 
     def candidate_meta(self):
         """What a sensitivity file must match: backbone class, parameter shapes, row layout."""
-        return dict(backbone=type(self.backbone.vit).__name__,
-                    num_backbone_params=int(self.num_backbone_params),
-                    shapes={n: list(p.shape) for n, p in self.candidate_parameters().items()},
-                    rows=[r.as_dict() for r in self.rows])
+        return dict(
+            backbone=type(self.backbone.vit).__name__,
+            num_backbone_params=int(self.num_backbone_params),
+            shapes={
+                n: list(p.shape)
+                for n, p in self.candidate_parameters().items()
+            },
+            rows=[r.as_dict() for r in self.rows])
 
     @contextmanager
     def full_loss_mode(self):
@@ -170,8 +173,12 @@ class FisherTuneEncoderDecoder(StagedEncoderDecoder):
         eligible = {n: torch.zeros(p.shape, dtype=torch.bool) for n, p in params.items()}
         for r in self.rows:
             eligible[r.name][r.start:r.end] = True
-        sample = sample_indices({n: p.numel() for n, p in params.items()},
-                                seed=self.estimator.seed, eligible=eligible)
+        sample = sample_indices({
+            n: p.numel()
+            for n, p in params.items()
+        },
+                                seed=self.estimator.seed,
+                                eligible=eligible)
         artifact = self.estimator.estimate(self, next_batch, num_iters, log, sample=sample)
         artifact['meta']['stability'] = self.stability(artifact, log)
         return artifact
@@ -236,8 +243,8 @@ class FisherTuneEncoderDecoder(StagedEncoderDecoder):
         if self.sparse_mask is not None:
             self.sparse_mask.remove()
         most = int(round(max(self.delta_min, self.delta_max) * self.fraction_denominator))
-        self.sparse_mask = SparseParameterMask(self.candidate_parameters(),
-                                               self.selection_scores(artifact), max_k=most)
+        self.sparse_mask = SparseParameterMask(
+            self.candidate_parameters(), self.selection_scores(artifact), max_k=most)
         self.sparse_mask.attach_optimizers(optimizers)
         print_log(self.tuning_summary(), logger='current')
 
@@ -246,8 +253,8 @@ class FisherTuneEncoderDecoder(StagedEncoderDecoder):
         decoder parameters train with them."""
         decoder = sum(p.numel() for n, p in self.named_parameters()
                       if p.requires_grad and not n.startswith('backbone.'))
-        low, high = (int(round(d * self.fraction_denominator))
-                     for d in (self.delta_min, self.delta_max))
+        low, high = (
+            int(round(d * self.fraction_denominator)) for d in (self.delta_min, self.delta_max))
         return (f'FisherTune: tuning {low:,} -> {high:,} of {self.num_backbone_params:,} VFM '
                 f'parameters (delta {self.delta_min:.2%} -> {self.delta_max:.2%} of the '
                 f"{self.fraction_of}, schedule '{self.schedule}', score '{self.score}') plus "

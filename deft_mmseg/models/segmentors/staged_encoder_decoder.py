@@ -59,7 +59,7 @@ class StagedEncoderDecoder(TwoStageSegmentor, EncoderDecoder):
         super().__init__(*args, **kwargs)
         if after_warmup not in AFTER_WARMUP:
             raise TwoStageConfigError(f'StagedEncoderDecoder: after_warmup must be one of '
-                                  f'{AFTER_WARMUP}, got {after_warmup!r}.')
+                                      f'{AFTER_WARMUP}, got {after_warmup!r}.')
         check_frozen_module_mode(frozen_module_mode, type(self).__name__)
         self.after_warmup = after_warmup
         self.frozen_module_mode = frozen_module_mode
@@ -68,8 +68,11 @@ class StagedEncoderDecoder(TwoStageSegmentor, EncoderDecoder):
         if distance_reg is not None:
             self.distance_reg = MODELS.build(distance_reg)
             encoder = ['backbone'] + (['neck'] if self.with_neck else [])
-            frozen = {'joint': [], 'freeze_encoder': encoder,
-                      'freeze_decoder': ['decode_head']}[after_warmup]
+            frozen = {
+                'joint': [],
+                'freeze_encoder': encoder,
+                'freeze_decoder': ['decode_head']
+            }[after_warmup]
             trained = [m for m in encoder + ['decode_head'] if m not in frozen]
             covered = self.distance_reg.module_names or trained
             if set(covered) & set(frozen):
@@ -134,8 +137,9 @@ class StagedEncoderDecoder(TwoStageSegmentor, EncoderDecoder):
         if mode in ('warmup', 'freeze_encoder'):
             with torch.no_grad():
                 feats = self.extract_feat(inputs)
-            losses = add_prefix(self.decode_head.loss(feats, data_samples, self.train_cfg),
-                                'warmup' if mode == 'warmup' else 'decode')
+            losses = add_prefix(
+                self.decode_head.loss(feats, data_samples, self.train_cfg),
+                'warmup' if mode == 'warmup' else 'decode')
             if self.with_auxiliary_head:
                 losses.update(self._auxiliary_head_forward_train(feats, data_samples))
         elif mode == 'freeze_decoder':

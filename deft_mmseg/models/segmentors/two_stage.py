@@ -53,8 +53,10 @@ class TwoStageSegmentor:
 
     def final_model_state_dict(self) -> Dict[str, Tensor]:
         """The plain ``EncoderDecoder`` state dict of the model used at inference (export)."""
-        return {k: v.detach().clone() for k, v in self.state_dict().items()
-                if k.split('.')[0] in PLAIN_PARTS}
+        return {
+            k: v.detach().clone()
+            for k, v in self.state_dict().items() if k.split('.')[0] in PLAIN_PARTS
+        }
 
     def describe_final_model(self) -> str:
         return type(self).__name__

@@ -43,23 +43,33 @@ class ClassTextEncoder(CLIPTextEncoder):
             ``output_dims``, ``context_length``, ``total_vocab_size``).
     """
 
-    def __init__(self, vocabulary=None, dataset_name=None, prompt_names=None,
-                 templates=('a photo of a {}.', ), act_cfg=dict(type='QuickGELU'), **kwargs):
+    def __init__(self,
+                 vocabulary=None,
+                 dataset_name=None,
+                 prompt_names=None,
+                 templates=('a photo of a {}.', ),
+                 act_cfg=dict(type='QuickGELU'),
+                 **kwargs):
         if (vocabulary is None) == (dataset_name is None):
             raise TextEncoderConfigError('ClassTextEncoder: set exactly one of vocabulary (the '
                                          'class names) and dataset_name')
         templates = list(templates) if isinstance(templates, (list, tuple)) else templates
         # mmcv builds the FFN's QuickGELU from the current scope: mmseg's (outside a runner too)
         with DefaultScope.overwrite_default_scope('mmseg'):
-            super().__init__(vocabulary=vocabulary, dataset_name=dataset_name,
-                             templates=templates, cat_bg=False, cache_feature=False, **kwargs)
+            super().__init__(
+                vocabulary=vocabulary,
+                dataset_name=dataset_name,
+                templates=templates,
+                cat_bg=False,
+                cache_feature=False,
+                **kwargs)
         for block in self.transformer:
             block.ffns[0].layers[0][1] = build_activation_layer(act_cfg)
         # mmseg leaves these as torch.empty (it expects a checkpoint): CLIP's initialization, so
         # a tower built without weights (tests, --demo) computes finite embeddings
         nn.init.normal_(self.token_embedding.weight, std=0.02)
         nn.init.normal_(self.positional_embedding, std=0.01)
-        nn.init.normal_(self.text_projection, std=self.token_embedding.weight.shape[1] ** -0.5)
+        nn.init.normal_(self.text_projection, std=self.token_embedding.weight.shape[1]**-0.5)
         self.act_cfg = act_cfg
         names = list(vocabulary) if vocabulary is not None else list(get_classes(dataset_name))
         self.class_names = names
