@@ -47,20 +47,24 @@ PRETRAINED_ROOT = 'data/demo'
 # name -> (config, encoder kind, label, the paper's C / B / M on the real benchmark, where from)
 METHODS = OrderedDict([
     ('joint', ('configs/baselines/deeplabv3plus_r50-d16_1xb4-40k_gtav-768x768_noaux-aug.py',
-               'resnet', 'Joint finetuning, no warm-up', (40.77, 37.87, 43.39), 'DeFT T6 r3')),
-    ('lpft', ('configs/baselines/lpft_deeplabv3plus_r50-d16_1xb4-48k_gtav-768x768.py', 'resnet',
-              'Joint finetuning after warm-up (LP-FT)', (42.32, 40.33, 44.88), 'DeFT T3')),
+               'resnet-torchvision', 'Joint finetuning, no warm-up', (40.77, 37.87,
+                                                                      43.39), 'DeFT T6 r3')),
+    ('lpft', ('configs/baselines/lpft_deeplabv3plus_r50-d16_1xb4-48k_gtav-768x768.py',
+              'resnet-torchvision', 'Joint finetuning after warm-up (LP-FT)', (42.32, 40.33,
+                                                                               44.88), 'DeFT T3')),
     ('freeze-encoder', ('configs/baselines/'
-                        'freeze-encoder_deeplabv3plus_r50-d16_1xb4-48k_gtav-768x768.py', 'resnet',
-                        'Freezing encoder', (41.88, 36.85, 44.59), 'DeFT T1')),
+                        'freeze-encoder_deeplabv3plus_r50-d16_1xb4-48k_gtav-768x768.py',
+                        'resnet-torchvision', 'Freezing encoder', (41.88, 36.85,
+                                                                   44.59), 'DeFT T1')),
     ('freeze-decoder', ('configs/baselines/'
-                        'freeze-decoder_deeplabv3plus_r50-d16_1xb4-48k_gtav-768x768.py', 'resnet',
-                        'Freezing decoder', (42.52, 38.75, 45.03), 'DeFT T1')),
-    ('deft', ('configs/deft/deft_deeplabv3plus_r50-d16_1xb4-48k_gtav-768x768.py', 'resnet',
-              'DeFT (IV: d~1 o e~2)', (50.06, 43.17, 50.51), 'DeFT T1/T3')),
+                        'freeze-decoder_deeplabv3plus_r50-d16_1xb4-48k_gtav-768x768.py',
+                        'resnet-torchvision', 'Freezing decoder', (42.52, 38.75,
+                                                                   45.03), 'DeFT T1')),
+    ('deft', ('configs/deft/deft_deeplabv3plus_r50-d16_1xb4-48k_gtav-768x768.py',
+              'resnet-torchvision', 'DeFT (IV: d~1 o e~2)', (50.06, 43.17, 50.51), 'DeFT T1/T3')),
     ('deft-distreg', ('configs/deft/deft-distreg_deeplabv3plus_r50-d16_1xb4-48k_gtav-768x768.py',
-                      'resnet', 'DeFT + distance regularization', (51.09, 43.46,
-                                                                   51.58), 'DeFT T3')),
+                      'resnet-torchvision', 'DeFT + distance regularization', (51.09, 43.46,
+                                                                               51.58), 'DeFT T3')),
     ('vit-frozen', ('configs/baselines/vfm/frozen_dinov2-l_mask2former_1xb4-40k_gtav-512x512.py',
                     'vit', 'ViT frozen', (63.3, 56.1, 63.9), 'Rein T2')),
     ('vit-full', ('configs/baselines/vfm/full_dinov2-l_mask2former_1xb4-40k_gtav-512x512.py', 'vit',
@@ -107,6 +111,26 @@ def protocol_hash() -> str:
 # one run (in its own process)
 
 
+def check_encoder_fits(backbone_cfg, pretrained, kind):
+    """Refuse a pretrained encoder file that does not fit the config's tiny backbone: mmengine's
+    ``Pretrained`` init loads with ``strict=False``, and the two tiny ResNets share every key but
+    the stem's, so a wrong file would leave a random stem without a word."""
+    import copy
+
+    from mmseg.registry import MODELS
+
+    from deft_mmseg.models.pretrained_parts import check_part_fits, read_part
+    cfg = copy.deepcopy(backbone_cfg)
+    cfg.pop('init_cfg', None)
+    backbone = MODELS.build(cfg)
+    check_part_fits(
+        backbone,
+        read_part(pretrained, ''),
+        pretrained,
+        f'the {kind} demo encoder',
+        under='vit.' if kind == 'vit' else '')
+
+
 def build_config(method, seed, work_dir, pretrained):
     """The shipped config of ``method`` at the protocol's tiny size and schedule."""
     from mmengine.config import Config
@@ -131,7 +155,7 @@ def build_config(method, seed, work_dir, pretrained):
     for hook in hooks:
         if hook['type'] == 'CrossEMAHook':
             hook['beta'] = proto['beta']
-    if kind == 'resnet':
+    if kind.startswith('resnet'):
         hooks.append(dict(type='ParamDistanceHook', interval=DISTANCE_INTERVAL))
     cfg.custom_hooks = hooks
     cfg.default_hooks.logger.interval = 100
@@ -155,7 +179,9 @@ def run_one(method, seed, out):
     work_dir = osp.join(out, method, f'seed{seed}')
     start = time.time()
     pretrained = ensure_pretrained_encoder(PRETRAINED_ROOT, METHODS[method][1])
-    runner = Runner.from_cfg(build_config(method, seed, work_dir, pretrained))
+    cfg = build_config(method, seed, work_dir, pretrained)
+    check_encoder_fits(cfg.model.backbone, pretrained, METHODS[method][1])
+    runner = Runner.from_cfg(cfg)
     runner.train()
     model = runner.model.module if hasattr(runner.model, 'module') else runner.model
     variants = OrderedDict()
@@ -166,7 +192,7 @@ def run_one(method, seed, out):
             variants[name] = _domain_miou(runner.test())
         model.final_model = dict(FINAL_MODELS['IV'])
     curves = {}
-    if METHODS[method][1] == 'resnet':
+    if METHODS[method][1].startswith('resnet'):
         curves = {k: v for k, v in load_curves(work_dir).items() if k.startswith('dist_l2/')}
     result = dict(
         method=method,
@@ -227,7 +253,7 @@ def rows(results):
                     key=method if final else f'{method}-{variant}',
                     label=METHODS[method][2]
                     if final else f'  Table 7 {variant}: {TABLE7[variant]}',
-                    group=METHODS[method][1],
+                    group='vit' if METHODS[method][1] == 'vit' else 'resnet',
                     mIoU=per,
                     paper=METHODS[method][3] if final else None,
                     source=METHODS[method][4] if final else 'same checkpoints'))

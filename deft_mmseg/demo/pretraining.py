@@ -14,7 +14,8 @@ demo's stand-in for ImageNet / a VFM's pretraining is supervised pretraining on 
 - **Task**: the 7 Cityscapes *categories* (flat, construction, object, nature, sky, human, vehicle)
   rather than the 19 classes, so pretraining is a related but different task (as ImageNet
   classification is for segmentation), with a throw-away head.
-- **Encoders**: the demo's tiny ResNet-18 (``_base_/models/deeplabv3plus_tiny_demo.py``) and tiny
+- **Encoders**: the demo's tiny ResNet-18 (``_base_/models/deeplabv3plus_tiny_demo.py``; its
+  torchvision-stem twin ``deeplabv3plus_robustnet_tiny_demo.py`` for the paper configs) and tiny
   ViT (``_base_/models/vfm_vit_tiny_demo.py``), built from those files so the weights always fit.
 
 The output is an ordinary checkpoint (``state_dict`` with the backbone's own key names: ``stem.*``,
@@ -58,6 +59,20 @@ RECIPES = {
     dict(
         model_file='deeplabv3plus_tiny_demo.py',
         file='tiny_resnet18_synthstyles.pth',
+        corpus=dict(num_images=3000, size=(128, 64), seed=20261123),
+        steps=700,
+        batch_size=16,
+        crop=64,
+        lr=2e-3,
+        weight_decay=1e-4,
+        seed=0,
+        held_out=200),
+    # the torchvision-style ResNet (7x7 stem) of the paper configs' network (RobustNet's
+    # DeepLabv3+, _base_/models/deeplabv3plus_r50-d16_robustnet.py), same recipe otherwise
+    'resnet-torchvision':
+    dict(
+        model_file='deeplabv3plus_robustnet_tiny_demo.py',
+        file='tiny_resnet18tv_synthstyles.pth',
         corpus=dict(num_images=3000, size=(128, 64), seed=20261123),
         steps=700,
         batch_size=16,
@@ -184,7 +199,7 @@ def _pixel_accuracy(net, images, labels):
 
 
 def pretrain_encoder(kind, out_file, log=print):
-    """Pretrain the demo's tiny ``kind`` ('resnet' or 'vit') encoder with :data:`RECIPES` and
+    """Pretrain the demo's tiny ``kind`` ('resnet', 'resnet-torchvision' or 'vit') encoder with :data:`RECIPES` and
     save it to ``out_file``; returns the checkpoint's ``meta``."""
     recipe = RECIPES[kind]
     start = time.time()

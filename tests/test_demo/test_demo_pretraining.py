@@ -99,6 +99,7 @@ def _demo_model(model_file, checkpoint):
 
 @pytest.mark.parametrize('kind,model_file', [
     ('resnet', 'deeplabv3plus_tiny_demo.py'),
+    ('resnet-torchvision', 'deeplabv3plus_robustnet_tiny_demo.py'),
     ('vit', 'vfm_vit_tiny_demo.py'),
 ])
 def test_pretrained_file_loads_through_init_cfg(kind, model_file, quick_files):
@@ -117,6 +118,24 @@ def test_pretrained_file_loads_through_init_cfg(kind, model_file, quick_files):
 def test_vit_refuses_the_resnet_file(quick_files):
     with pytest.raises(CheckpointMismatchError):
         _demo_model('vfm_vit_tiny_demo.py', quick_files[0]['resnet'])
+
+
+def test_mini_dg_refuses_the_other_resnet_file(quick_files):
+    """The two tiny ResNets share every key but the stem's; mmengine's Pretrained init would load
+    the other's file without a word (a random stem), the benchmark refuses it."""
+    import importlib.util
+    spec = importlib.util.spec_from_file_location('mini_dg',
+                                                  config_path('..', 'benchmarks', 'mini_dg.py'))
+    mini_dg = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mini_dg)
+    paths = quick_files[0]
+    for model_file, wrong in (('deeplabv3plus_robustnet_tiny_demo.py', 'resnet'),
+                              ('deeplabv3plus_tiny_demo.py', 'resnet-torchvision')):
+        backbone = Config.fromfile(config_path('_base_', 'models', model_file)).model.backbone
+        with pytest.raises(CheckpointMismatchError, match='stem|conv1|missing'):
+            mini_dg.check_encoder_fits(backbone, paths[wrong], wrong)
+        right = 'resnet' if wrong == 'resnet-torchvision' else 'resnet-torchvision'
+        mini_dg.check_encoder_fits(backbone, paths[right], right)
 
 
 def test_cache_is_reused_only_for_the_same_recipe(tmp_path, quick_recipes):
