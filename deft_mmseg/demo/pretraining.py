@@ -67,20 +67,6 @@ RECIPES = {
         weight_decay=1e-4,
         seed=0,
         held_out=200),
-    # the torchvision-style ResNet (7x7 stem) of the paper configs' network (RobustNet's
-    # DeepLabv3+, _base_/models/deeplabv3plus_r50-d16_robustnet.py), same recipe otherwise
-    'resnet-torchvision':
-    dict(
-        model_file='deeplabv3plus_robustnet_tiny_demo.py',
-        file='tiny_resnet18tv_synthstyles.pth',
-        corpus=dict(num_images=3000, size=(128, 64), seed=20261123),
-        steps=700,
-        batch_size=16,
-        crop=64,
-        lr=2e-3,
-        weight_decay=1e-4,
-        seed=0,
-        held_out=200),
     'vit':
     dict(
         model_file='vfm_vit_tiny_demo.py',
@@ -94,6 +80,12 @@ RECIPES = {
         seed=0,
         held_out=200),
 }
+# the torchvision-style ResNet (7x7 stem) of the paper configs' network (RobustNet's DeepLabv3+,
+# _base_/models/deeplabv3plus_r50-d16_robustnet.py): the same recipe as the ResNetV1c's
+RECIPES['resnet-torchvision'] = dict(
+    RECIPES['resnet'],
+    model_file='deeplabv3plus_robustnet_tiny_demo.py',
+    file='tiny_resnet18tv_synthstyles.pth')
 MEAN = np.array([123.675, 116.28, 103.53], dtype=np.float32)  # seg_data_preprocessor.py (RGB)
 STD = np.array([58.395, 57.12, 57.375], dtype=np.float32)
 

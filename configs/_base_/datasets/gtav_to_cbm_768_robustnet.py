@@ -10,31 +10,20 @@
 # - batch 4 on one GPU as the DeFT paper states (Sec. 4.1; RobustNet's scripts: 4 per GPU on 4).
 # The GTAV split is GTAVDataset's train.txt (split.mat, 12,403 frames); RobustNet's
 # split_data/gtav_split_train.txt lists 12,388 of them.
-_base_ = ['./dg_pipelines_768.py', './gtav.py', './cityscapes.py', './bdd100k.py', './mapillary.py']
+_base_ = ['./gtav_to_cbm_768.py']  # the same domains and loops; the RobustNet pipelines
+robustnet_targets = dict(
+    cityscapes=dict(pipeline=_base_.robustnet_test_pipeline),
+    bdd100k=dict(pipeline=_base_.robustnet_test_pipeline),
+    mapillary=dict(pipeline=_base_.robustnet_mapillary_test_pipeline))
 train_dataloader = dict(
-    batch_size=4,
-    num_workers=4,
-    persistent_workers=True,
-    sampler=dict(type='ClassUniformSampler', class_uniform_pct=0.5),
+    sampler=dict(_delete_=True, type='ClassUniformSampler', class_uniform_pct=0.5),
     dataset=dict(
+        _delete_=True,
         type='ClassUniformDataset',
         dataset=_base_.gtav_train,
         pipeline=_base_.robustnet_train_pipeline,
         tile_size=1024,
         centroid_file=_base_.gtav_root + '/class_centroids_tile1024_train.json'))
-val_dataloader = dict(
-    batch_size=1,
-    num_workers=2,
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=False),
-    datasets=dict(
-        cityscapes=dict(_base_.cityscapes_val, pipeline=_base_.robustnet_test_pipeline),
-        bdd100k=dict(_base_.bdd100k_val, pipeline=_base_.robustnet_test_pipeline),
-        mapillary=dict(_base_.mapillary_val, pipeline=_base_.robustnet_mapillary_test_pipeline)))
-# `dataset` holds only the test pipeline, which mmseg's inference API (MMSegInferencer) reads;
-# the multi-domain loops test every domain of `datasets`.
-test_dataloader = dict(val_dataloader, dataset=dict(pipeline=_base_.robustnet_test_pipeline))
-val_evaluator = dict(type='DGIoUMetric', iou_metrics=['mIoU'])
-test_evaluator = val_evaluator
-val_cfg = dict(type='MultiDomainValLoop')
-test_cfg = dict(type='MultiDomainTestLoop')
+val_dataloader = dict(datasets=robustnet_targets)
+test_dataloader = dict(
+    datasets=robustnet_targets, dataset=dict(pipeline=_base_.robustnet_test_pipeline))
