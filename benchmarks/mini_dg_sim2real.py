@@ -1,0 +1,572 @@
+"""Calibration of the sim2real miniature DG protocol with the baselines only (issue 25).
+
+    python benchmarks/mini_dg_sim2real.py calibrate --seed 100 --round r1 [--settings JSON]
+
+Before any run of DeFT, Rein or FisherTune under the second protocol, its premise is measured with
+the baselines of the DeFT paper's Table 1 / Fig. 1 on calibration seeds (100, 101, ...; the
+protocol's seeds are 0-4): joint finetuning after the decoder warm-up (LP-FT), freezing the
+encoder, freezing the decoder, all branching from the same warm-up. The gates:
+
+- (a) joint finetuning's source-validation mIoU minus its average target mIoU >= 15 points;
+- (b) joint finetuning's target loss rises in the second half of decoupled finetuning while its
+  source (training) loss falls (Fig. 1);
+- (c) freezing the decoder within 3 points of LP-FT in average target mIoU.
+
+The schedule comes from source data alone (:func:`probe_schedule`): the warm-up lasts until the
+frozen-encoder model's source-validation loss plateaus; decoupled finetuning is at least 5x the
+warm-up and long enough for joint finetuning's source-validation loss to plateau.
+
+BatchNorm convention for every row: the DeFT paper's literal one (Alg. 1-2): a frozen module has
+``requires_grad`` off and stays in train mode (its BN running statistics keep updating).
+
+The network is the demo's tiny DeepLabv3+ (``_base_/models/deeplabv3plus_tiny_demo.py``, built by
+mmseg), the optimizer the shipped two-stage recipe (``_base_/schedules/two_stage_sgd_8k_40k.py``:
+SGD lr 1e-2, momentum 0.9, weight decay 5e-3 / 5e-4, poly(0.9) per stage, optimizer state reset at
+the switch), the augmentation the demo's (``_base_/datasets/demo.py``: RandomResize 0.75-1.5,
+RandomCrop 64 with cat_max_ratio 0.75, RandomFlip, PhotoMetricDistortion, RandomGaussianBlur),
+built from mmseg's / deft_mmseg's registered transforms. The loop is a plain in-process torch loop
+(it evaluates losses on the targets every few iterations, which Fig. 1 needs); the protocol's
+method runs go through the shipped configs.
+"""
+import argparse
+import copy
+import hashlib
+import json
+import os
+import os.path as osp
+import sys
+import time
+from collections import OrderedDict
+
+import numpy as np
+
+REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
+RESULTS = osp.join(REPO, 'benchmarks', 'results', 'mini_dg_sim2real_calibration.json')
+DATA = dict(num_source=400, num_source_val=100, num_target=200, size=(128, 64), data_seed=0)
+CURVE_TARGET_IMAGES = 32  # per target, for the loss curves (the final mIoU uses all 200)
+GATES = dict(gap=15.0, freeze_decoder_within=3.0)
+SCHEDULE_PROBE = dict(
+    warmup_max=1200,
+    warmup_eval=50,
+    warmup_window=150,
+    decoupled_max=3000,
+    decoupled_eval=100,
+    decoupled_window=400,
+    rel_tol=0.03,
+    multiple=5)
+OPTIM = dict(lr=0.01, momentum=0.9, wd_warmup=5e-3, wd_decoupled=5e-4, power=0.9, batch=4)
+
+# ------------------------------------------------------------------------------------------
+# data and model
+
+
+def load_data(settings, num_target=None):
+    from deft_mmseg.demo.sim2real_streets import REAL_TARGETS, render_split
+    size, seed = DATA['size'], DATA['data_seed']
+    data = {
+        'sim': render_split('sim', DATA['num_source'], size, seed, settings)[:2],
+        'sim_val': render_split('sim_val', DATA['num_source_val'], size, seed, settings)[:2]
+    }
+    for t in REAL_TARGETS:
+        data[t] = render_split(t, num_target or DATA['num_target'], size, seed, settings)[:2]
+    return data
+
+
+def build_pipeline():
+    """The demo's source augmentation (configs/_base_/datasets/demo.py), registered transforms."""
+    from mmcv.transforms import Compose
+    from mmengine.config import Config
+    from mmseg.registry import TRANSFORMS
+
+    import deft_mmseg  # noqa: F401
+    from deft_mmseg.utils.package_configs import config_root
+    cfg = Config.fromfile(osp.join(config_root(), '_base_', 'datasets', 'demo.py'))
+    steps = [
+        t for t in cfg.train_pipeline if t['type'] not in ('LoadImageFromFile', 'LoadAnnotations',
+                                                           'CheckImageLabelPair', 'PackSegInputs')
+    ]
+    return Compose([TRANSFORMS.build(t) for t in steps]), [t['type'] for t in steps]
+
+
+CROP = 64
+MEAN = np.array([123.675, 116.28, 103.53], dtype=np.float32)
+STD = np.array([58.395, 57.12, 57.375], dtype=np.float32)
+
+
+def to_tensor(images_rgb):
+    import torch
+    return torch.from_numpy((images_rgb.astype(np.float32) - MEAN) / STD).permute(0, 3, 1, 2)
+
+
+def sample_batch(images, labels, rng, pipeline, batch):
+    import torch
+    imgs, segs = [], []
+    for i in rng.integers(0, len(images), size=batch):
+        results = dict(
+            img=images[i][..., ::-1].copy(),
+            gt_seg_map=labels[i].copy(),
+            seg_fields=['gt_seg_map'],
+            img_shape=images[i].shape[:2],
+            ori_shape=images[i].shape[:2])
+        results = pipeline(results)
+        img = (results['img'][..., ::-1].astype(np.float32) - MEAN) / STD  # bgr_to_rgb, norm
+        seg = results['gt_seg_map'].astype(np.int64)
+        # SegDataPreProcessor(size=(64, 64)): pad after normalization with 0, labels with 255
+        h, w = seg.shape
+        imgs.append(np.pad(img, ((0, CROP - h), (0, CROP - w), (0, 0))))
+        segs.append(np.pad(seg, ((0, CROP - h), (0, CROP - w)), constant_values=255))
+    return (torch.from_numpy(np.stack(imgs)).permute(0, 3, 1, 2).contiguous(),
+            torch.from_numpy(np.stack(segs)))
+
+
+def build_model(pretrained):
+    import torch
+    from mmengine.logging import MMLogger
+    from mmseg.registry import MODELS
+    from mmseg.utils import register_all_modules
+
+    from deft_mmseg.demo.pretraining import _model_cfg
+    register_all_modules()
+    model = MODELS.build(copy.deepcopy(_model_cfg('deeplabv3plus_tiny_demo.py')))
+    logger = MMLogger.get_current_instance()
+    level = logger.level
+    logger.setLevel('WARNING')
+    try:
+        model.init_weights()
+    finally:
+        logger.setLevel(level)
+    state = torch.load(pretrained, map_location='cpu', weights_only=False)['state_dict']
+    model.backbone.load_state_dict(state)
+    return model
+
+
+def logits_of(model, x):
+    import torch.nn.functional as F
+    out = model.decode_head(model.backbone(x))
+    return F.interpolate(out, size=x.shape[-2:], mode='bilinear', align_corners=False)
+
+
+def set_trainable(model, encoder: bool, decoder: bool):
+    """The literal convention: requires_grad only; every module stays in train mode."""
+    for p in model.backbone.parameters():
+        p.requires_grad_(encoder)
+    for p in model.decode_head.parameters():
+        p.requires_grad_(decoder)
+    model.train()
+
+
+def evaluate(model, images, labels, with_miou=True):
+    """(mean CE loss, mIoU % over classes with a non-empty union, mmseg's IoUMetric rule)."""
+    import torch
+    import torch.nn.functional as F
+    model.eval()
+    inter, union = np.zeros(19), np.zeros(19)
+    losses = []
+    with torch.no_grad():
+        for i in range(0, len(images), 50):
+            x = to_tensor(images[i:i + 50])
+            y = torch.from_numpy(labels[i:i + 50].astype(np.int64))
+            out = logits_of(model, x)
+            losses.append(float(F.cross_entropy(out, y, ignore_index=255)) * len(x))
+            if with_miou:
+                pred = out.argmax(1).numpy()
+                gt = labels[i:i + 50]
+                for c in range(19):
+                    p, g = pred == c, gt == c
+                    inter[c] += (p & g).sum()
+                    union[c] += (p | g).sum()
+    model.train()
+    miou = float(np.nanmean(np.where(union > 0, inter / np.maximum(union, 1), np.nan)) *
+                 100) if with_miou else float('nan')
+    return sum(losses) / len(images), miou
+
+
+def train(model,
+          data,
+          pipeline,
+          rng,
+          iters,
+          wd,
+          trainable,
+          eval_every=0,
+          constant_lr=False,
+          curves=None,
+          targets=(),
+          log=None):
+    """``iters`` SGD steps on the source with the two-stage recipe's stage (fresh optimizer,
+    poly decay unless ``constant_lr``); every ``eval_every`` steps append (step, source train loss
+    (mean since the last point), source-val loss, {target: loss}) to ``curves``."""
+    import torch
+    import torch.nn.functional as F
+    set_trainable(model, *trainable)
+    params = [p for p in model.parameters() if p.requires_grad]
+    optim = torch.optim.SGD(params, lr=OPTIM['lr'], momentum=OPTIM['momentum'], weight_decay=wd)
+    running = []
+    images, labels = data['sim']
+    for step in range(iters):
+        if not constant_lr:
+            for g in optim.param_groups:
+                g['lr'] = OPTIM['lr'] * (1 - step / iters)**OPTIM['power']
+        x, y = sample_batch(images, labels, rng, pipeline, OPTIM['batch'])
+        loss = F.cross_entropy(logits_of(model, x), y, ignore_index=255)
+        optim.zero_grad()
+        loss.backward()
+        optim.step()
+        running.append(loss.item())
+        if eval_every and (step + 1) % eval_every == 0:
+            val_loss, _ = evaluate(model, *data['sim_val'], with_miou=False)
+            tl = {
+                t:
+                round(
+                    evaluate(
+                        model,
+                        data[t][0][:CURVE_TARGET_IMAGES],
+                        data[t][1][:CURVE_TARGET_IMAGES],
+                        with_miou=False)[0], 4)
+                for t in targets
+            }
+            curves.append((step + 1, round(float(np.mean(running)), 4), round(val_loss, 4), tl))
+            running = []
+            if log:
+                log(f'  step {step + 1}: src train {curves[-1][1]:.3f} src val {val_loss:.3f} '
+                    f'targets {tl}')
+    return model
+
+
+def plateau_step(curve, window_points, rel_tol):
+    """The first step at which the loss improved by less than ``rel_tol`` (relative) over the last
+    ``window_points`` evaluation points; None if it never did."""
+    for k in range(window_points, len(curve)):
+        before, now = curve[k - window_points][1], curve[k][1]
+        if before - now < rel_tol * before:
+            return curve[k][0]
+    return None
+
+
+def probe_schedule(data, pipeline, pretrained, seed, log=print):
+    """Warm-up and decoupled lengths from source data alone (constant-lr probes)."""
+    import torch
+    p = SCHEDULE_PROBE
+    torch.manual_seed(seed)
+    rng = np.random.default_rng([seed, 1])
+    model = build_model(pretrained)
+    curve = []
+    train(
+        model,
+        data,
+        pipeline,
+        rng,
+        p['warmup_max'],
+        OPTIM['wd_warmup'], (False, True),
+        eval_every=p['warmup_eval'],
+        constant_lr=True,
+        curves=curve)
+    src_val = [(s, v) for s, _, v, _ in curve]
+    warmup = plateau_step(src_val, p['warmup_window'] // p['warmup_eval'], p['rel_tol']) or \
+        p['warmup_max']
+    log(f'schedule probe: warm-up source-val loss {src_val}; plateau at {warmup}')
+    torch.manual_seed(seed)
+    rng = np.random.default_rng([seed, 1])
+    model = build_model(pretrained)
+    train(model, data, pipeline, rng, warmup, OPTIM['wd_warmup'], (False, True))
+    curve2 = []
+    train(
+        model,
+        data,
+        pipeline,
+        rng,
+        p['decoupled_max'],
+        OPTIM['wd_decoupled'], (True, True),
+        eval_every=p['decoupled_eval'],
+        constant_lr=True,
+        curves=curve2)
+    src_val2 = [(s, v) for s, _, v, _ in curve2]
+    joint_plateau = plateau_step(src_val2, p['decoupled_window'] // p['decoupled_eval'],
+                                 p['rel_tol']) or p['decoupled_max']
+    decoupled = max(p['multiple'] * warmup, joint_plateau)
+    log(f'schedule probe: joint source-val loss {src_val2}; plateau at {joint_plateau}; '
+        f'decoupled {decoupled}')
+    return dict(
+        warmup_iters=int(warmup),
+        decoupled_iters=int(decoupled),
+        warmup_curve=src_val,
+        joint_curve=src_val2,
+        joint_plateau=int(joint_plateau))
+
+
+ROWS = OrderedDict([('lpft', (True, True)), ('freeze-decoder', (True, False)),
+                    ('freeze-encoder', (False, True))])
+
+
+def run_rows(data, pipeline, pretrained, seed, schedule, names, warm_file, log=print):
+    """The warm-up (cached in ``warm_file``), then each row of ``names`` from its state."""
+    import torch
+
+    from deft_mmseg.demo.sim2real_streets import REAL_TARGETS
+    w, d = schedule['warmup_iters'], schedule['decoupled_iters']
+    model = build_model(pretrained)
+    if osp.exists(warm_file):
+        model.load_state_dict(torch.load(warm_file, map_location='cpu', weights_only=False))
+    else:
+        torch.manual_seed(seed)
+        rng = np.random.default_rng([seed, 2])
+        train(model, data, pipeline, rng, w, OPTIM['wd_warmup'], (False, True))
+        os.makedirs(osp.dirname(warm_file), exist_ok=True)
+        torch.save(model.state_dict(), warm_file + '.tmp')
+        os.replace(warm_file + '.tmp', warm_file)
+    warm_state = copy.deepcopy(model.state_dict())
+    rows = {'warmup': _scores(model, data)}
+    for name in names:
+        model.load_state_dict(warm_state)
+        torch.manual_seed(seed + 1)
+        rng = np.random.default_rng([seed, 3])  # same data order for every row
+        curves = []
+        start = time.time()
+        train(
+            model,
+            data,
+            pipeline,
+            rng,
+            d,
+            OPTIM['wd_decoupled'],
+            ROWS[name],
+            eval_every=max(50, d // 10),
+            curves=curves,
+            targets=list(REAL_TARGETS))
+        rows[name] = dict(
+            _scores(model, data), curves=curves, seconds=round(time.time() - start, 1))
+        log(f'{name}: source-val {rows[name]["source_val_miou"]:.2f} targets '
+            f'{rows[name]["target_miou"]} avg {rows[name]["target_avg"]:.2f} '
+            f'({rows[name]["seconds"]:.0f} s)')
+    return rows
+
+
+def _scores(model, data):
+    from deft_mmseg.demo.sim2real_streets import REAL_TARGETS
+    src = evaluate(model, *data['sim_val'])
+    tgt = {t: round(evaluate(model, *data[t])[1], 2) for t in REAL_TARGETS}
+    return dict(
+        source_val_miou=round(src[1], 2),
+        source_val_loss=round(src[0], 4),
+        target_miou=tgt,
+        target_avg=round(float(np.mean(list(tgt.values()))), 2))
+
+
+def gates(rows):
+    """The three premise gates on one calibration seed."""
+    lp = rows['lpft']
+    gap = lp['source_val_miou'] - lp['target_avg']
+    curves = lp['curves']
+    n = len(curves)
+    mid, end = curves[n // 2 - 1], curves[-1]
+
+    def tavg(point):
+        return float(np.mean(list(point[3].values())))
+
+    # window means: the three points around the middle vs the last three points
+    mid_pts, end_pts = curves[max(0, n // 2 - 2):n // 2 + 1], curves[-3:]
+    t_mid, t_end = np.mean([tavg(p) for p in mid_pts]), np.mean([tavg(p) for p in end_pts])
+    s_mid, s_end = np.mean([p[1] for p in mid_pts]), np.mean([p[1] for p in end_pts])
+    diff_c = rows['freeze-decoder']['target_avg'] - lp['target_avg']
+    return dict(
+        a_gap=round(gap, 2),
+        a_pass=bool(gap >= GATES['gap']),
+        b_target_loss_mid=round(float(t_mid), 4),
+        b_target_loss_end=round(float(t_end), 4),
+        b_source_loss_mid=round(float(s_mid), 4),
+        b_source_loss_end=round(float(s_end), 4),
+        b_pass=bool(t_end > t_mid and s_end < s_mid),
+        c_freeze_decoder_minus_lpft=round(diff_c, 2),
+        c_pass=bool(abs(diff_c) <= GATES['freeze_decoder_within']),
+        mid_step=mid[0],
+        end_step=end[0])
+
+
+def settings_hash(obj):
+    return hashlib.sha1(json.dumps(obj, sort_keys=True, default=list).encode()).hexdigest()[:12]
+
+
+def prepare(overrides, log=print):
+    """Settings, their hash, the pretrained encoder (made or cached), its meta, the data."""
+    import torch
+
+    from deft_mmseg.demo.sim2real_pretraining import RECIPE, ensure_real_encoder
+    from deft_mmseg.demo.sim2real_streets import GeneratorSettings
+    settings = GeneratorSettings(**overrides)
+    tag = settings_hash(dict(settings))
+    pretrained = ensure_real_encoder(
+        osp.join(REPO, 'data', 'sim2real', 'pretrained',
+                 f'tiny_resnet18_real_{tag}_{settings_hash(RECIPE)}.pth'),
+        settings=overrides,
+        log=log)
+    meta = torch.load(pretrained, map_location='cpu', weights_only=False)['meta']
+    pretraining = dict(
+        task=RECIPE.get('task', 'categories'),
+        steps=meta['steps'],
+        held_out_pixel_accuracy=meta['held_out_pixel_accuracy'],
+        target_accuracy=RECIPE['target_accuracy'],
+        reached=meta['reached'],
+        seconds=meta['seconds'])
+    return settings, tag, pretrained, pretraining, load_data(settings)
+
+
+def base_record(kind, round_name, seed, settings, tag, pretraining):
+    import torch
+    return dict(
+        kind=kind,
+        round=round_name,
+        seed=seed,
+        settings=dict(settings),
+        settings_hash=tag,
+        data=DATA,
+        optim=OPTIM,
+        pretraining=pretraining,
+        torch=torch.__version__,
+        threads=torch.get_num_threads(),
+        date=time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime()))
+
+
+def cmd_probe(seed, round_name, overrides, log=print):
+    start = time.time()
+    settings, tag, pretrained, pretraining, data = prepare(overrides, log)
+    pipeline, names = build_pipeline()
+    schedule = probe_schedule(data, pipeline, pretrained, seed, log)
+    record = dict(
+        base_record('schedule', round_name, seed, settings, tag, pretraining),
+        augmentation=names,
+        probe=SCHEDULE_PROBE,
+        schedule=schedule,
+        seconds=round(time.time() - start, 1))
+    append_record(record)
+    return record
+
+
+def cmd_rows(seed, round_name, overrides, schedule, names, log=print):
+    start = time.time()
+    settings, tag, pretrained, pretraining, data = prepare(overrides, log)
+    pipeline, aug = build_pipeline()
+    warm_file = osp.join(
+        REPO, 'data', 'sim2real', 'work', f'warm_{osp.basename(pretrained)[:-4]}_s{seed}_'
+        f'w{schedule["warmup_iters"]}.pth')
+    rows = run_rows(data, pipeline, pretrained, seed, schedule, names, warm_file, log)
+    record = dict(
+        base_record('rows', round_name, seed, settings, tag, pretraining),
+        augmentation=aug,
+        schedule=schedule,
+        rows=rows,
+        seconds=round(time.time() - start, 1))
+    found = collect_rows(round_name, seed, tag)
+    found.update(rows)
+    if 'lpft' in found and 'freeze-decoder' in found:
+        record['gates'] = gates(found)
+        log(f'gates (round {round_name}, seed {seed}): {record["gates"]}')
+    append_record(record)
+    return record
+
+
+def collect_rows(round_name, seed, tag):
+    """Rows measured earlier for the same round, seed and settings."""
+    found = {}
+    for r in load_records():
+        if r['kind'] == 'rows' and r['round'] == round_name and r['seed'] == seed and \
+                r['settings_hash'] == tag:
+            found.update(r['rows'])
+    return found
+
+
+def load_records():
+    if not osp.exists(RESULTS):
+        return []
+    with open(RESULTS) as f:
+        return json.load(f)['measurements']
+
+
+def append_record(record):
+    os.makedirs(osp.dirname(RESULTS), exist_ok=True)
+    records = load_records()
+    records.append(record)
+    tmp = RESULTS + '.tmp'
+    with open(tmp, 'w') as f:
+        json.dump(
+            dict(
+                description='Calibration of the sim2real mini DG protocol (issue 25), '
+                'baselines only; every measurement, failures included.',
+                measurements=records),
+            f,
+            indent=1)
+    os.replace(tmp, RESULTS)
+
+
+def summary_table(records=None):
+    """Markdown: one line per measurement (probes and rows), gates where measured."""
+    records = load_records() if records is None else records
+    defaults = None
+    from deft_mmseg.demo.sim2real_streets import GeneratorSettings
+    defaults = dict(GeneratorSettings())
+    lines = [
+        '| round | seed | kind | settings (changed from the defaults) | pretraining acc '
+        '(steps) | schedule W / D | row: source-val / target avg (day, overcast, dusk) | '
+        'gates (a) gap, (b) target loss mid -> end, source loss mid -> end, '
+        '(c) freeze-decoder - LP-FT |', '| --- | ---: | --- | --- | --- | --- | --- | --- |'
+    ]
+    for r in records:
+        changed = {
+            k: v
+            for k, v in r['settings'].items() if json.dumps(v) != json.dumps(defaults.get(k))
+        } or 'defaults'
+        pre = r['pretraining']
+        sched = r['schedule']
+        cells = []
+        for name, row in r.get('rows', {}).items():
+            t = row['target_miou']
+            cells.append(f'{name}: {row["source_val_miou"]:.1f} / {row["target_avg"]:.1f} '
+                         f'({", ".join(f"{v:.1f}" for v in t.values())})')
+        g = r.get('gates')
+        gate = '-' if not g else (
+            f'(a) {g["a_gap"]:.1f} {"pass" if g["a_pass"] else "FAIL"}; '
+            f'(b) {g["b_target_loss_mid"]:.3f} -> {g["b_target_loss_end"]:.3f}, '
+            f'{g["b_source_loss_mid"]:.3f} -> {g["b_source_loss_end"]:.3f} '
+            f'{"pass" if g["b_pass"] else "FAIL"}; '
+            f'(c) {g["c_freeze_decoder_minus_lpft"]:+.1f} {"pass" if g["c_pass"] else "FAIL"}')
+        lines.append(f'| {r["round"]} | {r["seed"]} | {r["kind"]} | {changed} | '
+                     f'{pre.get("task", "categories")} {pre["held_out_pixel_accuracy"]:.3f} '
+                     f'of {pre["target_accuracy"]} ({pre["steps"]} steps) | '
+                     f'{sched["warmup_iters"]} / {sched["decoupled_iters"]} | '
+                     f'{"<br>".join(cells) or "-"} | {gate} |')
+    return '\n'.join(lines)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('command', choices=['probe', 'rows', 'summary'])
+    parser.add_argument('--seed', type=int, default=100)
+    parser.add_argument('--round', default='r1')
+    parser.add_argument('--settings', default='{}', help='GeneratorSettings overrides (JSON)')
+    parser.add_argument('--warmup', type=int, help='rows: warm-up iterations (from probe)')
+    parser.add_argument('--decoupled', type=int, help='rows: decoupled iterations (from probe)')
+    parser.add_argument('--rows', nargs='+', choices=list(ROWS), default=['lpft', 'freeze-decoder'])
+    args = parser.parse_args(argv)
+    try:
+        overrides = json.loads(args.settings)
+    except json.JSONDecodeError as e:
+        print(
+            f'error: --settings is not JSON ({e}); pass e.g. \'{{"palette_spread": 15}}\'',
+            file=sys.stderr)
+        return 2
+    if args.command == 'summary':
+        print(summary_table())
+    elif args.command == 'probe':
+        cmd_probe(args.seed, args.round, overrides)
+    else:
+        if not args.warmup or not args.decoupled:
+            print(
+                'error: rows needs --warmup and --decoupled (the schedule `probe` chose)',
+                file=sys.stderr)
+            return 2
+        cmd_rows(args.seed, args.round, overrides,
+                 dict(warmup_iters=args.warmup, decoupled_iters=args.decoupled), args.rows)
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())

@@ -1,0 +1,51 @@
+"""The sim2real calibration's pure logic: the plateau rule and the three premise gates."""
+import os.path as osp
+import sys
+
+import pytest
+
+sys.path.insert(0, osp.join(osp.dirname(__file__), '..', '..', 'benchmarks'))
+import mini_dg_sim2real as calib  # noqa: E402
+
+
+def test_plateau_is_the_first_point_whose_window_improvement_is_small():
+    # improvements over 2 points: 10 -> 6 (40 %), 8 -> 5 (37 %), 6 -> 4.9 (18 %), 5 -> 4.88 (2.4 %)
+    curve = [(50, 10.0), (100, 8.0), (150, 6.0), (200, 5.0), (250, 4.9), (300, 4.88)]
+    assert calib.plateau_step(curve, 2, 0.03) == 300
+    assert calib.plateau_step(curve, 2, 0.001) is None
+
+
+def _rows(src_miou, lpft_avg, fd_avg, target_losses, source_losses):
+    curves = [(i, s, s, {
+        'a': t,
+        'b': t
+    }) for i, (t, s) in enumerate(zip(target_losses, source_losses), 1)]
+    return {
+        'lpft': dict(source_val_miou=src_miou, target_avg=lpft_avg, curves=curves),
+        'freeze-decoder': dict(target_avg=fd_avg)
+    }
+
+
+def test_gates_pass_when_the_premise_holds():
+    g = calib.gates(
+        _rows(70.0, 40.0, 38.5, [1.0, 0.9, 0.8, 0.8, 0.9, 1.0, 1.1, 1.2],
+              [1.0, 0.8, 0.6, 0.5, 0.45, 0.4, 0.38, 0.36]))
+    assert g['a_gap'] == 30.0 and g['a_pass']
+    assert g['b_pass'] and g['b_target_loss_end'] > g['b_target_loss_mid']
+    assert g['c_freeze_decoder_minus_lpft'] == -1.5 and g['c_pass']
+
+
+@pytest.mark.parametrize('case', ['gap', 'loss', 'freeze'])
+def test_each_gate_fails_on_its_own(case):
+    target = [1.0, 0.9, 0.8, 0.8, 0.9, 1.0, 1.1, 1.2]
+    source = [1.0, 0.8, 0.6, 0.5, 0.45, 0.4, 0.38, 0.36]
+    src, fd = 70.0, 38.5
+    if case == 'gap':
+        src = 54.0
+    if case == 'loss':
+        target = list(reversed(target[4:])) + [0.7, 0.6, 0.55, 0.5]  # falls in the second half
+    if case == 'freeze':
+        fd = 33.0
+    g = calib.gates(_rows(src, 40.0, fd, target, source))
+    assert [g['a_pass'], g['b_pass'],
+            g['c_pass']] == [case != 'gap', case != 'loss', case != 'freeze']

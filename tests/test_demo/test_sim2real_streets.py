@@ -1,0 +1,137 @@
+"""The sim2real generator (issue 25): deterministic, S without camera effects, disjoint targets,
+a pretraining corpus without target test images."""
+import itertools
+
+import cv2
+import numpy as np
+import pytest
+
+from deft_mmseg.demo.sim2real_pretraining import RECIPE
+from deft_mmseg.demo.sim2real_streets import (DOMAIN_INDEX, REAL_RANGES, REAL_TARGETS,
+                                              GeneratorSettings, render_split)
+
+SPLITS = ['sim', 'real_day', 'real_overcast', 'real_dusk', 'real_corpus']
+
+
+@pytest.mark.parametrize('split', SPLITS)
+def test_same_seed_same_images_other_seed_other_images(split):
+    a, la, _ = render_split(split, 3, size=(48, 32), seed=7)
+    b, lb, _ = render_split(split, 3, size=(48, 32), seed=7)
+    c, _, _ = render_split(split, 3, size=(48, 32), seed=8)
+    assert np.array_equal(a, b) and np.array_equal(la, lb)
+    assert not np.array_equal(a, c)
+
+
+def _interior_laplacian(images, labels):
+    """|Laplacian| of the grey image on pixels whose 3x3 neighbourhood has one label (away from
+    class edges): zero on flat shading, > 0 where texture noise, sensor noise or JPEG is."""
+    values = []
+    kernel = np.ones((3, 3), np.uint8)
+    for img, label in zip(images, labels):
+        lap = cv2.Laplacian(img.astype(np.float32).mean(2), cv2.CV_32F)
+        interior = cv2.erode(label, kernel) == cv2.dilate(label, kernel)
+        values.append(np.abs(lap[interior]))
+    return np.concatenate(values)
+
+
+def test_sim_is_flat_and_clean_real_is_not():
+    sim = render_split('sim', 8, seed=3)
+    lap = _interior_laplacian(*sim[:2])
+    assert np.median(lap) == 0.0  # no sensor noise, no compression, no shading gradient
+    assert (lap < 0.5).mean() > 0.5
+    # flat shading: at most two colours (base and one texture level) inside each class region
+    for img, label in zip(*sim[:2]):
+        for c in np.unique(label):
+            assert len(np.unique(img[label == c], axis=0)) <= 3
+    for split in SPLITS[1:]:
+        real = render_split(split, 8, seed=3)
+        lap = _interior_laplacian(*real[:2])
+        assert np.median(lap) > 2.0, split
+        assert (lap < 0.5).mean() < 0.2, split
+        img, label = real[0][0], real[1][0]
+        assert max(len(np.unique(img[label == c], axis=0)) for c in np.unique(label)) > 50
+
+
+def test_sim_has_sharp_edges_real_has_soft_ones():
+    """Across a vertical class edge the S image jumps in one pixel; R's lens blur spreads it."""
+
+    def edge_width(images, labels):
+        widths = []
+        for img, label in zip(images, labels):
+            g = img.astype(np.float32).mean(2)
+            for y in range(label.shape[0]):
+                xs = np.nonzero(np.diff(label[y].astype(int)))[0]
+                for x in xs:
+                    if 3 <= x < label.shape[1] - 4 and len(set(label[y, x - 3:x + 1])) == 1 \
+                            and len(set(label[y, x + 1:x + 5])) == 1:
+                        step = abs(g[y, x + 3] - g[y, x - 2])
+                        if step > 40:
+                            widths.append(abs(g[y, x + 1] - g[y, x]) / step)
+        return np.median(widths)
+
+    assert edge_width(*render_split('sim', 8, seed=1)[:2]) > 0.8
+    assert edge_width(*render_split('real_dusk', 8, seed=1)[:2]) < 0.6
+
+
+def test_target_boxes_are_pairwise_disjoint_inside_the_real_family():
+    for name, box in REAL_TARGETS.items():
+        assert set(box) == set(REAL_RANGES)
+        for k, (lo, hi) in box.items():
+            assert REAL_RANGES[k][0] <= lo < hi <= REAL_RANGES[k][1], (name, k)
+    for (a, box_a), (b, box_b) in itertools.combinations(REAL_TARGETS.items(), 2):
+        for k in REAL_RANGES:
+            (lo_a, hi_a), (lo_b, hi_b) = box_a[k], box_b[k]
+            assert hi_a < lo_b or hi_b < lo_a, f'{a} and {b} overlap in {k}'
+    for name, box in REAL_TARGETS.items():  # the rendered styles obey their box
+        _, _, styles = render_split(name, 5, size=(32, 16), seed=0)
+        for style in styles:
+            for k, (lo, hi) in box.items():
+                assert lo <= style[k] <= hi
+
+
+def test_pretraining_corpus_holds_no_target_test_image():
+    assert len({DOMAIN_INDEX[s] for s in DOMAIN_INDEX}) == len(DOMAIN_INDEX)
+    corpus, corpus_labels, _ = render_split('real_corpus', 150, RECIPE['size'], RECIPE['seed'])
+    seen = {img.tobytes() for img in corpus} | {lab.tobytes() for lab in corpus_labels}
+    for target in REAL_TARGETS:  # the protocol's target test images (data seed 0)
+        images, labels, _ = render_split(target, 150, RECIPE['size'], seed=0)
+        assert not any(img.tobytes() in seen for img in images)
+        assert not any(lab.tobytes() in seen for lab in labels)
+
+
+def test_unknown_generator_setting_is_refused():
+    with pytest.raises(ValueError, match='unknown generator settings'):
+        GeneratorSettings(palete_spread=3)
+    with pytest.raises(ValueError, match='unknown split'):
+        render_split('real_night', 1)
+
+
+def test_patch_majority_labels_by_hand():
+    import torch
+
+    from deft_mmseg.demo.sim2real_pretraining import patch_majority
+    labels = torch.zeros(1, 8, 16, dtype=torch.long)
+    labels[0, :5, :8] = 3  # left patch: 40 pixels of class 3, 24 of class 0
+    labels[0, :, 8:] = 7
+    labels[0, :4, 8:] = 2  # right patch: 32 of class 2, 32 of class 7: tie -> lower id
+    assert patch_majority(labels).tolist() == [[[3, 2]]]
+
+
+def test_dataset_is_written_in_the_gtav_and_cityscapes_layouts(tmp_path):
+    import os.path as osp
+
+    from PIL import Image
+
+    from deft_mmseg.demo import generate_sim2real_dataset
+    folders = generate_sim2real_dataset(
+        str(tmp_path), num_source=2, num_source_val=1, num_target=1, size=(32, 16))
+    assert sorted(folders) == sorted(['sim', 'sim_val'] + list(REAL_TARGETS))
+    images, labels, _ = render_split('sim', 2, size=(32, 16))
+    assert np.array_equal(
+        np.asarray(Image.open(osp.join(folders['sim'], 'images', '00002.png'))), images[1])
+    train_ids = np.asarray(
+        Image.open(osp.join(folders['sim'], 'labels', '00002_labelTrainIds.png')))
+    assert np.array_equal(train_ids, labels[1])  # the GTAV converter maps the ids back
+    day = osp.join(folders['real_day'], 'gtFine', 'val', 'real_day',
+                   'real_day_000000_000019_gtFine_labelTrainIds.png')
+    assert np.array_equal(np.asarray(Image.open(day)), render_split('real_day', 1, (32, 16))[1][0])
