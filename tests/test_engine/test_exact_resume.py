@@ -121,8 +121,10 @@ DEFT_OPTIONS = [
 @pytest.mark.parametrize(
     'stage,kill_after,stage_range',
     [
-        pytest.param('warmup', 2, (2, 4), marks=pytest.mark.slow),  # default run: time budget
-        ('decoupled', 7, (5, 11))
+        # a kill is a subprocess run: slow tier; the default run resumes bit-exactly in either
+        # stage in process (test_integration/test_e2e_demo.py)
+        pytest.param('warmup', 2, (2, 4), marks=pytest.mark.slow),
+        pytest.param('decoupled', 7, (5, 11), marks=pytest.mark.slow)
     ])
 def test_deft_killed_in_either_stage_resumes_bit_exact(demo_cwd, stage, kill_after, stage_range):
     """As shipped: decoder dropout 0.1, random resize/crop/flip/photometric/blur, validation on

@@ -11,7 +11,8 @@ import numpy as np
 import pytest
 import torch
 
-from e2e_helpers import demo_config, latest_test_results, one_error_line, run_tool, run_tool_ok
+from e2e_helpers import (demo_config, error_line_in_process, latest_test_results, one_error_line,
+                         run_tool, run_tool_in_process, run_tool_ok)
 from repo_paths import config_path
 
 REIN = config_path('rein', 'rein_dinov2-l_mask2former_1xb4-40k_gtav-512x512.py')
@@ -103,40 +104,36 @@ def labels_and_metrics(run_dir, out):
         return labels, json.load(f)
 
 
-def test_release_layout_tests_like_the_full_model_with_backbone(short_deft_run, files):
+def test_release_layout_tests_like_the_full_model_with_backbone(short_deft_run, files, capsys):
+    """tools/test.py's logic in this process (its fresh-shell contract is tested once in
+    test_tools/): the release layout plus ``--backbone`` predicts and scores exactly as the full
+    checkpoint, and without the trunk it is refused."""
+    import contextlib
+
+    from deft_helpers import reset_mmengine_state
     root, paths = files
     results = {}
-    for name, extra in (('full', []), ('release', ['--backbone', paths['trunk']])):
-        wd, out = str(root / f'wd_{name}'), str(root / f'out_{name}')
-        proc = run_tool_ok(
-            'test.py',
-            REIN,
-            paths[name],
-            '--demo',
-            '--work-dir',
-            wd,
-            '--out',
-            out,
-            *extra,
-            cwd=short_deft_run)
-        results[name] = labels_and_metrics(wd, out)
-    assert 'ViT trunk tensors taken from' in proc.stdout + proc.stderr
-    (full_labels, full_metrics), (rel_labels, rel_metrics) = results['full'], results['release']
-    assert len(full_labels) == 12 and full_labels.keys() == rel_labels.keys()
-    for name in full_labels:
-        np.testing.assert_array_equal(rel_labels[name], full_labels[name])
-    assert rel_metrics == full_metrics
+    with contextlib.chdir(short_deft_run):
+        for name, extra in (('full', []), ('release', ['--backbone', paths['trunk']])):
+            wd, out = str(root / f'wd_{name}'), str(root / f'out_{name}')
+            reset_mmengine_state()
+            capsys.readouterr()
+            assert run_tool_in_process('test.py', REIN, paths[name], '--demo', '--work-dir', wd,
+                                       '--out', out, *extra) == 0
+            printed = capsys.readouterr()
+            results[name] = labels_and_metrics(wd, out)
+        assert 'ViT trunk tensors taken from' in printed.out + printed.err
+        (full_labels, full_metrics), (rel_labels, rel_metrics) = results['full'], results['release']
+        assert len(full_labels) == 12 and full_labels.keys() == rel_labels.keys()
+        for name in full_labels:
+            np.testing.assert_array_equal(rel_labels[name], full_labels[name])
+        assert rel_metrics == full_metrics
 
-    # without the trunk: refused, naming the fix (a random trunk would be tested otherwise)
-    line = one_error_line(
-        run_tool(
-            'test.py',
-            REIN,
-            paths['release'],
-            '--demo',
-            '--work-dir',
-            str(root / 'wd_refused'),
-            cwd=short_deft_run))
+        # without the trunk: refused, naming the fix (a random trunk would be tested otherwise)
+        reset_mmengine_state()
+        line = error_line_in_process(capsys, 'test.py', REIN, paths['release'], '--demo',
+                                     '--work-dir', str(root / 'wd_refused'))
+        reset_mmengine_state()
     assert 'lacks the ViT trunk' in line and '--backbone FILE' in line
 
 
