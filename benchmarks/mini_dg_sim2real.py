@@ -535,6 +535,22 @@ def collect_rows(round_name, seed, tag):
     return found
 
 
+def probe_of(round_name, seed, overrides, records=None):
+    """W and D of the latest schedule probe of ``round_name`` and ``seed`` with these generator
+    settings; None if there is none."""
+    from deft_mmseg.demo.sim2real_streets import GeneratorSettings
+    tag = settings_hash(dict(GeneratorSettings(**overrides)))
+    records = load_records() if records is None else records
+    probes = [
+        r for r in records if r['kind'] == 'schedule' and r['round'] == round_name
+        and r['seed'] == seed and r['settings_hash'] == tag
+    ]
+    if not probes:
+        return None
+    s = probes[-1]['schedule']
+    return dict(warmup_iters=s['warmup_iters'], decoupled_iters=s['decoupled_iters'])
+
+
 def load_records():
     if not osp.exists(RESULTS):
         return []
@@ -606,6 +622,10 @@ def main(argv=None):
     parser.add_argument('--settings', default='{}', help='GeneratorSettings overrides (JSON)')
     parser.add_argument('--warmup', type=int, help='rows: warm-up iterations (from probe)')
     parser.add_argument('--decoupled', type=int, help='rows: decoupled iterations (from probe)')
+    parser.add_argument(
+        '--from-probe',
+        action='store_true',
+        help='rows: the schedule of the latest probe of this round, seed and settings')
     parser.add_argument('--rows', nargs='+', choices=list(ROWS), default=['lpft', 'freeze-decoder'])
     args = parser.parse_args(argv)
     try:
@@ -620,13 +640,23 @@ def main(argv=None):
     elif args.command == 'probe':
         cmd_probe(args.seed, args.round, overrides)
     else:
-        if not args.warmup or not args.decoupled:
+        if args.from_probe:
+            schedule = probe_of(args.round, args.seed, overrides)
+            if schedule is None:
+                print(
+                    f'error: no schedule probe of round {args.round}, seed {args.seed} with these '
+                    'settings in the record; run `probe` with them first',
+                    file=sys.stderr)
+                return 2
+        elif not args.warmup or not args.decoupled:
             print(
-                'error: rows needs --warmup and --decoupled (the schedule `probe` chose)',
+                'error: rows needs --warmup and --decoupled (the schedule `probe` chose), '
+                'or --from-probe',
                 file=sys.stderr)
             return 2
-        cmd_rows(args.seed, args.round, overrides,
-                 dict(warmup_iters=args.warmup, decoupled_iters=args.decoupled), args.rows)
+        else:
+            schedule = dict(warmup_iters=args.warmup, decoupled_iters=args.decoupled)
+        cmd_rows(args.seed, args.round, overrides, schedule, args.rows)
     return 0
 
 

@@ -69,3 +69,26 @@ def test_decoupled_length_is_five_warmups_or_the_joint_plateau():
     assert calib.decoupled_length(2000, 12000, probe) == 12000
     assert calib.decoupled_length(2000, None, probe) == 15000  # never plateaued: the cap
     assert calib.decoupled_length(4000, 3000, probe) == 20000  # 5 W, even above the cap
+
+
+def test_rows_take_the_latest_probe_of_their_round_seed_and_settings():
+    from deft_mmseg.demo.sim2real_streets import GeneratorSettings
+    tag = calib.settings_hash(dict(GeneratorSettings()))
+
+    def probe(round_name, seed, w, settings_hash=tag):
+        return dict(
+            kind='schedule',
+            round=round_name,
+            seed=seed,
+            settings_hash=settings_hash,
+            schedule=dict(warmup_iters=w, decoupled_iters=5 * w, warmup_curve=[]))
+
+    records = [
+        probe('r4', 100, 1000),
+        probe('r4', 100, 2000),
+        probe('r4', 101, 3000),
+        probe('r4', 100, 4000, 'other'),
+        probe('r3', 100, 800)
+    ]
+    assert calib.probe_of('r4', 100, {}, records) == dict(warmup_iters=2000, decoupled_iters=10000)
+    assert calib.probe_of('r4', 102, {}, records) is None
