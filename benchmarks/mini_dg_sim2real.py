@@ -470,6 +470,7 @@ def prepare(overrides, log=print):
 def base_record(kind, round_name, seed, settings, tag, pretraining):
     import torch
     return dict(
+        curve_target_images=CURVE_TARGET_IMAGES,
         kind=kind,
         round=round_name,
         seed=seed,
@@ -615,6 +616,7 @@ def summary_table(records=None):
 
 
 def main(argv=None):
+    global CURVE_TARGET_IMAGES
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('command', choices=['probe', 'rows', 'summary'])
     parser.add_argument('--seed', type=int, default=100)
@@ -626,6 +628,11 @@ def main(argv=None):
         '--from-probe',
         action='store_true',
         help='rows: the schedule of the latest probe of this round, seed and settings')
+    parser.add_argument(
+        '--curve-images',
+        type=int,
+        help='rows: target images per target for the loss curves (default '
+        f'{CURVE_TARGET_IMAGES}; diagnostics only: it does not change training)')
     parser.add_argument('--rows', nargs='+', choices=list(ROWS), default=['lpft', 'freeze-decoder'])
     args = parser.parse_args(argv)
     try:
@@ -635,6 +642,8 @@ def main(argv=None):
             f'error: --settings is not JSON ({e}); pass e.g. \'{{"palette_spread": 15}}\'',
             file=sys.stderr)
         return 2
+    if args.curve_images:
+        CURVE_TARGET_IMAGES = args.curve_images
     if args.command == 'summary':
         print(summary_table())
     elif args.command == 'probe':
