@@ -270,6 +270,21 @@ def plateau_step_windowed(curve, window_points, rel_tol):
     return None
 
 
+def warmup_by_doubling(val_loss_by_length, rel_tol=0.05):
+    """The doubling rule proposed for the next round (not used yet): given the source-val loss at
+    the end of the poly warm-up actually run for lengths W0, 2 W0, 4 W0 ... (``{W: loss}``),
+    the first W whose doubling lowers that loss by less than ``rel_tol`` (relative); None while
+    every measured doubling still helps more (measure the next length)."""
+    for w in sorted(val_loss_by_length):
+        if 2 * w in val_loss_by_length:
+            before, after = val_loss_by_length[w], val_loss_by_length[2 * w]
+            if before - after < rel_tol * before:
+                return w
+        else:
+            return None
+    return None
+
+
 def decoupled_length(warmup, joint_plateau, probe=None):
     """D = max(multiple x W, the joint probe's plateau), the probe's cap ``decoupled_max``
     standing for the plateau where it never came (``joint_plateau`` None)."""

@@ -92,3 +92,12 @@ def test_rows_take_the_latest_probe_of_their_round_seed_and_settings():
     ]
     assert calib.probe_of('r4', 100, {}, records) == dict(warmup_iters=2000, decoupled_iters=10000)
     assert calib.probe_of('r4', 102, {}, records) is None
+
+
+def test_doubling_rule_on_the_measured_warmup_sweep():
+    # r4-diag-warmup-sweep (seed 100): 2,800 -> 5,600: -24.7 %; 5,600 -> 11,200: -15.5 %
+    sweep = {2800: 0.3758, 5600: 0.283, 11200: 0.2391}
+    assert calib.warmup_by_doubling(sweep, 0.05) is None  # 22,400 not measured yet
+    assert calib.warmup_by_doubling({**sweep, 22400: 0.2300}, 0.05) == 11200  # -3.8 %
+    assert calib.warmup_by_doubling({**sweep, 22400: 0.2200}, 0.05) is None  # -8 %: go on
+    assert calib.warmup_by_doubling(sweep, 0.20) == 5600
