@@ -45,14 +45,22 @@ RESULTS = osp.join(REPO, 'benchmarks', 'results', 'mini_dg_sim2real_calibration.
 DATA = dict(num_source=400, num_source_val=100, num_target=200, size=(128, 64), data_seed=0)
 CURVE_TARGET_IMAGES = 32  # per target, for the loss curves (the final mIoU uses all 200)
 GATES = dict(gap=15.0, freeze_decoder_within=3.0)
+#: the schedule rule from round r4 on (written down before running it): evaluate the source-val
+#: loss every ``eval_every`` iterations of a constant-lr probe; the plateau is the first point at
+#: which the mean over the last ``window`` iterations is less than ``rel_tol`` below the mean over
+#: the ``window`` before (:func:`plateau_step_windowed`). Warm-up W: that point of the
+#: decoder-only probe (at most ``warmup_max``). Decoupled D: max(``multiple`` x W, that point of
+#: joint finetuning started from the warm-up actually run (the probe stops at ``decoupled_max``,
+#: which stands for the plateau if none came)). Rounds
+#: r1-r3 used single points (3 % over 150 / 400 iterations), which fired while the decoder was
+#: far from converged (gate (c)'s failure).
 SCHEDULE_PROBE = dict(
-    warmup_max=1200,
-    warmup_eval=50,
-    warmup_window=150,
-    decoupled_max=3000,
-    decoupled_eval=100,
-    decoupled_window=400,
-    rel_tol=0.03,
+    rule='window_means',
+    eval_every=100,
+    window=500,
+    rel_tol=0.01,
+    warmup_max=5000,
+    decoupled_max=15000,
     multiple=5)
 OPTIM = dict(lr=0.01, momentum=0.9, wd_warmup=5e-3, wd_decoupled=5e-4, power=0.9, batch=4)
 
@@ -192,10 +200,12 @@ def train(model,
           constant_lr=False,
           curves=None,
           targets=(),
-          log=None):
+          log=None,
+          stop=None):
     """``iters`` SGD steps on the source with the two-stage recipe's stage (fresh optimizer,
     poly decay unless ``constant_lr``); every ``eval_every`` steps append (step, source train loss
-    (mean since the last point), source-val loss, {target: loss}) to ``curves``."""
+    (mean since the last point), source-val loss, {target: loss}) to ``curves``; stop early
+    when ``stop(curves)`` is true after an evaluation."""
     import torch
     import torch.nn.functional as F
     set_trainable(model, *trainable)
@@ -230,12 +240,15 @@ def train(model,
             if log:
                 log(f'  step {step + 1}: src train {curves[-1][1]:.3f} src val {val_loss:.3f} '
                     f'targets {tl}')
+            if stop is not None and stop(curves):
+                break
     return model
 
 
 def plateau_step(curve, window_points, rel_tol):
-    """The first step at which the loss improved by less than ``rel_tol`` (relative) over the last
-    ``window_points`` evaluation points; None if it never did."""
+    """Rounds r1-r3's rule: the first step at which the loss improved by less than ``rel_tol``
+    (relative) over the last ``window_points`` evaluation points (single points); None if it
+    never did."""
     for k in range(window_points, len(curve)):
         before, now = curve[k - window_points][1], curve[k][1]
         if before - now < rel_tol * before:
@@ -243,8 +256,54 @@ def plateau_step(curve, window_points, rel_tol):
     return None
 
 
-def probe_schedule(data, pipeline, pretrained, seed, log=print):
-    """Warm-up and decoupled lengths from source data alone (constant-lr probes)."""
+def plateau_step_windowed(curve, window_points, rel_tol):
+    """The first step at which the mean loss over the last ``window_points`` evaluation points is
+    less than ``rel_tol`` (relative) below the mean over the ``window_points`` before; None if
+    it never is. Means of windows, not single points: the source-val loss of a constant-lr probe
+    is noisy (+-5 % from one point to the next), so a single-point rule fires on noise."""
+    losses = [v for _, v in curve]
+    for k in range(2 * window_points - 1, len(curve)):
+        before = float(np.mean(losses[k - 2 * window_points + 1:k - window_points + 1]))
+        now = float(np.mean(losses[k - window_points + 1:k + 1]))
+        if before - now < rel_tol * before:
+            return curve[k][0]
+    return None
+
+
+def warmup_by_doubling(val_loss_by_length, rel_tol=0.05):
+    """The doubling rule proposed for the next round (not used yet): given the source-val loss at
+    the end of the poly warm-up actually run for lengths W0, 2 W0, 4 W0 ... (``{W: loss}``),
+    the first W whose doubling lowers that loss by less than ``rel_tol`` (relative); None while
+    every measured doubling still helps more (measure the next length)."""
+    for w in sorted(val_loss_by_length):
+        if 2 * w in val_loss_by_length:
+            before, after = val_loss_by_length[w], val_loss_by_length[2 * w]
+            if before - after < rel_tol * before:
+                return w
+        else:
+            return None
+    return None
+
+
+def decoupled_length(warmup, joint_plateau, probe=None):
+    """D = max(multiple x W, the joint probe's plateau), the probe's cap ``decoupled_max``
+    standing for the plateau where it never came (``joint_plateau`` None)."""
+    p = probe or SCHEDULE_PROBE
+    return max(p['multiple'] * warmup,
+               p['decoupled_max'] if joint_plateau is None else joint_plateau)
+
+
+def _plateau_of(curves):
+    p = SCHEDULE_PROBE
+    return plateau_step_windowed([(c[0], c[2]) for c in curves], p['window'] // p['eval_every'],
+                                 p['rel_tol'])
+
+
+def probe_schedule(data, pipeline, pretrained, seed, warm_file_of, log=print):
+    """Warm-up and decoupled lengths from source data alone (constant-lr probes, each stopped
+    as soon as its plateau rule fires): the decoder-only probe gives W; joint finetuning from
+    the warm-up actually run (poly, W iterations; cached as the rows' warm-up,
+    ``warm_file_of(W)``) gives D."""
     import torch
     p = SCHEDULE_PROBE
     torch.manual_seed(seed)
@@ -258,17 +317,17 @@ def probe_schedule(data, pipeline, pretrained, seed, log=print):
         rng,
         p['warmup_max'],
         OPTIM['wd_warmup'], (False, True),
-        eval_every=p['warmup_eval'],
+        eval_every=p['eval_every'],
         constant_lr=True,
-        curves=curve)
+        curves=curve,
+        stop=lambda c: _plateau_of(c) is not None)
     src_val = [(s, v) for s, _, v, _ in curve]
-    warmup = plateau_step(src_val, p['warmup_window'] // p['warmup_eval'], p['rel_tol']) or \
-        p['warmup_max']
-    log(f'schedule probe: warm-up source-val loss {src_val}; plateau at {warmup}')
-    torch.manual_seed(seed)
-    rng = np.random.default_rng([seed, 1])
-    model = build_model(pretrained)
-    train(model, data, pipeline, rng, warmup, OPTIM['wd_warmup'], (False, True))
+    plateau = _plateau_of(curve)
+    warmup = plateau or p['warmup_max']
+    log(f'schedule probe: warm-up source-val loss {src_val}; plateau at {plateau}')
+    model = warm_up(data, pipeline, pretrained, seed, warmup, warm_file_of(warmup))
+    torch.manual_seed(seed + 1)
+    rng = np.random.default_rng([seed, 4])
     curve2 = []
     train(
         model,
@@ -277,21 +336,38 @@ def probe_schedule(data, pipeline, pretrained, seed, log=print):
         rng,
         p['decoupled_max'],
         OPTIM['wd_decoupled'], (True, True),
-        eval_every=p['decoupled_eval'],
+        eval_every=p['eval_every'],
         constant_lr=True,
-        curves=curve2)
+        curves=curve2,
+        stop=lambda c: _plateau_of(c) is not None)
     src_val2 = [(s, v) for s, _, v, _ in curve2]
-    joint_plateau = plateau_step(src_val2, p['decoupled_window'] // p['decoupled_eval'],
-                                 p['rel_tol']) or p['decoupled_max']
-    decoupled = max(p['multiple'] * warmup, joint_plateau)
+    joint_plateau = _plateau_of(curve2)
+    decoupled = decoupled_length(warmup, joint_plateau)
     log(f'schedule probe: joint source-val loss {src_val2}; plateau at {joint_plateau}; '
         f'decoupled {decoupled}')
     return dict(
         warmup_iters=int(warmup),
         decoupled_iters=int(decoupled),
+        warmup_plateau=plateau,
         warmup_curve=src_val,
         joint_curve=src_val2,
-        joint_plateau=int(joint_plateau))
+        joint_plateau=joint_plateau)
+
+
+def warm_up(data, pipeline, pretrained, seed, iters, warm_file):
+    """The decoder warm-up (frozen encoder, poly lr over ``iters``), cached in ``warm_file``."""
+    import torch
+    model = build_model(pretrained)
+    if osp.exists(warm_file):
+        model.load_state_dict(torch.load(warm_file, map_location='cpu', weights_only=False))
+        return model
+    torch.manual_seed(seed)
+    rng = np.random.default_rng([seed, 2])
+    train(model, data, pipeline, rng, iters, OPTIM['wd_warmup'], (False, True))
+    os.makedirs(osp.dirname(warm_file), exist_ok=True)
+    torch.save(model.state_dict(), warm_file + '.tmp')
+    os.replace(warm_file + '.tmp', warm_file)
+    return model
 
 
 ROWS = OrderedDict([('lpft', (True, True)), ('freeze-decoder', (True, False)),
@@ -304,16 +380,7 @@ def run_rows(data, pipeline, pretrained, seed, schedule, names, warm_file, log=p
 
     from deft_mmseg.demo.sim2real_streets import REAL_TARGETS
     w, d = schedule['warmup_iters'], schedule['decoupled_iters']
-    model = build_model(pretrained)
-    if osp.exists(warm_file):
-        model.load_state_dict(torch.load(warm_file, map_location='cpu', weights_only=False))
-    else:
-        torch.manual_seed(seed)
-        rng = np.random.default_rng([seed, 2])
-        train(model, data, pipeline, rng, w, OPTIM['wd_warmup'], (False, True))
-        os.makedirs(osp.dirname(warm_file), exist_ok=True)
-        torch.save(model.state_dict(), warm_file + '.tmp')
-        os.replace(warm_file + '.tmp', warm_file)
+    model = warm_up(data, pipeline, pretrained, seed, w, warm_file)
     warm_state = copy.deepcopy(model.state_dict())
     rows = {'warmup': _scores(model, data)}
     for name in names:
@@ -406,13 +473,19 @@ def prepare(overrides, log=print):
         held_out_pixel_accuracy=meta['held_out_pixel_accuracy'],
         target_accuracy=RECIPE['target_accuracy'],
         reached=meta['reached'],
-        seconds=meta['seconds'])
+        seconds=meta['seconds'],
+        recipe_hash=settings_hash(RECIPE),
+        lr_schedule=RECIPE.get('lr_schedule', 'constant'),
+        class_weight_power=RECIPE.get('class_weight_power', 0),
+        max_steps=RECIPE['max_steps'],
+        held_out=RECIPE['held_out'])
     return settings, tag, pretrained, pretraining, load_data(settings)
 
 
 def base_record(kind, round_name, seed, settings, tag, pretraining):
     import torch
     return dict(
+        curve_target_images=CURVE_TARGET_IMAGES,
         kind=kind,
         round=round_name,
         seed=seed,
@@ -426,11 +499,17 @@ def base_record(kind, round_name, seed, settings, tag, pretraining):
         date=time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime()))
 
 
+def warm_file_of(pretrained, seed, warmup):
+    return osp.join(REPO, 'data', 'sim2real', 'work',
+                    f'warm_{osp.basename(pretrained)[:-4]}_s{seed}_w{warmup}.pth')
+
+
 def cmd_probe(seed, round_name, overrides, log=print):
     start = time.time()
     settings, tag, pretrained, pretraining, data = prepare(overrides, log)
     pipeline, names = build_pipeline()
-    schedule = probe_schedule(data, pipeline, pretrained, seed, log)
+    schedule = probe_schedule(data, pipeline, pretrained, seed,
+                              lambda w: warm_file_of(pretrained, seed, w), log)
     record = dict(
         base_record('schedule', round_name, seed, settings, tag, pretraining),
         augmentation=names,
@@ -445,9 +524,7 @@ def cmd_rows(seed, round_name, overrides, schedule, names, log=print):
     start = time.time()
     settings, tag, pretrained, pretraining, data = prepare(overrides, log)
     pipeline, aug = build_pipeline()
-    warm_file = osp.join(
-        REPO, 'data', 'sim2real', 'work', f'warm_{osp.basename(pretrained)[:-4]}_s{seed}_'
-        f'w{schedule["warmup_iters"]}.pth')
+    warm_file = warm_file_of(pretrained, seed, schedule['warmup_iters'])
     rows = run_rows(data, pipeline, pretrained, seed, schedule, names, warm_file, log)
     record = dict(
         base_record('rows', round_name, seed, settings, tag, pretraining),
@@ -472,6 +549,22 @@ def collect_rows(round_name, seed, tag):
                 r['settings_hash'] == tag:
             found.update(r['rows'])
     return found
+
+
+def probe_of(round_name, seed, overrides, records=None):
+    """W and D of the latest schedule probe of ``round_name`` and ``seed`` with these generator
+    settings; None if there is none."""
+    from deft_mmseg.demo.sim2real_streets import GeneratorSettings
+    tag = settings_hash(dict(GeneratorSettings(**overrides)))
+    records = load_records() if records is None else records
+    probes = [
+        r for r in records if r['kind'] == 'schedule' and r['round'] == round_name
+        and r['seed'] == seed and r['settings_hash'] == tag
+    ]
+    if not probes:
+        return None
+    s = probes[-1]['schedule']
+    return dict(warmup_iters=s['warmup_iters'], decoupled_iters=s['decoupled_iters'])
 
 
 def load_records():
@@ -515,6 +608,7 @@ def summary_table(records=None):
             for k, v in r['settings'].items() if json.dumps(v) != json.dumps(defaults.get(k))
         } or 'defaults'
         pre = r['pretraining']
+        note = f', {pre["lr_schedule"]} lr, class-weighted' if pre.get('class_weight_power') else ''
         sched = r['schedule']
         cells = []
         for name, row in r.get('rows', {}).items():
@@ -530,13 +624,14 @@ def summary_table(records=None):
             f'(c) {g["c_freeze_decoder_minus_lpft"]:+.1f} {"pass" if g["c_pass"] else "FAIL"}')
         lines.append(f'| {r["round"]} | {r["seed"]} | {r["kind"]} | {changed} | '
                      f'{pre.get("task", "categories")} {pre["held_out_pixel_accuracy"]:.3f} '
-                     f'of {pre["target_accuracy"]} ({pre["steps"]} steps) | '
+                     f'of {pre["target_accuracy"]} ({pre["steps"]} steps{note}) | '
                      f'{sched["warmup_iters"]} / {sched["decoupled_iters"]} | '
                      f'{"<br>".join(cells) or "-"} | {gate} |')
     return '\n'.join(lines)
 
 
 def main(argv=None):
+    global CURVE_TARGET_IMAGES
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('command', choices=['probe', 'rows', 'summary'])
     parser.add_argument('--seed', type=int, default=100)
@@ -544,6 +639,15 @@ def main(argv=None):
     parser.add_argument('--settings', default='{}', help='GeneratorSettings overrides (JSON)')
     parser.add_argument('--warmup', type=int, help='rows: warm-up iterations (from probe)')
     parser.add_argument('--decoupled', type=int, help='rows: decoupled iterations (from probe)')
+    parser.add_argument(
+        '--from-probe',
+        action='store_true',
+        help='rows: the schedule of the latest probe of this round, seed and settings')
+    parser.add_argument(
+        '--curve-images',
+        type=int,
+        help='rows: target images per target for the loss curves (default '
+        f'{CURVE_TARGET_IMAGES}; diagnostics only: it does not change training)')
     parser.add_argument('--rows', nargs='+', choices=list(ROWS), default=['lpft', 'freeze-decoder'])
     args = parser.parse_args(argv)
     try:
@@ -553,18 +657,30 @@ def main(argv=None):
             f'error: --settings is not JSON ({e}); pass e.g. \'{{"palette_spread": 15}}\'',
             file=sys.stderr)
         return 2
+    if args.curve_images:
+        CURVE_TARGET_IMAGES = args.curve_images
     if args.command == 'summary':
         print(summary_table())
     elif args.command == 'probe':
         cmd_probe(args.seed, args.round, overrides)
     else:
-        if not args.warmup or not args.decoupled:
+        if args.from_probe:
+            schedule = probe_of(args.round, args.seed, overrides)
+            if schedule is None:
+                print(
+                    f'error: no schedule probe of round {args.round}, seed {args.seed} with these '
+                    'settings in the record; run `probe` with them first',
+                    file=sys.stderr)
+                return 2
+        elif not args.warmup or not args.decoupled:
             print(
-                'error: rows needs --warmup and --decoupled (the schedule `probe` chose)',
+                'error: rows needs --warmup and --decoupled (the schedule `probe` chose), '
+                'or --from-probe',
                 file=sys.stderr)
             return 2
-        cmd_rows(args.seed, args.round, overrides,
-                 dict(warmup_iters=args.warmup, decoupled_iters=args.decoupled), args.rows)
+        else:
+            schedule = dict(warmup_iters=args.warmup, decoupled_iters=args.decoupled)
+        cmd_rows(args.seed, args.round, overrides, schedule, args.rows)
     return 0
 
 

@@ -49,3 +49,55 @@ def test_each_gate_fails_on_its_own(case):
     g = calib.gates(_rows(src, 40.0, fd, target, source))
     assert [g['a_pass'], g['b_pass'],
             g['c_pass']] == [case != 'gap', case != 'loss', case != 'freeze']
+
+
+def test_windowed_plateau_ignores_a_noisy_point_that_fires_the_single_point_rule():
+    # a falling loss with one noisy point at step 300: the single-point rule (1 point back)
+    # fires there (0.80 -> 0.79: 1.25 %); the means of 2 points do not (400: 0.85 -> 0.77, 9 %)
+    curve = [(100, 0.9), (200, 0.8), (300, 0.79), (400, 0.75), (500, 0.72), (600, 0.69),
+             (700, 0.685), (800, 0.68), (900, 0.683), (1000, 0.679)]
+    assert calib.plateau_step(curve, 1, 0.02) == 300
+    # 500: .795 -> .735 (7.5 %); 600: .77 -> .705 (8.4 %); 700: .735 -> .6875 (6.5 %);
+    # 800: .705 -> .6825 (3.2 %); 900: .6875 -> .6815 (0.87 %): fires
+    assert calib.plateau_step_windowed(curve, 2, 0.02) == 900
+    assert calib.plateau_step_windowed(curve, 2, 0.001) is None
+
+
+def test_decoupled_length_is_five_warmups_or_the_joint_plateau():
+    probe = dict(calib.SCHEDULE_PROBE, multiple=5, decoupled_max=15000)
+    assert calib.decoupled_length(2000, 7000, probe) == 10000
+    assert calib.decoupled_length(2000, 12000, probe) == 12000
+    assert calib.decoupled_length(2000, None, probe) == 15000  # never plateaued: the cap
+    assert calib.decoupled_length(4000, 3000, probe) == 20000  # 5 W, even above the cap
+
+
+def test_rows_take_the_latest_probe_of_their_round_seed_and_settings():
+    from deft_mmseg.demo.sim2real_streets import GeneratorSettings
+    tag = calib.settings_hash(dict(GeneratorSettings()))
+
+    def probe(round_name, seed, w, settings_hash=tag):
+        return dict(
+            kind='schedule',
+            round=round_name,
+            seed=seed,
+            settings_hash=settings_hash,
+            schedule=dict(warmup_iters=w, decoupled_iters=5 * w, warmup_curve=[]))
+
+    records = [
+        probe('r4', 100, 1000),
+        probe('r4', 100, 2000),
+        probe('r4', 101, 3000),
+        probe('r4', 100, 4000, 'other'),
+        probe('r3', 100, 800)
+    ]
+    assert calib.probe_of('r4', 100, {}, records) == dict(warmup_iters=2000, decoupled_iters=10000)
+    assert calib.probe_of('r4', 102, {}, records) is None
+
+
+def test_doubling_rule_on_the_measured_warmup_sweep():
+    # r4-diag-warmup-sweep (seed 100): 2,800 -> 5,600: -24.7 %; 5,600 -> 11,200: -15.5 %
+    sweep = {2800: 0.3758, 5600: 0.283, 11200: 0.2391}
+    assert calib.warmup_by_doubling(sweep, 0.05) is None  # 22,400 not measured yet
+    assert calib.warmup_by_doubling({**sweep, 22400: 0.2300}, 0.05) == 11200  # -3.8 %
+    assert calib.warmup_by_doubling({**sweep, 22400: 0.2200}, 0.05) is None  # -8 %: go on
+    assert calib.warmup_by_doubling(sweep, 0.20) == 5600

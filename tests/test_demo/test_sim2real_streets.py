@@ -135,3 +135,36 @@ def test_dataset_is_written_in_the_gtav_and_cityscapes_layouts(tmp_path):
     day = osp.join(folders['real_day'], 'gtFine', 'val', 'real_day',
                    'real_day_000000_000019_gtFine_labelTrainIds.png')
     assert np.array_equal(np.asarray(Image.open(day)), render_split('real_day', 1, (32, 16))[1][0])
+
+
+def test_pretraining_lr_is_cosine_to_zero_over_the_step_cap():
+    from deft_mmseg.demo.sim2real_pretraining import lr_at
+    recipe = dict(lr=2e-3, max_steps=8000, lr_schedule='cosine')
+    assert lr_at(0, recipe) == pytest.approx(2e-3)
+    assert lr_at(4000, recipe) == pytest.approx(1e-3)  # 0.5 (1 + cos(pi / 2))
+    assert lr_at(2000, recipe) == pytest.approx(2e-3 * 0.5 * (1 + 2**-0.5))
+    assert lr_at(8000, recipe) == pytest.approx(0.0, abs=1e-12)
+    assert lr_at(4000, dict(recipe, lr_schedule='constant')) == 2e-3
+
+
+def test_class_weights_by_hand():
+    import torch
+
+    from deft_mmseg.demo.sim2real_pretraining import class_weights
+
+    # 6 patches of class 0, 2 of class 1, none of class 2: freq 3/4, 1/4
+    labels = torch.tensor([0, 0, 0, 0, 0, 0, 1, 1])
+    # power 1: w = 1 / freq, scaled to sum freq w = 1: (4/3, 4) / 2
+    assert class_weights(labels, 1.0, 3).tolist() == pytest.approx([2 / 3, 2.0, 0.0])
+    # power 0.5: w = freq^-0.5 = (1.1547, 2); sum freq w = 0.866 + 0.5 = 1.366
+    assert class_weights(labels, 0.5, 3).tolist() == pytest.approx([1.1547 / 1.366, 2 / 1.366, 0.0],
+                                                                   rel=1e-3)
+    assert class_weights(labels, 0.0, 3).tolist() == pytest.approx([1.0, 1.0, 0.0])
+
+
+def test_pretraining_stops_at_the_target_or_the_cap():
+    from deft_mmseg.demo.sim2real_pretraining import stop_pretraining
+    recipe = dict(target_accuracy=0.6, max_steps=8000)
+    assert not stop_pretraining(250, 0.59, recipe)
+    assert stop_pretraining(250, 0.6, recipe)
+    assert stop_pretraining(8000, 0.3, recipe)
