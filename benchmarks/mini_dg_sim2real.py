@@ -1,6 +1,8 @@
 """Calibration of the sim2real miniature DG protocol with the baselines only (issue 25).
 
-    python benchmarks/mini_dg_sim2real.py calibrate --seed 100 --round r1 [--settings JSON]
+    python benchmarks/mini_dg_sim2real.py probe --seed 100 --round r4 [--settings JSON]
+    python benchmarks/mini_dg_sim2real.py sweep --lengths 2800 5600 11200 [--optim JSON]
+    python benchmarks/mini_dg_sim2real.py rows --warmup W --decoupled D --rows lpft [--optim JSON]
 
 Before any run of DeFT, Rein or FisherTune under the second protocol, its premise is measured with
 the baselines of the DeFT paper's Table 1 / Fig. 1 on calibration seeds (100, 101, ...; the
@@ -63,6 +65,9 @@ SCHEDULE_PROBE = dict(
     decoupled_max=15000,
     multiple=5)
 OPTIM = dict(lr=0.01, momentum=0.9, wd_warmup=5e-3, wd_decoupled=5e-4, power=0.9, batch=4)
+#: the shipped recipe; ``--optim`` overrides OPTIM for a calibration run (recorded in its record,
+#: and its cached warm-up files carry the override's hash)
+DEFAULT_OPTIM = dict(OPTIM)
 
 # ------------------------------------------------------------------------------------------
 # data and model
@@ -500,8 +505,36 @@ def base_record(kind, round_name, seed, settings, tag, pretraining):
 
 
 def warm_file_of(pretrained, seed, warmup):
+    optim = '' if OPTIM == DEFAULT_OPTIM else f'_o{settings_hash(OPTIM)}'
     return osp.join(REPO, 'data', 'sim2real', 'work',
-                    f'warm_{osp.basename(pretrained)[:-4]}_s{seed}_w{warmup}.pth')
+                    f'warm_{osp.basename(pretrained)[:-4]}_s{seed}_w{warmup}{optim}.pth')
+
+
+def cmd_sweep(seed, round_name, overrides, lengths, log=print):
+    """The poly decoder-only warm-up actually run, at each length of ``lengths`` (each cached),
+    scored on source-val and the targets; W by :func:`warmup_by_doubling` where the measured
+    lengths decide it."""
+    start = time.time()
+    settings, tag, pretrained, pretraining, data = prepare(overrides, log)
+    pipeline, aug = build_pipeline()
+    sweep = {}
+    for w in lengths:
+        t0 = time.time()
+        model = warm_up(data, pipeline, pretrained, seed, w, warm_file_of(pretrained, seed, w))
+        sweep[str(w)] = dict(_scores(model, data), seconds=round(time.time() - t0, 1))
+        log(f'warm-up {w}: source-val loss {sweep[str(w)]["source_val_loss"]:.4f} mIoU '
+            f'{sweep[str(w)]["source_val_miou"]:.2f} targets {sweep[str(w)]["target_avg"]:.2f} '
+            f'({sweep[str(w)]["seconds"]:.0f} s)')
+    by_doubling = warmup_by_doubling({int(w): v['source_val_loss'] for w, v in sweep.items()})
+    log(f'doubling rule: W = {by_doubling}')
+    record = dict(
+        base_record('warmup_sweep', round_name, seed, settings, tag, pretraining),
+        augmentation=aug,
+        schedule=dict(warmup_iters=by_doubling, decoupled_iters=None),
+        sweep=sweep,
+        seconds=round(time.time() - start, 1))
+    append_record(record)
+    return record
 
 
 def cmd_probe(seed, round_name, overrides, log=print):
@@ -542,11 +575,11 @@ def cmd_rows(seed, round_name, overrides, schedule, names, log=print):
 
 
 def collect_rows(round_name, seed, tag):
-    """Rows measured earlier for the same round, seed and settings."""
+    """Rows measured earlier for the same round, seed, settings and optimizer."""
     found = {}
     for r in load_records():
         if r['kind'] == 'rows' and r['round'] == round_name and r['seed'] == seed and \
-                r['settings_hash'] == tag:
+                r['settings_hash'] == tag and r['optim'] == OPTIM:
             found.update(r['rows'])
     return found
 
@@ -559,7 +592,7 @@ def probe_of(round_name, seed, overrides, records=None):
     records = load_records() if records is None else records
     probes = [
         r for r in records if r['kind'] == 'schedule' and r['round'] == round_name
-        and r['seed'] == seed and r['settings_hash'] == tag
+        and r['seed'] == seed and r['settings_hash'] == tag and r['optim'] == OPTIM
     ]
     if not probes:
         return None
@@ -607,6 +640,9 @@ def summary_table(records=None):
             k: v
             for k, v in r['settings'].items() if json.dumps(v) != json.dumps(defaults.get(k))
         } or 'defaults'
+        optim = {k: v for k, v in r['optim'].items() if v != DEFAULT_OPTIM[k]}
+        if optim:
+            changed = f'{changed}; optim {optim}'
         pre = r['pretraining']
         note = f', {pre["lr_schedule"]} lr, class-weighted' if pre.get('class_weight_power') else ''
         sched = r['schedule']
@@ -633,7 +669,7 @@ def summary_table(records=None):
 def main(argv=None):
     global CURVE_TARGET_IMAGES
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('command', choices=['probe', 'rows', 'summary'])
+    parser.add_argument('command', choices=['probe', 'sweep', 'rows', 'summary'])
     parser.add_argument('--seed', type=int, default=100)
     parser.add_argument('--round', default='r1')
     parser.add_argument('--settings', default='{}', help='GeneratorSettings overrides (JSON)')
@@ -649,20 +685,38 @@ def main(argv=None):
         help='rows: target images per target for the loss curves (default '
         f'{CURVE_TARGET_IMAGES}; diagnostics only: it does not change training)')
     parser.add_argument('--rows', nargs='+', choices=list(ROWS), default=['lpft', 'freeze-decoder'])
+    parser.add_argument(
+        '--optim', default='{}', help=f'overrides of the optimizer recipe {DEFAULT_OPTIM} (JSON)')
+    parser.add_argument(
+        '--lengths', nargs='+', type=int, help='sweep: warm-up lengths, e.g. 2800 5600 11200')
     args = parser.parse_args(argv)
     try:
         overrides = json.loads(args.settings)
+        optim = json.loads(args.optim)
     except json.JSONDecodeError as e:
         print(
-            f'error: --settings is not JSON ({e}); pass e.g. \'{{"palette_spread": 15}}\'',
+            f'error: --settings / --optim is not JSON ({e}); pass e.g. '
+            '\'{"palette_spread": 15}\' or \'{"lr": 0.04}\'',
             file=sys.stderr)
         return 2
+    unknown = sorted(set(optim) - set(DEFAULT_OPTIM))
+    if unknown:
+        print(
+            f'error: --optim has unknown keys {unknown}; the recipe has {sorted(DEFAULT_OPTIM)}',
+            file=sys.stderr)
+        return 2
+    OPTIM.update(optim)
     if args.curve_images:
         CURVE_TARGET_IMAGES = args.curve_images
     if args.command == 'summary':
         print(summary_table())
     elif args.command == 'probe':
         cmd_probe(args.seed, args.round, overrides)
+    elif args.command == 'sweep':
+        if not args.lengths:
+            print('error: sweep needs --lengths, e.g. --lengths 2800 5600 11200', file=sys.stderr)
+            return 2
+        cmd_sweep(args.seed, args.round, overrides, args.lengths)
     else:
         if args.from_probe:
             schedule = probe_of(args.round, args.seed, overrides)

@@ -75,12 +75,13 @@ def test_rows_take_the_latest_probe_of_their_round_seed_and_settings():
     from deft_mmseg.demo.sim2real_streets import GeneratorSettings
     tag = calib.settings_hash(dict(GeneratorSettings()))
 
-    def probe(round_name, seed, w, settings_hash=tag):
+    def probe(round_name, seed, w, settings_hash=tag, optim=calib.DEFAULT_OPTIM):
         return dict(
             kind='schedule',
             round=round_name,
             seed=seed,
             settings_hash=settings_hash,
+            optim=dict(optim),
             schedule=dict(warmup_iters=w, decoupled_iters=5 * w, warmup_curve=[]))
 
     records = [
@@ -88,10 +89,26 @@ def test_rows_take_the_latest_probe_of_their_round_seed_and_settings():
         probe('r4', 100, 2000),
         probe('r4', 101, 3000),
         probe('r4', 100, 4000, 'other'),
+        probe('r4', 100, 5000, optim=dict(calib.DEFAULT_OPTIM, lr=0.04)),
         probe('r3', 100, 800)
     ]
     assert calib.probe_of('r4', 100, {}, records) == dict(warmup_iters=2000, decoupled_iters=10000)
     assert calib.probe_of('r4', 102, {}, records) is None
+
+
+def test_an_optimizer_override_gets_its_own_warmup_files(monkeypatch):
+    plain = calib.warm_file_of('/x/enc.pth', 100, 2800)
+    assert plain.endswith('warm_enc_s100_w2800.pth')  # the shipped recipe: the files as before
+    monkeypatch.setitem(calib.OPTIM, 'lr', 0.04)
+    other = calib.warm_file_of('/x/enc.pth', 100, 2800)
+    assert other != plain and other.endswith('.pth')
+
+
+def test_cli_rejects_an_unknown_optimizer_key(capsys):
+    assert calib.main(['sweep', '--optim', '{"learning_rate": 0.04}', '--lengths', '100']) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and 'learning_rate' in err and "'lr'" in err
+    assert calib.OPTIM == calib.DEFAULT_OPTIM
 
 
 def test_doubling_rule_on_the_measured_warmup_sweep():
