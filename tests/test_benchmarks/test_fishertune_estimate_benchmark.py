@@ -5,9 +5,12 @@ import os.path as osp
 import subprocess
 import sys
 
+import pytest
+
 from repo_paths import REPO
 
 
+@pytest.mark.slow  # a benchmark run (`make benchmark` runs it too)
 def test_estimate_benchmark_small_part_runs_from_a_shell(tmp_path):
     out = tmp_path / 'figures.json'
     result = subprocess.run([

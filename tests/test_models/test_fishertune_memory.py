@@ -206,6 +206,25 @@ def test_rows_outside_the_groups_are_not_estimated():
 BENCHMARK = osp.join('benchmarks', 'fishertune_memory.py')
 
 
+def test_memory_benchmark_refuses_a_config_that_is_not_fishertune_in_process(capsys, monkeypatch):
+    """In-process (the shell contract below runs under ``slow``): a config of another method gets
+    one line naming the problem, exit 2, before anything is built."""
+    import importlib.util
+    monkeypatch.syspath_prepend(osp.join(REPO, 'benchmarks'))  # its bench_utils, as a script
+    spec = importlib.util.spec_from_file_location('fishertune_memory', osp.join(REPO, BENCHMARK))
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    with pytest.raises(SystemExit) as exit_info:
+        bench.model_and_data_cfg(
+            osp.join(REPO, 'configs', 'rein', 'rein_dinov2-l_mask2former_1xb4-40k_gtav-512x512.py'),
+            'base')
+    assert exit_info.value.code == 2
+    lines = [line for line in capsys.readouterr().err.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith('error: ') and 'not a FisherTune config' in \
+        lines[0]
+
+
+@pytest.mark.slow
 def test_memory_benchmark_refuses_a_config_that_is_not_fishertune():
     """From a shell: a config of another method gets one line naming the problem, exit 2."""
     result = subprocess.run([

@@ -15,7 +15,7 @@ from test_eva02_rope import reference_rope
 from deft_mmseg.models.converters import convert_clip_text, convert_eva_clip_visual, convert_vltseg
 from deft_mmseg.utils.errors import (CheckpointMismatchError, ConversionKeyError,
                                      TextEncoderConfigError)
-from e2e_helpers import one_error_line, run_tool
+from e2e_helpers import error_line_in_process
 from repo_paths import config_path
 
 C, DEPTH, GRID, HID = 32, 2, 4, 64  # tiny image tower: 32 channels, 4x4 patches of 14
@@ -472,23 +472,18 @@ def test_checkpoint_of_another_clip_variant_is_refused(tmp_path):
                        good['backbone.vit.layers.1.attn.q_bias'])
 
 
-def test_vocabulary_that_differs_from_the_dataset_stops_training(demo_cwd):
+def test_vocabulary_that_differs_from_the_dataset_stops_training(demo_cwd, capsys):
     names = [
         'sidewalk', 'road', 'building', 'wall', 'fence', 'pole', 'traffic light', 'traffic sign',
         'vegetation', 'terrain', 'sky', 'person', 'rider', 'car', 'truck', 'bus', 'train',
         'motorcycle', 'bicycle'
     ]
-    result = run_tool(
-        'train.py',
-        config_path('vltseg', 'vltseg_eva-clip-l_mask2former_8xb2-5k_gtav-512x512.py'),
-        '--demo',
-        '--work-dir',
-        'work',
-        '--cfg-options',
-        'model.decode_head.text_encoder.dataset_name=None',
-        'model.decode_head.text_encoder.vocabulary=' + repr(names).replace(' ', ''),
-        cwd=demo_cwd)
-    line = one_error_line(result)
+    # in-process: train.py's shell contract (exit 2, one line) has its own fresh-shell tests
+    line = error_line_in_process(
+        capsys, 'train.py',
+        config_path('vltseg', 'vltseg_eva-clip-l_mask2former_8xb2-5k_gtav-512x512.py'), '--demo',
+        '--work-dir', 'work', '--cfg-options', 'model.decode_head.text_encoder.dataset_name=None',
+        'model.decode_head.text_encoder.vocabulary=' + repr(names).replace(' ', ''))
     assert "dataset 'road', vocabulary 'sidewalk'" in line
 
 

@@ -227,6 +227,7 @@ def test_weights_only_refusal_names_the_global(demo_cwd, trained, capsys):
     assert 'DEFT_MMSEG_ALLOW_PICKLE=1' in line
 
 
+@pytest.mark.slow  # a training subprocess under torchrun
 def test_dist_train_uses_the_environment_python_and_torchrun(demo_cwd):
     """With the venv not on PATH: the script finds .venv/bin/python itself and uses torchrun."""
     env = dict(os.environ, PATH='/usr/bin:/bin', OMP_NUM_THREADS='1', PORT='29541')
