@@ -45,6 +45,7 @@ import numpy as np
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 RESULTS = osp.join(REPO, 'benchmarks', 'results', 'mini_dg_sim2real_calibration.json')
 DATA = dict(num_source=400, num_source_val=100, num_target=200, size=(128, 64), data_seed=0)
+DEFAULT_DATA = dict(DATA)  # ``--data`` overrides DATA for a calibration run, as ``--optim`` OPTIM
 CURVE_TARGET_IMAGES = 32  # per target, for the loss curves (the final mIoU uses all 200)
 GATES = dict(gap=15.0, freeze_decoder_within=3.0)
 #: the schedule rule from round r4 on (written down before running it): evaluate the source-val
@@ -506,8 +507,14 @@ def base_record(kind, round_name, seed, settings, tag, pretraining):
 
 def warm_file_of(pretrained, seed, warmup):
     optim = '' if OPTIM == DEFAULT_OPTIM else f'_o{settings_hash(OPTIM)}'
+    data = '' if _same(DATA, DEFAULT_DATA) else f'_d{settings_hash(DATA)}'
     return osp.join(REPO, 'data', 'sim2real', 'work',
-                    f'warm_{osp.basename(pretrained)[:-4]}_s{seed}_w{warmup}{optim}.pth')
+                    f'warm_{osp.basename(pretrained)[:-4]}_s{seed}_w{warmup}{optim}{data}.pth')
+
+
+def _same(a, b):
+    """Equal as the JSON record stores them (a tuple comes back as a list)."""
+    return json.dumps(a, sort_keys=True) == json.dumps(b, sort_keys=True)
 
 
 def cmd_sweep(seed, round_name, overrides, lengths, log=print):
@@ -579,7 +586,7 @@ def collect_rows(round_name, seed, tag):
     found = {}
     for r in load_records():
         if r['kind'] == 'rows' and r['round'] == round_name and r['seed'] == seed and \
-                r['settings_hash'] == tag and r['optim'] == OPTIM:
+                r['settings_hash'] == tag and r['optim'] == OPTIM and _same(r['data'], DATA):
             found.update(r['rows'])
     return found
 
@@ -591,8 +598,9 @@ def probe_of(round_name, seed, overrides, records=None):
     tag = settings_hash(dict(GeneratorSettings(**overrides)))
     records = load_records() if records is None else records
     probes = [
-        r for r in records if r['kind'] == 'schedule' and r['round'] == round_name
-        and r['seed'] == seed and r['settings_hash'] == tag and r['optim'] == OPTIM
+        r for r in records
+        if r['kind'] == 'schedule' and r['round'] == round_name and r['seed'] == seed
+        and r['settings_hash'] == tag and r['optim'] == OPTIM and _same(r['data'], DATA)
     ]
     if not probes:
         return None
@@ -643,6 +651,9 @@ def summary_table(records=None):
         optim = {k: v for k, v in r['optim'].items() if v != DEFAULT_OPTIM[k]}
         if optim:
             changed = f'{changed}; optim {optim}'
+        data = {k: v for k, v in r['data'].items() if not _same(v, DEFAULT_DATA[k])}
+        if data:
+            changed = f'{changed}; data {data}'
         pre = r['pretraining']
         note = f', {pre["lr_schedule"]} lr, class-weighted' if pre.get('class_weight_power') else ''
         sched = r['schedule']
@@ -688,14 +699,20 @@ def main(argv=None):
     parser.add_argument(
         '--optim', default='{}', help=f'overrides of the optimizer recipe {DEFAULT_OPTIM} (JSON)')
     parser.add_argument(
+        '--data',
+        default='{}',
+        help=f'overrides of the data sizes {DEFAULT_DATA} (JSON; the generator settings are '
+        '--settings)')
+    parser.add_argument(
         '--lengths', nargs='+', type=int, help='sweep: warm-up lengths, e.g. 2800 5600 11200')
     args = parser.parse_args(argv)
     try:
         overrides = json.loads(args.settings)
         optim = json.loads(args.optim)
+        data = json.loads(args.data)
     except json.JSONDecodeError as e:
         print(
-            f'error: --settings / --optim is not JSON ({e}); pass e.g. '
+            f'error: --settings / --optim / --data is not JSON ({e}); pass e.g. '
             '\'{"palette_spread": 15}\' or \'{"lr": 0.04}\'',
             file=sys.stderr)
         return 2
@@ -705,7 +722,14 @@ def main(argv=None):
             f'error: --optim has unknown keys {unknown}; the recipe has {sorted(DEFAULT_OPTIM)}',
             file=sys.stderr)
         return 2
+    unknown = sorted(set(data) - set(DEFAULT_DATA))
+    if unknown:
+        print(
+            f'error: --data has unknown keys {unknown}; the sizes are {sorted(DEFAULT_DATA)}',
+            file=sys.stderr)
+        return 2
     OPTIM.update(optim)
+    DATA.update(data)
     if args.curve_images:
         CURVE_TARGET_IMAGES = args.curve_images
     if args.command == 'summary':

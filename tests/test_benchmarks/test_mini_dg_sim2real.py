@@ -1,4 +1,5 @@
 """The sim2real calibration's pure logic: the plateau rule and the three premise gates."""
+import json
 import os.path as osp
 import sys
 
@@ -82,6 +83,7 @@ def test_rows_take_the_latest_probe_of_their_round_seed_and_settings():
             seed=seed,
             settings_hash=settings_hash,
             optim=dict(optim),
+            data=json.loads(json.dumps(calib.DEFAULT_DATA)),  # as the record stores it
             schedule=dict(warmup_iters=w, decoupled_iters=5 * w, warmup_curve=[]))
 
     records = [
@@ -96,12 +98,14 @@ def test_rows_take_the_latest_probe_of_their_round_seed_and_settings():
     assert calib.probe_of('r4', 102, {}, records) is None
 
 
-def test_an_optimizer_override_gets_its_own_warmup_files(monkeypatch):
+def test_an_optimizer_or_data_override_gets_its_own_warmup_files(monkeypatch):
     plain = calib.warm_file_of('/x/enc.pth', 100, 2800)
     assert plain.endswith('warm_enc_s100_w2800.pth')  # the shipped recipe: the files as before
     monkeypatch.setitem(calib.OPTIM, 'lr', 0.04)
     other = calib.warm_file_of('/x/enc.pth', 100, 2800)
-    assert other != plain and other.endswith('.pth')
+    monkeypatch.setitem(calib.DATA, 'num_source', 100)
+    fewer = calib.warm_file_of('/x/enc.pth', 100, 2800)
+    assert len({plain, other, fewer}) == 3
 
 
 def test_cli_rejects_an_unknown_optimizer_key(capsys):
