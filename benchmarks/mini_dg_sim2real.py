@@ -716,18 +716,13 @@ def main(argv=None):
             '\'{"palette_spread": 15}\' or \'{"lr": 0.04}\'',
             file=sys.stderr)
         return 2
-    unknown = sorted(set(optim) - set(DEFAULT_OPTIM))
-    if unknown:
-        print(
-            f'error: --optim has unknown keys {unknown}; the recipe has {sorted(DEFAULT_OPTIM)}',
-            file=sys.stderr)
-        return 2
-    unknown = sorted(set(data) - set(DEFAULT_DATA))
-    if unknown:
-        print(
-            f'error: --data has unknown keys {unknown}; the sizes are {sorted(DEFAULT_DATA)}',
-            file=sys.stderr)
-        return 2
+    for option, given, known in (('--optim', optim, DEFAULT_OPTIM), ('--data', data, DEFAULT_DATA)):
+        unknown = sorted(set(given) - set(known))
+        if unknown:
+            print(
+                f'error: {option} has unknown keys {unknown}; it takes {sorted(known)}',
+                file=sys.stderr)
+            return 2
     OPTIM.update(optim)
     DATA.update(data)
     if args.curve_images:
