@@ -114,7 +114,10 @@ class GeneratorSettings(dict):
     - ``real_saturation``: (low, high) saturation of R around the grey of each colour;
     - ``sim_saturation``: saturation of S's palette (> 1: the game engine's vivid colours);
     - ``sim_quantize``: S's colour quantization step (flat, posterized colours);
-    - ``sim_texture``: amplitude of S's crisp textures.
+    - ``sim_texture``: amplitude of S's crisp textures;
+    - ``sim_layout`` (optional): S's own layout statistics (keys of
+      :data:`.synthetic_streets.LAYOUT_STATISTICS`); R keeps the default ones. An optional
+      setting enters the dict (and so the settings hash) only when given.
     """
 
     DEFAULTS = dict(
@@ -127,11 +130,13 @@ class GeneratorSettings(dict):
         sim_quantize=24.0,
         sim_texture=14.0)
 
+    OPTIONAL = ('sim_layout', )
+
     def __init__(self, **overrides):
-        unknown = set(overrides) - set(self.DEFAULTS)
+        unknown = set(overrides) - set(self.DEFAULTS) - set(self.OPTIONAL)
         if unknown:
             raise ValueError(f'unknown generator settings {sorted(unknown)}; '
-                             f'known: {sorted(self.DEFAULTS)}')
+                             f'known: {sorted(self.DEFAULTS) + list(self.OPTIONAL)}')
         super().__init__({**self.DEFAULTS, **overrides})
 
 
@@ -281,8 +286,10 @@ def render_split(split: str,
     styles = []
     for i in range(num):
         rng = np.random.default_rng([seed, DOMAIN_INDEX[split], i])
-        labels[i] = render_layout(rng, width, height)
-        if split.startswith('sim'):
+        is_sim = split.startswith('sim')
+        labels[i] = render_layout(rng, width, height,
+                                  settings.get('sim_layout') if is_sim else None)
+        if is_sim:
             images[i] = render_synthetic(labels[i], rng, settings)
             styles.append(None)
         else:

@@ -9,6 +9,7 @@ shape and layout rather than on source colours to generalize, as in the real GTA
 """
 import os
 import os.path as osp
+from typing import Optional
 
 import numpy as np
 from PIL import Image
@@ -66,16 +67,32 @@ def _rect(label, x0, y0, x1, y1, cls):
         label[y0:y1, x0:x1] = cls
 
 
-def render_layout(rng, width, height):
-    """Draw one scene as a train-id label map of shape (height, width), dtype uint8."""
+#: The scene grammar's layout statistics (fractions of the image size); :func:`render_layout`'s
+#: default. The sim2real protocol can draw its synthetic source from other values (issue 25).
+LAYOUT_STATISTICS = dict(
+    horizon=(0.38, 0.5),  # horizon height range
+    building_top=(0.1, 0.7),  # building / vegetation tops, as a share of the horizon height
+    road=(0.05, 0.5),  # road half-width at the horizon, and its growth towards the bottom
+    object_scale=1.0)  # vehicles and pedestrians
+
+
+def render_layout(rng, width, height, layout: Optional[dict] = None):
+    """Draw one scene as a train-id label map of shape (height, width), dtype uint8, with the
+    layout statistics ``layout`` (keys of :data:`LAYOUT_STATISTICS`; the random stream is the same
+    whatever their values)."""
+    stats = {**LAYOUT_STATISTICS, **(layout or {})}
+    unknown = set(stats) - set(LAYOUT_STATISTICS)
+    if unknown:
+        raise ValueError(f'unknown layout statistics {sorted(unknown)}; known: '
+                         f'{sorted(LAYOUT_STATISTICS)}')
     label = np.full((height, width), 10, dtype=np.uint8)  # sky everywhere first
-    horizon = int(height * rng.uniform(0.38, 0.5))
+    horizon = int(height * rng.uniform(*stats['horizon']))
     # buildings and vegetation behind the horizon
     x = 0
     while x < width:
         bw = int(rng.uniform(0.1, 0.25) * width)
         cls = 2 if rng.random() < 0.7 else 8
-        top = int(horizon * rng.uniform(0.1, 0.7))
+        top = int(horizon * rng.uniform(*stats['building_top']))
         _rect(label, x, top, x + bw, horizon, cls)
         x += bw
     # ground: terrain at the far sides, sidewalks, the road trapezoid in the middle
@@ -83,7 +100,7 @@ def render_layout(rng, width, height):
     ys = np.arange(horizon, height)
     t = (ys - horizon) / max(1, height - horizon)  # 0 at horizon, 1 at bottom
     centre = width * rng.uniform(0.4, 0.6)
-    road_half = width * (0.05 + 0.5 * t)
+    road_half = width * (stats['road'][0] + stats['road'][1] * t)
     walk_half = road_half + width * (0.03 + 0.2 * t)
     cols = np.arange(width)[None, :]
     dist = np.abs(cols - centre)
@@ -111,7 +128,7 @@ def render_layout(rng, width, height):
     # vehicles on the road, bigger when nearer (lower in the image)
     for _ in range(rng.integers(1, 5)):
         yb = horizon + (height - horizon) * rng.uniform(0.2, 1.0)
-        scale = (yb - horizon) / max(1, height - horizon)
+        scale = stats['object_scale'] * (yb - horizon) / max(1, height - horizon)
         cls = rng.choice([13, 13, 13, 14, 15, 17, 18])
         vw = width * scale * {13: 0.22, 14: 0.3, 15: 0.35, 17: 0.08, 18: 0.08}[cls]
         vh = height * scale * {13: 0.16, 14: 0.3, 15: 0.32, 17: 0.12, 18: 0.12}[cls]
@@ -124,7 +141,7 @@ def render_layout(rng, width, height):
     # pedestrians on the sidewalks
     for _ in range(rng.integers(0, 4)):
         yb = horizon + (height - horizon) * rng.uniform(0.2, 1.0)
-        scale = (yb - horizon) / max(1, height - horizon)
+        scale = stats['object_scale'] * (yb - horizon) / max(1, height - horizon)
         side = rng.choice([-1, 1])
         idx = min(len(road_half) - 1, int(yb - horizon) - 1)
         px = centre + side * (road_half[idx] + 0.5 * (walk_half[idx] - road_half[idx]))

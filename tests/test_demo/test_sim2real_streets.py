@@ -168,3 +168,30 @@ def test_pretraining_stops_at_the_target_or_the_cap():
     assert not stop_pretraining(250, 0.59, recipe)
     assert stop_pretraining(250, 0.6, recipe)
     assert stop_pretraining(8000, 0.3, recipe)
+
+
+def test_default_scene_grammar_is_the_first_protocols():
+    """The layout statistics are parameters now; their defaults draw the very label maps the first
+    protocol (and every calibration round before r8) drew: pinned by the hash of 20 of them."""
+    import hashlib
+
+    from deft_mmseg.demo.synthetic_streets import render_layout
+    digest = hashlib.sha1()
+    for i in range(20):
+        digest.update(render_layout(np.random.default_rng([0, i]), 128, 64).tobytes())
+    assert digest.hexdigest()[:16] == '2e4972f13b8835fe'
+
+
+def test_sim_layout_moves_only_the_source_and_keeps_the_default_hash():
+    assert 'sim_layout' not in GeneratorSettings()  # the defaults' hash and cache stay as they were
+    shifted = GeneratorSettings(sim_layout=dict(horizon=(0.2, 0.25)))
+    sim_labels = render_split('sim', 8, settings=shifted)[1]
+    # the ground overwrites every row from the horizon (<= int(64 * 0.25) = 16) down: no sky there
+    assert not (sim_labels[:, 16:] == 10).any()
+    assert (render_split('sim', 8)[1][:, 16:24] == 10).any()  # default horizon: 24 rows or more
+    for split in ('real_day', 'real_corpus'):
+        a, b = render_split(split, 4), render_split(split, 4, settings=shifted)
+        np.testing.assert_array_equal(a[0], b[0])
+        np.testing.assert_array_equal(a[1], b[1])
+    with pytest.raises(ValueError, match='unknown layout statistics'):
+        render_split('sim', 1, settings=GeneratorSettings(sim_layout=dict(horizont=(0.2, 0.3))))
