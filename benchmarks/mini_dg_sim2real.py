@@ -506,7 +506,7 @@ def base_record(kind, round_name, seed, settings, tag, pretraining):
 
 
 def warm_file_of(pretrained, seed, warmup):
-    optim = '' if OPTIM == DEFAULT_OPTIM else f'_o{settings_hash(OPTIM)}'
+    optim = '' if _same(OPTIM, DEFAULT_OPTIM) else f'_o{settings_hash(OPTIM)}'
     data = '' if _same(DATA, DEFAULT_DATA) else f'_d{settings_hash(DATA)}'
     return osp.join(REPO, 'data', 'sim2real', 'work',
                     f'warm_{osp.basename(pretrained)[:-4]}_s{seed}_w{warmup}{optim}{data}.pth')
@@ -515,6 +515,18 @@ def warm_file_of(pretrained, seed, warmup):
 def _same(a, b):
     """Equal as the JSON record stores them (a tuple comes back as a list)."""
     return json.dumps(a, sort_keys=True) == json.dumps(b, sort_keys=True)
+
+
+def _of_this_run(record, tag):
+    """Whether ``record`` was measured with these generator settings (``tag``), this optimizer
+    recipe and these data sizes."""
+    return record['settings_hash'] == tag and _same(record['optim'], OPTIM) and _same(
+        record['data'], DATA)
+
+
+def _changed(values, defaults):
+    """The entries of ``values`` that differ from ``defaults`` (as the record stores them)."""
+    return {k: v for k, v in values.items() if not _same(v, defaults.get(k))}
 
 
 def cmd_sweep(seed, round_name, overrides, lengths, log=print):
@@ -528,10 +540,10 @@ def cmd_sweep(seed, round_name, overrides, lengths, log=print):
     for w in lengths:
         t0 = time.time()
         model = warm_up(data, pipeline, pretrained, seed, w, warm_file_of(pretrained, seed, w))
-        sweep[str(w)] = dict(_scores(model, data), seconds=round(time.time() - t0, 1))
-        log(f'warm-up {w}: source-val loss {sweep[str(w)]["source_val_loss"]:.4f} mIoU '
-            f'{sweep[str(w)]["source_val_miou"]:.2f} targets {sweep[str(w)]["target_avg"]:.2f} '
-            f'({sweep[str(w)]["seconds"]:.0f} s)')
+        row = sweep[str(w)] = dict(_scores(model, data), seconds=round(time.time() - t0, 1))
+        log(f'warm-up {w}: source-val loss {row["source_val_loss"]:.4f} mIoU '
+            f'{row["source_val_miou"]:.2f} targets {row["target_avg"]:.2f} ({row["seconds"]:.0f} s)'
+            )
     by_doubling = warmup_by_doubling({int(w): v['source_val_loss'] for w, v in sweep.items()})
     log(f'doubling rule: W = {by_doubling}')
     record = dict(
@@ -586,7 +598,7 @@ def collect_rows(round_name, seed, tag):
     found = {}
     for r in load_records():
         if r['kind'] == 'rows' and r['round'] == round_name and r['seed'] == seed and \
-                r['settings_hash'] == tag and r['optim'] == OPTIM and _same(r['data'], DATA):
+                _of_this_run(r, tag):
             found.update(r['rows'])
     return found
 
@@ -598,9 +610,8 @@ def probe_of(round_name, seed, overrides, records=None):
     tag = settings_hash(dict(GeneratorSettings(**overrides)))
     records = load_records() if records is None else records
     probes = [
-        r for r in records
-        if r['kind'] == 'schedule' and r['round'] == round_name and r['seed'] == seed
-        and r['settings_hash'] == tag and r['optim'] == OPTIM and _same(r['data'], DATA)
+        r for r in records if r['kind'] == 'schedule' and r['round'] == round_name
+        and r['seed'] == seed and _of_this_run(r, tag)
     ]
     if not probes:
         return None
@@ -644,16 +655,11 @@ def summary_table(records=None):
         '(c) freeze-decoder - LP-FT |', '| --- | ---: | --- | --- | --- | --- | --- | --- |'
     ]
     for r in records:
-        changed = {
-            k: v
-            for k, v in r['settings'].items() if json.dumps(v) != json.dumps(defaults.get(k))
-        } or 'defaults'
-        optim = {k: v for k, v in r['optim'].items() if v != DEFAULT_OPTIM[k]}
-        if optim:
-            changed = f'{changed}; optim {optim}'
-        data = {k: v for k, v in r['data'].items() if not _same(v, DEFAULT_DATA[k])}
-        if data:
-            changed = f'{changed}; data {data}'
+        changed = _changed(r['settings'], defaults) or 'defaults'
+        for name, values, default in (('optim', r['optim'], DEFAULT_OPTIM), ('data', r['data'],
+                                                                             DEFAULT_DATA)):
+            if _changed(values, default):
+                changed = f'{changed}; {name} {_changed(values, default)}'
         pre = r['pretraining']
         note = f', {pre["lr_schedule"]} lr, class-weighted' if pre.get('class_weight_power') else ''
         sched = r['schedule']
