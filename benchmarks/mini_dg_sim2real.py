@@ -47,6 +47,7 @@ RESULTS = osp.join(REPO, 'benchmarks', 'results', 'mini_dg_sim2real_calibration.
 DATA = dict(num_source=400, num_source_val=100, num_target=200, size=(128, 64), data_seed=0)
 DEFAULT_DATA = dict(DATA)  # ``--data`` overrides DATA for a calibration run, as ``--optim`` OPTIM
 CURVE_TARGET_IMAGES = 32  # per target, for the loss curves (the final mIoU uses all 200)
+CURVE_POINTS = 10  # evaluation points per row's curve (``--curve-points``)
 GATES = dict(gap=15.0, freeze_decoder_within=3.0)
 #: the schedule rule from round r4 on (written down before running it): evaluate the source-val
 #: loss every ``eval_every`` iterations of a constant-lr probe; the plateau is the first point at
@@ -209,9 +210,9 @@ def train(model,
           log=None,
           stop=None):
     """``iters`` SGD steps on the source with the two-stage recipe's stage (fresh optimizer,
-    poly decay unless ``constant_lr``); every ``eval_every`` steps append (step, source train loss
-    (mean since the last point), source-val loss, {target: loss}) to ``curves``; stop early
-    when ``stop(curves)`` is true after an evaluation."""
+    poly decay unless ``constant_lr``); every ``eval_every`` steps append a
+    :func:`curve_point` to ``curves``; stop early when ``stop(curves)`` is true after an
+    evaluation."""
     import torch
     import torch.nn.functional as F
     set_trainable(model, *trainable)
@@ -230,25 +231,32 @@ def train(model,
         optim.step()
         running.append(loss.item())
         if eval_every and (step + 1) % eval_every == 0:
-            val_loss, _ = evaluate(model, *data['sim_val'], with_miou=False)
-            tl = {
-                t:
-                round(
-                    evaluate(
-                        model,
-                        data[t][0][:CURVE_TARGET_IMAGES],
-                        data[t][1][:CURVE_TARGET_IMAGES],
-                        with_miou=False)[0], 4)
-                for t in targets
-            }
-            curves.append((step + 1, round(float(np.mean(running)), 4), round(val_loss, 4), tl))
+            curves.append(curve_point(model, data, targets, step + 1, float(np.mean(running))))
             running = []
             if log:
-                log(f'  step {step + 1}: src train {curves[-1][1]:.3f} src val {val_loss:.3f} '
-                    f'targets {tl}')
+                log(f'  step {step + 1}: src train {curves[-1][1]:.3f} src val '
+                    f'{curves[-1][2]:.3f} targets {curves[-1][3]}')
             if stop is not None and stop(curves):
                 break
     return model
+
+
+def curve_point(model, data, targets, step, train_loss):
+    """(step, source train loss (mean since the last point; None before training), source-val
+    loss, {target: loss}, {target: mIoU}) on the first ``CURVE_TARGET_IMAGES`` of each target
+    (the mIoU from round r10 on; earlier records hold the first four)."""
+    val_loss, _ = evaluate(model, *data['sim_val'], with_miou=False)
+    scores = {
+        t: evaluate(model, data[t][0][:CURVE_TARGET_IMAGES], data[t][1][:CURVE_TARGET_IMAGES])
+        for t in targets
+    }
+    return (step, None if train_loss is None else round(train_loss, 4), round(val_loss, 4), {
+        t: round(v[0], 4)
+        for t, v in scores.items()
+    }, {
+        t: round(v[1], 2)
+        for t, v in scores.items()
+    })
 
 
 def plateau_step(curve, window_points, rel_tol):
@@ -389,6 +397,8 @@ def run_rows(data, pipeline, pretrained, seed, schedule, names, warm_file, log=p
     model = warm_up(data, pipeline, pretrained, seed, w, warm_file)
     warm_state = copy.deepcopy(model.state_dict())
     rows = {'warmup': _scores(model, data)}
+    # the warmed-up model's point: where every row's curve starts
+    rows['warmup']['curve_start'] = curve_point(model, data, list(REAL_TARGETS), 0, None)
     for name in names:
         model.load_state_dict(warm_state)
         torch.manual_seed(seed + 1)
@@ -403,7 +413,7 @@ def run_rows(data, pipeline, pretrained, seed, schedule, names, warm_file, log=p
             d,
             OPTIM['wd_decoupled'],
             ROWS[name],
-            eval_every=max(50, d // 10),
+            eval_every=max(50, d // CURVE_POINTS),
             curves=curves,
             targets=list(REAL_TARGETS))
         rows[name] = dict(
@@ -436,8 +446,11 @@ def gates(rows):
     def tavg(point):
         return float(np.mean(list(point[3].values())))
 
-    # window means: the three points around the middle vs the last three points
-    mid_pts, end_pts = curves[max(0, n // 2 - 2):n // 2 + 1], curves[-3:]
+    # window means: the k points around the middle vs the last k points; k = 3 on the 10-point
+    # curves of rounds r1-r9, 5 on 20 points (round r10 on, written down before it ran)
+    k = max(3, n // 4)
+    first = max(0, n // 2 - (k + 1) // 2)
+    mid_pts, end_pts = curves[first:first + k], curves[-k:]
     t_mid, t_end = np.mean([tavg(p) for p in mid_pts]), np.mean([tavg(p) for p in end_pts])
     s_mid, s_end = np.mean([p[1] for p in mid_pts]), np.mean([p[1] for p in end_pts])
     diff_c = rows['freeze-decoder']['target_avg'] - lp['target_avg']
@@ -492,6 +505,7 @@ def base_record(kind, round_name, seed, settings, tag, pretraining):
     import torch
     return dict(
         curve_target_images=CURVE_TARGET_IMAGES,
+        curve_points=CURVE_POINTS,
         kind=kind,
         round=round_name,
         seed=seed,
@@ -684,7 +698,7 @@ def summary_table(records=None):
 
 
 def main(argv=None):
-    global CURVE_TARGET_IMAGES
+    global CURVE_TARGET_IMAGES, CURVE_POINTS
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('command', choices=['probe', 'sweep', 'rows', 'summary'])
     parser.add_argument('--seed', type=int, default=100)
@@ -701,6 +715,11 @@ def main(argv=None):
         type=int,
         help='rows: target images per target for the loss curves (default '
         f'{CURVE_TARGET_IMAGES}; diagnostics only: it does not change training)')
+    parser.add_argument(
+        '--curve-points',
+        type=int,
+        help=f'rows: evaluation points per curve (default {CURVE_POINTS}); gate (b) compares '
+        'window means of max(3, points // 4) points')
     parser.add_argument('--rows', nargs='+', choices=list(ROWS), default=['lpft', 'freeze-decoder'])
     parser.add_argument(
         '--optim', default='{}', help=f'overrides of the optimizer recipe {DEFAULT_OPTIM} (JSON)')
@@ -733,6 +752,8 @@ def main(argv=None):
     DATA.update(data)
     if args.curve_images:
         CURVE_TARGET_IMAGES = args.curve_images
+    if args.curve_points:
+        CURVE_POINTS = args.curve_points
     if args.command == 'summary':
         print(summary_table())
     elif args.command == 'probe':

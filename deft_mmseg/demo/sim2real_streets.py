@@ -118,6 +118,9 @@ class GeneratorSettings(dict):
     - ``sim_layout`` (optional): S's own layout statistics (keys of
       :data:`.synthetic_streets.LAYOUT_STATISTICS`); R keeps the default ones. An optional
       setting enters the dict (and so the settings hash) only when given.
+    - ``sim_palette_swap`` (optional): pairs ``[a, b]`` of train ids whose colour tendencies S
+      exchanges before its saturation and quantization (a source whose colours contradict R's
+      for those classes, as a game's art direction can); R keeps :data:`CLASS_TENDENCY`.
     """
 
     DEFAULTS = dict(
@@ -130,7 +133,7 @@ class GeneratorSettings(dict):
         sim_quantize=24.0,
         sim_texture=14.0)
 
-    OPTIONAL = ('sim_layout', )
+    OPTIONAL = ('sim_layout', 'sim_palette_swap')
 
     def __init__(self, **overrides):
         unknown = set(overrides) - set(self.DEFAULTS) - set(self.OPTIONAL)
@@ -218,10 +221,17 @@ def render_real(label: np.ndarray,
 
 
 def sim_palette(settings: Optional[GeneratorSettings] = None) -> np.ndarray:
-    """S's base palette (19, 3): the class tendencies pushed to saturation and quantized."""
+    """S's base palette (19, 3): the class tendencies (with the pairs of ``sim_palette_swap``
+    exchanged) pushed to saturation and quantized."""
     settings = settings or GeneratorSettings()
-    grey = CLASS_TENDENCY.mean(axis=1, keepdims=True)
-    vivid = np.clip(grey + settings['sim_saturation'] * (CLASS_TENDENCY - grey), 0, 255)
+    tendency = CLASS_TENDENCY.copy()
+    for a, b in settings.get('sim_palette_swap', ()):
+        if not (0 <= a < 19 and 0 <= b < 19) or a == b:
+            raise ValueError(f'sim_palette_swap pair {[a, b]} is not two different train ids '
+                             'in 0-18')
+        tendency[[a, b]] = tendency[[b, a]]
+    grey = tendency.mean(axis=1, keepdims=True)
+    vivid = np.clip(grey + settings['sim_saturation'] * (tendency - grey), 0, 255)
     q = settings['sim_quantize']
     return (np.round(vivid / q) * q).clip(0, 255).astype(np.float32)
 

@@ -52,6 +52,20 @@ def test_each_gate_fails_on_its_own(case):
             g['c_pass']] == [case != 'gap', case != 'loss', case != 'freeze']
 
 
+def test_gate_b_compares_windows_of_five_on_twenty_points():
+    # 20 points: the middle window is points 8-12 (1-based), the end window points 16-20. A rise
+    # that only the last 3 points show (1.0 -> 1.15) averages to less than the middle's 1.12
+    # over 5 points and fails; windows of 3 (points 9-11: 1.133) would pass it
+    source = [1.0 - 0.02 * i for i in range(20)]
+    target = [1.0] * 7 + [1.1, 1.1, 1.1, 1.2, 1.1] + [1.0] * 5 + [1.15] * 3
+    g = calib.gates(_rows(70.0, 40.0, 39.0, target, source))
+    assert g['b_target_loss_mid'] == pytest.approx(1.12)
+    assert g['b_target_loss_end'] == pytest.approx((2 * 1.0 + 3 * 1.15) / 5)
+    assert not g['b_pass']
+    target[-5:-3] = [1.15, 1.15]  # the whole end window above the middle: passes
+    assert calib.gates(_rows(70.0, 40.0, 39.0, target, source))['b_pass']
+
+
 def test_windowed_plateau_ignores_a_noisy_point_that_fires_the_single_point_rule():
     # a falling loss with one noisy point at step 300: the single-point rule (1 point back)
     # fires there (0.80 -> 0.79: 1.25 %); the means of 2 points do not (400: 0.85 -> 0.77, 9 %)

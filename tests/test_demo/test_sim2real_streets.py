@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 from deft_mmseg.demo.sim2real_pretraining import RECIPE
-from deft_mmseg.demo.sim2real_streets import (DOMAIN_INDEX, REAL_RANGES, REAL_TARGETS,
-                                              GeneratorSettings, render_split)
+from deft_mmseg.demo.sim2real_streets import (CLASS_TENDENCY, DOMAIN_INDEX, REAL_RANGES,
+                                              REAL_TARGETS, GeneratorSettings, render_split)
 
 SPLITS = ['sim', 'real_day', 'real_overcast', 'real_dusk', 'real_corpus']
 
@@ -195,3 +195,34 @@ def test_sim_layout_moves_only_the_source_and_keeps_the_default_hash():
         np.testing.assert_array_equal(a[1], b[1])
     with pytest.raises(ValueError, match='unknown layout statistics'):
         render_split('sim', 1, settings=GeneratorSettings(sim_layout=dict(horizont=(0.2, 0.3))))
+
+
+def test_sim_palette_swap_exchanges_only_the_sources_colours_of_each_pair():
+    assert 'sim_palette_swap' not in GeneratorSettings()  # the defaults' hash stays as it was
+    swapped = GeneratorSettings(sim_palette_swap=[[0, 1], [8, 9]])
+    images, labels, _ = render_split('sim', 6, settings=GeneratorSettings(sim_texture=0.0))
+    images_s, labels_s, _ = render_split(
+        'sim', 6, settings=GeneratorSettings(sim_texture=0.0, sim_palette_swap=[[0, 1], [8, 9]]))
+    np.testing.assert_array_equal(labels, labels_s)
+    # written from the docstring, not from sim_palette: the tendency of the other class of the
+    # pair, at S's saturation, quantized; a class outside every pair keeps its colour
+    grey_before = CLASS_TENDENCY.mean(axis=1)
+    for cls, other in ((0, 1), (1, 0), (8, 9), (9, 8), (10, 10), (13, 13)):
+        expected = grey_before[other] + 1.6 * (CLASS_TENDENCY[other] - grey_before[other])
+        expected = np.round(np.clip(expected, 0, 255) / 24.0) * 24.0
+        region = labels_s == cls
+        if not region.any():
+            continue
+        # per-image jitter std 8: the region's median colour lies within 3 std of the base
+        median = np.median(images_s[region].astype(np.float32), axis=0)
+        assert np.abs(median - expected).max() < 24, (cls, median, expected)
+    road = labels == 0
+    assert np.abs(
+        np.median(images[road].astype(np.float32), 0) -
+        np.median(images_s[road].astype(np.float32), 0)).max() > 40  # the swap is visible
+    for split in ('real_day', 'real_corpus'):
+        np.testing.assert_array_equal(
+            render_split(split, 3)[0],
+            render_split(split, 3, settings=swapped)[0])
+    with pytest.raises(ValueError, match='not two different train ids'):
+        render_split('sim', 1, settings=GeneratorSettings(sim_palette_swap=[[3, 3]]))
