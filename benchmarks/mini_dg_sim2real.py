@@ -71,6 +71,90 @@ OPTIM = dict(lr=0.01, momentum=0.9, wd_warmup=5e-3, wd_decoupled=5e-4, power=0.9
 #: and its cached warm-up files carry the override's hash)
 DEFAULT_OPTIM = dict(OPTIM)
 
+#: The protocol the methods run under, through the shipped configs and mmengine's Runner
+#: (``benchmarks/mini_dg.py --protocol sim2real``). PLACEHOLDER VALUES until the protocol commit
+#: ("Fix the sim2real protocol (before any method run)") sets the calibrated ones and ``fixed``:
+#:
+#: - ``settings``: GeneratorSettings overrides (the data and the R encoder's cache name follow);
+#: - ``optim``: overrides of :data:`OPTIM` (lr, momentum, the per-stage weight decays, poly power,
+#:   batch) for every row;
+#: - ``warmup_iters`` W, ``decoupled_iters`` D: the two-stage rows' stages; joint finetuning
+#:   without a warm-up runs W + D; DeFT's cross-EMA beta = 1 - 4 / D (EMA horizon D / 4);
+#: - ``data``: the data sizes and seed (:data:`DATA`'s keys); ``seeds``: the protocol's seeds;
+#: - ``network``: the tiny network every row runs (the one this calibration measured and the R
+#:   encoder is pretrained for: ResNet-18 V1c, DepthwiseSeparableASPPHead) and whether its loss
+#:   averages over the non-ignored pixels only (as this loop's ``F.cross_entropy`` does);
+#: - ``distance_interval``: ParamDistanceHook's interval on the ResNet rows;
+#: - ``fixed``: False until the protocol commit; DeFT-family rows refuse to run the full schedule
+#:   before it (smoke runs, ``--iters``, are allowed).
+#:
+#: What else a result depends on enters the hash through :func:`protocol`: every generator
+#: setting (defaults included), the whole optimizer recipe, the R pretraining recipe.
+PROTOCOL = dict(
+    fixed=False,
+    settings={'sim_palette_swap': [[8, 9]]},
+    optim={'lr': 0.04},
+    warmup_iters=2800,
+    decoupled_iters=14000,
+    data=dict(DATA),
+    seeds=[0, 1, 2, 3, 4],
+    network=dict(model='deeplabv3plus_tiny_demo.py', loss_avg_non_ignore=True),
+    distance_interval=50,
+    version=1)
+
+
+def protocol(proto=None) -> dict:
+    """``proto`` (default :data:`PROTOCOL`) resolved to everything a result depends on: the full
+    generator settings, the full optimizer recipe, the full data sizes, the R pretraining recipe
+    (as the JSON record stores them). Unknown keys in ``settings``, ``optim`` or ``data`` raise
+    ``ValueError``."""
+    from deft_mmseg.demo.sim2real_pretraining import RECIPE
+    from deft_mmseg.demo.sim2real_streets import GeneratorSettings
+    p = copy.deepcopy(PROTOCOL if proto is None else proto)
+    for key, known in (('optim', DEFAULT_OPTIM), ('data', DEFAULT_DATA)):
+        unknown = sorted(set(p[key]) - set(known))
+        if unknown:
+            raise ValueError(f'sim2real protocol: unknown {key} keys {unknown}; known: '
+                             f'{sorted(known)}')
+    p['settings'] = dict(GeneratorSettings(**p['settings']))
+    p['optim'] = dict(DEFAULT_OPTIM, **p['optim'])
+    p['data'] = dict(DEFAULT_DATA, **p['data'])
+    p['pretraining'] = dict(RECIPE)
+    return json.loads(json.dumps(p, sort_keys=True, default=list))
+
+
+def protocol_hash(proto=None) -> str:
+    """12 hex digits of the resolved protocol's sha1 (tags every result of the Runner rows)."""
+    return settings_hash(protocol(proto))
+
+
+def smoke_protocol(iters=None, data=None, proto=None) -> dict:
+    """:data:`PROTOCOL` (or ``proto``) for a smoke run: ``iters`` iterations in all, W and D
+    scaled keeping W : D (W at least 1, D at least 8, so that beta = 1 - 4 / D >= 0.5; the
+    distance hook's interval at most a quarter of the run), and ``data`` overriding the data
+    sizes. Either one adds a ``smoke`` entry, so the hash changes even where the numbers happen
+    to be the protocol's. Without both: the protocol unchanged."""
+    p = copy.deepcopy(PROTOCOL if proto is None else proto)
+    if iters is None and not data:
+        return p
+    smoke = {}
+    if iters is not None:
+        w, d = p['warmup_iters'], p['decoupled_iters']
+        warmup = max(1, int(round(iters * w / (w + d))))
+        if iters - warmup < 8:
+            raise ValueError(f'--iters {iters} is too short for the sim2real schedule: it keeps '
+                             f'W : D = {w} : {d} and needs D >= 8 (beta = 1 - 4 / D); '
+                             f'use at least {max(warmup + 8, 12)}')
+        p['warmup_iters'], p['decoupled_iters'] = warmup, iters - warmup
+        p['distance_interval'] = min(p['distance_interval'], max(1, iters // 4))
+        smoke['iters'] = iters
+    if data:
+        p['data'] = dict(p['data'], **data)
+        smoke['data'] = dict(data)
+    p['smoke'] = smoke
+    return p
+
+
 # ------------------------------------------------------------------------------------------
 # data and model
 
@@ -474,6 +558,15 @@ def settings_hash(obj):
 
 def prepare(overrides, log=print):
     """Settings, their hash, the pretrained encoder (made or cached), its meta, the data."""
+    settings, tag, pretrained, pretraining = real_encoder(overrides, log)
+    return settings, tag, pretrained, pretraining, load_data(settings)
+
+
+def real_encoder(overrides, log=print):
+    """Settings, their hash, the R-pretrained encoder (made or cached under
+    ``data/sim2real/pretrained/``, named by the settings' and the recipe's hashes), its meta.
+    The calibration (:func:`prepare`) and the Runner rows (``benchmarks/mini_dg.py --protocol
+    sim2real``) share it."""
     import torch
 
     from deft_mmseg.demo.sim2real_pretraining import RECIPE, ensure_real_encoder
@@ -498,7 +591,7 @@ def prepare(overrides, log=print):
         class_weight_power=RECIPE.get('class_weight_power', 0),
         max_steps=RECIPE['max_steps'],
         held_out=RECIPE['held_out'])
-    return settings, tag, pretrained, pretraining, load_data(settings)
+    return settings, tag, pretrained, pretraining
 
 
 def base_record(kind, round_name, seed, settings, tag, pretraining):
