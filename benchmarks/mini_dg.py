@@ -2,6 +2,17 @@
 
     python benchmarks/mini_dg.py              # every method, seeds 0 1 2 (make demo-compare)
     python benchmarks/mini_dg.py --methods lpft deft --seeds 0 --out work_dirs/demo   # make demo
+    python benchmarks/mini_dg.py --protocol sim2real --methods lpft --seeds 100 --iters 200  # smoke
+
+Two protocols (``--protocol``, default ``streets``): ``streets``, the first miniature (below), and
+``sim2real`` (issue 25, docs/mini_dg_sim2real.md): a synthetic source ``sim`` and the three real
+targets of ``deft_mmseg.demo.sim2real_streets.REAL_TARGETS``, an encoder pretrained on the real
+family R; its values are ``PROTOCOL`` of ``benchmarks/mini_dg_sim2real.py`` (the calibration's
+file) and :func:`build_sim2real_config` says how each shipped config gets them. Under sim2real
+``--iters N`` is a smoke option (W and D scaled to N in all, W : D kept; it changes the protocol
+hash), as is ``--data JSON`` (smaller data sizes); only the ResNet rows are wired so far.
+
+The ``streets`` protocol:
 
 Protocol (fixed and committed before the first comparison; see docs/benchmarks.md):
 
@@ -26,10 +37,12 @@ finished runs of the same protocol are reused, so an interrupted comparison resu
 (``OUT/mini_dg.md``, ``OUT/mini_dg.json``, ``OUT/mini_dg.png``) is written from all results found.
 """
 import argparse
+import copy
 import hashlib
 import json
 import os
 import os.path as osp
+import shutil
 import subprocess
 import sys
 import time
@@ -78,6 +91,16 @@ METHODS = OrderedDict([
 ])
 #: DeFT rows evaluated again with the other final models of Table 7 (same checkpoints)
 TABLE7 = OrderedDict([('I', 'e1 + d2 (UC)'), ('II', 'e1 + d~1 (f1)'), ('III', 'e~2 + d2 (f2)')])
+
+PROTOCOLS = ('streets', 'sim2real')
+DEFAULT_PROTOCOL = 'streets'
+#: the rows wired under sim2real: the ResNet group of METHODS (the ViT group: not yet)
+SIM2REAL_METHODS = ('joint', 'lpft', 'freeze-encoder', 'freeze-decoder', 'deft', 'deft-distreg')
+#: the methods under study (not the calibration's baselines): under sim2real they refuse the
+#: protocol's full schedule until ``PROTOCOL['fixed']`` (smoke runs, ``--iters``, are allowed)
+SIM2REAL_GUARDED = ('deft', 'deft-distreg')
+SIM2REAL_DATA_ROOT = 'data/sim2real'
+SIM2REAL_TITLE = 'Mini DG sim2real: synthetic source -> three unseen real targets'
 
 
 def beta_for(decoupled_iters):
@@ -166,9 +189,230 @@ def build_config(method, seed, work_dir, pretrained):
     return cfg
 
 
-def run_one(method, seed, out):
+# --------------------------------------------------------------------------------------------
+# the sim2real protocol (issue 25): its values live in benchmarks/mini_dg_sim2real.py (PROTOCOL)
+
+
+def _sim2real():
+    """``benchmarks/mini_dg_sim2real.py`` as a module: the sim2real protocol, its hash and the
+    R encoder the calibration uses."""
+    here = osp.dirname(osp.abspath(__file__))
+    if here not in sys.path:
+        sys.path.insert(0, here)
+    import mini_dg_sim2real
+    return mini_dg_sim2real
+
+
+def sim2real_domains():
+    from deft_mmseg.demo.sim2real_streets import REAL_TARGETS
+    return tuple(REAL_TARGETS)
+
+
+def check_sim2real_method(method):
+    """Raise ``ValueError`` (one line) for a method not wired under sim2real yet."""
+    if method not in SIM2REAL_METHODS:
+        raise ValueError(f'{method} is not wired under --protocol sim2real yet (the ViT rows need '
+                         f'an R-pretrained tiny ViT); sim2real runs {", ".join(SIM2REAL_METHODS)}')
+
+
+def sim2real_data_root(proto=None):
+    """``data/sim2real/data_<settings hash>`` (the R encoder's settings hash; ``_d<data hash>``
+    appended where the data sizes are not the calibration's defaults), relative to the
+    repository."""
+    s2r = _sim2real()
+    p = s2r.protocol(proto)
+    name = f'data_{s2r.settings_hash(p["settings"])}'
+    if not s2r._same(p['data'], s2r.DEFAULT_DATA):
+        name += f'_d{s2r.settings_hash(p["data"])}'
+    return osp.join(SIM2REAL_DATA_ROOT, name)
+
+
+def ensure_sim2real_data(proto=None, log=print):
+    """The protocol's data on disk (``generate_sim2real_dataset``: ``sim``, ``sim_val`` in the
+    GTAV layout, each real target in the Cityscapes layout), written once: a folder whose
+    ``complete.json`` names these settings and sizes is reused; another is written afresh
+    (into a temporary folder renamed into place, so an interrupted run leaves nothing half
+    written under the name)."""
+    from deft_mmseg.demo.sim2real_streets import GeneratorSettings, generate_sim2real_dataset
+    s2r = _sim2real()
+    p = s2r.protocol(proto)
+    root = sim2real_data_root(proto)
+    want = dict(settings=p['settings'], data=p['data'])
+
+    def complete(folder):
+        marker = osp.join(folder, 'complete.json')
+        if not osp.exists(marker):
+            return False
+        with open(marker) as f:
+            return json.load(f) == want
+
+    if complete(root):
+        log(f'sim2real data: {root} (cached)')
+        return root
+    start = time.time()
+    tmp = f'{root}.tmp{os.getpid()}'
+    shutil.rmtree(tmp, ignore_errors=True)
+    d = p['data']
+    generate_sim2real_dataset(
+        tmp,
+        num_source=d['num_source'],
+        num_source_val=d['num_source_val'],
+        num_target=d['num_target'],
+        size=tuple(d['size']),
+        seed=d['data_seed'],
+        settings=GeneratorSettings(**_settings_overrides(p)))
+    with open(osp.join(tmp, 'complete.json'), 'w') as f:
+        json.dump(want, f, indent=1)
+    if complete(root):  # another process finished first
+        shutil.rmtree(tmp)
+    else:
+        shutil.rmtree(root, ignore_errors=True)  # an incomplete earlier attempt
+        os.replace(tmp, root)
+    log(f'sim2real data: {root} ({time.time() - start:.0f} s)')
+    return root
+
+
+def _settings_overrides(resolved):
+    """The generator settings of a resolved protocol that differ from the defaults (what the
+    calibration passes as ``--settings``: the encoder cache compares them as given)."""
+    from deft_mmseg.demo.sim2real_streets import GeneratorSettings
+    return _sim2real()._changed(resolved['settings'], dict(GeneratorSettings()))
+
+
+def ensure_sim2real_encoder(proto=None, log=print):
+    """The R-pretrained encoder of the protocol's generator settings: the calibration's own
+    file (``mini_dg_sim2real.real_encoder``, ``data/sim2real/pretrained/``), made if missing."""
+    s2r = _sim2real()
+    return s2r.real_encoder(_settings_overrides(s2r.protocol(proto)), log)[2]
+
+
+def literal_bn_problems(cfg):
+    """How ``cfg`` departs from the DeFT paper's literal Alg. 1-2 BatchNorm convention (a frozen
+    module only stops its gradients and stays in train mode, its BN statistics following the
+    batches): a staged segmentor's ``frozen_module_mode`` other than ``'train'``, a cross EMA
+    whose GC modules run in eval mode (``buffer_update`` other than ``'forward'``), a backbone
+    with ``norm_eval`` or frozen stages, a norm layer without trainable affine weights. Empty if
+    none."""
+    model = cfg.model
+    problems = []
+    if model.type in ('StagedEncoderDecoder', 'DualPathwaySegmentor', 'FisherTuneEncoderDecoder'):
+        # FisherTuneEncoderDecoder defaults to 'eval'; the other two to 'train'
+        default = 'eval' if model.type == 'FisherTuneEncoderDecoder' else 'train'
+        if model.get('frozen_module_mode', default) != 'train':
+            problems.append(f'frozen_module_mode={model.get("frozen_module_mode", default)!r}')
+    for hook in cfg.get('custom_hooks', []):
+        if hook['type'] == 'CrossEMAHook' and hook.get('buffer_update', 'forward') != 'forward':
+            problems.append(f'CrossEMAHook buffer_update={hook["buffer_update"]!r}')
+    if model.backbone.get('norm_eval', False):
+        problems.append('backbone norm_eval=True')
+    if model.backbone.get('frozen_stages', -1) not in (-1, None):
+        problems.append(f'backbone frozen_stages={model.backbone.frozen_stages}')
+    for part in ('backbone', 'decode_head'):
+        if not model[part].get('norm_cfg', {}).get('requires_grad', True):
+            problems.append(f'{part} norm_cfg requires_grad=False')
+    return problems
+
+
+def build_sim2real_config(method, seed, work_dir, pretrained, proto=None, data_root=None):
+    """The shipped config of ``method`` under the sim2real protocol ``proto`` (default
+    ``mini_dg_sim2real.PROTOCOL``).
+
+    ``make_demo_config(..., keep_protocol=False)`` (the demo's pipelines, which the calibration
+    loop applies, and whole-image inference), then: the protocol's network in place of the tiny
+    network of the config's family (the calibration's ResNet-18 V1c / DepthwiseSeparableASPPHead:
+    the R encoder is pretrained for it; the paper configs' torchvision-stem tiny network does
+    not fit that file), its backbone initialized from ``pretrained``; the source ``sim`` (GTAV
+    layout, ``data_root/sim``) for training, every real target (Cityscapes layout, all its
+    images) for test; W and D as the stages of the two-stage loop (W + D iterations for joint
+    finetuning without a warm-up); the protocol's SGD lr, momentum, poly power and batch; its
+    per-stage weight decays on the two stage schedulers
+    (``StageConstantParamScheduler(param_name='weight_decay')``, as
+    ``_base_/schedules/two_stage_sgd_8k_40k.py`` expresses them), the decoupled one as the
+    optimizer's (the one joint finetuning runs with); CrossEMAHook beta = 1 - 4 / D;
+    ParamDistanceHook. The BatchNorm convention is checked to be the literal Alg. 1-2 one
+    (:func:`literal_bn_problems`)."""
+    from mmengine.config import Config, ConfigDict
+
+    from deft_mmseg.demo import make_demo_config
+    from deft_mmseg.demo.demo_config import CONFIG_ROOT, NETWORK_KEYS
+    check_sim2real_method(method)
+    s2r = _sim2real()
+    p = s2r.protocol(proto)
+    w, d = p['warmup_iters'], p['decoupled_iters']
+    cfg = make_demo_config(
+        Config.fromfile(osp.join(REPO, METHODS[method][0])),
+        warmup_iters=w,
+        iters=w + d,
+        keep_protocol=False)
+    if cfg.model.get('auxiliary_head') is not None:
+        raise ValueError(f'{method}: an auxiliary head is not part of the sim2real rows')
+    net = p['network']
+    tiny = Config.fromfile(osp.join(CONFIG_ROOT, '_base_', 'models', net['model'])).model
+    model = ConfigDict({k: v for k, v in cfg.model.items() if k not in NETWORK_KEYS})
+    model.update({
+        k: copy.deepcopy(v)
+        for k, v in tiny.items() if k in NETWORK_KEYS and k != 'type'
+    })
+    model.decode_head.loss_decode.avg_non_ignore = net['loss_avg_non_ignore']
+    model.backbone.init_cfg = dict(type='Pretrained', checkpoint=pretrained)
+    cfg.model = model
+    # data: the source for training, every real target for test (no source-val in the loop)
+    root = data_root or sim2real_data_root(proto)
+    cfg.train_dataloader.dataset.data_root = osp.join(root, 'sim')
+    cfg.train_dataloader.batch_size = p['optim']['batch']
+    for loader in (cfg.val_dataloader, cfg.test_dataloader):
+        template = copy.deepcopy(next(iter(loader.datasets.values())))
+        loader.datasets = ConfigDict({
+            t: dict(copy.deepcopy(template), data_root=osp.join(root, t))
+            for t in sim2real_domains()
+        })
+    # schedule: set here, not through make_demo_config (it keeps min(the config's warm-up, W))
+    loop = cfg.train_cfg
+    if loop.type == 'TwoStageTrainLoop':
+        loop.warmup_iters, loop.decoupled_iters = w, d
+    elif loop.type != 'IterBasedTrainLoop' or loop.max_iters != w + d:
+        raise ValueError(f'{method}: unexpected train loop {loop.type} for the sim2real rows')
+    loop.val_interval = 10 * (w + d)  # no validation during training: one test at the end
+    # optimizer: the protocol's recipe for every row
+    o = p['optim']
+    optimizer = cfg.optim_wrapper.optimizer
+    if optimizer.type != 'SGD':
+        raise ValueError(f'{method}: the sim2real rows take SGD, the config has {optimizer.type}')
+    optimizer.update(lr=o['lr'], momentum=o['momentum'], weight_decay=o['wd_decoupled'])
+    schedulers = cfg.param_scheduler if isinstance(cfg.param_scheduler,
+                                                   list) else [cfg.param_scheduler]
+    decays = []
+    for sched in schedulers:
+        if sched.type in ('PolyLR', 'StagePolyLR'):
+            sched.power = o['power']
+        elif sched.type == 'StageConstantParamScheduler' and sched.param_name == 'weight_decay':
+            sched.value = o[f'wd_{sched.stage}']
+            decays.append(sched.stage)
+        else:
+            raise ValueError(f'{method}: unexpected scheduler {sched.type} for the sim2real rows')
+    if sorted(decays) != (['decoupled', 'warmup'] if loop.type == 'TwoStageTrainLoop' else []):
+        raise ValueError(f'{method}: per-stage weight decays {decays} are not the two-stage '
+                         "recipe's (one StageConstantParamScheduler per stage)")
+    hooks = [h for h in cfg.get('custom_hooks', []) if h['type'] != 'ParamDistanceHook']
+    for hook in hooks:
+        if hook['type'] == 'CrossEMAHook':
+            hook['beta'] = beta_for(d)
+    hooks.append(dict(type='ParamDistanceHook', interval=p['distance_interval']))
+    cfg.custom_hooks = hooks
+    cfg.default_hooks.logger.interval = 100
+    cfg.default_hooks.checkpoint.update(interval=w + d, max_keep_ckpts=1)
+    cfg.randomness = dict(seed=seed)
+    cfg.work_dir = work_dir
+    cfg.launcher = 'none'
+    problems = literal_bn_problems(cfg)
+    if problems:
+        raise ValueError(f'{method}: not the literal Alg. 1-2 BatchNorm convention: {problems}')
+    return cfg
+
+
+def run_one(method, seed, out, protocol_name=DEFAULT_PROTOCOL, proto=None):
     """Train ``method`` with ``seed``, test it (and DeFT's Table 7 variants) on every target
-    domain, write ``result.json``."""
+    domain, write ``result.json`` (``proto``: the sim2real protocol, default its PROTOCOL)."""
     import torch
     from mmengine.runner import Runner
 
@@ -178,18 +422,30 @@ def run_one(method, seed, out):
     from deft_mmseg.utils.curves import load_curves
     work_dir = osp.join(out, method, f'seed{seed}')
     start = time.time()
-    pretrained = ensure_pretrained_encoder(PRETRAINED_ROOT, METHODS[method][1])
-    cfg = build_config(method, seed, work_dir, pretrained)
-    check_encoder_fits(cfg.model.backbone, pretrained, METHODS[method][1])
+    sim2real = protocol_name == 'sim2real'
+    if sim2real:
+        s2r = _sim2real()
+        pretrained = ensure_sim2real_encoder(proto)
+        cfg = build_sim2real_config(method, seed, work_dir, pretrained, proto,
+                                    ensure_sim2real_data(proto))
+        check_encoder_fits(cfg.model.backbone, pretrained, 'resnet')
+        domains, tag = sim2real_domains(), s2r.protocol_hash(proto)
+    else:
+        pretrained = ensure_pretrained_encoder(PRETRAINED_ROOT, METHODS[method][1])
+        cfg = build_config(method, seed, work_dir, pretrained)
+        check_encoder_fits(cfg.model.backbone, pretrained, METHODS[method][1])
+        domains, tag = DOMAINS, protocol_hash()
     runner = Runner.from_cfg(cfg)
+    train_start = time.time()
     runner.train()
+    train_seconds = time.time() - train_start
     model = runner.model.module if hasattr(runner.model, 'module') else runner.model
     variants = OrderedDict()
-    variants['final'] = _domain_miou(runner.test())
+    variants['final'] = _domain_miou(runner.test(), domains)
     if isinstance(model, DualPathwaySegmentor):
         for name in TABLE7:
             model.final_model = dict(FINAL_MODELS[name])
-            variants[name] = _domain_miou(runner.test())
+            variants[name] = _domain_miou(runner.test(), domains)
         model.final_model = dict(FINAL_MODELS['IV'])
     curves = {}
     if METHODS[method][1].startswith('resnet'):
@@ -197,26 +453,41 @@ def run_one(method, seed, out):
     result = dict(
         method=method,
         seed=seed,
-        protocol=protocol_hash(),
+        protocol=tag,
         mIoU=variants,
         curves=curves,
         seconds=round(time.time() - start, 1),
         torch=torch.__version__,
         threads=torch.get_num_threads())
+    if sim2real:
+        p = s2r.protocol(proto)
+        result.update(
+            protocol_name='sim2real',
+            config=METHODS[method][0],
+            schedule=dict(
+                warmup_iters=p['warmup_iters'],
+                decoupled_iters=p['decoupled_iters'],
+                beta=beta_for(p['decoupled_iters'])),
+            # runner.train(): its set-up, W + D iterations and the final validation
+            train_seconds=round(train_seconds, 1))
     with open(osp.join(work_dir, 'result.json'), 'w') as f:
         json.dump(result, f, indent=1)
     return result
 
 
-def _domain_miou(flat):
-    return OrderedDict((d, float(flat[f'{d}/mIoU'])) for d in DOMAINS)
+def _domain_miou(flat, domains=DOMAINS):
+    return OrderedDict((d, float(flat[f'{d}/mIoU'])) for d in domains)
 
 
 # --------------------------------------------------------------------------------------------
 # the comparison
 
 
-def load_results(out):
+def load_results(out, protocol_name=DEFAULT_PROTOCOL, proto=None):
+    """The results under ``out`` of this protocol (its hash; under sim2real also its name and each
+    method's config), by method and seed."""
+    sim2real = protocol_name == 'sim2real'
+    tag = _sim2real().protocol_hash(proto) if sim2real else protocol_hash()
     results = {}
     for method in METHODS:
         for name in sorted(os.listdir(osp.join(out, method))) if osp.isdir(osp.join(
@@ -225,12 +496,16 @@ def load_results(out):
             if osp.exists(path):
                 with open(path) as f:
                     r = json.load(f)
-                if r.get('protocol') == protocol_hash():
-                    results.setdefault(method, {})[r['seed']] = r
+                if r.get('protocol') != tag:
+                    continue
+                if sim2real and (r.get('protocol_name') != 'sim2real'
+                                 or r.get('config') != METHODS[method][0]):
+                    continue
+                results.setdefault(method, {})[r['seed']] = r
     return results
 
 
-def rows(results):
+def rows(results, domains=DOMAINS):
     """The table rows: dicts with ``key``, ``label``, ``group`` ('resnet' | 'vit'), ``mIoU``
     ({domain | 'avg': (mean, std, number of seeds)}), ``paper`` (C / B / M or None), ``source``."""
     import numpy as np
@@ -239,10 +514,10 @@ def rows(results):
         first = next(iter(runs.values()))['mIoU']
         for variant in ['final'] + [v for v in TABLE7 if v in first]:
             per = OrderedDict()
-            for d in DOMAINS + ('avg', ):
+            for d in domains + ('avg', ):
                 vals = [
                     np.mean([r['mIoU'][variant][x]
-                             for x in DOMAINS]) if d == 'avg' else r['mIoU'][variant][d]
+                             for x in domains]) if d == 'avg' else r['mIoU'][variant][d]
                     for r in runs.values()
                 ]
                 std = float(np.std(vals, ddof=1)) if len(vals) > 1 else 0.0  # sample std
@@ -269,12 +544,12 @@ def _ranks(values):
     return ranks
 
 
-def format_table(table):
+def format_table(table, domains=DOMAINS):
     """Markdown: mean ± std per domain and average; the measured rank (among the method rows of
     the ResNet or ViT group) beside the paper's average and rank (among the rows it reports)."""
     lines = [
-        '| method | ' + ' | '.join(DOMAINS) + ' | avg | rank | paper avg (rank) | source |',
-        '| --- |' + ' ---: |' * (len(DOMAINS) + 1) + ' ---: | ---: | --- |'
+        '| method | ' + ' | '.join(domains) + ' | avg | rank | paper avg (rank) | source |',
+        '| --- |' + ' ---: |' * (len(domains) + 1) + ' ---: | ---: | --- |'
     ]
     for group in ('resnet', 'vit'):
         members = [t for t in table if t['group'] == group]
@@ -287,7 +562,7 @@ def format_table(table):
         for t in members:
             cells = [
                 f'{m:.2f} ± {sd:.2f}' if n > 1 else f'{m:.2f}'
-                for m, sd, n in (t['mIoU'][d] for d in DOMAINS + ('avg', ))
+                for m, sd, n in (t['mIoU'][d] for d in domains + ('avg', ))
             ]
             paper_cell = (f'{sum(t["paper"]) / 3:.2f} ({paper[t["key"]]})' if t['paper'] else '-')
             lines.append(f'| {t["label"]} | ' + ' | '.join(cells) +
@@ -300,27 +575,31 @@ def format_table(table):
     return '\n'.join(lines)
 
 
-def plot(results, table, path):
+def plot(results,
+         table,
+         path,
+         domains=DOMAINS,
+         title='Mini DG benchmark: source GTAV-style -> three unseen demo domains'):
     import matplotlib
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt
     import numpy as np
     fig, (ax, ax2) = plt.subplots(1, 2, figsize=(15, 5), gridspec_kw=dict(width_ratios=[2, 1]))
-    width = 0.8 / (len(DOMAINS) + 1)
+    width = 0.8 / (len(domains) + 1)
     x = np.arange(len(table))
-    for i, d in enumerate(DOMAINS + ('avg', )):
+    for i, d in enumerate(domains + ('avg', )):
         ax.bar(
             x + i * width, [t['mIoU'][d][0] for t in table],
             width,
             yerr=[t['mIoU'][d][1] for t in table],
             label=d,
             capsize=2)
-    ax.set_xticks(x + width * len(DOMAINS) / 2)
+    ax.set_xticks(x + width * len(domains) / 2)
     ax.set_xticklabels([t['key'] for t in table], rotation=40, ha='right')
     ax.set_ylabel('mIoU (%)')
-    ax.set_title('Mini DG benchmark: source GTAV-style -> three unseen demo domains')
+    ax.set_title(title)
     ax.legend(fontsize=8, loc='upper right', ncol=4)
-    ax.set_ylim(0, max(t['mIoU'][d][0] for t in table for d in DOMAINS) * 1.2)
+    ax.set_ylim(0, max(t['mIoU'][d][0] for t in table for d in domains) * 1.2)
     for method, style in (('joint', ':'), ('lpft', '--'), ('deft', '-'), ('deft-distreg', '-.')):
         runs = results.get(method, {})
         curves = [r['curves'].get('dist_l2/encoder') for r in runs.values()]
@@ -342,19 +621,48 @@ def plot(results, table, path):
 def main(argv=None):
     global ITERS
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('--methods', nargs='+', choices=list(METHODS), default=list(METHODS))
-    parser.add_argument('--seeds', nargs='+', type=int, default=[0, 1, 2])
-    parser.add_argument('--out', default='work_dirs/mini_dg')
+    parser.add_argument(
+        '--protocol',
+        default=DEFAULT_PROTOCOL,
+        help=f'{" or ".join(PROTOCOLS)} (default {DEFAULT_PROTOCOL}); sim2real: '
+        'benchmarks/mini_dg_sim2real.py PROTOCOL')
+    parser.add_argument(
+        '--methods',
+        nargs='+',
+        choices=list(METHODS),
+        help='default: every method (streets), the ResNet rows (sim2real)')
+    parser.add_argument(
+        '--seeds', nargs='+', type=int, help="default 0 1 2 (streets), the protocol's (sim2real)")
+    parser.add_argument(
+        '--out', help='default work_dirs/mini_dg (streets), work_dirs/mini_dg_sim2real (sim2real)')
     parser.add_argument(
         '--iters',
         type=int,
-        default=ITERS,
-        help=f'iterations per run (default {ITERS}, the protocol; another value '
-        'is a different protocol, for smoke tests)')
+        help=f'iterations per run (streets: default {ITERS}, the protocol; another value is a '
+        'different protocol, for smoke tests). sim2real: a smoke option: W and D scaled to this '
+        'many iterations in all, W : D kept; it changes the protocol hash')
+    parser.add_argument(
+        '--data',
+        help='sim2real smoke option: overrides of the data sizes (JSON, e.g. '
+        '\'{"num_source": 8, "num_target": 4}\'); it changes the protocol hash')
     parser.add_argument('--worker', nargs=2, metavar=('METHOD', 'SEED'), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    ITERS = args.iters
-    args.out = osp.abspath(args.out)
+    if args.protocol not in PROTOCOLS:
+        print(
+            f'error: unknown --protocol {args.protocol!r}; known: {", ".join(PROTOCOLS)}',
+            file=sys.stderr)
+        return 2
+    if args.protocol == 'sim2real':
+        return _main_sim2real(args)
+    if args.data:
+        print(
+            'error: --data is a sim2real option (the streets protocol fixes its data)',
+            file=sys.stderr)
+        return 2
+    args.methods = args.methods or list(METHODS)
+    args.seeds = args.seeds if args.seeds is not None else [0, 1, 2]
+    ITERS = args.iters or ITERS
+    args.out = osp.abspath(args.out or 'work_dirs/mini_dg')
     os.chdir(REPO)  # data and pretrained paths are relative to the repository
     if args.worker:
         run_one(args.worker[0], int(args.worker[1]), args.out)
@@ -370,32 +678,8 @@ def main(argv=None):
     subprocess.run(
         [sys.executable, 'tools/pretrain_demo_encoder.py', PRETRAINED_ROOT, '--kinds', *kinds],
         check=True)
-    done = load_results(args.out)
-    for seed in args.seeds:  # seed-major: a complete table for the first seed comes first
-        for method in args.methods:
-            if seed in done.get(method, {}):
-                print(f'[mini_dg] {method} seed {seed}: done earlier (same protocol)')
-                continue
-            log = osp.join(args.out, method, f'seed{seed}.log')
-            os.makedirs(osp.dirname(log), exist_ok=True)
-            start = time.time()
-            print(
-                f'[mini_dg] {method} seed {seed}: training ({ITERS} iterations, log {log}) ...',
-                flush=True)
-            with open(log, 'w') as f:
-                proc = subprocess.run([
-                    sys.executable, __file__, '--worker', method,
-                    str(seed), '--out', args.out, '--iters',
-                    str(ITERS)
-                ],
-                                      stdout=f,
-                                      stderr=subprocess.STDOUT)
-            if proc.returncode:
-                print(
-                    f'error: {method} seed {seed} failed (exit {proc.returncode}); see {log}',
-                    file=sys.stderr)
-                return 1
-            print(f'[mini_dg] {method} seed {seed}: {time.time() - start:.0f} s', flush=True)
+    if _run_all(args, ['--iters', str(ITERS)], load_results(args.out), f'{ITERS} iterations'):
+        return 1
     from bench_utils import machine  # benchmarks/ is this script's folder
     results = {m: r for m, r in load_results(args.out).items() if m in args.methods}
     table = rows(results)
@@ -411,6 +695,101 @@ def main(argv=None):
             indent=1)
     print('\n' + text)
     print(f'\nTable: {osp.join(args.out, "mini_dg.md")}\nPlot:  {png}')
+    return 0
+
+
+def _run_all(args, worker_args, done, what):
+    """Each (method, seed) of ``args`` not in ``done`` in its own process (seed-major: a complete
+    table for the first seed comes first); 1 at the first failure, else 0."""
+    for seed in args.seeds:
+        for method in args.methods:
+            if seed in done.get(method, {}):
+                print(f'[mini_dg] {method} seed {seed}: done earlier (same protocol)')
+                continue
+            log = osp.join(args.out, method, f'seed{seed}.log')
+            os.makedirs(osp.dirname(log), exist_ok=True)
+            start = time.time()
+            print(f'[mini_dg] {method} seed {seed}: training ({what}, log {log}) ...', flush=True)
+            with open(log, 'w') as f:
+                proc = subprocess.run([
+                    sys.executable, __file__, '--worker', method,
+                    str(seed), '--out', args.out, '--protocol', args.protocol, *worker_args
+                ],
+                                      stdout=f,
+                                      stderr=subprocess.STDOUT)
+            if proc.returncode:
+                print(
+                    f'error: {method} seed {seed} failed (exit {proc.returncode}); see {log}',
+                    file=sys.stderr)
+                return 1
+            print(f'[mini_dg] {method} seed {seed}: {time.time() - start:.0f} s', flush=True)
+    return 0
+
+
+def _main_sim2real(args):
+    """``main`` under ``--protocol sim2real``."""
+    s2r = _sim2real()
+    methods = args.methods or list(SIM2REAL_METHODS)
+    for method in methods:
+        try:
+            check_sim2real_method(method)
+        except ValueError as e:
+            print(f'error: {e}', file=sys.stderr)
+            return 2
+    try:
+        data = json.loads(args.data) if args.data else None
+        proto = s2r.smoke_protocol(iters=args.iters, data=data)
+        resolved = s2r.protocol(proto)
+    except (ValueError, TypeError) as e:  # JSON errors are ValueErrors
+        print(f'error: --iters / --data: {e}', file=sys.stderr)
+        return 2
+    smoke = 'smoke' in proto
+    guarded = [m for m in methods if m in SIM2REAL_GUARDED]
+    if not resolved['fixed'] and not smoke and guarded:
+        print(
+            f'error: {", ".join(guarded)} under the sim2real protocol before it is fixed '
+            "(PROTOCOL['fixed'] is False in benchmarks/mini_dg_sim2real.py): smoke runs only "
+            '(--iters N)',
+            file=sys.stderr)
+        return 2
+    args.methods = methods
+    args.seeds = args.seeds if args.seeds is not None else list(resolved['seeds'])
+    args.out = osp.abspath(args.out or 'work_dirs/mini_dg_sim2real')
+    os.chdir(REPO)  # data and pretrained paths are relative to the repository
+    if args.worker:
+        run_one(args.worker[0], int(args.worker[1]), args.out, 'sim2real', proto)
+        return 0
+    tag = s2r.protocol_hash(proto)
+    w, d = resolved['warmup_iters'], resolved['decoupled_iters']
+    print(f'[mini_dg] sim2real protocol {tag}{" (smoke)" if smoke else ""}'
+          f'{"" if resolved["fixed"] else " (not fixed yet: placeholder values)"}: W {w}, D {d}, '
+          f'lr {resolved["optim"]["lr"]}, batch {resolved["optim"]["batch"]}')
+    ensure_sim2real_data(proto)
+    ensure_sim2real_encoder(proto)
+    worker_args = (['--iters', str(args.iters)]
+                   if args.iters is not None else []) + (['--data', args.data] if args.data else [])
+    if _run_all(args, worker_args, load_results(args.out, 'sim2real', proto),
+                f'W {w} + D {d} iterations'):
+        return 1
+    from bench_utils import machine  # benchmarks/ is this script's folder
+    domains = sim2real_domains()
+    results = {
+        m: r
+        for m, r in load_results(args.out, 'sim2real', proto).items() if m in args.methods
+    }
+    table = rows(results, domains)
+    text = format_table(table, domains)
+    png = osp.join(args.out, 'mini_dg_sim2real.png')
+    plot(results, table, png, domains, SIM2REAL_TITLE)
+    note = '' if resolved['fixed'] else ' (NOT FIXED: placeholder values)'
+    with open(osp.join(args.out, 'mini_dg_sim2real.md'), 'w') as f:
+        f.write(text + f'\n\nMachine: {machine()}; sim2real protocol {tag}{note}'
+                f'{"; smoke " + json.dumps(proto["smoke"]) if smoke else ""}.\n')
+    with open(osp.join(args.out, 'mini_dg_sim2real.json'), 'w') as f:
+        json.dump(
+            dict(protocol=resolved, protocol_hash=tag, machine=machine(), rows=table), f, indent=1)
+    print('\n' + text)
+    print(f'\nTable: {osp.join(args.out, "mini_dg_sim2real.md")}\nPlot:  {png}')
     return 0
 
 

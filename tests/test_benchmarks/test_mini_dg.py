@@ -160,3 +160,174 @@ GUARD = [
     # joint finetuning after the warm-up learns (LP-FT - freezing the decoder >= 11.7)
     ('baseline pipeline broken', 'avg:lpft', 1.0, 'avg:freeze-decoder', 8.0),
 ]
+
+# --------------------------------------------------------------------------------------------
+# the sim2real protocol (issue 25): the shipped configs with mini_dg_sim2real.PROTOCOL
+
+s2r = mini_dg._sim2real()
+
+
+def test_the_streets_protocol_hash_is_unchanged():
+    # the hash README and docs/benchmarks.md report for `make demo`'s table
+    assert mini_dg.protocol_hash() == '19da977a3264'
+
+
+@pytest.mark.parametrize('method', ['lpft', 'deft'])
+def test_sim2real_config_gets_the_protocol(method):
+    from deft_mmseg.demo.sim2real_streets import REAL_TARGETS
+    p = s2r.protocol()
+    w, d = p['warmup_iters'], p['decoupled_iters']
+    encoder = 'data/sim2real/pretrained/r.pth'
+    cfg = mini_dg.build_sim2real_config(method, 3, '/tmp/w', encoder)
+    root = mini_dg.sim2real_data_root()
+    # the data folder is named by the generator settings' hash, as the R encoder's file
+    assert root == f'data/sim2real/data_{s2r.settings_hash(p["settings"])}'
+    assert cfg.train_dataloader.dataset.type == 'GTAVDataset'
+    assert cfg.train_dataloader.dataset.data_root == f'{root}/sim'
+    for loader in (cfg.val_dataloader, cfg.test_dataloader):
+        assert list(loader.datasets) == list(REAL_TARGETS)
+        for name, ds in loader.datasets.items():
+            assert ds.type == 'CityscapesDataset' and ds.data_root == f'{root}/{name}'
+    assert cfg.model.backbone.init_cfg == dict(type='Pretrained', checkpoint=encoder)
+    # the calibration's network (the one the R encoder is pretrained for)
+    assert cfg.model.backbone.type == 'ResNetV1c'
+    assert cfg.model.decode_head.type == 'DepthwiseSeparableASPPHead'
+    assert cfg.model.type == {
+        'lpft': 'StagedEncoderDecoder',
+        'deft': 'DualPathwaySegmentor'
+    }[method]
+    loop = cfg.train_cfg
+    assert (loop.type, loop.warmup_iters, loop.decoupled_iters) == ('TwoStageTrainLoop', w, d)
+    assert loop.val_interval > w + d  # one test at the end, no validation on the targets before
+    opt = cfg.optim_wrapper.optimizer
+    assert (opt.lr, opt.momentum) == (p['optim']['lr'], p['optim']['momentum'])
+    assert cfg.train_dataloader.batch_size == p['optim']['batch']
+    decays = {
+        s['stage']: s['value']
+        for s in cfg.param_scheduler if s['type'] == 'StageConstantParamScheduler'
+    }
+    assert decays == dict(warmup=p['optim']['wd_warmup'], decoupled=p['optim']['wd_decoupled'])
+    betas = [h['beta'] for h in cfg.custom_hooks if h['type'] == 'CrossEMAHook']
+    assert betas == ([1 - 4 / d] if method == 'deft' else [])
+    assert [h['interval'] for h in cfg.custom_hooks
+            if h['type'] == 'ParamDistanceHook'] == [p['distance_interval']]
+    assert cfg.randomness.seed == 3
+
+
+@pytest.mark.parametrize('method', mini_dg.SIM2REAL_METHODS)
+def test_every_sim2real_row_uses_the_literal_bn_convention(method):
+    cfg = mini_dg.build_sim2real_config(method, 0, '/tmp/w', 'r.pth')
+    assert mini_dg.literal_bn_problems(cfg) == []
+    assert cfg.model.backbone.norm_eval is False
+    if cfg.model.type != 'EncoderDecoder':  # joint finetuning freezes nothing
+        assert cfg.model.frozen_module_mode == 'train'
+    p = s2r.protocol()
+    if cfg.train_cfg.type == 'IterBasedTrainLoop':  # joint: W + D iterations of one stage
+        assert cfg.train_cfg.max_iters == p['warmup_iters'] + p['decoupled_iters']
+        assert cfg.optim_wrapper.optimizer.weight_decay == p['optim']['wd_decoupled']
+    cfg.model.backbone.norm_eval = True
+    assert mini_dg.literal_bn_problems(cfg) == ['backbone norm_eval=True']
+    if cfg.model.type != 'EncoderDecoder':
+        cfg.model.backbone.norm_eval = False
+        cfg.model.frozen_module_mode = 'eval'
+        assert mini_dg.literal_bn_problems(cfg) == ["frozen_module_mode='eval'"]
+
+
+def test_sim2real_takes_a_warmup_longer_than_the_shipped_configs():
+    # make_demo_config keeps min(the config's 8K warm-up, W); the protocol's W must not be capped
+    proto = dict(s2r.PROTOCOL, warmup_iters=16800, decoupled_iters=14000)
+    cfg = mini_dg.build_sim2real_config('lpft', 0, '/tmp/w', 'r.pth', proto)
+    assert (cfg.train_cfg.warmup_iters, cfg.train_cfg.decoupled_iters) == (16800, 14000)
+
+
+def test_sim2real_smoke_iters_scale_the_schedule_and_change_the_hash():
+    p = s2r.PROTOCOL
+    smoke = s2r.smoke_protocol(iters=12)
+    assert (smoke['warmup_iters'], smoke['decoupled_iters']) == (2, 10)  # 2,800 : 14,000 = 1 : 5
+    assert smoke['distance_interval'] == 3
+    assert s2r.protocol_hash(smoke) != s2r.protocol_hash()
+    same_length = s2r.smoke_protocol(iters=p['warmup_iters'] + p['decoupled_iters'])
+    assert s2r.protocol_hash(
+        same_length) != s2r.protocol_hash()  # a smoke run is never the protocol
+    assert s2r.smoke_protocol() == p
+    with pytest.raises(ValueError, match='too short'):
+        s2r.smoke_protocol(iters=6)
+    with pytest.raises(ValueError, match='num_images'):
+        s2r.protocol(s2r.smoke_protocol(data={'num_images': 3}))
+
+
+def _cli_error(capsys, argv):
+    assert mini_dg.main(argv) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1, err
+    return err
+
+
+def test_cli_refuses_an_unknown_protocol_in_one_line(capsys):
+    err = _cli_error(capsys, ['--protocol', 'sim2rael', '--methods', 'lpft'])
+    assert 'sim2rael' in err and 'streets, sim2real' in err
+
+
+def test_cli_refuses_the_vit_rows_under_sim2real_in_one_line(capsys):
+    err = _cli_error(capsys,
+                     ['--protocol', 'sim2real', '--methods', 'lpft', 'rein', '--iters', '12'])
+    assert 'rein' in err and 'sim2real' in err
+    with pytest.raises(ValueError, match='not wired'):
+        mini_dg.build_sim2real_config('rein', 0, '/tmp/w', 'r.pth')
+
+
+def test_cli_keeps_deft_off_the_unfixed_sim2real_protocol(capsys):
+    if s2r.PROTOCOL['fixed']:
+        pytest.skip('the sim2real protocol is fixed')
+    err = _cli_error(capsys, ['--protocol', 'sim2real', '--methods', 'lpft', 'deft'])
+    assert 'deft' in err and 'smoke' in err
+
+
+def test_sim2real_results_of_another_protocol_are_not_mixed_in(tmp_path):
+    proto = s2r.smoke_protocol(iters=12)
+    tag = s2r.protocol_hash(proto)
+    folder = tmp_path / 'lpft' / 'seed0'
+    folder.mkdir(parents=True)
+    good = dict(
+        _result('lpft', 0, (1, 2, 3)),
+        protocol=tag,
+        protocol_name='sim2real',
+        config=mini_dg.METHODS['lpft'][0])
+    for stale in (
+            _result('lpft', 0, (1, 2, 3)),  # the streets protocol's
+            dict(good, protocol=s2r.protocol_hash()),  # the full sim2real protocol's
+            dict(good, config='configs/other.py')):  # another config of the method
+        (folder / 'result.json').write_text(json.dumps(stale))
+        assert mini_dg.load_results(str(tmp_path), 'sim2real', proto) == {}
+    (folder / 'result.json').write_text(json.dumps(good))
+    assert list(mini_dg.load_results(str(tmp_path), 'sim2real', proto)) == ['lpft']
+    assert mini_dg.load_results(str(tmp_path)) == {}  # nor under streets
+
+
+@pytest.mark.slow
+def test_sim2real_smoke_run_from_a_shell(tmp_path):
+    """LP-FT and DeFT under sim2real for 12 iterations (W 2, D 10) on a few images (data sizes
+    shrunk by --data, same code path), from a shell: data written, the R encoder (the
+    calibration's cached file; about 2 minutes to pretrain where it is missing), the Runner,
+    one result per row tagged with the smoke protocol's hash, the table."""
+    data = {'num_source': 8, 'num_source_val': 2, 'num_target': 4}
+    out = tmp_path / 'smoke'
+    proc = subprocess.run([
+        sys.executable, 'benchmarks/mini_dg.py', '--protocol', 'sim2real', '--methods', 'lpft',
+        'deft', '--seeds', '0', '--iters', '12', '--data',
+        json.dumps(data), '--out',
+        str(out)
+    ],
+                          cwd=REPO,
+                          capture_output=True,
+                          text=True)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    tag = s2r.protocol_hash(s2r.smoke_protocol(iters=12, data=data))
+    for method in ('lpft', 'deft'):
+        result = json.loads((out / method / 'seed0' / 'result.json').read_text())
+        assert result['protocol'] == tag and result['protocol_name'] == 'sim2real'
+        assert result['schedule']['warmup_iters'] == 2
+        assert list(result['mIoU']['final']) == list(mini_dg.sim2real_domains())
+    assert list(json.loads((out / 'deft' / 'seed0' /
+                            'result.json').read_text())['mIoU']) == ['final', 'I', 'II', 'III']
+    assert 'mini_dg_sim2real.md' in proc.stdout and tag in (out / 'mini_dg_sim2real.md').read_text()
