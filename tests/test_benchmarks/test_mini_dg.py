@@ -250,6 +250,8 @@ def test_sim2real_smoke_iters_scale_the_schedule_and_change_the_hash():
     assert s2r.protocol_hash(
         same_length) != s2r.protocol_hash()  # a smoke run is never the protocol
     assert s2r.smoke_protocol() == p
+    assert s2r.protocol_hash(dict(p, seeds=[0, 1, 2, 3, 4, 5])) == s2r.protocol_hash()
+    assert s2r.protocol_hash(dict(p, fixed=not p['fixed'])) != s2r.protocol_hash()
     with pytest.raises(ValueError, match='too short'):
         s2r.smoke_protocol(iters=6)
     with pytest.raises(ValueError, match='num_images'):
