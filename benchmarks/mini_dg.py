@@ -12,9 +12,8 @@ file) and :func:`build_sim2real_config` says how each shipped config gets them. 
 ``--iters N`` is a smoke option (W and D scaled to N in all, W : D kept; it changes the protocol
 hash), as is ``--data JSON`` (smaller data sizes); only the ResNet rows are wired so far.
 
-The ``streets`` protocol:
-
-Protocol (fixed and committed before the first comparison; see docs/benchmarks.md):
+The ``streets`` protocol (fixed and committed before the first comparison; see
+docs/benchmarks.md):
 
 - data: the demo generator at a larger size (``data/mini_dg``: 400 GTAV-layout source images,
   50 per target domain ``demo_real`` / ``demo_fog`` / ``demo_night``, 128x64);
