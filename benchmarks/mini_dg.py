@@ -377,6 +377,9 @@ def build_sim2real_config(method, seed, work_dir, pretrained, proto=None, data_r
     optimizer = cfg.optim_wrapper.optimizer
     if optimizer.type != 'SGD':
         raise ValueError(f'{method}: the sim2real rows take SGD, the config has {optimizer.type}')
+    if o['lr_decoupled'] not in (None, o['lr']):
+        raise ValueError(f"{method}: a decoupled-stage lr ({o['lr_decoupled']}) other than the "
+                         f"warm-up's ({o['lr']}) is not wired into the sim2real rows yet")
     optimizer.update(lr=o['lr'], momentum=o['momentum'], weight_decay=o['wd_decoupled'])
     schedulers = cfg.param_scheduler if isinstance(cfg.param_scheduler,
                                                    list) else [cfg.param_scheduler]

@@ -66,10 +66,21 @@ SCHEDULE_PROBE = dict(
     warmup_max=5000,
     decoupled_max=15000,
     multiple=5)
-OPTIM = dict(lr=0.01, momentum=0.9, wd_warmup=5e-3, wd_decoupled=5e-4, power=0.9, batch=4)
+OPTIM = dict(
+    lr=0.01, momentum=0.9, wd_warmup=5e-3, wd_decoupled=5e-4, power=0.9, batch=4, lr_decoupled=None)
 #: the shipped recipe; ``--optim`` overrides OPTIM for a calibration run (recorded in its record,
-#: and its cached warm-up files carry the override's hash)
+#: and its cached warm-up files carry the override's hash). ``lr_decoupled``: the base lr of
+#: decoupled finetuning where it differs from the warm-up's ``lr`` (None: the same; from round
+#: r14 on)
 DEFAULT_OPTIM = dict(OPTIM)
+#: what the warm-up does not depend on (left out of the warm-up files' names)
+NOT_WARMUP_OPTIM = ('lr_decoupled', )
+
+
+def decoupled_lr() -> float:
+    """The base lr of decoupled finetuning (and of joint finetuning's probe)."""
+    return OPTIM['lr'] if OPTIM['lr_decoupled'] is None else OPTIM['lr_decoupled']
+
 
 #: The protocol the methods run under, through the shipped configs and mmengine's Runner
 #: (``benchmarks/mini_dg.py --protocol sim2real``). PLACEHOLDER VALUES until the protocol commit
@@ -295,7 +306,8 @@ def train(model,
           curves=None,
           targets=(),
           log=None,
-          stop=None):
+          stop=None,
+          lr=None):
     """``iters`` SGD steps on the source with the two-stage recipe's stage (fresh optimizer,
     poly decay unless ``constant_lr``); every ``eval_every`` steps append a
     :func:`curve_point` to ``curves``; stop early when ``stop(curves)`` is true after an
@@ -304,13 +316,14 @@ def train(model,
     import torch.nn.functional as F
     set_trainable(model, *trainable)
     params = [p for p in model.parameters() if p.requires_grad]
-    optim = torch.optim.SGD(params, lr=OPTIM['lr'], momentum=OPTIM['momentum'], weight_decay=wd)
+    lr = OPTIM['lr'] if lr is None else lr
+    optim = torch.optim.SGD(params, lr=lr, momentum=OPTIM['momentum'], weight_decay=wd)
     running = []
     images, labels = data['sim']
     for step in range(iters):
         if not constant_lr:
             for g in optim.param_groups:
-                g['lr'] = OPTIM['lr'] * (1 - step / iters)**OPTIM['power']
+                g['lr'] = lr * (1 - step / iters)**OPTIM['power']
         x, y = sample_batch(images, labels, rng, pipeline, OPTIM['batch'])
         loss = F.cross_entropy(logits_of(model, x), y, ignore_index=255)
         optim.zero_grad()
@@ -440,7 +453,8 @@ def probe_schedule(data, pipeline, pretrained, seed, warm_file_of, log=print):
         eval_every=p['eval_every'],
         constant_lr=True,
         curves=curve2,
-        stop=lambda c: _plateau_of(c) is not None)
+        stop=lambda c: _plateau_of(c) is not None,
+        lr=decoupled_lr())
     src_val2 = [(s, v) for s, _, v, _ in curve2]
     joint_plateau = _plateau_of(curve2)
     decoupled = decoupled_length(warmup, joint_plateau)
@@ -502,7 +516,8 @@ def run_rows(data, pipeline, pretrained, seed, schedule, names, warm_file, log=p
             ROWS[name],
             eval_every=max(50, d // CURVE_POINTS),
             curves=curves,
-            targets=list(REAL_TARGETS))
+            targets=list(REAL_TARGETS),
+            lr=decoupled_lr())
         rows[name] = dict(
             _scores(model, data), curves=curves, seconds=round(time.time() - start, 1))
         log(f'{name}: source-val {rows[name]["source_val_miou"]:.2f} targets '
@@ -616,7 +631,9 @@ def base_record(kind, round_name, seed, settings, tag, pretraining):
 
 
 def warm_file_of(pretrained, seed, warmup):
-    optim = '' if _same(OPTIM, DEFAULT_OPTIM) else f'_o{settings_hash(OPTIM)}'
+    warm = {k: v for k, v in OPTIM.items() if k not in NOT_WARMUP_OPTIM}
+    default = {k: v for k, v in DEFAULT_OPTIM.items() if k not in NOT_WARMUP_OPTIM}
+    optim = '' if _same(warm, default) else f'_o{settings_hash(warm)}'
     data = '' if _same(DATA, DEFAULT_DATA) else f'_d{settings_hash(DATA)}'
     return osp.join(REPO, 'data', 'sim2real', 'work',
                     f'warm_{osp.basename(pretrained)[:-4]}_s{seed}_w{warmup}{optim}{data}.pth')
@@ -630,8 +647,9 @@ def _same(a, b):
 def _of_this_run(record, tag):
     """Whether ``record`` was measured with these generator settings (``tag``), this optimizer
     recipe and these data sizes."""
-    return record['settings_hash'] == tag and _same(record['optim'], OPTIM) and _same(
-        record['data'], DATA)
+    # records from before a key of OPTIM existed ran with its default
+    return record['settings_hash'] == tag and _same(dict(DEFAULT_OPTIM, **record['optim']),
+                                                    OPTIM) and _same(record['data'], DATA)
 
 
 def _changed(values, defaults):

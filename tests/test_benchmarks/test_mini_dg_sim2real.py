@@ -117,6 +117,15 @@ def test_an_optimizer_or_data_override_gets_its_own_warmup_files(monkeypatch):
     assert plain.endswith('warm_enc_s100_w2800.pth')  # the shipped recipe: the files as before
     monkeypatch.setitem(calib.OPTIM, 'lr', 0.04)
     other = calib.warm_file_of('/x/enc.pth', 100, 2800)
+    # the name rounds r6-r13 cached their lr 4e-2 warm-ups under (before lr_decoupled existed)
+    assert other.endswith('warm_enc_s100_w2800_oc7ddcc402103.pth')
+    # a decoupled-only lr (round r14 on) shares the warm-up it does not change, and only changes
+    # the decoupled stage's lr
+    monkeypatch.setitem(calib.OPTIM, 'lr_decoupled', 0.01)
+    assert calib.warm_file_of('/x/enc.pth', 100, 2800) == other
+    assert calib.decoupled_lr() == 0.01 and calib.OPTIM['lr'] == 0.04
+    monkeypatch.setitem(calib.OPTIM, 'lr_decoupled', None)
+    assert calib.decoupled_lr() == 0.04
     monkeypatch.setitem(calib.DATA, 'num_source', 100)
     fewer = calib.warm_file_of('/x/enc.pth', 100, 2800)
     assert len({plain, other, fewer}) == 3
