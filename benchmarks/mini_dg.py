@@ -377,16 +377,25 @@ def build_sim2real_config(method, seed, work_dir, pretrained, proto=None, data_r
     optimizer = cfg.optim_wrapper.optimizer
     if optimizer.type != 'SGD':
         raise ValueError(f'{method}: the sim2real rows take SGD, the config has {optimizer.type}')
-    if o['lr_decoupled'] not in (None, o['lr']):
-        raise ValueError(f"{method}: a decoupled-stage lr ({o['lr_decoupled']}) other than the "
-                         f"warm-up's ({o['lr']}) is not wired into the sim2real rows yet")
-    optimizer.update(lr=o['lr'], momentum=o['momentum'], weight_decay=o['wd_decoupled'])
+    # decoupled finetuning's base lr where it differs from the warm-up's: the decoupled stage's
+    # StagePolyLR starts at factor * lr (its ``factor``); joint finetuning (one stage) runs at it
+    lr_decoupled = o['lr'] if o['lr_decoupled'] is None else o['lr_decoupled']
+    two_stage = loop.type == 'TwoStageTrainLoop'
+    optimizer.update(
+        lr=o['lr'] if two_stage else lr_decoupled,
+        momentum=o['momentum'],
+        weight_decay=o['wd_decoupled'])
     schedulers = cfg.param_scheduler if isinstance(cfg.param_scheduler,
                                                    list) else [cfg.param_scheduler]
     decays = []
     for sched in schedulers:
         if sched.type in ('PolyLR', 'StagePolyLR'):
             sched.power = o['power']
+            if sched.get('factor', 1.0) != 1.0:
+                raise ValueError(f'{method}: the sim2real rows set the stage lr themselves, '
+                                 f'the config has StagePolyLR factor={sched.factor}')
+            if sched.get('stage') == 'decoupled':
+                sched.factor = lr_decoupled / o['lr']
         elif sched.type == 'StageConstantParamScheduler' and sched.param_name == 'weight_decay':
             sched.value = o[f'wd_{sched.stage}']
             decays.append(sched.stage)

@@ -214,6 +214,33 @@ def test_sim2real_config_gets_the_protocol(method):
     assert cfg.randomness.seed == 3
 
 
+@pytest.mark.parametrize('method', ['lpft', 'deft', 'joint'])
+def test_sim2real_decoupled_lr_starts_the_decoupled_stage(method):
+    import torch
+    from mmengine.registry import build_from_cfg
+    from mmseg.registry import PARAM_SCHEDULERS
+    proto = dict(s2r.PROTOCOL, optim=dict(lr=0.04, lr_decoupled=0.01))
+    cfg = mini_dg.build_sim2real_config(method, 0, '/tmp/w', 'r.pth', proto=proto)
+    opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=cfg.optim_wrapper.optimizer.lr)
+    w, d = 2800, 14000
+    lr = {}
+    for sched in cfg.param_scheduler:
+        if sched['type'] in ('PolyLR', 'StagePolyLR'):
+            sched = dict(sched)
+            stage = sched.pop('stage', None)
+            if stage is not None:  # what TwoStageTrainLoop fills in
+                sched.update(
+                    begin=0 if stage == 'warmup' else w, end=w if stage == 'warmup' else w + d)
+            sched.pop('by_epoch', None)
+            s = build_from_cfg(dict(sched, optimizer=opt), PARAM_SCHEDULERS)
+            s.last_step = 0
+            lr[stage or 'joint'] = s._get_value()[0]
+    if method == 'joint':  # one stage, at decoupled finetuning's lr
+        assert lr == {'joint': pytest.approx(0.01)}
+    else:  # the warm-up at 4e-2, decoupled finetuning restarting at 1e-2
+        assert lr == dict(warmup=pytest.approx(0.04), decoupled=pytest.approx(0.01))
+
+
 @pytest.mark.parametrize('method', mini_dg.SIM2REAL_METHODS)
 def test_every_sim2real_row_uses_the_literal_bn_convention(method):
     cfg = mini_dg.build_sim2real_config(method, 0, '/tmp/w', 'r.pth')
