@@ -99,6 +99,8 @@ SIM2REAL_METHODS = ('joint', 'lpft', 'freeze-encoder', 'freeze-decoder', 'deft',
 #: protocol's full schedule until ``PROTOCOL['fixed']`` (smoke runs, ``--iters``, are allowed)
 SIM2REAL_GUARDED = ('deft', 'deft-distreg')
 SIM2REAL_DATA_ROOT = 'data/sim2real'
+#: S's validation split: each sim2real row's source mIoU is tested on it (not a target)
+SOURCE_VAL = 'sim_val'
 SIM2REAL_TITLE = 'Mini DG sim2real: synthetic source -> three unseen real targets'
 
 
@@ -421,11 +423,25 @@ def build_sim2real_config(method, seed, work_dir, pretrained, proto=None, data_r
     return cfg
 
 
+def sim2real_source_val_loader(cfg):
+    """The test dataloader config of ``cfg`` with S's validation split (GTAV layout, next to
+    ``sim``) as its one domain, ``SOURCE_VAL``, under the targets' test pipeline."""
+    loader = copy.deepcopy(cfg.test_dataloader)
+    template = next(iter(loader.datasets.values()))
+    source = copy.deepcopy(cfg.train_dataloader.dataset)
+    source.update(
+        data_root=osp.join(osp.dirname(source.data_root), SOURCE_VAL),
+        pipeline=copy.deepcopy(template.pipeline))
+    loader.datasets = {SOURCE_VAL: source}
+    return loader
+
+
 def run_one(method, seed, out, protocol_name=DEFAULT_PROTOCOL, proto=None):
     """Train ``method`` with ``seed``, test it (and DeFT's Table 7 variants) on every target
     domain, write ``result.json`` (``proto``: the sim2real protocol, default its PROTOCOL)."""
     import torch
     from mmengine.runner import Runner
+    from mmseg.registry import LOOPS
 
     import deft_mmseg  # noqa: F401  (registers the plugin)
     from deft_mmseg.demo.pretraining import ensure_pretrained_encoder
@@ -458,6 +474,16 @@ def run_one(method, seed, out, protocol_name=DEFAULT_PROTOCOL, proto=None):
             model.final_model = dict(FINAL_MODELS[name])
             variants[name] = _domain_miou(runner.test(), domains)
         model.final_model = dict(FINAL_MODELS['IV'])
+    if sim2real:
+        # the source-val mIoU of the final model (gate (a), issue 25's 'source mIoU of every
+        # row'), tested on its own so the targets' logged ``avg`` stays the targets' mean
+        source_val = LOOPS.build(
+            dict(
+                type='MultiDomainTestLoop',
+                runner=runner,
+                dataloader=sim2real_source_val_loader(cfg),
+                evaluator=copy.deepcopy(cfg.test_evaluator)))
+        source_val_miou = float(source_val.run()[f'{SOURCE_VAL}/mIoU'])
     curves = {}
     if METHODS[method][1].startswith('resnet'):
         curves = {k: v for k, v in load_curves(work_dir).items() if k.startswith('dist_l2/')}
@@ -474,6 +500,7 @@ def run_one(method, seed, out, protocol_name=DEFAULT_PROTOCOL, proto=None):
         p = s2r.protocol(proto)
         result.update(
             protocol_name='sim2real',
+            source_val_mIoU=source_val_miou,
             config=METHODS[method][0],
             schedule=dict(
                 warmup_iters=p['warmup_iters'],

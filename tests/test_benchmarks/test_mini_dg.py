@@ -241,6 +241,17 @@ def test_sim2real_decoupled_lr_starts_the_decoupled_stage(method):
         assert lr == dict(warmup=pytest.approx(0.04), decoupled=pytest.approx(0.01))
 
 
+def test_sim2real_source_val_is_tested_on_its_own_under_the_targets_pipeline():
+    cfg = mini_dg.build_sim2real_config('lpft', 0, '/tmp/w', 'r.pth')
+    loader = mini_dg.sim2real_source_val_loader(cfg)
+    root = mini_dg.sim2real_data_root()
+    assert list(loader.datasets) == ['sim_val']  # not among the targets, not in their average
+    source = loader.datasets['sim_val']
+    assert (source.type, source.data_root) == ('GTAVDataset', f'{root}/sim_val')
+    assert source.pipeline == next(iter(cfg.test_dataloader.datasets.values())).pipeline
+    assert 'sim_val' not in cfg.test_dataloader.datasets
+
+
 @pytest.mark.parametrize('method', mini_dg.SIM2REAL_METHODS)
 def test_every_sim2real_row_uses_the_literal_bn_convention(method):
     cfg = mini_dg.build_sim2real_config(method, 0, '/tmp/w', 'r.pth')
@@ -357,6 +368,7 @@ def test_sim2real_smoke_run_from_a_shell(tmp_path):
         assert result['protocol'] == tag and result['protocol_name'] == 'sim2real'
         assert result['schedule']['warmup_iters'] == 2
         assert list(result['mIoU']['final']) == list(mini_dg.sim2real_domains())
+        assert 0 <= result['source_val_mIoU'] <= 100  # S's validation split, not a target
     assert list(json.loads((out / 'deft' / 'seed0' /
                             'result.json').read_text())['mIoU']) == ['final', 'I', 'II', 'III']
     assert 'mini_dg_sim2real.md' in proc.stdout and tag in (out / 'mini_dg_sim2real.md').read_text()
