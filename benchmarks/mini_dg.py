@@ -573,6 +573,50 @@ def rows(results, domains=DOMAINS):
     return table
 
 
+def paired_difference(results, method='deft', baseline='lpft', domains=DOMAINS):
+    """Issue 25's primary figure: ``method`` minus ``baseline`` in average target mIoU, paired
+    by seed (the seeds both have). Returns ``dict(seeds, diffs, mean, std, n, t, p)`` (sample
+    std; ``t``, ``p``: the one-sided paired t-test of mean > 0, None below 2 seeds), or None
+    where no seed has both."""
+    import numpy as np
+    a, b = results.get(method, {}), results.get(baseline, {})
+    seeds = sorted(set(a) & set(b))
+    if not seeds:
+        return None
+
+    def avg(run):
+        return float(np.mean([run['mIoU']['final'][d] for d in domains]))
+
+    diffs = [avg(a[k]) - avg(b[k]) for k in seeds]
+    out = dict(
+        method=method,
+        baseline=baseline,
+        seeds=seeds,
+        diffs=diffs,
+        mean=float(np.mean(diffs)),
+        std=float(np.std(diffs, ddof=1)) if len(diffs) > 1 else None,
+        n=len(diffs),
+        t=None,
+        p=None)
+    if len(diffs) > 1 and out['std'] > 0:
+        from scipy import stats
+        test = stats.ttest_1samp(diffs, 0.0, alternative='greater')
+        out.update(t=float(test.statistic), p=float(test.pvalue))
+    return out
+
+
+def format_paired(paired):
+    """One line for the table's head."""
+    if paired is None:
+        return 'Paired difference: no seed has both rows yet.'
+    spread = '' if paired['std'] is None else f' +- {paired["std"]:.2f} (sample std)'
+    test = '' if paired['p'] is None else (f'; one-sided paired t-test t = {paired["t"]:.2f}, '
+                                           f'p = {paired["p"]:.3f}')
+    return (f'Paired difference {paired["method"]} - {paired["baseline"]} in average target '
+            f'mIoU: {paired["mean"]:+.2f}{spread} over {paired["n"]} seed(s) '
+            f'{paired["seeds"]}{test}.')
+
+
 def _ranks(values):
     """1 for the largest value."""
     order = sorted(range(len(values)), key=lambda i: -values[i])
@@ -816,7 +860,8 @@ def _main_sim2real(args):
         for m, r in load_results(args.out, 'sim2real', proto).items() if m in args.methods
     }
     table = rows(results, domains)
-    text = format_table(table, domains)
+    paired = paired_difference(results, domains=domains)
+    text = format_paired(paired) + '\n\n' + format_table(table, domains)
     png = osp.join(args.out, 'mini_dg_sim2real.png')
     plot(results, table, png, domains, SIM2REAL_TITLE)
     note = '' if resolved['fixed'] else ' (NOT FIXED: placeholder values)'
@@ -825,7 +870,14 @@ def _main_sim2real(args):
                 f'{"; smoke " + json.dumps(proto["smoke"]) if smoke else ""}.\n')
     with open(osp.join(args.out, 'mini_dg_sim2real.json'), 'w') as f:
         json.dump(
-            dict(protocol=resolved, protocol_hash=tag, machine=machine(), rows=table), f, indent=1)
+            dict(
+                protocol=resolved,
+                protocol_hash=tag,
+                machine=machine(),
+                paired_difference=paired,
+                rows=table),
+            f,
+            indent=1)
     print('\n' + text)
     print(f'\nTable: {osp.join(args.out, "mini_dg_sim2real.md")}\nPlot:  {png}')
     return 0

@@ -372,3 +372,33 @@ def test_sim2real_smoke_run_from_a_shell(tmp_path):
     assert list(json.loads((out / 'deft' / 'seed0' /
                             'result.json').read_text())['mIoU']) == ['final', 'I', 'II', 'III']
     assert 'mini_dg_sim2real.md' in proc.stdout and tag in (out / 'mini_dg_sim2real.md').read_text()
+
+
+def test_paired_difference_is_deft_minus_lpft_by_seed_with_a_one_sided_t_test():
+
+    def run(*miou):
+        return dict(mIoU=dict(final=dict(zip(('a', 'b'), miou))))
+
+    results = dict(
+        deft={
+            0: run(11, 13),
+            1: run(12, 14),
+            2: run(14, 14),
+            7: run(50, 50)
+        },  # 7: no pair
+        lpft={
+            0: run(10, 12),
+            1: run(10, 12),
+            2: run(11, 11)
+        })
+    paired = mini_dg.paired_difference(results, domains=('a', 'b'))
+    # per-seed differences of the two-domain averages, by hand: 1, 2, 3
+    assert paired['seeds'] == [0, 1, 2] and paired['diffs'] == [1.0, 2.0, 3.0]
+    assert (paired['mean'], paired['std']) == (2.0, 1.0)
+    # t = mean / (std / sqrt(n)) = 2 sqrt(3); with 2 degrees of freedom the one-sided p is
+    # 0.5 (1 - t / sqrt(t^2 + 2)) in closed form
+    t = 2 * 3**0.5
+    assert paired['t'] == pytest.approx(t)
+    assert paired['p'] == pytest.approx(0.5 * (1 - t / (t * t + 2)**0.5))
+    assert 'p = 0.037' in mini_dg.format_paired(paired)
+    assert mini_dg.paired_difference(dict(deft={}, lpft={}), domains=('a', )) is None
