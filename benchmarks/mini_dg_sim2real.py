@@ -73,6 +73,11 @@ OPTIM = dict(
 #: decoupled finetuning where it differs from the warm-up's ``lr`` (None: the same; from round
 #: r14 on)
 DEFAULT_OPTIM = dict(OPTIM)
+#: overrides of the tiny network's decode head (``--head``, from round r15 on; e.g. its width
+#: ``channels`` / ``c1_channels``): a calibration lever, recorded in the record and in the
+#: warm-up files' names
+HEAD = dict()
+HEAD_KEYS = ('channels', 'c1_channels')
 #: what the warm-up does not depend on (left out of the warm-up files' names)
 NOT_WARMUP_OPTIM = ('lr_decoupled', )
 
@@ -240,7 +245,9 @@ def build_model(pretrained):
 
     from deft_mmseg.demo.pretraining import _model_cfg
     register_all_modules()
-    model = MODELS.build(copy.deepcopy(_model_cfg('deeplabv3plus_tiny_demo.py')))
+    cfg = copy.deepcopy(_model_cfg('deeplabv3plus_tiny_demo.py'))
+    cfg['decode_head'].update(HEAD)
+    model = MODELS.build(cfg)
     logger = MMLogger.get_current_instance()
     level = logger.level
     logger.setLevel('WARNING')
@@ -624,6 +631,7 @@ def base_record(kind, round_name, seed, settings, tag, pretraining):
         settings_hash=tag,
         data=DATA,
         optim=OPTIM,
+        head=HEAD,
         pretraining=pretraining,
         torch=torch.__version__,
         threads=torch.get_num_threads(),
@@ -635,8 +643,10 @@ def warm_file_of(pretrained, seed, warmup):
     default = {k: v for k, v in DEFAULT_OPTIM.items() if k not in NOT_WARMUP_OPTIM}
     optim = '' if _same(warm, default) else f'_o{settings_hash(warm)}'
     data = '' if _same(DATA, DEFAULT_DATA) else f'_d{settings_hash(DATA)}'
-    return osp.join(REPO, 'data', 'sim2real', 'work',
-                    f'warm_{osp.basename(pretrained)[:-4]}_s{seed}_w{warmup}{optim}{data}.pth')
+    head = f'_h{settings_hash(HEAD)}' if HEAD else ''
+    return osp.join(
+        REPO, 'data', 'sim2real', 'work',
+        f'warm_{osp.basename(pretrained)[:-4]}_s{seed}_w{warmup}{optim}{data}{head}.pth')
 
 
 def _same(a, b):
@@ -648,8 +658,9 @@ def _of_this_run(record, tag):
     """Whether ``record`` was measured with these generator settings (``tag``), this optimizer
     recipe and these data sizes."""
     # records from before a key of OPTIM existed ran with its default
-    return record['settings_hash'] == tag and _same(dict(DEFAULT_OPTIM, **record['optim']),
-                                                    OPTIM) and _same(record['data'], DATA)
+    return record['settings_hash'] == tag and _same(dict(
+        DEFAULT_OPTIM, **record['optim']), OPTIM) and _same(record['data'], DATA) and _same(
+            record.get('head', {}), HEAD)
 
 
 def _changed(values, defaults):
@@ -784,8 +795,9 @@ def summary_table(records=None):
     ]
     for r in records:
         changed = _changed(r['settings'], defaults) or 'defaults'
-        for name, values, default in (('optim', r['optim'], DEFAULT_OPTIM), ('data', r['data'],
-                                                                             DEFAULT_DATA)):
+        for name, values, default in (('optim', r['optim'], DEFAULT_OPTIM),
+                                      ('data', r['data'], DEFAULT_DATA), ('head', r.get('head',
+                                                                                        {}), {})):
             if _changed(values, default):
                 changed = f'{changed}; {name} {_changed(values, default)}'
         pre = r['pretraining']
@@ -843,19 +855,26 @@ def main(argv=None):
         help=f'overrides of the data sizes {DEFAULT_DATA} (JSON; the generator settings are '
         '--settings)')
     parser.add_argument(
+        '--head',
+        default='{}',
+        help=f'overrides of the decode head {list(HEAD_KEYS)} (JSON, e.g. \'{{"channels": 64, '
+        '"c1_channels": 16}\'; a calibration lever)')
+    parser.add_argument(
         '--lengths', nargs='+', type=int, help='sweep: warm-up lengths, e.g. 2800 5600 11200')
     args = parser.parse_args(argv)
     try:
         overrides = json.loads(args.settings)
         optim = json.loads(args.optim)
         data = json.loads(args.data)
+        head = json.loads(args.head)
     except json.JSONDecodeError as e:
         print(
             f'error: --settings / --optim / --data is not JSON ({e}); pass e.g. '
             '\'{"palette_spread": 15}\' or \'{"lr": 0.04}\'',
             file=sys.stderr)
         return 2
-    for option, given, known in (('--optim', optim, DEFAULT_OPTIM), ('--data', data, DEFAULT_DATA)):
+    for option, given, known in (('--optim', optim, DEFAULT_OPTIM), ('--data', data, DEFAULT_DATA),
+                                 ('--head', head, HEAD_KEYS)):
         unknown = sorted(set(given) - set(known))
         if unknown:
             print(
@@ -864,6 +883,7 @@ def main(argv=None):
             return 2
     OPTIM.update(optim)
     DATA.update(data)
+    HEAD.update(head)
     if args.curve_images:
         CURVE_TARGET_IMAGES = args.curve_images
     if args.curve_points:

@@ -128,7 +128,27 @@ def test_an_optimizer_or_data_override_gets_its_own_warmup_files(monkeypatch):
     assert calib.decoupled_lr() == 0.04
     monkeypatch.setitem(calib.DATA, 'num_source', 100)
     fewer = calib.warm_file_of('/x/enc.pth', 100, 2800)
-    assert len({plain, other, fewer}) == 3
+    # a wider decode head (round r15 on) warms up its own decoder
+    monkeypatch.setitem(calib.HEAD, 'channels', 64)
+    wider = calib.warm_file_of('/x/enc.pth', 100, 2800)
+    assert len({plain, other, fewer, wider}) == 4
+
+
+def test_head_override_builds_the_wider_decode_head(monkeypatch, tmp_path):
+    import torch
+    from mmseg.registry import MODELS
+
+    from deft_mmseg.demo.pretraining import _model_cfg
+    cfg = _model_cfg('deeplabv3plus_tiny_demo.py')
+    backbone = MODELS.build(cfg['backbone'])
+    path = tmp_path / 'enc.pth'
+    torch.save(dict(state_dict=backbone.state_dict()), path)
+    monkeypatch.setattr(calib, 'HEAD', dict(channels=64, c1_channels=16))
+    model = calib.build_model(str(path))
+    assert (model.decode_head.channels, model.decode_head.c1_bottleneck.conv.out_channels) == (64,
+                                                                                               16)
+    assert model.decode_head.conv_seg.in_channels == 64
+    assert calib.main(['rows', '--head', '{"width": 64}', '--warmup', '1', '--decoupled', '1']) == 2
 
 
 def test_cli_rejects_an_unknown_optimizer_key(capsys):
