@@ -77,6 +77,7 @@ def _log_text(work):
     return text
 
 
+@pytest.mark.slow  # a 35 s training subprocess; the default tier trains FisherTune on EVA02 below
 def test_fishertune_run_estimates_selects_and_keeps_unselected_weights(demo_cwd):
     work = str(demo_cwd / 'ft')
     _train([*FT_DEMO, '--work-dir', work, *_options()])
