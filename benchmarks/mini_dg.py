@@ -381,7 +381,7 @@ def build_sim2real_config(method, seed, work_dir, pretrained, proto=None, data_r
         raise ValueError(f'{method}: the sim2real rows take SGD, the config has {optimizer.type}')
     # decoupled finetuning's base lr where it differs from the warm-up's: the decoupled stage's
     # StagePolyLR starts at factor * lr (its ``factor``); joint finetuning (one stage) runs at it
-    lr_decoupled = o['lr'] if o['lr_decoupled'] is None else o['lr_decoupled']
+    lr_decoupled = s2r.decoupled_lr(o)
     two_stage = loop.type == 'TwoStageTrainLoop'
     optimizer.update(
         lr=o['lr'] if two_stage else lr_decoupled,

@@ -82,9 +82,11 @@ HEAD_KEYS = ('channels', 'c1_channels')
 NOT_WARMUP_OPTIM = ('lr_decoupled', )
 
 
-def decoupled_lr() -> float:
-    """The base lr of decoupled finetuning (and of joint finetuning's probe)."""
-    return OPTIM['lr'] if OPTIM['lr_decoupled'] is None else OPTIM['lr_decoupled']
+def decoupled_lr(optim=None) -> float:
+    """The base lr of decoupled finetuning (and of joint finetuning's probe) of the recipe
+    ``optim`` (default :data:`OPTIM`; the Runner rows pass the protocol's resolved one)."""
+    optim = OPTIM if optim is None else optim
+    return optim['lr'] if optim['lr_decoupled'] is None else optim['lr_decoupled']
 
 
 #: The protocol the methods run under, through the shipped configs and mmengine's Runner
