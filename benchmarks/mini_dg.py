@@ -282,9 +282,12 @@ def _settings_overrides(resolved):
 
 def ensure_sim2real_encoder(proto=None, log=print):
     """The R-pretrained encoder of the protocol's generator settings: the calibration's own
-    file (``mini_dg_sim2real.real_encoder``, ``data/sim2real/pretrained/``), made if missing."""
+    file (``mini_dg_sim2real.real_encoder``, ``data/sim2real/pretrained/``) with the protocol's
+    pretraining overrides, made if missing."""
     s2r = _sim2real()
-    return s2r.real_encoder(_settings_overrides(s2r.protocol(proto)), log)[2]
+    changes = (s2r.PROTOCOL if proto is None else proto).get('pretraining', {})
+    return s2r.real_encoder(
+        _settings_overrides(s2r.protocol(proto)), log, pretraining=changes)[2]
 
 
 def literal_bn_problems(cfg):

@@ -78,6 +78,11 @@ DEFAULT_OPTIM = dict(OPTIM)
 #: warm-up files' names
 HEAD = dict()
 HEAD_KEYS = ('channels', 'c1_channels')
+#: overrides of the R pretraining recipe (``--pretraining``, from round r17 on; e.g. a coarser
+#: patch task ``patch`` or another ``target_accuracy``): the pretrained encoder's file name
+#: carries the resolved recipe's hash (so do the warm-up files, named after it)
+PRETRAINING = dict()
+PRETRAINING_KEYS = ('patch', 'target_accuracy', 'max_steps')
 #: what the warm-up does not depend on (left out of the warm-up files' names)
 NOT_WARMUP_OPTIM = ('lr_decoupled', )
 
@@ -99,6 +104,7 @@ def decoupled_lr(optim=None) -> float:
 #: - ``warmup_iters`` W, ``decoupled_iters`` D: the two-stage rows' stages; joint finetuning
 #:   without a warm-up runs W + D; DeFT's cross-EMA beta = 1 - 4 / D (EMA horizon D / 4);
 #: - ``data``: the data sizes and seed (:data:`DATA`'s keys); ``seeds``: the protocol's seeds;
+#: - ``pretraining``: overrides of the R pretraining recipe (:data:`PRETRAINING_KEYS`);
 #: - ``network``: the tiny network every row runs (the one this calibration measured and the R
 #:   encoder is pretrained for: ResNet-18 V1c, DepthwiseSeparableASPPHead) and whether its loss
 #:   averages over the non-ignored pixels only (as this loop's ``F.cross_entropy`` does);
@@ -115,6 +121,7 @@ PROTOCOL = dict(
     warmup_iters=2800,
     decoupled_iters=14000,
     data=dict(DATA),
+    pretraining={},
     seeds=[0, 1, 2, 3, 4],
     network=dict(model='deeplabv3plus_tiny_demo.py', loss_avg_non_ignore=True),
     distance_interval=50,
@@ -129,15 +136,16 @@ def protocol(proto=None) -> dict:
     from deft_mmseg.demo.sim2real_pretraining import RECIPE
     from deft_mmseg.demo.sim2real_streets import GeneratorSettings
     p = copy.deepcopy(PROTOCOL if proto is None else proto)
-    for key, known in (('optim', DEFAULT_OPTIM), ('data', DEFAULT_DATA)):
-        unknown = sorted(set(p[key]) - set(known))
+    for key, known in (('optim', DEFAULT_OPTIM), ('data', DEFAULT_DATA),
+                       ('pretraining', PRETRAINING_KEYS)):
+        unknown = sorted(set(p.get(key, {})) - set(known))
         if unknown:
             raise ValueError(f'sim2real protocol: unknown {key} keys {unknown}; known: '
                              f'{sorted(known)}')
     p['settings'] = dict(GeneratorSettings(**p['settings']))
     p['optim'] = dict(DEFAULT_OPTIM, **p['optim'])
     p['data'] = dict(DEFAULT_DATA, **p['data'])
-    p['pretraining'] = dict(RECIPE)
+    p['pretraining'] = dict(RECIPE, **p.get('pretraining', {}))
     return json.loads(json.dumps(p, sort_keys=True, default=list))
 
 
@@ -589,35 +597,41 @@ def prepare(overrides, log=print):
     return settings, tag, pretrained, pretraining, load_data(settings)
 
 
-def real_encoder(overrides, log=print):
+def real_encoder(overrides, log=print, pretraining=None):
     """Settings, their hash, the R-pretrained encoder (made or cached under
-    ``data/sim2real/pretrained/``, named by the settings' and the recipe's hashes), its meta.
-    The calibration (:func:`prepare`) and the Runner rows (``benchmarks/mini_dg.py --protocol
-    sim2real``) share it."""
+    ``data/sim2real/pretrained/``, named by the settings' and the resolved recipe's hashes), its
+    meta. ``pretraining``: overrides of the recipe (default :data:`PRETRAINING`, the calibration's
+    ``--pretraining``). The calibration (:func:`prepare`) and the Runner rows
+    (``benchmarks/mini_dg.py --protocol sim2real``, with the protocol's overrides) share it."""
     import torch
 
-    from deft_mmseg.demo.sim2real_pretraining import RECIPE, ensure_real_encoder
+    from deft_mmseg.demo.sim2real_pretraining import RECIPE, ensure_real_encoder, patch_of
     from deft_mmseg.demo.sim2real_streets import GeneratorSettings
     settings = GeneratorSettings(**overrides)
     tag = settings_hash(dict(settings))
+    changes = dict(PRETRAINING if pretraining is None else pretraining)
+    recipe = dict(RECIPE, **changes)
     pretrained = ensure_real_encoder(
         osp.join(REPO, 'data', 'sim2real', 'pretrained',
-                 f'tiny_resnet18_real_{tag}_{settings_hash(RECIPE)}.pth'),
+                 f'tiny_resnet18_real_{tag}_{settings_hash(recipe)}.pth'),
         settings=overrides,
+        recipe=changes,
         log=log)
     meta = torch.load(pretrained, map_location='cpu', weights_only=False)['meta']
     pretraining = dict(
-        task=RECIPE.get('task', 'categories'),
+        task=recipe.get('task', 'categories'),
         steps=meta['steps'],
         held_out_pixel_accuracy=meta['held_out_pixel_accuracy'],
-        target_accuracy=RECIPE['target_accuracy'],
+        target_accuracy=recipe['target_accuracy'],
         reached=meta['reached'],
         seconds=meta['seconds'],
-        recipe_hash=settings_hash(RECIPE),
-        lr_schedule=RECIPE.get('lr_schedule', 'constant'),
-        class_weight_power=RECIPE.get('class_weight_power', 0),
-        max_steps=RECIPE['max_steps'],
-        held_out=RECIPE['held_out'])
+        recipe_hash=settings_hash(recipe),
+        lr_schedule=recipe.get('lr_schedule', 'constant'),
+        class_weight_power=recipe.get('class_weight_power', 0),
+        max_steps=recipe['max_steps'],
+        held_out=recipe['held_out'])
+    if changes:  # (records from before round r17 have no such key: the 8x8 patch task)
+        pretraining['patch'] = patch_of(recipe)
     return settings, tag, pretrained, pretraining
 
 
@@ -634,6 +648,7 @@ def base_record(kind, round_name, seed, settings, tag, pretraining):
         data=DATA,
         optim=OPTIM,
         head=HEAD,
+        pretraining_overrides=PRETRAINING,
         pretraining=pretraining,
         torch=torch.__version__,
         threads=torch.get_num_threads(),
@@ -662,7 +677,8 @@ def _of_this_run(record, tag):
     # records from before a key of OPTIM existed ran with its default
     return record['settings_hash'] == tag and _same(dict(
         DEFAULT_OPTIM, **record['optim']), OPTIM) and _same(record['data'], DATA) and _same(
-            record.get('head', {}), HEAD)
+            record.get('head', {}), HEAD) and _same(
+                record.get('pretraining_overrides', {}), PRETRAINING)
 
 
 def _changed(values, defaults):
@@ -798,8 +814,9 @@ def summary_table(records=None):
     for r in records:
         changed = _changed(r['settings'], defaults) or 'defaults'
         for name, values, default in (('optim', r['optim'], DEFAULT_OPTIM),
-                                      ('data', r['data'], DEFAULT_DATA), ('head', r.get('head',
-                                                                                        {}), {})):
+                                      ('data', r['data'], DEFAULT_DATA),
+                                      ('head', r.get('head', {}), {}),
+                                      ('pretraining', r.get('pretraining_overrides', {}), {})):
             if _changed(values, default):
                 changed = f'{changed}; {name} {_changed(values, default)}'
         pre = r['pretraining']
@@ -862,6 +879,11 @@ def main(argv=None):
         help=f'overrides of the decode head {list(HEAD_KEYS)} (JSON, e.g. \'{{"channels": 64, '
         '"c1_channels": 16}\'; a calibration lever)')
     parser.add_argument(
+        '--pretraining',
+        default='{}',
+        help=f'overrides of the R pretraining recipe {list(PRETRAINING_KEYS)} (JSON, e.g. '
+        '\'{"patch": 16}\'; a calibration lever; its own encoder and warm-up files)')
+    parser.add_argument(
         '--lengths', nargs='+', type=int, help='sweep: warm-up lengths, e.g. 2800 5600 11200')
     args = parser.parse_args(argv)
     try:
@@ -869,14 +891,16 @@ def main(argv=None):
         optim = json.loads(args.optim)
         data = json.loads(args.data)
         head = json.loads(args.head)
+        pretraining = json.loads(args.pretraining)
     except json.JSONDecodeError as e:
         print(
-            f'error: --settings / --optim / --data is not JSON ({e}); pass e.g. '
+            f'error: --settings / --optim / --data / --head / --pretraining is not JSON ({e}); pass e.g. '
             '\'{"palette_spread": 15}\' or \'{"lr": 0.04}\'',
             file=sys.stderr)
         return 2
     for option, given, known in (('--optim', optim, DEFAULT_OPTIM), ('--data', data, DEFAULT_DATA),
-                                 ('--head', head, HEAD_KEYS)):
+                                 ('--head', head, HEAD_KEYS),
+                                 ('--pretraining', pretraining, PRETRAINING_KEYS)):
         unknown = sorted(set(given) - set(known))
         if unknown:
             print(
@@ -886,6 +910,7 @@ def main(argv=None):
     OPTIM.update(optim)
     DATA.update(data)
     HEAD.update(head)
+    PRETRAINING.update(pretraining)
     if args.curve_images:
         CURVE_TARGET_IMAGES = args.curve_images
     if args.curve_points:

@@ -5,7 +5,9 @@
   target test image (their own seed stream, ``DOMAIN_INDEX['real_corpus']``; tested).
 - **Task** (``RECIPE['task']``): ``'patch_classes'``: the majority class of each 8x8 patch
   (19 classes, at the tiny encoder's stride-8 grid), a patch-classification task rather than
-  dense segmentation, with a throw-away head (3x3 conv-BN-ReLU, 1x1 conv). Rounds r1-r2 of the
+  dense segmentation, with a throw-away head (3x3 conv-BN-ReLU, 1x1 conv); ``recipe['patch']``
+  (:func:`patch_of`) makes the patches coarser (16: the majority class of each 16x16 patch,
+  the stride-8 logits averaged over it; calibration round r17). Rounds r1-r2 of the
   calibration used ``'categories'`` (per-pixel 7 Cityscapes categories, the first protocol's
   task): the decoder trained on those frozen features stayed weak (source-val 23 mIoU), and
   freezing the decoder failed gate (c). An image-level multi-label task (which classes appear)
@@ -63,7 +65,18 @@ RECIPE = dict(
     max_steps=8000,
     target_accuracy=0.6,
     train_seed=0)
-PATCH = 8  # the tiny encoder's output stride
+PATCH = 8  # the tiny encoder's output stride: the default (and smallest) patch
+
+
+def patch_of(recipe: dict) -> int:
+    """The patch side of ``recipe``'s patch task: ``recipe['patch']`` (a multiple of
+    :data:`PATCH`; a coarser task, from calibration round r17 on), else :data:`PATCH`. Absent from
+    :data:`RECIPE`, so that the default recipe and its cached files keep their hash."""
+    patch = recipe.get('patch', PATCH)
+    if patch % PATCH:
+        raise ValueError(f'pretraining patch {patch} is not a multiple of the encoder stride '
+                         f'{PATCH}; use 8, 16, 32')
+    return patch
 
 
 def corpus(split: str, num: int, recipe: dict, settings: GeneratorSettings):
@@ -84,10 +97,12 @@ def patch_majority(labels: torch.Tensor, patch: int = PATCH) -> torch.Tensor:
 
 class PatchClassifier(torch.nn.Module):
     """The tiny encoder plus a throw-away head on its stride-8 features: (B, 3, H, W) ->
-    (B, 19, H / 8, W / 8) logits of each patch's majority class."""
+    (B, 19, H / patch, W / patch) logits of each patch's majority class (for a patch coarser than
+    the stride, the stride-8 logits averaged over the patch)."""
 
-    def __init__(self, kind: str):
+    def __init__(self, kind: str, patch: int = PATCH):
         super().__init__()
+        self.pool = patch // PATCH
         base = _PretrainNet(kind)
         self.backbone = base.backbone
         self.kind = kind
@@ -96,7 +111,8 @@ class PatchClassifier(torch.nn.Module):
             torch.nn.ReLU(inplace=True), torch.nn.Conv2d(64, 19, 1))
 
     def forward(self, x):
-        return self.head(self.backbone(x)[-1])
+        logits = self.head(self.backbone(x)[-1])
+        return F.avg_pool2d(logits, self.pool) if self.pool > 1 else logits
 
     def encoder_state_dict(self):
         return {k: v.detach().clone() for k, v in self.backbone.state_dict().items()}
@@ -126,16 +142,17 @@ def stop_pretraining(step: int, accuracy: float, recipe: dict) -> bool:
     return accuracy >= recipe['target_accuracy'] or step >= recipe['max_steps']
 
 
-def patch_labels_of(labels: np.ndarray, chunk: int = 100) -> torch.Tensor:
+def patch_labels_of(labels: np.ndarray, patch: int = PATCH, chunk: int = 100) -> torch.Tensor:
     """:func:`patch_majority` of (N, H, W) train ids, ``chunk`` images at a time (the one-hot
     tensor of 1,000 images would take 600 MB)."""
     return torch.cat([
-        patch_majority(torch.from_numpy(labels[i:i + chunk])) for i in range(0, len(labels), chunk)
+        patch_majority(torch.from_numpy(labels[i:i + chunk]), patch)
+        for i in range(0, len(labels), chunk)
     ])
 
 
 @torch.no_grad()
-def _patch_accuracy(net, images, labels):
+def _patch_accuracy(net, images, labels, patch=PATCH):
     net.eval()
     pred = torch.cat([
         net(
@@ -144,7 +161,7 @@ def _patch_accuracy(net, images, labels):
         for i in range(0, len(images), 32)
     ])
     net.train()
-    target = patch_labels_of(labels)
+    target = patch_labels_of(labels, patch)
     # mean over classes of the share of their patches recognized (macro recall): plain patch
     # accuracy is dominated by sky, road and building (0.85 after 200 steps)
     recalls = [
@@ -163,13 +180,18 @@ def pretrain_real_encoder(out_file: str, settings=None, recipe=None, log=print) 
     val_images, val_labels = corpus('real_corpus_val', recipe['held_out'], recipe, settings)
     torch.manual_seed(recipe['train_seed'])
     patches = recipe['task'] == 'patch_classes'
-    net = PatchClassifier(recipe['kind']) if patches else _PretrainNet(recipe['kind'])
-    accuracy = _patch_accuracy if patches else _pixel_accuracy
+    patch = patch_of(recipe)
+    net = PatchClassifier(recipe['kind'], patch) if patches else _PretrainNet(recipe['kind'])
+
+    def accuracy(net, images, labels):
+        return _patch_accuracy(net, images, labels, patch) if patches else _pixel_accuracy(
+            net, images, labels)
+
     optim = torch.optim.AdamW(
         net.parameters(), lr=recipe['lr'], weight_decay=recipe['weight_decay'])
     weight = None
     if patches and recipe.get('class_weight_power', 0):
-        weight = class_weights(patch_labels_of(labels), recipe['class_weight_power'])
+        weight = class_weights(patch_labels_of(labels, patch), recipe['class_weight_power'])
     rng = np.random.default_rng(recipe['train_seed'])
     history = []
     step, acc = 0, 0.0
@@ -178,7 +200,7 @@ def pretrain_real_encoder(out_file: str, settings=None, recipe=None, log=print) 
         for g in optim.param_groups:
             g['lr'] = lr_at(step, recipe)
         x, y = _batch(images, labels, rng, recipe['batch_size'], recipe['crop'])
-        loss = F.cross_entropy(net(x), patch_majority(y) if patches else y, weight=weight)
+        loss = F.cross_entropy(net(x), patch_majority(y, patch) if patches else y, weight=weight)
         optim.zero_grad()
         loss.backward()
         optim.step()

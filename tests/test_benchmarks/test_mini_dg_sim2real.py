@@ -151,6 +151,44 @@ def test_head_override_builds_the_wider_decode_head(monkeypatch, tmp_path):
     assert calib.main(['rows', '--head', '{"width": 64}', '--warmup', '1', '--decoupled', '1']) == 2
 
 
+def test_pretraining_override_gets_its_own_encoder_and_records(monkeypatch, tmp_path):
+    from deft_mmseg.demo import sim2real_pretraining
+    made = []
+
+    def fake_ensure(out_file, settings=None, recipe=None, log=print):
+        import torch
+        made.append((out_file, recipe))
+        torch.save(dict(meta=dict(steps=1, held_out_pixel_accuracy=0.5, reached=True,
+                                  seconds=0.0)), out_file)
+        return out_file
+
+    monkeypatch.setattr(sim2real_pretraining, 'ensure_real_encoder', fake_ensure)
+    monkeypatch.setattr(calib, 'REPO', str(tmp_path))
+    (tmp_path / 'data' / 'sim2real' / 'pretrained').mkdir(parents=True)
+    plain = calib.real_encoder({})
+    monkeypatch.setitem(calib.PRETRAINING, 'patch', 16)
+    coarse = calib.real_encoder({})
+    # its own file, named by the resolved recipe's hash; the recipe's overrides reach pretraining
+    assert plain[2] != coarse[2] and made[1][1] == {'patch': 16} and made[0][1] == {}
+    assert osp.basename(plain[2]).endswith(
+        calib.settings_hash(sim2real_pretraining.RECIPE) + '.pth')
+    assert coarse[3]['patch'] == 16 and 'patch' not in plain[3]
+    assert coarse[3]['recipe_hash'] != plain[3]['recipe_hash']
+    # the Runner rows pass the protocol's overrides, whatever --pretraining said
+    assert calib.real_encoder({}, pretraining={})[2] == plain[2]
+    # a record of another pretraining is not one of this run's
+    record = dict(settings_hash='t', optim=calib.OPTIM, data=calib.DATA, head={})
+    assert not calib._of_this_run(record, 't')
+    assert calib._of_this_run(dict(record, pretraining_overrides={'patch': 16}), 't')
+    # the protocol resolves its overrides into the recipe; without them its hash is unchanged
+    proto = dict(calib.PROTOCOL, pretraining={'patch': 16})
+    assert calib.protocol(proto)['pretraining']['patch'] == 16
+    assert calib.protocol_hash(proto) != calib.protocol_hash()
+    with pytest.raises(ValueError, match='unknown pretraining keys'):
+        calib.protocol(dict(calib.PROTOCOL, pretraining={'patches': 16}))
+    assert calib.main(['rows', '--pretraining', '{"patches": 16}', '--warmup', '1']) == 2
+
+
 def test_cli_rejects_an_unknown_optimizer_key(capsys):
     assert calib.main(['sweep', '--optim', '{"learning_rate": 0.04}', '--lengths', '100']) == 2
     err = capsys.readouterr().err.strip()

@@ -117,6 +117,31 @@ def test_patch_majority_labels_by_hand():
     assert patch_majority(labels).tolist() == [[[3, 2]]]
 
 
+def test_coarse_patch_task_pools_the_stride_8_logits_over_each_patch():
+    import torch
+
+    from deft_mmseg.demo.sim2real_pretraining import PatchClassifier, patch_majority, patch_of
+    # labels by hand: one 16x16 patch, class 5 in 3 of its 4 8x8 quarters: 5 at both grids there
+    labels = torch.full((1, 16, 32), 1, dtype=torch.long)
+    labels[0, :8, :] = 5
+    labels[0, 8:, :8] = 5
+    assert patch_majority(labels, 16).tolist() == [[[5, 1]]]
+    assert patch_majority(labels).tolist() == [[[5, 5, 5, 5], [5, 1, 1, 1]]]
+    torch.manual_seed(0)
+    fine, coarse = PatchClassifier('resnet'), PatchClassifier('resnet', patch=16)
+    coarse.load_state_dict(fine.state_dict())
+    fine.eval(), coarse.eval()
+    x = torch.randn(2, 3, 64, 64)
+    with torch.no_grad():
+        f, c = fine(x), coarse(x)
+    assert f.shape == (2, 19, 8, 8) and c.shape == (2, 19, 4, 4)
+    # each coarse logit is the mean of the 2x2 stride-8 logits of its patch
+    assert torch.allclose(c[:, :, 1, 2], f[:, :, 2:4, 4:6].mean(dim=(2, 3)), atol=1e-6)
+    assert patch_of({}) == 8 and patch_of({'patch': 16}) == 16
+    with pytest.raises(ValueError, match='not a multiple'):
+        patch_of({'patch': 12})
+
+
 def test_dataset_is_written_in_the_gtav_and_cityscapes_layouts(tmp_path):
     import os.path as osp
 
