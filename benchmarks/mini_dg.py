@@ -286,8 +286,7 @@ def ensure_sim2real_encoder(proto=None, log=print):
     pretraining overrides, made if missing."""
     s2r = _sim2real()
     changes = (s2r.PROTOCOL if proto is None else proto).get('pretraining', {})
-    return s2r.real_encoder(
-        _settings_overrides(s2r.protocol(proto)), log, pretraining=changes)[2]
+    return s2r.real_encoder(_settings_overrides(s2r.protocol(proto)), log, pretraining=changes)[2]
 
 
 def literal_bn_problems(cfg):

@@ -136,8 +136,8 @@ def protocol(proto=None) -> dict:
     from deft_mmseg.demo.sim2real_pretraining import RECIPE
     from deft_mmseg.demo.sim2real_streets import GeneratorSettings
     p = copy.deepcopy(PROTOCOL if proto is None else proto)
-    for key, known in (('optim', DEFAULT_OPTIM), ('data', DEFAULT_DATA),
-                       ('pretraining', PRETRAINING_KEYS)):
+    for key, known in (('optim', DEFAULT_OPTIM), ('data', DEFAULT_DATA), ('pretraining',
+                                                                          PRETRAINING_KEYS)):
         unknown = sorted(set(p.get(key, {})) - set(known))
         if unknown:
             raise ValueError(f'sim2real protocol: unknown {key} keys {unknown}; known: '
@@ -814,8 +814,8 @@ def summary_table(records=None):
     for r in records:
         changed = _changed(r['settings'], defaults) or 'defaults'
         for name, values, default in (('optim', r['optim'], DEFAULT_OPTIM),
-                                      ('data', r['data'], DEFAULT_DATA),
-                                      ('head', r.get('head', {}), {}),
+                                      ('data', r['data'], DEFAULT_DATA), ('head', r.get('head',
+                                                                                        {}), {}),
                                       ('pretraining', r.get('pretraining_overrides', {}), {})):
             if _changed(values, default):
                 changed = f'{changed}; {name} {_changed(values, default)}'
@@ -899,8 +899,8 @@ def main(argv=None):
             file=sys.stderr)
         return 2
     for option, given, known in (('--optim', optim, DEFAULT_OPTIM), ('--data', data, DEFAULT_DATA),
-                                 ('--head', head, HEAD_KEYS),
-                                 ('--pretraining', pretraining, PRETRAINING_KEYS)):
+                                 ('--head', head, HEAD_KEYS), ('--pretraining', pretraining,
+                                                               PRETRAINING_KEYS)):
         unknown = sorted(set(given) - set(known))
         if unknown:
             print(

@@ -158,8 +158,9 @@ def test_pretraining_override_gets_its_own_encoder_and_records(monkeypatch, tmp_
     def fake_ensure(out_file, settings=None, recipe=None, log=print):
         import torch
         made.append((out_file, recipe))
-        torch.save(dict(meta=dict(steps=1, held_out_pixel_accuracy=0.5, reached=True,
-                                  seconds=0.0)), out_file)
+        torch.save(
+            dict(meta=dict(steps=1, held_out_pixel_accuracy=0.5, reached=True, seconds=0.0)),
+            out_file)
         return out_file
 
     monkeypatch.setattr(sim2real_pretraining, 'ensure_real_encoder', fake_ensure)
@@ -170,8 +171,8 @@ def test_pretraining_override_gets_its_own_encoder_and_records(monkeypatch, tmp_
     coarse = calib.real_encoder({})
     # its own file, named by the resolved recipe's hash; the recipe's overrides reach pretraining
     assert plain[2] != coarse[2] and made[1][1] == {'patch': 16} and made[0][1] == {}
-    assert osp.basename(plain[2]).endswith(
-        calib.settings_hash(sim2real_pretraining.RECIPE) + '.pth')
+    assert osp.basename(
+        plain[2]).endswith(calib.settings_hash(sim2real_pretraining.RECIPE) + '.pth')
     assert coarse[3]['patch'] == 16 and 'patch' not in plain[3]
     assert coarse[3]['recipe_hash'] != plain[3]['recipe_hash']
     # the Runner rows pass the protocol's overrides, whatever --pretraining said

@@ -121,6 +121,7 @@ def test_coarse_patch_task_pools_the_stride_8_logits_over_each_patch():
     import torch
 
     from deft_mmseg.demo.sim2real_pretraining import PatchClassifier, patch_majority, patch_of
+
     # labels by hand: one 16x16 patch, class 5 in 3 of its 4 8x8 quarters: 5 at both grids there
     labels = torch.full((1, 16, 32), 1, dtype=torch.long)
     labels[0, :8, :] = 5
