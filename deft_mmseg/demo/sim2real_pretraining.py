@@ -33,6 +33,7 @@
 The checkpoint (backbone key names, ``meta['recipe']`` and ``meta['settings']``) is cached under
 ``data/`` and reused while the recipe and the generator settings are unchanged.
 """
+import functools
 import math
 import os
 import os.path as osp
@@ -182,11 +183,7 @@ def pretrain_real_encoder(out_file: str, settings=None, recipe=None, log=print) 
     patches = recipe['task'] == 'patch_classes'
     patch = patch_of(recipe)
     net = PatchClassifier(recipe['kind'], patch) if patches else _PretrainNet(recipe['kind'])
-
-    def accuracy(net, images, labels):
-        return _patch_accuracy(net, images, labels, patch) if patches else _pixel_accuracy(
-            net, images, labels)
-
+    accuracy = functools.partial(_patch_accuracy, patch=patch) if patches else _pixel_accuracy
     optim = torch.optim.AdamW(
         net.parameters(), lr=recipe['lr'], weight_decay=recipe['weight_decay'])
     weight = None

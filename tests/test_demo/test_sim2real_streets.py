@@ -143,6 +143,22 @@ def test_coarse_patch_task_pools_the_stride_8_logits_over_each_patch():
         patch_of({'patch': 12})
 
 
+def test_coarse_patch_pretraining_runs_to_its_step_cap_and_saves_the_encoder(tmp_path):
+    import torch
+
+    from deft_mmseg.demo.sim2real_pretraining import pretrain_real_encoder
+    out = str(tmp_path / 'enc.pth')
+    # an unreachable target: the rule stops at the cap, two evaluations, reached False
+    recipe = dict(
+        patch=16, num_images=8, held_out=4, max_steps=2, eval_every=1, target_accuracy=1.1)
+    meta = pretrain_real_encoder(out, recipe=recipe, log=lambda *a: None)
+    assert (meta['steps'], meta['reached'], len(meta['history'])) == (2, False, 2)
+    assert meta['recipe']['patch'] == 16
+    saved = torch.load(out, weights_only=False)
+    assert saved['meta']['recipe'] == meta['recipe']
+    assert all(not k.startswith('head') for k in saved['state_dict'])
+
+
 def test_dataset_is_written_in_the_gtav_and_cityscapes_layouts(tmp_path):
     import os.path as osp
 
