@@ -452,7 +452,7 @@ def probe_schedule(data, pipeline, pretrained, seed, warm_file_of, log=print):
         constant_lr=True,
         curves=curve,
         stop=lambda c: _plateau_of(c) is not None)
-    src_val = [(s, v) for s, _, v, _ in curve]
+    src_val = [(c[0], c[2]) for c in curve]
     plateau = _plateau_of(curve)
     warmup = plateau or p['warmup_max']
     log(f'schedule probe: warm-up source-val loss {src_val}; plateau at {plateau}')
@@ -472,7 +472,7 @@ def probe_schedule(data, pipeline, pretrained, seed, warm_file_of, log=print):
         curves=curve2,
         stop=lambda c: _plateau_of(c) is not None,
         lr=decoupled_lr())
-    src_val2 = [(s, v) for s, _, v, _ in curve2]
+    src_val2 = [(c[0], c[2]) for c in curve2]
     joint_plateau = _plateau_of(curve2)
     decoupled = decoupled_length(warmup, joint_plateau)
     log(f'schedule probe: joint source-val loss {src_val2}; plateau at {joint_plateau}; '

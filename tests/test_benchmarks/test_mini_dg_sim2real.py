@@ -112,6 +112,44 @@ def test_rows_take_the_latest_probe_of_their_round_seed_and_settings():
     assert calib.probe_of('r4', 102, {}, records) is None
 
 
+def test_schedule_probe_reads_the_source_val_loss_of_the_curve_points(monkeypatch):
+    """The probe reads the curve points :func:`train` appends (``curve_point``'s 5-tuples since
+    round r10) and applies the windowed rule to their source-val loss (the third field)."""
+    calls = []
+
+    def fake_train(model,
+                   data,
+                   pipeline,
+                   rng,
+                   iters,
+                   wd,
+                   trainable,
+                   curves=None,
+                   stop=None,
+                   **kwargs):
+        calls.append((iters, trainable, kwargs.get('lr')))
+        for k in range(1, iters // calib.SCHEDULE_PROBE['eval_every'] + 1):
+            # source-val loss: 1 / k until step 20 points, then flat (a plateau)
+            val = 1.0 / min(k, 20)
+            curves.append((k * calib.SCHEDULE_PROBE['eval_every'], 9.9, val, {}, {}))
+            if stop(curves):
+                return
+
+    monkeypatch.setattr(calib, 'train', fake_train)
+    monkeypatch.setattr(calib, 'build_model', lambda pretrained: None)
+    monkeypatch.setattr(calib, 'warm_up', lambda *args: None)
+    got = calib.probe_schedule({}, None, 'enc.pth', 100, lambda w: f'warm{w}', log=lambda m: 0)
+    every = calib.SCHEDULE_PROBE['eval_every']
+    assert got['warmup_curve'][:2] == [(every, 1.0), (2 * every, 0.5)]
+    assert got['warmup_plateau'] == calib._plateau_of([(c[0], None, c[1])
+                                                       for c in got['warmup_curve']])
+    assert got['warmup_iters'] == got['warmup_plateau'] > 20 * every
+    assert got['decoupled_iters'] == calib.decoupled_length(got['warmup_iters'],
+                                                            got['joint_plateau'])
+    assert [c[1] for c in calls] == [(False, True), (True, True)]
+    assert calls[1][2] == calib.decoupled_lr()
+
+
 def test_an_optimizer_or_data_override_gets_its_own_warmup_files(monkeypatch):
     plain = calib.warm_file_of('/x/enc.pth', 100, 2800)
     assert plain.endswith('warm_enc_s100_w2800.pth')  # the shipped recipe: the files as before
