@@ -82,7 +82,7 @@ HEAD_KEYS = ('channels', 'c1_channels')
 #: patch task ``patch`` or another ``target_accuracy``): the pretrained encoder's file name
 #: carries the resolved recipe's hash (so do the warm-up files, named after it)
 PRETRAINING = dict()
-PRETRAINING_KEYS = ('patch', 'target_accuracy', 'max_steps')
+PRETRAINING_KEYS = ('patch', 'target_accuracy', 'max_steps', 'steps')
 #: what the warm-up does not depend on (left out of the warm-up files' names)
 NOT_WARMUP_OPTIM = ('lr_decoupled', )
 
@@ -629,6 +629,7 @@ def real_encoder(overrides, log=print, pretraining=None):
         lr_schedule=recipe.get('lr_schedule', 'constant'),
         class_weight_power=recipe.get('class_weight_power', 0),
         max_steps=recipe['max_steps'],
+        fixed_steps=recipe.get('steps'),
         held_out=recipe['held_out'])
     if changes:  # (records from before round r17 have no such key: the 8x8 patch task)
         pretraining['patch'] = patch_of(recipe)
