@@ -38,6 +38,7 @@ finished runs of the same protocol are reused, so an interrupted comparison resu
 import argparse
 import copy
 import hashlib
+import importlib
 import json
 import os
 import os.path as osp
@@ -102,6 +103,10 @@ SIM2REAL_DATA_ROOT = 'data/sim2real'
 #: S's validation split: each sim2real row's source mIoU is tested on it (not a target)
 SOURCE_VAL = 'sim_val'
 SIM2REAL_TITLE = 'Mini DG sim2real: synthetic source -> three unseen real targets'
+#: the recorded sim2real runs (each row's result.json; the final models of the picture's seed)
+SIM2REAL_RECORD = osp.join(REPO, 'benchmarks', 'results', 'mini_dg_sim2real')
+#: ``--demo`` under sim2real: the rows it shows
+SIM2REAL_DEMO_METHODS = ('lpft', 'deft')
 
 
 def beta_for(decoupled_iters):
@@ -194,14 +199,23 @@ def build_config(method, seed, work_dir, pretrained):
 # the sim2real protocol (issue 25): its values live in benchmarks/mini_dg_sim2real.py (PROTOCOL)
 
 
-def _sim2real():
-    """``benchmarks/mini_dg_sim2real.py`` as a module: the sim2real protocol, its hash and the
-    R encoder the calibration uses."""
+def _sibling(name):
+    """The module ``benchmarks/<name>.py`` (this script's folder put on ``sys.path``)."""
     here = osp.dirname(osp.abspath(__file__))
     if here not in sys.path:
         sys.path.insert(0, here)
-    import mini_dg_sim2real
-    return mini_dg_sim2real
+    return importlib.import_module(name)
+
+
+def _sim2real():
+    """``benchmarks/mini_dg_sim2real.py`` as a module: the sim2real protocol, its hash and the
+    R encoder the calibration uses."""
+    return _sibling('mini_dg_sim2real')
+
+
+def _figure():
+    """``benchmarks/mini_dg_figure.py`` as a module: the picture and the re-test."""
+    return _sibling('mini_dg_figure')
 
 
 def sim2real_domains():
@@ -286,7 +300,15 @@ def ensure_sim2real_encoder(proto=None, log=print):
     pretraining overrides, made if missing."""
     s2r = _sim2real()
     changes = (s2r.PROTOCOL if proto is None else proto).get('pretraining', {})
-    return s2r.real_encoder(_settings_overrides(s2r.protocol(proto)), log, pretraining=changes)[2]
+    _, _, pretrained, meta = s2r.real_encoder(
+        _settings_overrides(s2r.protocol(proto)), log, pretraining=changes)
+    if not meta['reached']:
+        raise RuntimeError(
+            f'the R encoder {pretrained} reached a held-out accuracy of '
+            f'{meta["held_out_pixel_accuracy"]:.3f} after {meta["steps"]} steps, below the '
+            f"protocol's {meta['target_accuracy']}: its results would not be the protocol's; "
+            'report it with this line')
+    return pretrained
 
 
 def literal_bn_problems(cfg):
@@ -486,6 +508,11 @@ def run_one(method, seed, out, protocol_name=DEFAULT_PROTOCOL, proto=None):
                 dataloader=sim2real_source_val_loader(cfg),
                 evaluator=copy.deepcopy(cfg.test_evaluator)))
         source_val_miou = float(source_val.run()[f'{SOURCE_VAL}/mIoU'])
+        # the final model as plain mmseg files, for the picture and the demo's re-test
+        from deft_mmseg.models.export import export_final_model
+        export_final_model(cfg, model, osp.join(work_dir,
+                                                _figure().FINAL_MODEL_DIR),
+                           getattr(model, 'dataset_meta', None))
     curves = {}
     if METHODS[method][1].startswith('resnet'):
         curves = {k: v for k, v in load_curves(work_dir).items() if k.startswith('dist_l2/')}
@@ -499,6 +526,7 @@ def run_one(method, seed, out, protocol_name=DEFAULT_PROTOCOL, proto=None):
         torch=torch.__version__,
         threads=torch.get_num_threads())
     if sim2real:
+        from bench_utils import machine  # benchmarks/ is this script's folder
         p = s2r.protocol(proto)
         result.update(
             protocol_name='sim2real',
@@ -509,7 +537,8 @@ def run_one(method, seed, out, protocol_name=DEFAULT_PROTOCOL, proto=None):
                 decoupled_iters=p['decoupled_iters'],
                 beta=beta_for(p['decoupled_iters'])),
             # runner.train(): its set-up, W + D iterations and the final validation
-            train_seconds=round(train_seconds, 1))
+            train_seconds=round(train_seconds, 1),
+            machine=machine())
     with open(osp.join(work_dir, 'result.json'), 'w') as f:
         json.dump(result, f, indent=1)
     return result
@@ -729,6 +758,13 @@ def main(argv=None):
         '--data',
         help='sim2real smoke option: overrides of the data sizes (JSON, e.g. '
         '\'{"num_source": 8, "num_target": 4}\'); it changes the protocol hash')
+    parser.add_argument(
+        '--demo',
+        action='store_true',
+        help='sim2real: LP-FT and DeFT from the recorded runs (benchmarks/results/'
+        'mini_dg_sim2real, copied into --out where it lacks them; a seed without both rows is '
+        'trained), their final models re-tested on every target against the recorded mIoU, '
+        'the table, the paired difference and the picture (make demo)')
     parser.add_argument('--worker', nargs=2, metavar=('METHOD', 'SEED'), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.protocol not in PROTOCOLS:
@@ -738,9 +774,10 @@ def main(argv=None):
         return 2
     if args.protocol == 'sim2real':
         return _main_sim2real(args)
-    if args.data:
+    if args.data or args.demo:
         print(
-            'error: --data is a sim2real option (the streets protocol fixes its data)',
+            f'error: {"--data" if args.data else "--demo"} is a sim2real option (add --protocol '
+            'sim2real; the streets protocol fixes its data)',
             file=sys.stderr)
         return 2
     args.methods = args.methods or list(METHODS)
@@ -828,6 +865,12 @@ def _main_sim2real(args):
         print(f'error: --iters / --data: {e}', file=sys.stderr)
         return 2
     smoke = 'smoke' in proto
+    if args.demo:
+        problem = _demo_problem(args, resolved, smoke)
+        if problem:
+            print(f'error: --demo: {problem}', file=sys.stderr)
+            return 2
+        methods = list(SIM2REAL_DEMO_METHODS)
     guarded = [m for m in methods if m in SIM2REAL_GUARDED]
     if not resolved['fixed'] and not smoke and guarded:
         print(
@@ -843,13 +886,19 @@ def _main_sim2real(args):
     if args.worker:
         run_one(args.worker[0], int(args.worker[1]), args.out, 'sim2real', proto)
         return 0
+    if args.demo:
+        args.seeds = copy_recorded_runs(args.out, args.methods, args.seeds, proto)
     tag = s2r.protocol_hash(proto)
     w, d = resolved['warmup_iters'], resolved['decoupled_iters']
     print(f'[mini_dg] sim2real protocol {tag}{" (smoke)" if smoke else ""}'
           f'{"" if resolved["fixed"] else " (not fixed yet: placeholder values)"}: W {w}, D {d}, '
           f'lr {resolved["optim"]["lr"]}, batch {resolved["optim"]["batch"]}')
     ensure_sim2real_data(proto)
-    ensure_sim2real_encoder(proto)
+    try:
+        ensure_sim2real_encoder(proto)
+    except RuntimeError as e:
+        print(f'error: {e}', file=sys.stderr)
+        return 1
     worker_args = (['--iters', str(args.iters)]
                    if args.iters is not None else []) + (['--data', args.data] if args.data else [])
     if _run_all(args, worker_args, load_results(args.out, 'sim2real', proto),
@@ -867,9 +916,13 @@ def _main_sim2real(args):
     png = osp.join(args.out, 'mini_dg_sim2real.png')
     plot(results, table, png, domains, SIM2REAL_TITLE)
     note = '' if resolved['fixed'] else ' (NOT FIXED: placeholder values)'
+    ran_on = sorted(
+        {r['machine']
+         for runs in results.values()
+         for r in runs.values() if r.get('machine')}) or [machine()]
     with open(osp.join(args.out, 'mini_dg_sim2real.md'), 'w') as f:
-        f.write(text + f'\n\nMachine: {machine()}; sim2real protocol {tag}{note}'
-                f'{"; smoke " + json.dumps(proto["smoke"]) if smoke else ""}.\n')
+        f.write(text + f'\n\nRuns measured on: {"; ".join(ran_on)}; sim2real protocol {tag}'
+                f'{note}{"; smoke " + json.dumps(proto["smoke"]) if smoke else ""}.\n')
     with open(osp.join(args.out, 'mini_dg_sim2real.json'), 'w') as f:
         json.dump(
             dict(
@@ -882,7 +935,117 @@ def _main_sim2real(args):
             indent=1)
     print('\n' + text)
     print(f'\nTable: {osp.join(args.out, "mini_dg_sim2real.md")}\nPlot:  {png}')
+    seed = picture_seed(results, args.out)
+    if seed is None:
+        return 0
+    if args.demo:
+        print(f'\nRe-test of seed {seed}\'s final models (exported files, mmseg init_model / '
+              'inference_model) on every target image:')
+        mismatched = retest_recorded(results, args.out, seed, proto)
+        if mismatched:
+            print(
+                f'error: the final models of seed {seed} do not give the recorded mIoU: '
+                f'{"; ".join(mismatched)}',
+                file=sys.stderr)
+            return 1
+    figure = sim2real_picture(results, args.out, seed, proto)
+    print(f'Picture: {figure}')
     return 0
+
+
+# --------------------------------------------------------------------------------------------
+# the sim2real demo: the recorded runs, their final models re-tested, the picture
+
+
+def _demo_problem(args, resolved, smoke):
+    """Why ``--demo`` cannot run with these arguments (None if it can)."""
+    if smoke:
+        return 'it shows the protocol\'s recorded runs; drop --iters / --data'
+    if not resolved['fixed']:
+        return ("the sim2real protocol is not fixed yet (PROTOCOL['fixed'] in "
+                'benchmarks/mini_dg_sim2real.py), so there are no recorded runs to show')
+    if args.methods and sorted(args.methods) != sorted(SIM2REAL_DEMO_METHODS):
+        return f'it shows {" and ".join(SIM2REAL_DEMO_METHODS)}; drop --methods'
+    return None
+
+
+def copy_recorded_runs(out, methods, seeds, proto=None, record=SIM2REAL_RECORD, log=print):
+    """Copy the recorded runs of this protocol (``record/<method>/seed<k>/``: result.json and,
+    where recorded, the exported final model) into ``out`` where ``out`` has no result of that
+    (method, seed); nothing in ``out`` is overwritten. Returns the seeds among ``seeds`` for
+    which every method has a result now, or ``seeds[:1]`` (the run trains that one) if none."""
+    recorded = load_results(record, 'sim2real', proto) if osp.isdir(record) else {}
+    present = load_results(out, 'sim2real', proto)
+    copied = []
+    for method in methods:
+        for seed in recorded.get(method, {}):
+            src, dst = (osp.join(d, method, f'seed{seed}') for d in (record, out))
+            if seed in present.get(method, {}) or osp.exists(osp.join(dst, 'result.json')):
+                continue
+            shutil.copytree(src, dst, dirs_exist_ok=True)
+            copied.append(f'{method} seed {seed}')
+    if copied:
+        log(f'[mini_dg] recorded runs copied from {record}: {", ".join(copied)}')
+    done = load_results(out, 'sim2real', proto)
+    both = [k for k in seeds if all(k in done.get(m, {}) for m in methods)]
+    return both or list(seeds[:1])
+
+
+def picture_seed(results, out, methods=SIM2REAL_DEMO_METHODS):
+    """The first seed whose runs of ``methods`` all have their exported final model."""
+    final = _figure().FINAL_MODEL_DIR
+    seeds = sorted(set.intersection(*(set(results.get(m, {})) for m in methods)))
+    for seed in seeds:
+        if all(
+                osp.isfile(osp.join(out, m, f'seed{seed}', final, 'final_model.pth'))
+                for m in methods):
+            return seed
+    return None
+
+
+def retest_recorded(results, out, seed, proto=None, methods=SIM2REAL_DEMO_METHODS, log=print):
+    """Test the exported final models of ``seed`` on every target (``mini_dg_figure.retest``,
+    the run's evaluator) and compare with the mIoU their run recorded; returns the mismatches
+    (more than 0.01 apart) as text, empty if none."""
+    figure = _figure()
+    root = sim2real_data_root(proto)
+    domains = sim2real_domains()
+    mismatched = []
+    for method in methods:
+        work_dir = osp.join(out, method, f'seed{seed}')
+        model = figure.load_final_model(work_dir)
+        evaluator = build_sim2real_config(method, seed, work_dir, 'unused.pth', proto,
+                                          root).test_evaluator
+        got = figure.retest(model, root, domains, evaluator, model.dataset_meta['classes'])
+        recorded = results[method][seed]['mIoU']['final']
+        log(f'  {method}: ' + ', '.join(f'{d} {got[d]:.2f} (recorded {recorded[d]:.2f})'
+                                        for d in domains))
+        mismatched += [
+            f'{method} {d}: {got[d]:.2f}, recorded {recorded[d]:.2f}' for d in domains
+            if abs(got[d] - recorded[d]) > 0.01
+        ]
+    return mismatched
+
+
+def sim2real_picture(results, out, seed, proto=None):
+    """``out/mini_dg_sim2real_predictions.png``: the first image of each target, its ground
+    truth, LP-FT's and DeFT's predictions (seed ``seed``), the distance curves (mean over
+    seeds)."""
+    figure = _figure()
+    root = sim2real_data_root(proto)
+    examples = [(t, *figure.target_files(root, t)[0]) for t in sim2real_domains()]
+    predictions, curves, palette = {}, {}, None
+    for method in SIM2REAL_DEMO_METHODS:
+        label = 'LP-FT' if method == 'lpft' else 'DeFT'
+        model = figure.load_final_model(osp.join(out, method, f'seed{seed}'))
+        palette = model.dataset_meta['palette']
+        predictions[f'{label} (seed {seed})'] = [
+            figure.predict(model, img) for _, img, _ in examples
+        ]
+        curves[f'{label} (mean of {len(results[method])} seed(s))'] = figure.mean_curve(
+            list(results[method].values()))
+    return figure.draw(examples, predictions, curves, palette,
+                       osp.join(out, 'mini_dg_sim2real_predictions.png'), SIM2REAL_TITLE)
 
 
 if __name__ == '__main__':

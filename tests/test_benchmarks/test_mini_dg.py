@@ -344,6 +344,80 @@ def test_sim2real_results_of_another_protocol_are_not_mixed_in(tmp_path):
     assert mini_dg.load_results(str(tmp_path)) == {}  # nor under streets
 
 
+def _recorded(root, method, seed, proto, value):
+    folder = root / method / f'seed{seed}'
+    folder.mkdir(parents=True)
+    (folder / 'result.json').write_text(
+        json.dumps(
+            dict(
+                _result(method, seed, (value, value, value)),
+                protocol=s2r.protocol_hash(proto),
+                protocol_name='sim2real',
+                config=mini_dg.METHODS[method][0])))
+    (folder / 'final_model').mkdir()
+    (folder / 'final_model' / 'final_model.pth').write_text(f'{method}{seed}')
+    return folder
+
+
+def test_demo_copies_the_recorded_runs_and_overwrites_nothing(tmp_path):
+    proto = s2r.smoke_protocol(iters=12)
+    record, out = tmp_path / 'record', tmp_path / 'out'
+    for seed in (0, 1):
+        _recorded(record, 'lpft', seed, proto, 10.0)
+        _recorded(record, 'deft', seed, proto, 12.0)
+    _recorded(record, 'deft', 2, proto, 12.0)  # seed 2: no LP-FT recorded
+    mine = _recorded(out, 'lpft', 0, proto, 99.0)  # the user's own run of lpft seed 0
+    seeds = mini_dg.copy_recorded_runs(
+        str(out), ['lpft', 'deft'], [0, 1, 2, 3], proto, str(record), log=lambda m: 0)
+    assert seeds == [0, 1]  # the seeds with both rows, the user's run among them
+    assert json.loads((mine / 'result.json').read_text())['mIoU']['final']['demo_real'] == 99.0
+    assert (mine / 'final_model' / 'final_model.pth').read_text() == 'lpft0'
+    assert (out / 'deft' / 'seed1' / 'final_model' / 'final_model.pth').read_text() == 'deft1'
+    results = mini_dg.load_results(str(out), 'sim2real', proto)
+    assert sorted(results['deft']) == [0, 1, 2] and sorted(results['lpft']) == [0, 1]
+    assert mini_dg.picture_seed(results, str(out)) == 0
+    # nothing recorded: the demo trains its first seed
+    assert mini_dg.copy_recorded_runs(
+        str(tmp_path / 'o2'), ['lpft', 'deft'], [3, 4],
+        proto,
+        str(tmp_path / 'none'),
+        log=lambda m: 0) == [3]
+
+
+def test_demo_is_a_sim2real_option_for_the_fixed_protocol_only(capsys, monkeypatch):
+    err = _cli_error(capsys, ['--demo'])
+    assert '--demo' in err and 'sim2real' in err
+    err = _cli_error(capsys, ['--protocol', 'sim2real', '--demo', '--iters', '12'])
+    assert 'recorded' in err and '--iters' in err
+    monkeypatch.setattr(s2r, 'PROTOCOL', dict(s2r.PROTOCOL, fixed=False))
+    err = _cli_error(capsys, ['--protocol', 'sim2real', '--demo'])
+    assert 'not fixed' in err
+
+
+def test_figure_colours_train_ids_and_finds_each_targets_label(tmp_path):
+    import numpy as np
+    figure = mini_dg._figure()
+    palette = np.array([[128, 64, 128], [244, 35, 232]], np.uint8)
+    rgb = figure._colour(np.array([[0, 1, 255]]), palette)
+    assert rgb.tolist() == [[[128, 64, 128], [244, 35, 232], [0, 0, 0]]]
+    img = tmp_path / 'real_day' / 'leftImg8bit' / 'val' / 'real_day' / 'real_day_000000_000019_leftImg8bit.png'
+    img.parent.mkdir(parents=True)
+    img.write_bytes(b'')
+    assert figure.target_files(str(tmp_path), 'real_day') == [
+        (str(img),
+         str(tmp_path / 'real_day' / 'gtFine' / 'val' / 'real_day' /
+             'real_day_000000_000019_gtFine_labelTrainIds.png'))
+    ]
+    with pytest.raises(FileNotFoundError, match='real_dusk'):
+        figure.target_files(str(tmp_path), 'real_dusk')
+    runs = [
+        dict(curves={'dist_l2/encoder': [[50, 1.0], [100, 3.0], [150, 9.0]]}),
+        dict(curves={'dist_l2/encoder': [[50, 2.0], [100, 5.0]]}),
+        dict(curves={})
+    ]
+    assert figure.mean_curve(runs) == [(50, 1.5), (100, 4.0)]
+
+
 @pytest.mark.slow
 def test_sim2real_smoke_run_from_a_shell(tmp_path):
     """LP-FT and DeFT under sim2real for 12 iterations (W 2, D 10) on a few images (data sizes
@@ -372,6 +446,15 @@ def test_sim2real_smoke_run_from_a_shell(tmp_path):
     assert list(json.loads((out / 'deft' / 'seed0' /
                             'result.json').read_text())['mIoU']) == ['final', 'I', 'II', 'III']
     assert 'mini_dg_sim2real.md' in proc.stdout and tag in (out / 'mini_dg_sim2real.md').read_text()
+    # the exported final models: the picture, and the numbers their runs recorded come back
+    assert (out / 'mini_dg_sim2real_predictions.png').stat().st_size > 0
+    proto = s2r.smoke_protocol(iters=12, data=data)
+    results = mini_dg.load_results(str(out), 'sim2real', proto)
+    assert mini_dg.retest_recorded(results, str(out), 0, proto, log=lambda m: 0) == []
+    results['deft'][0]['mIoU']['final']['real_day'] += 0.5  # a record these weights did not give
+    assert mini_dg.retest_recorded(
+        results, str(out), 0, proto, methods=['deft'],
+        log=lambda m: 0)[0].startswith('deft real_day')
 
 
 def test_paired_difference_is_deft_minus_lpft_by_seed_with_a_one_sided_t_test():
