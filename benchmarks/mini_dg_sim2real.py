@@ -109,6 +109,9 @@ def decoupled_lr(optim=None) -> float:
 #:   encoder is pretrained for: ResNet-18 V1c, DepthwiseSeparableASPPHead) and whether its loss
 #:   averages over the non-ignored pixels only (as this loop's ``F.cross_entropy`` does);
 #: - ``distance_interval``: ParamDistanceHook's interval on the ResNet rows;
+#: - ``table8_betas``: the DeFT paper's Table 8 values of beta at its D = 40,000, rescaled to D
+#:   as the default is (the EMA horizon 1 / (1 - beta) the same fraction of D):
+#:   :func:`table8_betas` (0.9999 -> 1 - 4 / D, 0.999 -> 1 - 40 / D, 0.99 -> 1 - 400 / D);
 #: - ``fixed``: False until the protocol commit; DeFT-family rows refuse to run the full schedule
 #:   before it (smoke runs, ``--iters``, are allowed).
 #:
@@ -125,7 +128,18 @@ PROTOCOL = dict(
     seeds=[0, 1, 2, 3, 4],
     network=dict(model='deeplabv3plus_tiny_demo.py', loss_avg_non_ignore=True),
     distance_interval=50,
+    table8_betas=[0.99, 0.999, 0.9999],
     version=1)
+
+#: the decoupled length Table 8's betas were run with (the DeFT paper's 40K)
+PAPER_DECOUPLED_ITERS = 40000
+
+
+def table8_betas(proto=None) -> dict:
+    """{paper beta: beta at the protocol's D} (horizon 1 / (1 - beta) scaled by D / 40,000)."""
+    p = PROTOCOL if proto is None else proto
+    d = p['decoupled_iters']
+    return {b: 1.0 - (1.0 - b) * PAPER_DECOUPLED_ITERS / d for b in p['table8_betas']}
 
 
 def protocol(proto=None) -> dict:

@@ -242,3 +242,13 @@ def test_doubling_rule_on_the_measured_warmup_sweep():
     assert calib.warmup_by_doubling({**sweep, 22400: 0.2300}, 0.05) == 11200  # -3.8 %
     assert calib.warmup_by_doubling({**sweep, 22400: 0.2200}, 0.05) is None  # -8 %: go on
     assert calib.warmup_by_doubling(sweep, 0.20) == 5600
+
+
+def test_table8_betas_keep_the_papers_horizons_as_fractions_of_decoupled_finetuning():
+    # the paper: D = 40,000; beta 0.99 / 0.999 / 0.9999 = horizons 100 / 1,000 / 10,000 iterations
+    proto = dict(calib.PROTOCOL, decoupled_iters=7000, table8_betas=[0.99, 0.999, 0.9999])
+    got = calib.table8_betas(proto)
+    assert got[0.9999] == pytest.approx(1 - 4 / 7000)
+    assert got[0.999] == pytest.approx(1 - 40 / 7000)
+    assert got[0.99] == pytest.approx(1 - 400 / 7000)
+    assert calib.table8_betas(dict(proto, decoupled_iters=40000))[0.999] == pytest.approx(0.999)
