@@ -172,6 +172,17 @@ def test_the_streets_protocol_hash_is_unchanged():
     assert mini_dg.protocol_hash() == '19da977a3264'
 
 
+def test_the_sim2real_protocol_is_fixed_and_its_hash_is_unchanged():
+    # fixed in the commit "Fix the sim2real protocol (before any method run)", from calibration
+    # round r21 (docs/mini_dg_sim2real.md); every method result is tagged with this hash
+    p = s2r.protocol()
+    assert p['fixed'] and (p['warmup_iters'], p['decoupled_iters']) == (1400, 7000)
+    assert p['settings']['sim_palette_swap'] == [[8, 9], [0, 1]]
+    assert (p['optim']['lr'], p['optim']['lr_decoupled'], p['optim']['batch']) == (0.04, 0.01, 16)
+    assert p['pretraining']['steps'] == 1000
+    assert s2r.protocol_hash() == '682f053ff246'
+
+
 @pytest.mark.parametrize('method', ['lpft', 'deft'])
 def test_sim2real_config_gets_the_protocol(method):
     from deft_mmseg.demo.sim2real_streets import REAL_TARGETS
@@ -281,7 +292,7 @@ def test_sim2real_takes_a_warmup_longer_than_the_shipped_configs():
 def test_sim2real_smoke_iters_scale_the_schedule_and_change_the_hash():
     p = s2r.PROTOCOL
     smoke = s2r.smoke_protocol(iters=12)
-    assert (smoke['warmup_iters'], smoke['decoupled_iters']) == (2, 10)  # 2,800 : 14,000 = 1 : 5
+    assert (smoke['warmup_iters'], smoke['decoupled_iters']) == (2, 10)  # 1,400 : 7,000 = 1 : 5
     assert smoke['distance_interval'] == 3
     assert s2r.protocol_hash(smoke) != s2r.protocol_hash()
     same_length = s2r.smoke_protocol(iters=p['warmup_iters'] + p['decoupled_iters'])
@@ -316,9 +327,9 @@ def test_cli_refuses_the_vit_rows_under_sim2real_in_one_line(capsys):
         mini_dg.build_sim2real_config('rein', 0, '/tmp/w', 'r.pth')
 
 
-def test_cli_keeps_deft_off_the_unfixed_sim2real_protocol(capsys):
-    if s2r.PROTOCOL['fixed']:
-        pytest.skip('the sim2real protocol is fixed')
+def test_cli_keeps_deft_off_an_unfixed_sim2real_protocol(capsys, monkeypatch):
+    # the guard that kept DeFT off the protocol until its commit, on a protocol not fixed
+    monkeypatch.setattr(s2r, 'PROTOCOL', dict(s2r.PROTOCOL, fixed=False))
     err = _cli_error(capsys, ['--protocol', 'sim2real', '--methods', 'lpft', 'deft'])
     assert 'deft' in err and 'smoke' in err
 
