@@ -117,16 +117,8 @@ def test_schedule_probe_reads_the_source_val_loss_of_the_curve_points(monkeypatc
     round r10) and applies the windowed rule to their source-val loss (the third field)."""
     calls = []
 
-    def fake_train(model,
-                   data,
-                   pipeline,
-                   rng,
-                   iters,
-                   wd,
-                   trainable,
-                   curves=None,
-                   stop=None,
-                   **kwargs):
+    def fake_train(model, data, pipeline, rng, iters, wd, trainable, **kwargs):
+        curves, stop = kwargs['curves'], kwargs['stop']
         calls.append((iters, trainable, kwargs.get('lr')))
         for k in range(1, iters // calib.SCHEDULE_PROBE['eval_every'] + 1):
             # source-val loss: 1 / k until step 20 points, then flat (a plateau)
