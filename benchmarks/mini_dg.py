@@ -983,7 +983,12 @@ def copy_recorded_runs(out, methods, seeds, proto=None, record=SIM2REAL_RECORD, 
             src, dst = (osp.join(d, method, f'seed{seed}') for d in (record, out))
             if seed in present.get(method, {}) or osp.exists(osp.join(dst, 'result.json')):
                 continue
-            shutil.copytree(src, dst, dirs_exist_ok=True)
+            # what is recorded (a checkout's own run also holds its checkpoints and logs)
+            os.makedirs(dst, exist_ok=True)
+            shutil.copy2(osp.join(src, 'result.json'), dst)
+            final = _figure().FINAL_MODEL_DIR
+            if osp.isdir(osp.join(src, final)):
+                shutil.copytree(osp.join(src, final), osp.join(dst, final), dirs_exist_ok=True)
             copied.append(f'{method} seed {seed}')
     if copied:
         log(f'[mini_dg] recorded runs copied from {record}: {", ".join(copied)}')
