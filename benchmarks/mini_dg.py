@@ -434,7 +434,9 @@ def build_sim2real_config(method, seed, work_dir, pretrained, proto=None, data_r
     for hook in hooks:
         if hook['type'] == 'CrossEMAHook':
             hook['beta'] = beta_for(d)
-    hooks.append(dict(type='ParamDistanceHook', interval=p['distance_interval']))
+    # uc_parts: DeFT's e1 and d2 beside the final model's e~2 and d~1 (issue 25: Fig. 3 for e1
+    # and e~2); measuring changes no weight
+    hooks.append(dict(type='ParamDistanceHook', interval=p['distance_interval'], uc_parts=True))
     cfg.custom_hooks = hooks
     cfg.default_hooks.logger.interval = 100
     cfg.default_hooks.checkpoint.update(interval=w + d, max_keep_ckpts=1)
@@ -491,6 +493,10 @@ def run_one(method, seed, out, protocol_name=DEFAULT_PROTOCOL, proto=None):
     runner.train()
     train_seconds = time.time() - train_start
     model = runner.model.module if hasattr(runner.model, 'module') else runner.model
+    if sim2real:  # every norm of every part at the end (the curves hold L2 along the way)
+        from deft_mmseg.engine.hooks import ParamDistanceHook
+        hook = next(h for h in runner.hooks if isinstance(h, ParamDistanceHook))
+        final_distances = hook.measure(model)
     variants = OrderedDict()
     variants['final'] = _domain_miou(runner.test(), domains)
     if isinstance(model, DualPathwaySegmentor):
@@ -538,10 +544,64 @@ def run_one(method, seed, out, protocol_name=DEFAULT_PROTOCOL, proto=None):
                 beta=beta_for(p['decoupled_iters'])),
             # runner.train(): its set-up, W + D iterations and the final validation
             train_seconds=round(train_seconds, 1),
+            final_distances=final_distances,
             machine=machine())
     with open(osp.join(work_dir, 'result.json'), 'w') as f:
         json.dump(result, f, indent=1)
     return result
+
+
+def add_final_distances(out, proto=None, log=print):
+    """Add ``final_distances`` (every norm of every part, as :func:`run_one` now records them) to
+    the sim2real results under ``out`` recorded before it was: from each run's final checkpoint
+    (``iter_<W+D>.pth``, kept beside its result.json on the machine that trained it) and the
+    anchor ParamDistanceHook saved in it. Each is checked against the run's recorded L2 curve.
+    Returns the number of results written."""
+    from mmengine.registry import init_default_scope
+    from mmseg.registry import MODELS
+
+    import deft_mmseg  # noqa: F401  (registers the plugin)
+    from deft_mmseg.engine.hooks import ParamDistanceHook
+    from deft_mmseg.engine.hooks.param_distance_hook import CKPT_KEY
+    from deft_mmseg.utils.checkpoint_loading import load_local_checkpoint
+    init_default_scope('mmseg')
+    written = 0
+    for method, runs in load_results(out, 'sim2real', proto).items():
+        for seed, result in sorted(runs.items()):
+            work_dir = osp.join(out, method, f'seed{seed}')
+            sched = result['schedule']
+            ckpt = osp.join(work_dir,
+                            f'iter_{sched["warmup_iters"] + sched["decoupled_iters"]}.pth')
+            if 'final_distances' in result:
+                continue
+            if not osp.exists(ckpt):
+                log(f'[mini_dg] {method} seed {seed}: no final checkpoint {ckpt}; left as is')
+                continue
+            # the config's network (its pretrained file is not read: the checkpoint holds every
+            # weight)
+            cfg = build_sim2real_config(method, seed, work_dir, '', proto, data_root=out)
+            model = MODELS.build(cfg.model)
+            checkpoint = load_local_checkpoint(ckpt, map_location='cpu')
+            model.load_state_dict(checkpoint['state_dict'])
+            hook = ParamDistanceHook(uc_parts=True)
+            hook.anchor = checkpoint[CKPT_KEY]
+            distances = hook.measure(model)
+            for part in ('encoder', 'decoder'):
+                step, recorded = result['curves'][f'dist_l2/{part}'][-1]
+                measured = distances[f'dist_l2/{part}']
+                if step != sched['warmup_iters'] + sched['decoupled_iters'] or abs(
+                        measured - recorded) > 1e-6 * max(recorded, 1e-12):
+                    raise ValueError(f'{method} seed {seed}: {ckpt} gives L2 {measured:.8g} for '
+                                     f'the {part}, its curve ends at {recorded:.8g} (step '
+                                     f'{step}): not this run\'s final checkpoint')
+            result['final_distances'] = distances
+            path = osp.join(work_dir, 'result.json')
+            with open(path + '.tmp', 'w') as f:
+                json.dump(result, f, indent=1)
+            os.replace(path + '.tmp', path)
+            written += 1
+            log(f'[mini_dg] {method} seed {seed}: final_distances added from {ckpt}')
+    return written
 
 
 def _domain_miou(flat, domains=DOMAINS):
@@ -765,6 +825,11 @@ def main(argv=None):
         'mini_dg_sim2real, copied into --out where it lacks them; a seed without both rows is '
         'trained), their final models re-tested on every target against the recorded mIoU, '
         'the table, the paired difference and the picture (make demo)')
+    parser.add_argument(
+        '--add-final-distances',
+        action='store_true',
+        help='sim2real: add final_distances (L2, MARS and operator norm of e~2, d~1, e1, d2) to '
+        'the results under --out recorded without them, from their final checkpoints')
     parser.add_argument('--worker', nargs=2, metavar=('METHOD', 'SEED'), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.protocol not in PROTOCOLS:
@@ -774,10 +839,14 @@ def main(argv=None):
         return 2
     if args.protocol == 'sim2real':
         return _main_sim2real(args)
-    if args.data or args.demo:
+    sim2real_only = [
+        o for o, v in (('--data', args.data), ('--demo', args.demo),
+                       ('--add-final-distances', args.add_final_distances)) if v
+    ]
+    if sim2real_only:
         print(
-            f'error: {"--data" if args.data else "--demo"} is a sim2real option (add --protocol '
-            'sim2real; the streets protocol fixes its data)',
+            f'error: {sim2real_only[0]} is a sim2real option (add --protocol sim2real; the '
+            'streets protocol fixes its data)',
             file=sys.stderr)
         return 2
     args.methods = args.methods or list(METHODS)
@@ -885,6 +954,10 @@ def _main_sim2real(args):
     os.chdir(REPO)  # data and pretrained paths are relative to the repository
     if args.worker:
         run_one(args.worker[0], int(args.worker[1]), args.out, 'sim2real', proto)
+        return 0
+    if args.add_final_distances:
+        n = add_final_distances(args.out, proto)
+        print(f'[mini_dg] final_distances added to {n} result(s) under {args.out}')
         return 0
     if args.demo:
         args.seeds = copy_recorded_runs(args.out, args.methods, args.seeds, proto)

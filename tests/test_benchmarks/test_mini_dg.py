@@ -220,8 +220,8 @@ def test_sim2real_config_gets_the_protocol(method):
     assert decays == dict(warmup=p['optim']['wd_warmup'], decoupled=p['optim']['wd_decoupled'])
     betas = [h['beta'] for h in cfg.custom_hooks if h['type'] == 'CrossEMAHook']
     assert betas == ([1 - 4 / d] if method == 'deft' else [])
-    assert [h['interval'] for h in cfg.custom_hooks
-            if h['type'] == 'ParamDistanceHook'] == [p['distance_interval']]
+    assert [(h['interval'], h['uc_parts']) for h in cfg.custom_hooks
+            if h['type'] == 'ParamDistanceHook'] == [(p['distance_interval'], True)]
     assert cfg.randomness.seed == 3
 
 
@@ -398,6 +398,8 @@ def test_demo_copies_the_recorded_runs_and_overwrites_nothing(tmp_path):
 def test_demo_is_a_sim2real_option_for_the_fixed_protocol_only(capsys, monkeypatch):
     err = _cli_error(capsys, ['--demo'])
     assert '--demo' in err and 'sim2real' in err
+    err = _cli_error(capsys, ['--add-final-distances'])
+    assert '--add-final-distances' in err and 'sim2real' in err
     err = _cli_error(capsys, ['--protocol', 'sim2real', '--demo', '--iters', '12'])
     assert 'recorded' in err and '--iters' in err
     monkeypatch.setattr(s2r, 'PROTOCOL', dict(s2r.PROTOCOL, fixed=False))
@@ -466,6 +468,24 @@ def test_sim2real_smoke_run_from_a_shell(tmp_path):
     assert mini_dg.retest_recorded(
         results, str(out), 0, proto, methods=['deft'],
         log=lambda m: 0)[0].startswith('deft real_day')
+    # final distances: measured at the end of the run (DeFT: e1 and d2 too), and the same again
+    # from the final checkpoint for a result recorded without them
+    recorded = {}
+    for method in ('lpft', 'deft'):
+        path = out / method / 'seed0' / 'result.json'
+        result = json.loads(path.read_text())
+        recorded[method] = result.pop('final_distances')
+        parts = ['encoder', 'decoder'] + (['encoder_uc', 'decoder_uc'] if method == 'deft' else [])
+        assert sorted(recorded[method]) == sorted(f'dist_{n}/{p}'
+                                                  for n in ('l2', 'mars', 'operator')
+                                                  for p in parts)
+        assert recorded[method]['dist_l2/encoder'] == result['curves']['dist_l2/encoder'][-1][1]
+        path.write_text(json.dumps(result))
+    assert mini_dg.add_final_distances(str(out), proto, log=lambda m: 0) == 2
+    for method in ('lpft', 'deft'):
+        again = json.loads((out / method / 'seed0' / 'result.json').read_text())
+        assert again['final_distances'] == pytest.approx(recorded[method], rel=1e-9)
+    assert mini_dg.add_final_distances(str(out), proto, log=lambda m: 0) == 0  # nothing left
 
 
 def test_paired_difference_is_deft_minus_lpft_by_seed_with_a_one_sided_t_test():

@@ -126,6 +126,25 @@ class TwoStageRunnerTest(RunnerTestCase):
             expected = torch.sqrt(sum(((end[n] - start[n]).double()**2).sum() for n in enc))
             assert abs(curve[r['iter'] + 1] - float(expected)) < 1e-6 * float(expected)
 
+    def test_param_distance_of_the_usual_components_e1_and_d2(self):
+        runner, records = self._run(
+            extra_hooks=[dict(type='ParamDistanceHook', interval=1, uc_parts=True)])
+        curves = load_curves(runner.work_dir)
+        start = records[2]['before']  # e1 = e~2 and d2 = d~1 here (Alg. 2 lines 6-10)
+        for key, prefix in (('dist_l2/encoder_uc', 'pathway1.backbone.'), ('dist_l2/decoder_uc',
+                                                                           'pathway2.decode_head.'),
+                            ('dist_l2/encoder', 'pathway2.backbone.'), ('dist_l2/decoder',
+                                                                        'pathway1.decode_head.')):
+            curve = dict(curves[key])
+            assert sorted(curve) == [3, 4, 5], key
+            for r in records[2:]:
+                names = [n for n in start if n.startswith(prefix)]
+                expected = torch.sqrt(
+                    sum(((r['after'][n] - start[n]).double()**2).sum() for n in names))
+                assert abs(curve[r['iter'] + 1] - float(expected)) < 1e-6 * float(expected), key
+        # the gradient moves e1 further than the EMA moves e~2 (beta 0.7 here)
+        assert curves['dist_l2/encoder_uc'][-1][1] > curves['dist_l2/encoder'][-1][1]
+
     def test_checkpoint_holds_the_stage_and_both_pathways(self):
         runner, records = self._run()
         ckpt = load_local_checkpoint(osp.join(runner.work_dir, 'iter_5.pth'))

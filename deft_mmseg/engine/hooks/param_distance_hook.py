@@ -9,6 +9,7 @@ from mmengine.runner import Runner
 from mmseg.registry import HOOKS
 from torch import Tensor
 
+from ...models.segmentors.dual_pathway import DualPathwaySegmentor
 from ...models.segmentors.two_stage import TwoStageSegmentor
 from ...utils.model_wrappers import unwrap_model
 
@@ -48,9 +49,23 @@ def inference_parts(model: nn.Module) -> Dict[str, List[nn.Module]]:
         enc, dec = model.inference_modules()
     else:
         enc, dec = model, model
-    neck = getattr(enc, 'neck', None)  # mmseg's EncoderDecoder has no attribute without a neck
-    enc_mods = [enc.backbone] + ([neck] if neck is not None else [])
-    return dict(encoder=enc_mods, decoder=[dec.decode_head])
+    return dict(encoder=_encoder_modules(enc), decoder=[dec.decode_head])
+
+
+def uc_parts(model: nn.Module) -> Dict[str, List[nn.Module]]:
+    """``{'encoder_uc': [e1 modules], 'decoder_uc': [d2]}``: DeFT's usual components, the ones
+    the gradient trains (DeFT paper, Sec. 3.2); ``{}`` for every other model. At the start of
+    decoupled finetuning e1 = e~2 and d2 = d~1 (Alg. 2, lines 6-10), so the anchor of
+    :func:`inference_parts` is their start as well."""
+    if not isinstance(model, DualPathwaySegmentor):
+        return {}
+    return dict(
+        encoder_uc=_encoder_modules(model.pathway1), decoder_uc=[model.pathway2.decode_head])
+
+
+def _encoder_modules(segmentor: nn.Module) -> List[nn.Module]:
+    neck = getattr(segmentor, 'neck', None)  # EncoderDecoder has no attribute without a neck
+    return [segmentor.backbone] + ([neck] if neck is not None else [])
 
 
 @HOOKS.register_module()
@@ -61,14 +76,22 @@ class ParamDistanceHook(Hook):
     ``dist_<norm>/<encoder|decoder>`` to the logger and the visualizer backends (TensorBoard).
     The reference weights are saved in checkpoints (``param_distance_anchor``) for ``--resume``.
 
+    With ``uc_parts=True`` it also measures DeFT's usual components e1 and d2
+    (:func:`uc_parts`) from the same anchor, as ``dist_<norm>/<encoder_uc|decoder_uc>``: the
+    pathway the gradient trains beside the final model's e~2 and d~1 (Fig. 3 shows the final
+    model; the trained pathway is the one joint finetuning would be).
+
     Args:
         interval (int): iterations between measurements. Default 500.
+        uc_parts (bool): also measure e1 and d2 of a ``DualPathwaySegmentor`` (no effect on
+            other models). Default False.
     """
 
     priority = 'LOW'
 
-    def __init__(self, interval: int = 500) -> None:
+    def __init__(self, interval: int = 500, uc_parts: bool = False) -> None:
         self.interval = interval
+        self.uc_parts = uc_parts
         self.anchor = None
 
     @staticmethod
@@ -111,9 +134,17 @@ class ParamDistanceHook(Hook):
             logger='current')
 
     def measure(self, model: nn.Module) -> Dict[str, float]:
+        """``{'dist_<norm>/<part>': value}`` of the parts from the anchor (set once decoupled
+        finetuning started)."""
+        params = self._params(model)
+        anchors = dict(self.anchor)
+        if self.uc_parts:
+            for part, mods in uc_parts(model).items():
+                params[part] = [p for m in mods for p in m.parameters()]
+                anchors[part] = self.anchor[part[:-len('_uc')]]
         scalars = {}
-        for part, params in self._params(model).items():
-            for norm, value in distance_norms(params, self.anchor[part]).items():
+        for part, ps in params.items():
+            for norm, value in distance_norms(ps, anchors[part]).items():
                 scalars[f'dist_{norm}/{part}'] = value
         return scalars
 
