@@ -94,11 +94,19 @@ TABLE7 = OrderedDict([('I', 'e1 + d2 (UC)'), ('II', 'e1 + d~1 (f1)'), ('III', 'e
 
 PROTOCOLS = ('streets', 'sim2real')
 DEFAULT_PROTOCOL = 'streets'
-#: the rows wired under sim2real: the ResNet group of METHODS (the ViT group: not yet)
-SIM2REAL_METHODS = ('joint', 'lpft', 'freeze-encoder', 'freeze-decoder', 'deft', 'deft-distreg')
+#: Table 8 under sim2real: DeFT with the paper's other update ratios beta (its config, its rows),
+#: each rescaled to the protocol's D by ``mini_dg_sim2real.table8_betas``; the paper's 0.9999 row
+#: is the ``deft`` row itself (1 - 4 / D). Not in METHODS: the streets protocol hashes METHODS.
+SIM2REAL_TABLE8 = OrderedDict([
+    ('deft-beta0.99', (0.99, (44.37, 40.79, 46.81))),
+    ('deft-beta0.999', (0.999, (46.19, 42.14, 48.81))),
+])
+#: the rows wired under sim2real: the ResNet group of METHODS (the ViT group: not yet) and Table 8
+SIM2REAL_METHODS = ('joint', 'lpft', 'freeze-encoder', 'freeze-decoder', 'deft',
+                    'deft-distreg') + tuple(SIM2REAL_TABLE8)
 #: the methods under study (not the calibration's baselines): under sim2real they refuse the
 #: protocol's full schedule until ``PROTOCOL['fixed']`` (smoke runs, ``--iters``, are allowed)
-SIM2REAL_GUARDED = ('deft', 'deft-distreg')
+SIM2REAL_GUARDED = ('deft', 'deft-distreg') + tuple(SIM2REAL_TABLE8)
 SIM2REAL_DATA_ROOT = 'data/sim2real'
 #: S's validation split: each sim2real row's source mIoU is tested on it (not a target)
 SOURCE_VAL = 'sim_val'
@@ -112,6 +120,25 @@ SIM2REAL_DEMO_METHODS = ('lpft', 'deft')
 def beta_for(decoupled_iters):
     """The beta rule: EMA horizon 1 / (1 - beta) = decoupled_iters / 4 (0.9999 at 40K)."""
     return 1.0 - 4.0 / decoupled_iters
+
+
+def method_entry(method):
+    """``(config, encoder kind, label, paper mIoU or None, paper source)`` of a row: METHODS's,
+    or a Table 8 row's (DeFT's config)."""
+    if method in SIM2REAL_TABLE8:
+        paper_beta, paper = SIM2REAL_TABLE8[method]
+        config, kind = METHODS['deft'][:2]
+        return (config, kind, f'DeFT, Table 8 beta {paper_beta} (rescaled to D)', paper, 'DeFT T8')
+    return METHODS[method]
+
+
+def sim2real_beta(method, proto=None):
+    """CrossEMAHook's beta of a sim2real row: the paper's beta of a Table 8 row rescaled to D
+    (``table8_betas``), else the beta rule at D."""
+    s2r = _sim2real()
+    if method in SIM2REAL_TABLE8:
+        return s2r.table8_betas(proto)[SIM2REAL_TABLE8[method][0]]
+    return beta_for(s2r.protocol(proto)['decoupled_iters'])
 
 
 def protocol() -> dict:
@@ -365,7 +392,8 @@ def build_sim2real_config(method, seed, work_dir, pretrained, proto=None, data_r
     p = s2r.protocol(proto)
     w, d = p['warmup_iters'], p['decoupled_iters']
     cfg = make_demo_config(
-        Config.fromfile(osp.join(REPO, METHODS[method][0])),
+        Config.fromfile(osp.join(REPO,
+                                 method_entry(method)[0])),
         warmup_iters=w,
         iters=w + d,
         keep_protocol=False)
@@ -433,7 +461,7 @@ def build_sim2real_config(method, seed, work_dir, pretrained, proto=None, data_r
     hooks = [h for h in cfg.get('custom_hooks', []) if h['type'] != 'ParamDistanceHook']
     for hook in hooks:
         if hook['type'] == 'CrossEMAHook':
-            hook['beta'] = beta_for(d)
+            hook['beta'] = sim2real_beta(method, proto)
     # uc_parts: DeFT's e1 and d2 beside the final model's e~2 and d~1 (issue 25: Fig. 3 for e1
     # and e~2); measuring changes no weight
     hooks.append(dict(type='ParamDistanceHook', interval=p['distance_interval'], uc_parts=True))
@@ -520,7 +548,7 @@ def run_one(method, seed, out, protocol_name=DEFAULT_PROTOCOL, proto=None):
                                                 _figure().FINAL_MODEL_DIR),
                            getattr(model, 'dataset_meta', None))
     curves = {}
-    if METHODS[method][1].startswith('resnet'):
+    if method_entry(method)[1].startswith('resnet'):
         curves = {k: v for k, v in load_curves(work_dir).items() if k.startswith('dist_l2/')}
     result = dict(
         method=method,
@@ -537,11 +565,11 @@ def run_one(method, seed, out, protocol_name=DEFAULT_PROTOCOL, proto=None):
         result.update(
             protocol_name='sim2real',
             source_val_mIoU=source_val_miou,
-            config=METHODS[method][0],
+            config=method_entry(method)[0],
             schedule=dict(
                 warmup_iters=p['warmup_iters'],
                 decoupled_iters=p['decoupled_iters'],
-                beta=beta_for(p['decoupled_iters'])),
+                beta=sim2real_beta(method, proto)),
             # runner.train(): its set-up, W + D iterations and the final validation
             train_seconds=round(train_seconds, 1),
             final_distances=final_distances,
@@ -618,7 +646,7 @@ def load_results(out, protocol_name=DEFAULT_PROTOCOL, proto=None):
     sim2real = protocol_name == 'sim2real'
     tag = _sim2real().protocol_hash(proto) if sim2real else protocol_hash()
     results = {}
-    for method in METHODS:
+    for method in list(METHODS) + (list(SIM2REAL_TABLE8) if sim2real else []):
         for name in sorted(os.listdir(osp.join(out, method))) if osp.isdir(osp.join(
                 out, method)) else []:
             path = osp.join(out, method, name, 'result.json')
@@ -628,7 +656,7 @@ def load_results(out, protocol_name=DEFAULT_PROTOCOL, proto=None):
                 if r.get('protocol') != tag:
                     continue
                 if sim2real and (r.get('protocol_name') != 'sim2real'
-                                 or r.get('config') != METHODS[method][0]):
+                                 or r.get('config') != method_entry(method)[0]):
                     continue
                 results.setdefault(method, {})[r['seed']] = r
     return results
@@ -640,6 +668,7 @@ def rows(results, domains=DOMAINS):
     import numpy as np
     table = []
     for method, runs in results.items():
+        entry = method_entry(method)
         first = next(iter(runs.values()))['mIoU']
         for variant in ['final'] + [v for v in TABLE7 if v in first]:
             per = OrderedDict()
@@ -655,12 +684,11 @@ def rows(results, domains=DOMAINS):
             table.append(
                 dict(
                     key=method if final else f'{method}-{variant}',
-                    label=METHODS[method][2]
-                    if final else f'  Table 7 {variant}: {TABLE7[variant]}',
-                    group='vit' if METHODS[method][1] == 'vit' else 'resnet',
+                    label=entry[2] if final else f'  Table 7 {variant}: {TABLE7[variant]}',
+                    group='vit' if entry[1] == 'vit' else 'resnet',
                     mIoU=per,
-                    paper=METHODS[method][3] if final else None,
-                    source=METHODS[method][4] if final else 'same checkpoints'))
+                    paper=entry[3] if final else None,
+                    source=entry[4] if final else 'same checkpoints'))
     return table
 
 
@@ -708,6 +736,58 @@ def format_paired(paired):
             f'{paired["seeds"]}{test}.')
 
 
+def _mean_std(values):
+    """``'m ± sd (n)'`` (sample std), ``'m (1)'`` for one value."""
+    import numpy as np
+    if len(values) == 1:
+        return f'{values[0]:.2f} (1)'
+    return f'{np.mean(values):.2f} ± {np.std(values, ddof=1):.2f} ({len(values)})'
+
+
+#: the parts of ``final_distances`` (ParamDistanceHook's names) and what they are
+DISTANCE_PARTS = OrderedDict([('encoder', 'encoder at inference (DeFT: e~2)'),
+                              ('decoder', 'decoder at inference (DeFT: d~1)'),
+                              ('encoder_uc', 'e1 (DeFT, trained)'),
+                              ('decoder_uc', 'd2 (DeFT, trained)')])
+
+
+def format_secondary(results, domains):
+    """Issue 25's secondary figures, each ``mean ± sample std (seeds)`` per row: the source-val
+    mIoU, the L2 distance of every part from the start of finetuning at the end (Fig. 3: the
+    final model; DeFT's trained e1 and d2 beside it), and Table 8's ordering of beta."""
+    import numpy as np
+    lines = [
+        '| row | source-val mIoU | ' + ' | '.join(f'L2 {v}'
+                                                  for v in DISTANCE_PARTS.values()) + ' |',
+        '| --- | ---: |' + ' ---: |' * len(DISTANCE_PARTS)
+    ]
+    for method, runs in results.items():
+        cells = [_mean_std([r['source_val_mIoU'] for r in runs.values()])]
+        for part in DISTANCE_PARTS:
+            vals = [
+                r['final_distances'][f'dist_l2/{part}'] for r in runs.values()
+                if f'dist_l2/{part}' in r.get('final_distances', {})
+            ]
+            cells.append(_mean_std(vals) if vals else '-')
+        lines.append(f'| {method_entry(method)[2]} | ' + ' | '.join(cells) + ' |')
+    lines.append('')
+    lines.append('Distances: L2 from the weights at the start of finetuning (after the warm-up), '
+                 'at the end of the run; seeds in parentheses.')
+    table8 = [(SIM2REAL_TABLE8[m][0], m) for m in SIM2REAL_TABLE8] + [(0.9999, 'deft')]
+    measured = [(b, m) for b, m in table8 if m in results]
+    if len(measured) > 1:
+        avg = {
+            m: [np.mean([r['mIoU']['final'][d] for d in domains]) for r in results[m].values()]
+            for _, m in measured
+        }
+        order = ' < '.join(f'{b}' for b, m in sorted(measured, key=lambda x: np.mean(avg[x[1]])))
+        lines.append('')
+        lines.append('Table 8 (average target mIoU by the paper\'s beta, rescaled to D): ' +
+                     ', '.join(f'{b}: {_mean_std(avg[m])}' for b, m in measured) +
+                     f'; measured order {order}; the paper\'s 0.99 < 0.999 < 0.9999.')
+    return '\n'.join(lines)
+
+
 def _ranks(values):
     """1 for the largest value."""
     order = sorted(range(len(values)), key=lambda i: -values[i])
@@ -737,7 +817,11 @@ def format_table(table, domains=DOMAINS):
                 f'{m:.2f} ± {sd:.2f}' if n > 1 else f'{m:.2f}'
                 for m, sd, n in (t['mIoU'][d] for d in domains + ('avg', ))
             ]
-            paper_cell = (f'{sum(t["paper"]) / 3:.2f} ({paper[t["key"]]})' if t['paper'] else '-')
+            paper_cell = '-'
+            if t['paper']:  # a Table 8 row: the paper's value, no rank among the methods
+                rank = f' ({paper[t["key"]]})' if t['key'] in paper else ''
+                paper_cell = f'{sum(t["paper"]) / 3:.2f}{rank}'
+
             lines.append(f'| {t["label"]} | ' + ' | '.join(cells) +
                          f' | {measured.get(t["key"], "-")} | {paper_cell} | {t["source"]} |')
     n = sorted({t['mIoU']['avg'][2] for t in table})
@@ -802,7 +886,7 @@ def main(argv=None):
     parser.add_argument(
         '--methods',
         nargs='+',
-        choices=list(METHODS),
+        choices=list(METHODS) + list(SIM2REAL_TABLE8),
         help='default: every method (streets), the ResNet rows (sim2real)')
     parser.add_argument(
         '--seeds', nargs='+', type=int, help="default 0 1 2 (streets), the protocol's (sim2real)")
@@ -843,10 +927,11 @@ def main(argv=None):
         o for o, v in (('--data', args.data), ('--demo', args.demo),
                        ('--add-final-distances', args.add_final_distances)) if v
     ]
+    sim2real_only += [m for m in args.methods or [] if m in SIM2REAL_TABLE8]
     if sim2real_only:
         print(
             f'error: {sim2real_only[0]} is a sim2real option (add --protocol sim2real; the '
-            'streets protocol fixes its data)',
+            'streets protocol fixes its data and rows)',
             file=sys.stderr)
         return 2
     args.methods = args.methods or list(METHODS)
@@ -986,7 +1071,9 @@ def _main_sim2real(args):
     }
     table = rows(results, domains)
     paired = paired_difference(results, domains=domains)
-    text = format_paired(paired) + '\n\n' + format_table(table, domains)
+    text = (
+        format_paired(paired) + '\n\n' + format_table(table, domains) + '\n\n' +
+        format_secondary(results, domains))
     png = osp.join(args.out, 'mini_dg_sim2real.png')
     plot(results, table, png, domains, SIM2REAL_TITLE)
     note = '' if resolved['fixed'] else ' (NOT FIXED: placeholder values)'
