@@ -158,7 +158,14 @@ def test_coarse_patch_pretraining_runs_to_its_step_cap_and_saves_the_encoder(tmp
         eval_every=1,
         target_accuracy=1.1,
         steps=None)
-    meta = pretrain_real_encoder(out, recipe=recipe, log=lambda *a: None)
+    before = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:  # pretraining pins 1 thread (the protocol's encoder), then gives the caller's back
+        meta = pretrain_real_encoder(out, recipe=recipe, log=lambda *a: None)
+        assert torch.get_num_threads() == 2
+    finally:
+        torch.set_num_threads(before)
+    assert meta['threads'] == 1
     assert (meta['steps'], meta['reached'], len(meta['history'])) == (2, False, 2)
     assert meta['recipe']['patch'] == 16
     saved = torch.load(out, weights_only=False)
