@@ -155,10 +155,16 @@ class _PretrainNet(nn.Module):
             self.head(feat), size=x.shape[-2:], mode='bilinear', align_corners=False)
 
     def encoder_state_dict(self):
-        state = self.backbone.state_dict()
-        if self.kind == 'vit':
-            state = {k: v for k, v in state.items() if k.startswith('vit.')}
-        return {k: v.detach().clone() for k, v in state.items()}
+        return encoder_state(self.backbone, self.kind)
+
+
+def encoder_state(backbone: nn.Module, kind: str) -> dict:
+    """What a pretrained demo encoder file holds: the backbone's state, for a ViT its trunk
+    (``vit.*``) only (the VFM wrapper's scales and the head are the task's)."""
+    state = backbone.state_dict()
+    if kind == 'vit':
+        state = {k: v for k, v in state.items() if k.startswith('vit.')}
+    return {k: v.detach().clone() for k, v in state.items()}
 
 
 def _batch(images, labels, rng, batch_size, crop):

@@ -50,7 +50,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from .pretraining import CATEGORY_OF_TRAIN_ID, MEAN, STD, _batch, _pixel_accuracy, _PretrainNet
+from .pretraining import (CATEGORY_OF_TRAIN_ID, MEAN, STD, _batch, _pixel_accuracy, _PretrainNet,
+                          encoder_state)
 from .sim2real_streets import GeneratorSettings, render_split
 
 #: ``task``: 'patch_classes' (the majority class of each 8x8 patch, 19 classes, from round r3 of
@@ -115,7 +116,7 @@ class PatchClassifier(torch.nn.Module):
         self.backbone = base.backbone
         self.kind = kind
         self.head = torch.nn.Sequential(
-            torch.nn.Conv2d(128, 64, 3, padding=1), torch.nn.BatchNorm2d(64),
+            torch.nn.Conv2d(base.head[0].in_channels, 64, 3, padding=1), torch.nn.BatchNorm2d(64),
             torch.nn.ReLU(inplace=True), torch.nn.Conv2d(64, 19, 1))
 
     def forward(self, x):
@@ -123,7 +124,7 @@ class PatchClassifier(torch.nn.Module):
         return F.avg_pool2d(logits, self.pool) if self.pool > 1 else logits
 
     def encoder_state_dict(self):
-        return {k: v.detach().clone() for k, v in self.backbone.state_dict().items()}
+        return encoder_state(self.backbone, self.kind)
 
 
 def lr_at(step: int, recipe: dict) -> float:

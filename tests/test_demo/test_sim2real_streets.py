@@ -291,3 +291,23 @@ def test_sim_palette_swap_exchanges_only_the_sources_colours_of_each_pair():
             render_split(split, 3, settings=swapped)[0])
     with pytest.raises(ValueError, match='not two different train ids'):
         render_split('sim', 1, settings=GeneratorSettings(sim_palette_swap=[[3, 3]]))
+
+
+def test_the_tiny_vit_pretrains_on_the_patch_task_and_saves_its_trunk(tmp_path):
+    import torch
+
+    from deft_mmseg.demo.sim2real_pretraining import PatchClassifier, pretrain_real_encoder
+    net = PatchClassifier('vit')
+    assert net(torch.zeros(2, 3, 64, 64)).shape == (2, 19, 8, 8)  # one logit map per 8x8 patch
+    out = str(tmp_path / 'vit.pth')
+    recipe = dict(kind='vit', num_images=8, held_out=4, max_steps=2, eval_every=2, steps=2)
+    meta = pretrain_real_encoder(out, recipe=recipe, log=lambda *a: None)
+    assert (meta['steps'], meta['recipe']['kind']) == (2, 'vit')
+    saved = torch.load(out, weights_only=False)['state_dict']
+    # the trunk the ViT rows load (``vit.*`` of VFMVisionTransformer), trained: not its init
+    assert saved and all(k.startswith('vit.') for k in saved)
+    torch.manual_seed(0)  # the recipe's train_seed: the weights pretraining started from
+    start = PatchClassifier('vit').encoder_state_dict()
+    assert sorted(saved) == sorted(start)
+    assert not torch.equal(saved['vit.patch_embed.projection.weight'],
+                           start['vit.patch_embed.projection.weight'])
