@@ -46,6 +46,8 @@ def test_second_process_is_refused_and_a_kill_9_leaves_no_stuck_lock(tmp_path):
     unlock_work_dir(work)
 
 
+# a training subprocess (make test-slow); the lock's refusal runs in the default tier above
+@pytest.mark.slow
 def test_train_on_a_work_dir_in_use_from_a_fresh_shell(tmp_path, demo_cwd):
     """The command-line contract: exit 2, one line naming the other process and the fix,
     nothing written to the work dir."""

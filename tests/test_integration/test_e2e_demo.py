@@ -34,6 +34,10 @@ def _check_results(path, ordered=True):
     return results
 
 
+# 30-40 s: make test-slow (make test's 8-minute budget); the default tier trains the same DeFT
+# demo through both stages in the resume test below and its diagnostics variant in
+# test_every_config_demo.py
+@pytest.mark.slow
 def test_deft_demo_trains_both_stages_and_tests_every_domain(demo_cwd, capsys):
     work = str(demo_cwd / 'work')
     train_tool.main([

@@ -13,8 +13,8 @@ import train as train_tool
 from repo_paths import CONFIGS, REPO, shipped_config
 
 #: one config per segmentor / head / backbone / PEFT / hook combination that no other default
-#: test trains (test_e2e_demo.py trains the DeFT DeepLabv3+ demo and the plain baseline through
-#: mmseg's own train.py; test_fishertune_training.py the FisherTune DINOv2 and EVA02 demos): the
+#: test trains (test_e2e_demo.py trains the DeFT DeepLabv3+ demo in its resume test and the plain
+#: baseline through mmseg's own train.py; test_fishertune_training.py the FisherTune DINOv2 and EVA02 demos): the
 #: rest train under `make test-slow`
 REPRESENTATIVE = {
     'deft/deft_segformer_mit-b5_1xb4-48k_gtav-768x768.py',  # DeFT + SegFormer

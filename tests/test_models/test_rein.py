@@ -116,10 +116,11 @@ def test_deft_on_rein_shares_the_frozen_trunk():
         assert model.predict(*batch(n=1, size=64))[0].seg_logits.data.shape == (19, 64, 64)
 
 
-@pytest.mark.parametrize(
-    'config,count', [('rein_eva02-l_mask2former.py', 2.99e6),
-                     pytest.param('rein_clip-l_mask2former.py', 2.99e6, marks=pytest.mark.slow),
-                     pytest.param('rein_sam-h_mask2former.py', 4.51e6, marks=pytest.mark.slow)])
+@pytest.mark.parametrize('config,count', [
+    pytest.param('rein_eva02-l_mask2former.py', 2.99e6, marks=pytest.mark.slow),
+    pytest.param('rein_clip-l_mask2former.py', 2.99e6, marks=pytest.mark.slow),
+    pytest.param('rein_sam-h_mask2former.py', 4.51e6, marks=pytest.mark.slow)
+])
 def test_rein_configs_trainable_counts(config, count):
     """Paper 002 Table 2: 2.99M for the ViT-L VFMs, 4.51M for SAM ViT-H."""
     cfg = _model_cfg(config).backbone

@@ -49,6 +49,8 @@ OPTIONS = [
 ]
 
 
+# a training subprocess (the brief's slow tier; make test's 8-minute budget): make test-slow
+@pytest.mark.slow
 def test_sigterm_saves_a_checkpoint_and_prints_the_resume_command(demo_cwd):
     work = str(demo_cwd / 'run')
     code, out, err = _train_until_logged(str(demo_cwd), work, OPTIONS, signal.SIGTERM)
