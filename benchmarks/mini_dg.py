@@ -821,7 +821,6 @@ def format_table(table, domains=DOMAINS):
             if t['paper']:  # a Table 8 row: the paper's value, no rank among the methods
                 rank = f' ({paper[t["key"]]})' if t['key'] in paper else ''
                 paper_cell = f'{sum(t["paper"]) / 3:.2f}{rank}'
-
             lines.append(f'| {t["label"]} | ' + ' | '.join(cells) +
                          f' | {measured.get(t["key"], "-")} | {paper_cell} | {t["source"]} |')
     n = sorted({t['mIoU']['avg'][2] for t in table})
@@ -1208,8 +1207,14 @@ def sim2real_picture(results, out, seed, proto=None):
         predictions[f'{label} (seed {seed})'] = [
             figure.predict(model, img) for _, img, _ in examples
         ]
-        curves[f'{label} (mean of {len(results[method])} seed(s))'] = figure.mean_curve(
-            list(results[method].values()))
+        runs = list(results[method].values())
+        parts = [('dist_l2/encoder', 'e~2' if method == 'deft' else 'encoder')]
+        if method == 'deft':  # the trained e1 beside the final model's e~2 (recorded since seed 1)
+            parts.append(('dist_l2/encoder_uc', 'e1'))
+        for key, part in parts:
+            n = sum(1 for r in runs if r.get('curves', {}).get(key))
+            if n:
+                curves[f'{label} {part} (mean of {n} seed(s))'] = figure.mean_curve(runs, key)
     return figure.draw(examples, predictions, curves, palette,
                        osp.join(out, 'mini_dg_sim2real_predictions.png'), SIM2REAL_TITLE)
 

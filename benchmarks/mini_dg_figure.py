@@ -142,7 +142,7 @@ def draw(examples: Sequence[Tuple[str, str, str]],
         if curve:
             ax.plot([s for s, _ in curve], [v for _, v in curve], label=name)
     ax.set_xlabel('iteration')
-    ax.set_ylabel('L2 distance of the inference encoder\nfrom the start of decoupled finetuning')
+    ax.set_ylabel('L2 distance of the encoder\nfrom the start of decoupled finetuning')
     ax.set_title('Fig. 3-style distance', fontsize=9)
     ax.legend(fontsize=8)
     if title:
