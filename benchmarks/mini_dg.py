@@ -113,6 +113,9 @@ SOURCE_VAL = 'sim_val'
 SIM2REAL_TITLE = 'Mini DG sim2real: synthetic source -> three unseen real targets'
 #: the recorded sim2real runs (each row's result.json; the final models of the picture's seed)
 SIM2REAL_RECORD = osp.join(REPO, 'benchmarks', 'results', 'mini_dg_sim2real')
+#: the R-pretrained encoder the recorded runs started from (identical to the distance anchor in
+#: their checkpoints), restored into data/ where missing
+SIM2REAL_ENCODER_RECORD = osp.join(SIM2REAL_RECORD, 'encoder')
 #: ``--demo`` under sim2real: the rows it shows
 SIM2REAL_DEMO_METHODS = ('lpft', 'deft')
 
@@ -324,11 +327,15 @@ def _settings_overrides(resolved):
 def ensure_sim2real_encoder(proto=None, log=print):
     """The R-pretrained encoder of the protocol's generator settings: the calibration's own
     file (``mini_dg_sim2real.real_encoder``, ``data/sim2real/pretrained/``) with the protocol's
-    pretraining overrides, made if missing."""
+    pretraining overrides; where missing, the recorded runs' encoder
+    (:data:`SIM2REAL_ENCODER_RECORD`) if it has that name, else pretrained."""
     s2r = _sim2real()
     changes = (s2r.PROTOCOL if proto is None else proto).get('pretraining', {})
     _, _, pretrained, meta = s2r.real_encoder(
-        _settings_overrides(s2r.protocol(proto)), log, pretraining=changes)
+        _settings_overrides(s2r.protocol(proto)),
+        log,
+        pretraining=changes,
+        record_dir=SIM2REAL_ENCODER_RECORD)
     if not meta['reached']:
         raise RuntimeError(
             f'the R encoder {pretrained} reached a held-out accuracy of '

@@ -619,12 +619,30 @@ def prepare(overrides, log=print):
     return settings, tag, pretrained, pretraining, load_data(settings)
 
 
-def real_encoder(overrides, log=print, pretraining=None):
+def restore_recorded_encoder(path, record_dir, log=print) -> bool:
+    """Copy ``record_dir/<file name of path>`` to ``path`` where ``path`` is missing (never over
+    a file); True if copied. The file name holds the settings' and the recipe's hashes, so the
+    copy is the encoder the recorded runs started from: fetched, as ImageNet weights are, not
+    pretrained again (pretraining reproduces it only on the same kind of CPU and thread count)."""
+    src = osp.join(record_dir, osp.basename(path))
+    if osp.exists(path) or not osp.exists(src):
+        return False
+    import shutil
+    os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
+    shutil.copyfile(src, path + '.tmp')
+    os.replace(path + '.tmp', path)  # never a half-written file under the cached name
+    log(f"pretrained sim2real encoder: {path} (the recorded runs' encoder, from {src})")
+    return True
+
+
+def real_encoder(overrides, log=print, pretraining=None, record_dir=None):
     """Settings, their hash, the R-pretrained encoder (made or cached under
     ``data/sim2real/pretrained/``, named by the settings' and the resolved recipe's hashes), its
     meta. ``pretraining``: overrides of the recipe (default :data:`PRETRAINING`, the calibration's
-    ``--pretraining``). The calibration (:func:`prepare`) and the Runner rows
-    (``benchmarks/mini_dg.py --protocol sim2real``, with the protocol's overrides) share it."""
+    ``--pretraining``). ``record_dir``: a folder of recorded encoders a missing file is copied
+    from (:func:`restore_recorded_encoder`) before pretraining is considered. The calibration
+    (:func:`prepare`) and the Runner rows (``benchmarks/mini_dg.py --protocol sim2real``, with the
+    protocol's overrides and its recorded encoder) share it."""
     import torch
 
     from deft_mmseg.demo.sim2real_pretraining import RECIPE, ensure_real_encoder, patch_of
@@ -633,12 +651,11 @@ def real_encoder(overrides, log=print, pretraining=None):
     tag = settings_hash(dict(settings))
     changes = dict(PRETRAINING if pretraining is None else pretraining)
     recipe = dict(RECIPE, **changes)
-    pretrained = ensure_real_encoder(
-        osp.join(REPO, 'data', 'sim2real', 'pretrained',
-                 f'tiny_resnet18_real_{tag}_{settings_hash(recipe)}.pth'),
-        settings=overrides,
-        recipe=changes,
-        log=log)
+    path = osp.join(REPO, 'data', 'sim2real', 'pretrained',
+                    f'tiny_resnet18_real_{tag}_{settings_hash(recipe)}.pth')
+    if record_dir:
+        restore_recorded_encoder(path, record_dir, log)
+    pretrained = ensure_real_encoder(path, settings=overrides, recipe=changes, log=log)
     meta = torch.load(pretrained, map_location='cpu', weights_only=False)['meta']
     pretraining = dict(
         task=recipe.get('task', 'categories'),

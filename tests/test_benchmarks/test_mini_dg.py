@@ -593,3 +593,52 @@ def test_sim2real_results_of_table8_rows_are_read(tmp_path):
                 protocol_name='sim2real',
                 config=mini_dg.METHODS['deft'][0])))
     assert list(mini_dg.load_results(str(tmp_path), 'sim2real', proto)) == ['deft-beta0.999']
+
+
+def _encoder_name():
+    """The protocol's R encoder file name (settings' and resolved recipe's hashes)."""
+    from deft_mmseg.demo.sim2real_pretraining import RECIPE
+    p = s2r.protocol()
+    recipe = dict(RECIPE, **s2r.PROTOCOL.get('pretraining', {}))
+    return (f'tiny_resnet18_real_{s2r.settings_hash(p["settings"])}_'
+            f'{s2r.settings_hash(recipe)}.pth')
+
+
+def test_the_recorded_encoder_is_the_protocols_and_is_restored_never_over_a_file(tmp_path):
+    import torch
+    recorded = osp.join(mini_dg.SIM2REAL_ENCODER_RECORD, _encoder_name())
+    meta = torch.load(recorded, map_location='cpu', weights_only=False)['meta']
+    assert meta['reached'] and meta['steps'] == s2r.protocol()['pretraining']['steps'] == 1000
+    assert round(meta['held_out_pixel_accuracy'], 4) == 0.6521  # the fixed protocol's record
+    path = str(tmp_path / 'data' / _encoder_name())
+    assert s2r.restore_recorded_encoder(path, mini_dg.SIM2REAL_ENCODER_RECORD, log=lambda m: 0)
+    assert open(path, 'rb').read() == open(recorded, 'rb').read()
+    with open(path, 'wb') as f:
+        f.write(b'mine')  # a file already there is the user's: kept
+    assert not s2r.restore_recorded_encoder(path, mini_dg.SIM2REAL_ENCODER_RECORD, log=lambda m: 0)
+    assert open(path, 'rb').read() == b'mine'
+    assert not s2r.restore_recorded_encoder(
+        str(tmp_path / 'other.pth'), mini_dg.SIM2REAL_ENCODER_RECORD, log=lambda m: 0)
+
+
+@pytest.mark.slow
+def test_pretraining_here_reproduces_the_recorded_encoder(tmp_path):
+    """About 3 minutes: the protocol's recipe pretrained again gives the recorded weights
+    exactly (on 1 thread; on another kind of CPU it may not, and this test then says so: the
+    protocol's runs restore the recorded file instead of pretraining)."""
+    import torch
+
+    from deft_mmseg.demo.sim2real_pretraining import pretrain_real_encoder
+    out = str(tmp_path / 'enc.pth')
+    pretrain_real_encoder(
+        out,
+        settings=mini_dg._settings_overrides(s2r.protocol()),
+        recipe=s2r.PROTOCOL.get('pretraining', {}),
+        log=lambda *a: None)
+    mine = torch.load(out, weights_only=False)['state_dict']
+    recorded = torch.load(
+        osp.join(mini_dg.SIM2REAL_ENCODER_RECORD, _encoder_name()),
+        weights_only=False)['state_dict']
+    assert sorted(mine) == sorted(recorded)
+    differ = [k for k in mine if not torch.equal(mine[k], recorded[k])]
+    assert not differ, f'{len(differ)} tensors differ, e.g. {differ[:3]}'
