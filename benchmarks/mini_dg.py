@@ -603,12 +603,12 @@ def add_final_distances(out, proto=None, log=print):
     written = 0
     for method, runs in load_results(out, 'sim2real', proto).items():
         for seed, result in sorted(runs.items()):
-            work_dir = osp.join(out, method, f'seed{seed}')
-            sched = result['schedule']
-            ckpt = osp.join(work_dir,
-                            f'iter_{sched["warmup_iters"] + sched["decoupled_iters"]}.pth')
             if 'final_distances' in result:
                 continue
+            work_dir = osp.join(out, method, f'seed{seed}')
+            sched = result['schedule']
+            final_step = sched['warmup_iters'] + sched['decoupled_iters']
+            ckpt = osp.join(work_dir, f'iter_{final_step}.pth')
             if not osp.exists(ckpt):
                 log(f'[mini_dg] {method} seed {seed}: no final checkpoint {ckpt}; left as is')
                 continue
@@ -624,8 +624,7 @@ def add_final_distances(out, proto=None, log=print):
             for part in ('encoder', 'decoder'):
                 step, recorded = result['curves'][f'dist_l2/{part}'][-1]
                 measured = distances[f'dist_l2/{part}']
-                if step != sched['warmup_iters'] + sched['decoupled_iters'] or abs(
-                        measured - recorded) > 1e-6 * max(recorded, 1e-12):
+                if step != final_step or abs(measured - recorded) > 1e-6 * max(recorded, 1e-12):
                     raise ValueError(f'{method} seed {seed}: {ckpt} gives L2 {measured:.8g} for '
                                      f'the {part}, its curve ends at {recorded:.8g} (step '
                                      f'{step}): not this run\'s final checkpoint')
@@ -699,6 +698,12 @@ def rows(results, domains=DOMAINS):
     return table
 
 
+def _avg_target(run, domains):
+    """A run's final model's mIoU averaged over the target ``domains``."""
+    import numpy as np
+    return float(np.mean([run['mIoU']['final'][d] for d in domains]))
+
+
 def paired_difference(results, method='deft', baseline='lpft', domains=DOMAINS):
     """Issue 25's primary figure: ``method`` minus ``baseline`` in average target mIoU, paired
     by seed (the seeds both have). Returns ``dict(seeds, diffs, mean, std, n, t, p)`` (sample
@@ -709,11 +714,7 @@ def paired_difference(results, method='deft', baseline='lpft', domains=DOMAINS):
     seeds = sorted(set(a) & set(b))
     if not seeds:
         return None
-
-    def avg(run):
-        return float(np.mean([run['mIoU']['final'][d] for d in domains]))
-
-    diffs = [avg(a[k]) - avg(b[k]) for k in seeds]
+    diffs = [_avg_target(a[k], domains) - _avg_target(b[k], domains) for k in seeds]
     out = dict(
         method=method,
         baseline=baseline,
@@ -783,10 +784,7 @@ def format_secondary(results, domains):
     table8 = [(SIM2REAL_TABLE8[m][0], m) for m in SIM2REAL_TABLE8] + [(0.9999, 'deft')]
     measured = [(b, m) for b, m in table8 if m in results]
     if len(measured) > 1:
-        avg = {
-            m: [np.mean([r['mIoU']['final'][d] for d in domains]) for r in results[m].values()]
-            for _, m in measured
-        }
+        avg = {m: [_avg_target(r, domains) for r in results[m].values()] for _, m in measured}
         order = ' < '.join(f'{b}' for b, m in sorted(measured, key=lambda x: np.mean(avg[x[1]])))
         lines.append('')
         lines.append('Table 8 (average target mIoU by the paper\'s beta, rescaled to D): ' +

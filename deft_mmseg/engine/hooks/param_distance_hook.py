@@ -49,7 +49,9 @@ def inference_parts(model: nn.Module) -> Dict[str, List[nn.Module]]:
         enc, dec = model.inference_modules()
     else:
         enc, dec = model, model
-    return dict(encoder=_encoder_modules(enc), decoder=[dec.decode_head])
+    neck = getattr(enc, 'neck', None)  # mmseg's EncoderDecoder has no attribute without a neck
+    enc_mods = [enc.backbone] + ([neck] if neck is not None else [])
+    return dict(encoder=enc_mods, decoder=[dec.decode_head])
 
 
 def uc_parts(model: nn.Module) -> Dict[str, List[nn.Module]]:
@@ -60,12 +62,7 @@ def uc_parts(model: nn.Module) -> Dict[str, List[nn.Module]]:
     if not isinstance(model, DualPathwaySegmentor):
         return {}
     return dict(
-        encoder_uc=_encoder_modules(model.pathway1), decoder_uc=[model.pathway2.decode_head])
-
-
-def _encoder_modules(segmentor: nn.Module) -> List[nn.Module]:
-    neck = getattr(segmentor, 'neck', None)  # EncoderDecoder has no attribute without a neck
-    return [segmentor.backbone] + ([neck] if neck is not None else [])
+        encoder_uc=model.encoder_modules(model.pathway1), decoder_uc=[model.pathway2.decode_head])
 
 
 @HOOKS.register_module()
