@@ -3,6 +3,7 @@
     python benchmarks/mini_dg_sim2real.py probe --seed 100 --round r4 [--settings JSON]
     python benchmarks/mini_dg_sim2real.py sweep --lengths 2800 5600 11200 [--optim JSON]
     python benchmarks/mini_dg_sim2real.py rows --warmup W --decoupled D --rows lpft [--optim JSON]
+    python benchmarks/mini_dg_sim2real.py pretrain --encoder vit   # the ViT group's R encoder
 
 Before any run of DeFT, Rein or FisherTune under the second protocol, its premise is measured with
 the baselines of the DeFT paper's Table 1 / Fig. 1 on calibration seeds (100, 101, ...; the
@@ -82,7 +83,15 @@ HEAD_KEYS = ('channels', 'c1_channels')
 #: patch task ``patch`` or another ``target_accuracy``): the pretrained encoder's file name
 #: carries the resolved recipe's hash (so do the warm-up files, named after it)
 PRETRAINING = dict()
-PRETRAINING_KEYS = ('patch', 'target_accuracy', 'max_steps', 'steps')
+PRETRAINING_KEYS = ('patch', 'target_accuracy', 'max_steps', 'steps', 'kind', 'eval_every')
+#: the cached encoder file's stem per encoder kind (the ResNet's name predates the ViT group)
+ENCODER_STEMS = dict(resnet='tiny_resnet18', vit='tiny_vit')
+#: the ViT group's pretraining (docs/mini_dg_sim2real.md, "The ViT group under sim2real: the plan",
+#: step 1, written before any ViT run): the ResNet's recipe on the same R corpus and task, with
+#: the stopping rule instead of a fixed length: the first multiple of 1,000 steps at which the
+#: held-out macro patch recall reaches 0.6, at most 8,000 (the cosine lr spans 8,000 steps either
+#: way, so stopping at N gives the weights of a fixed-length run of N steps)
+VIT_PRETRAINING = dict(kind='vit', steps=None, eval_every=1000)
 #: what the warm-up does not depend on (left out of the warm-up files' names)
 NOT_WARMUP_OPTIM = ('lr_decoupled', )
 
@@ -652,7 +661,7 @@ def real_encoder(overrides, log=print, pretraining=None, record_dir=None):
     changes = dict(PRETRAINING if pretraining is None else pretraining)
     recipe = dict(RECIPE, **changes)
     path = osp.join(REPO, 'data', 'sim2real', 'pretrained',
-                    f'tiny_resnet18_real_{tag}_{settings_hash(recipe)}.pth')
+                    f'{ENCODER_STEMS[recipe["kind"]]}_real_{tag}_{settings_hash(recipe)}.pth')
     if record_dir:
         restore_recorded_encoder(path, record_dir, log)
     pretrained = ensure_real_encoder(path, settings=overrides, recipe=changes, log=log)
@@ -673,6 +682,19 @@ def real_encoder(overrides, log=print, pretraining=None, record_dir=None):
     if changes:  # (records from before round r17 have no such key: the 8x8 patch task)
         pretraining['patch'] = patch_of(recipe)
     return settings, tag, pretrained, pretraining
+
+
+def cmd_pretrain(encoder, overrides, log=print):
+    """Pretrain (or find cached) the R encoder of ``encoder`` ('resnet': the protocol's recipe;
+    'vit': :data:`VIT_PRETRAINING`), ``--pretraining`` on top, with the generator settings
+    ``overrides``; print where it is and how it stopped."""
+    changes = dict(VIT_PRETRAINING if encoder == 'vit' else {}, **PRETRAINING)
+    _, tag, path, meta = real_encoder(overrides, log, pretraining=changes)
+    log(f'{encoder} encoder (settings {tag}): {path}')
+    log(f"  {meta['steps']} steps, held-out macro patch recall {meta['held_out_pixel_accuracy']:.4f}"
+        f" (target {meta['target_accuracy']}: {'reached' if meta['reached'] else 'NOT reached'}),"
+        f" {meta['seconds']:.0f} s")
+    return meta
 
 
 def base_record(kind, round_name, seed, settings, tag, pretraining):
@@ -885,7 +907,7 @@ def summary_table(records=None):
 def main(argv=None):
     global CURVE_TARGET_IMAGES, CURVE_POINTS
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('command', choices=['probe', 'sweep', 'rows', 'summary'])
+    parser.add_argument('command', choices=['probe', 'sweep', 'rows', 'summary', 'pretrain'])
     parser.add_argument('--seed', type=int, default=100)
     parser.add_argument('--round', default='r1')
     parser.add_argument('--settings', default='{}', help='GeneratorSettings overrides (JSON)')
@@ -925,6 +947,12 @@ def main(argv=None):
         '\'{"patch": 16}\'; a calibration lever; its own encoder and warm-up files)')
     parser.add_argument(
         '--lengths', nargs='+', type=int, help='sweep: warm-up lengths, e.g. 2800 5600 11200')
+    parser.add_argument(
+        '--encoder',
+        choices=list(ENCODER_STEMS),
+        default='resnet',
+        help='pretrain: which R encoder (vit: the ViT group\'s recipe); with no --settings, the '
+        'fixed protocol\'s generator settings')
     args = parser.parse_args(argv)
     try:
         overrides = json.loads(args.settings)
@@ -957,6 +985,8 @@ def main(argv=None):
         CURVE_POINTS = args.curve_points
     if args.command == 'summary':
         print(summary_table())
+    elif args.command == 'pretrain':
+        cmd_pretrain(args.encoder, overrides if args.settings != '{}' else PROTOCOL['settings'])
     elif args.command == 'probe':
         cmd_probe(args.seed, args.round, overrides)
     elif args.command == 'sweep':

@@ -244,3 +244,35 @@ def test_table8_betas_keep_the_papers_horizons_as_fractions_of_decoupled_finetun
     assert got[0.999] == pytest.approx(1 - 40 / 7000)
     assert got[0.99] == pytest.approx(1 - 400 / 7000)
     assert calib.table8_betas(dict(proto, decoupled_iters=40000))[0.999] == pytest.approx(0.999)
+
+
+def test_vit_encoder_gets_its_own_file_and_the_resnet_keeps_the_recorded_name(
+        monkeypatch, tmp_path, capsys):
+    from deft_mmseg.demo import sim2real_pretraining
+    made = []
+
+    def fake_ensure(out_file, settings=None, recipe=None, log=print):
+        import torch
+        made.append((out_file, settings, recipe))
+        torch.save(
+            dict(meta=dict(steps=3000, held_out_pixel_accuracy=0.61, reached=True, seconds=9.0)),
+            out_file)
+        return out_file
+
+    monkeypatch.setattr(sim2real_pretraining, 'ensure_real_encoder', fake_ensure)
+    monkeypatch.setattr(calib, 'REPO', str(tmp_path))
+    (tmp_path / 'data' / 'sim2real' / 'pretrained').mkdir(parents=True)
+    assert calib.main(['pretrain']) == 0 and calib.main(['pretrain', '--encoder', 'vit']) == 0
+    (resnet, settings, recipe), (vit, vit_settings, vit_recipe) = made
+    # the fixed protocol's encoder, under the name its recorded runs loaded (an exact quantity)
+    assert osp.basename(resnet) == 'tiny_resnet18_real_b15d920fbdfa_8f9fbb345531.pth'
+    assert settings == vit_settings == calib.PROTOCOL['settings'] and recipe == {}
+    # the ViT: the plan's stopping rule (first multiple of 1,000 steps reaching 0.6, at most 8,000)
+    assert vit_recipe == dict(kind='vit', steps=None, eval_every=1000)
+    assert osp.basename(vit).startswith('tiny_vit_real_b15d920fbdfa_')
+    resolved = dict(sim2real_pretraining.RECIPE, **vit_recipe)
+    assert resolved['target_accuracy'] == 0.6 and resolved['max_steps'] == 8000
+    assert sim2real_pretraining.stop_pretraining(1000, 0.59, resolved) is False
+    assert sim2real_pretraining.stop_pretraining(2000, 0.60, resolved) is True
+    assert sim2real_pretraining.stop_pretraining(8000, 0.30, resolved) is True
+    assert '3000 steps' in capsys.readouterr().out
