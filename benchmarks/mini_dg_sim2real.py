@@ -83,15 +83,18 @@ HEAD_KEYS = ('channels', 'c1_channels')
 #: patch task ``patch`` or another ``target_accuracy``): the pretrained encoder's file name
 #: carries the resolved recipe's hash (so do the warm-up files, named after it)
 PRETRAINING = dict()
-PRETRAINING_KEYS = ('patch', 'target_accuracy', 'max_steps', 'steps', 'kind', 'eval_every')
+PRETRAINING_KEYS = ('patch', 'target_accuracy', 'max_steps', 'steps', 'kind', 'eval_every',
+                    'model_file')
 #: the cached encoder file's stem per encoder kind (the ResNet's name predates the ViT group)
 ENCODER_STEMS = dict(resnet='tiny_resnet18', vit='tiny_vit')
 #: the ViT group's pretraining (docs/mini_dg_sim2real.md, "The ViT group under sim2real: the plan",
 #: step 1, written before any ViT run): the ResNet's recipe on the same R corpus and task, with
 #: the stopping rule instead of a fixed length: the first multiple of 1,000 steps at which the
 #: held-out macro patch recall reaches 0.6, at most 8,000 (the cosine lr spans 8,000 steps either
-#: way, so stopping at N gives the weights of a fixed-length run of N steps)
-VIT_PRETRAINING = dict(kind='vit', steps=None, eval_every=1000)
+#: way, so stopping at N gives the weights of a fixed-length run of N steps); the ViT pretrained
+#: is the one the group's network runs (its DINOv2-style layer scale included)
+VIT_PRETRAINING = dict(
+    kind='vit', steps=None, eval_every=1000, model_file='vfm_vit_tiny_deeplabv3plus_demo.py')
 #: what the warm-up does not depend on (left out of the warm-up files' names)
 NOT_WARMUP_OPTIM = ('lr_decoupled', )
 
@@ -278,7 +281,23 @@ def sample_batch(images, labels, rng, pipeline, batch):
             torch.from_numpy(np.stack(segs)))
 
 
+#: the tiny network of each encoder kind (configs/_base_/models/): the ResNet group's
+#: DeepLabv3+, and the ViT group's tiny ViT (patch 8, 32 dims, 4 layers) with its 16-channel
+#: neck and DeepLabv3+ head (the plan's step 2)
+NETWORK_FILES = dict(resnet='deeplabv3plus_tiny_demo.py', vit=VIT_PRETRAINING['model_file'])
+
+
+def encoder_kind() -> str:
+    """'resnet' or 'vit': the kind the R pretraining recipe (with ``--pretraining`` /
+    ``--encoder``) pretrains, which the calibration's network follows."""
+    from deft_mmseg.demo.sim2real_pretraining import RECIPE
+    return dict(RECIPE, **PRETRAINING)['kind']
+
+
 def build_model(pretrained):
+    """The tiny network of :func:`encoder_kind`, its encoder loaded from ``pretrained`` (for the
+    ViT: every ``vit.*`` weight; the VFM wrapper's scales, the neck and the head keep their init).
+    The ViT is built with ``freeze_vit=False``: which parts train is :func:`set_trainable`'s."""
     import torch
     from mmengine.logging import MMLogger
     from mmseg.registry import MODELS
@@ -286,7 +305,10 @@ def build_model(pretrained):
 
     from deft_mmseg.demo.pretraining import _model_cfg
     register_all_modules()
-    cfg = copy.deepcopy(_model_cfg('deeplabv3plus_tiny_demo.py'))
+    kind = encoder_kind()
+    cfg = copy.deepcopy(_model_cfg(NETWORK_FILES[kind]))
+    if kind == 'vit':
+        cfg['backbone']['freeze_vit'] = False
     cfg['decode_head'].update(HEAD)
     model = MODELS.build(cfg)
     logger = MMLogger.get_current_instance()
@@ -297,27 +319,38 @@ def build_model(pretrained):
     finally:
         logger.setLevel(level)
     state = torch.load(pretrained, map_location='cpu', weights_only=False)['state_dict']
-    model.backbone.load_state_dict(state)
+    if kind == 'vit':
+        missing, unexpected = model.backbone.load_state_dict(state, strict=False)
+        wrong = unexpected + [k for k in missing if k.startswith('vit.')]
+        if wrong:
+            raise RuntimeError(f'the R-pretrained ViT does not fit the tiny ViT: {wrong[:4]}')
+    else:
+        model.backbone.load_state_dict(state)
     return model
 
 
 def logits_of(model, x):
     import torch.nn.functional as F
-    out = model.decode_head(model.backbone(x))
+    out = model.decode_head(model.extract_feat(x))  # backbone, then the neck where there is one
     return F.interpolate(out, size=x.shape[-2:], mode='bilinear', align_corners=False)
 
 
 def set_trainable(model, encoder: bool, decoder: bool):
-    """The literal convention: requires_grad only; every module stays in train mode."""
-    for p in model.backbone.parameters():
-        p.requires_grad_(encoder)
-    for p in model.decode_head.parameters():
-        p.requires_grad_(decoder)
+    """The literal convention: requires_grad only; every module stays in train mode. The
+    encoder is what R pretraining made (the ResNet backbone; the ViT trunk ``backbone.vit``),
+    the decoder everything else (for the ViT: the wrapper's scales, the neck, the head)."""
+    encoder_params = {
+        id(p)
+        for p in (model.backbone.vit if encoder_kind() == 'vit' else model.backbone).parameters()
+    }
+    for p in model.parameters():
+        p.requires_grad_(encoder if id(p) in encoder_params else decoder)
     model.train()
 
 
-def evaluate(model, images, labels, with_miou=True):
-    """(mean CE loss, mIoU % over classes with a non-empty union, mmseg's IoUMetric rule)."""
+def evaluate(model, images, labels, with_miou=True, predicted=None):
+    """(mean CE loss, mIoU % over classes with a non-empty union, mmseg's IoUMetric rule).
+    ``predicted``: a (19,) array the predicted pixels of each class are added to."""
     import torch
     import torch.nn.functional as F
     model.eval()
@@ -331,6 +364,8 @@ def evaluate(model, images, labels, with_miou=True):
             losses.append(float(F.cross_entropy(out, y, ignore_index=255)) * len(x))
             if with_miou:
                 pred = out.argmax(1).numpy()
+                if predicted is not None:
+                    predicted += np.bincount(pred.ravel(), minlength=19)[:19]
                 gt = labels[i:i + 50]
                 for c in range(19):
                     p, g = pred == c, gt == c
@@ -577,12 +612,38 @@ def run_rows(data, pipeline, pretrained, seed, schedule, names, warm_file, log=p
 def _scores(model, data):
     from deft_mmseg.demo.sim2real_streets import REAL_TARGETS
     src = evaluate(model, *data['sim_val'])
-    tgt = {t: round(evaluate(model, *data[t])[1], 2) for t in REAL_TARGETS}
+    tgt, classes = {}, {}
+    for t in REAL_TARGETS:
+        counts = np.zeros(19, dtype=np.int64)
+        tgt[t] = round(evaluate(model, *data[t], predicted=counts)[1], 2)
+        classes[t] = int((counts > 0).sum())
     return dict(
         source_val_miou=round(src[1], 2),
         source_val_loss=round(src[0], 4),
         target_miou=tgt,
-        target_avg=round(float(np.mean(list(tgt.values()))), 2))
+        target_avg=round(float(np.mean(list(tgt.values()))), 2),
+        target_predicted_classes=classes)
+
+
+#: the ViT group's gate (docs/mini_dg_sim2real.md, the ViT plan's step 3, written before any ViT
+#: run): the frozen trunk (freeze-encoder) and full finetuning (LP-FT's decoupled stage: the
+#: calibration loop's full finetuning follows the warm-up) both reach this source-val mIoU, and
+#: no row predicts a single class on any target
+VIT_GATE = dict(source_val_min=40.0, rows=('freeze-encoder', 'lpft'))
+
+
+def vit_gate(rows) -> dict:
+    """The ViT group's gate on one calibration seed's ``rows`` (:data:`VIT_GATE`)."""
+    source_val = {name: rows[name]['source_val_miou'] for name in VIT_GATE['rows']}
+    one_class = sorted(
+        name for name, row in rows.items()
+        if name in ROWS and min(row.get('target_predicted_classes', {}).values(), default=2) <= 1)
+    return dict(
+        source_val=source_val,
+        source_val_pass=all(v >= VIT_GATE['source_val_min'] for v in source_val.values()),
+        one_class_rows=one_class,
+        passed=bool(all(v >= VIT_GATE['source_val_min'] for v in source_val.values())
+                   and not one_class))
 
 
 def gates(rows):
@@ -684,13 +745,12 @@ def real_encoder(overrides, log=print, pretraining=None, record_dir=None):
     return settings, tag, pretrained, pretraining
 
 
-def cmd_pretrain(encoder, overrides, log=print):
-    """Pretrain (or find cached) the R encoder of ``encoder`` ('resnet': the protocol's recipe;
-    'vit': :data:`VIT_PRETRAINING`), ``--pretraining`` on top, with the generator settings
+def cmd_pretrain(overrides, log=print):
+    """Pretrain (or find cached) the R encoder of :data:`PRETRAINING` (``--encoder vit``:
+    :data:`VIT_PRETRAINING`; ``--pretraining`` on top) with the generator settings
     ``overrides``; print where it is and how it stopped."""
-    changes = dict(VIT_PRETRAINING if encoder == 'vit' else {}, **PRETRAINING)
-    _, tag, path, meta = real_encoder(overrides, log, pretraining=changes)
-    log(f'{encoder} encoder (settings {tag}): {path}')
+    _, tag, path, meta = real_encoder(overrides, log)
+    log(f'{encoder_kind()} encoder (settings {tag}): {path}')
     log(f"  {meta['steps']} steps, held-out macro patch recall {meta['held_out_pixel_accuracy']:.4f}"
         f" (target {meta['target_accuracy']}: {'reached' if meta['reached'] else 'NOT reached'}),"
         f" {meta['seconds']:.0f} s")
@@ -808,6 +868,9 @@ def cmd_rows(seed, round_name, overrides, schedule, names, log=print):
     if 'lpft' in found and 'freeze-decoder' in found:
         record['gates'] = gates(found)
         log(f'gates (round {round_name}, seed {seed}): {record["gates"]}')
+    if encoder_kind() == 'vit' and all(name in found for name in VIT_GATE['rows']):
+        record['vit_gate'] = vit_gate(found)
+        log(f'ViT gate (round {round_name}, seed {seed}): {record["vit_gate"]}')
     append_record(record)
     return record
 
@@ -951,7 +1014,8 @@ def main(argv=None):
         '--encoder',
         choices=list(ENCODER_STEMS),
         default='resnet',
-        help='pretrain: which R encoder (vit: the ViT group\'s recipe); with no --settings, the '
+        help='the R encoder and its network (vit: the ViT group\'s pretraining recipe '
+        f'{VIT_PRETRAINING}, the tiny ViT DeepLabv3+); `pretrain` with no --settings uses the '
         'fixed protocol\'s generator settings')
     args = parser.parse_args(argv)
     try:
@@ -978,6 +1042,7 @@ def main(argv=None):
     OPTIM.update(optim)
     DATA.update(data)
     HEAD.update(head)
+    PRETRAINING.update(VIT_PRETRAINING if args.encoder == 'vit' else {})
     PRETRAINING.update(pretraining)
     if args.curve_images:
         CURVE_TARGET_IMAGES = args.curve_images
@@ -986,7 +1051,7 @@ def main(argv=None):
     if args.command == 'summary':
         print(summary_table())
     elif args.command == 'pretrain':
-        cmd_pretrain(args.encoder, overrides if args.settings != '{}' else PROTOCOL['settings'])
+        cmd_pretrain(overrides if args.settings != '{}' else PROTOCOL['settings'])
     elif args.command == 'probe':
         cmd_probe(args.seed, args.round, overrides)
     elif args.command == 'sweep':

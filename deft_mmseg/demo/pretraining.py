@@ -28,6 +28,7 @@ import copy
 import os
 import os.path as osp
 import time
+from typing import Optional
 
 import numpy as np
 import torch
@@ -129,10 +130,12 @@ class _PretrainNet(nn.Module):
     """The encoder of a demo model file plus a throw-away per-pixel category head on its
     stride-8 features: (B, 3, h, w) -> (B, 7, h, w) logits."""
 
-    def __init__(self, kind):
+    def __init__(self, kind: str, model_file: Optional[str] = None):
         super().__init__()
         from mmseg.registry import MODELS
-        backbone = copy.deepcopy(_model_cfg(RECIPES[kind]['model_file']).backbone)
+        # ``model_file``: another model file of the same kind (default the recipe's), e.g. the
+        # sim2real ViT group's vfm_vit_tiny_deeplabv3plus_demo.py (its ViT has layer scale)
+        backbone = copy.deepcopy(_model_cfg(model_file or RECIPES[kind]['model_file']).backbone)
         if kind == 'vit':  # train the whole ViT, one output at the patch grid (stride 8)
             backbone.update(freeze_vit=False, out_indices=(-1, ), scales=(1, ))
         self.kind = kind

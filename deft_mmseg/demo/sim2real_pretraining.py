@@ -44,6 +44,7 @@ import math
 import os
 import os.path as osp
 import time
+from typing import Optional
 
 import numpy as np
 import torch
@@ -109,10 +110,10 @@ class PatchClassifier(torch.nn.Module):
     (B, 19, H / patch, W / patch) logits of each patch's majority class (for a patch coarser than
     the stride, the stride-8 logits averaged over the patch)."""
 
-    def __init__(self, kind: str, patch: int = PATCH):
+    def __init__(self, kind: str, patch: int = PATCH, model_file: Optional[str] = None):
         super().__init__()
         self.pool = patch // PATCH
-        base = _PretrainNet(kind)
+        base = _PretrainNet(kind, model_file)
         self.backbone = base.backbone
         self.kind = kind
         self.head = torch.nn.Sequential(
@@ -212,7 +213,11 @@ def _pretrain_real_encoder(out_file, settings, recipe, log):
     torch.manual_seed(recipe['train_seed'])
     patches = recipe['task'] == 'patch_classes'
     patch = patch_of(recipe)
-    net = PatchClassifier(recipe['kind'], patch) if patches else _PretrainNet(recipe['kind'])
+    # ``model_file`` (absent from RECIPE, so the ResNet recipe keeps its hash): the network file
+    # whose encoder is pretrained, where it is not the kind's demo file
+    model_file = recipe.get('model_file')
+    net = (PatchClassifier(recipe['kind'], patch, model_file)
+           if patches else _PretrainNet(recipe['kind'], model_file))
     accuracy = functools.partial(_patch_accuracy, patch=patch) if patches else _pixel_accuracy
     optim = torch.optim.AdamW(
         net.parameters(), lr=recipe['lr'], weight_decay=recipe['weight_decay'])

@@ -261,6 +261,7 @@ def test_vit_encoder_gets_its_own_file_and_the_resnet_keeps_the_recorded_name(
 
     monkeypatch.setattr(sim2real_pretraining, 'ensure_real_encoder', fake_ensure)
     monkeypatch.setattr(calib, 'REPO', str(tmp_path))
+    monkeypatch.setattr(calib, 'PRETRAINING', {})  # main() sets it from --encoder / --pretraining
     (tmp_path / 'data' / 'sim2real' / 'pretrained').mkdir(parents=True)
     assert calib.main(['pretrain']) == 0 and calib.main(['pretrain', '--encoder', 'vit']) == 0
     (resnet, settings, recipe), (vit, vit_settings, vit_recipe) = made
@@ -268,7 +269,8 @@ def test_vit_encoder_gets_its_own_file_and_the_resnet_keeps_the_recorded_name(
     assert osp.basename(resnet) == 'tiny_resnet18_real_b15d920fbdfa_8f9fbb345531.pth'
     assert settings == vit_settings == calib.PROTOCOL['settings'] and recipe == {}
     # the ViT: the plan's stopping rule (first multiple of 1,000 steps reaching 0.6, at most 8,000)
-    assert vit_recipe == dict(kind='vit', steps=None, eval_every=1000)
+    assert vit_recipe == dict(
+        kind='vit', steps=None, eval_every=1000, model_file='vfm_vit_tiny_deeplabv3plus_demo.py')
     assert osp.basename(vit).startswith('tiny_vit_real_b15d920fbdfa_')
     resolved = dict(sim2real_pretraining.RECIPE, **vit_recipe)
     assert resolved['target_accuracy'] == 0.6 and resolved['max_steps'] == 8000
@@ -276,3 +278,50 @@ def test_vit_encoder_gets_its_own_file_and_the_resnet_keeps_the_recorded_name(
     assert sim2real_pretraining.stop_pretraining(2000, 0.60, resolved) is True
     assert sim2real_pretraining.stop_pretraining(8000, 0.30, resolved) is True
     assert '3000 steps' in capsys.readouterr().out
+
+
+def test_vit_network_loads_its_r_encoder_and_freezes_exactly_the_trunk(monkeypatch, tmp_path):
+    import torch
+
+    from deft_mmseg.demo.sim2real_pretraining import PatchClassifier
+    monkeypatch.setattr(calib, 'PRETRAINING', dict(calib.VIT_PRETRAINING))
+    torch.manual_seed(0)
+    encoder = PatchClassifier('vit', model_file=calib.NETWORK_FILES['vit']).encoder_state_dict()
+    path = str(tmp_path / 'vit.pth')
+    torch.save(dict(state_dict=encoder), path)
+    model = calib.build_model(path)
+    state = model.state_dict()
+    assert encoder and all(torch.equal(state['backbone.' + k], v) for k, v in encoder.items())
+    calib.set_trainable(model, False, True)  # the warm-up: frozen trunk, everything else trains
+    frozen = {n for n, p in model.named_parameters() if not p.requires_grad}
+    assert frozen == {'backbone.' + k for k in encoder if k in dict(model.backbone.named_parameters())}
+    assert any(n.startswith('neck.') for n, p in model.named_parameters() if p.requires_grad)
+    assert model.training  # the literal convention: frozen parts stay in train mode
+    # the calibration's images (128 x 64), with the neck: a logit per pixel and class
+    assert calib.logits_of(model, torch.zeros(2, 3, 64, 128)).shape == (2, 19, 64, 128)
+    import numpy as np
+    counts = np.zeros(19, dtype=np.int64)
+    calib.evaluate(model, np.zeros((2, 64, 128, 3), np.uint8), np.zeros((2, 64, 128), np.uint8),
+                   predicted=counts)
+    assert counts.sum() == 2 * 64 * 128  # every pixel's predicted class, counted once
+    # the first protocol's tiny ViT (vfm_vit_tiny_demo.py) has no layer scale: its weights
+    # would leave the network's gammas at their init, so they are refused
+    other = PatchClassifier('vit').encoder_state_dict()
+    torch.save(dict(state_dict=other), path)
+    with pytest.raises(RuntimeError, match='does not fit the tiny ViT.*gamma'):
+        calib.build_model(path)
+
+
+def test_vit_gate_needs_both_source_val_figures_and_no_one_class_row():
+    def row(src, classes=(7, 6, 8)):
+        return dict(
+            source_val_miou=src,
+            target_predicted_classes=dict(zip(('day', 'overcast', 'dusk'), classes)))
+
+    ok = {'warmup': row(10, (1, 1, 1)), 'lpft': row(45), 'freeze-encoder': row(40)}
+    got = calib.vit_gate(ok)
+    assert got['passed'] and got['one_class_rows'] == []  # the warm-up is not a row
+    assert got['source_val'] == {'freeze-encoder': 40, 'lpft': 45}
+    assert not calib.vit_gate(dict(ok, lpft=row(39.9)))['passed']
+    failed = calib.vit_gate(dict(ok, **{'freeze-decoder': row(50, (5, 1, 4))}))
+    assert not failed['passed'] and failed['one_class_rows'] == ['freeze-decoder']
