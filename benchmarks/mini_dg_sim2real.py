@@ -642,8 +642,8 @@ def vit_gate(rows) -> dict:
         source_val=source_val,
         source_val_pass=all(v >= VIT_GATE['source_val_min'] for v in source_val.values()),
         one_class_rows=one_class,
-        passed=bool(all(v >= VIT_GATE['source_val_min'] for v in source_val.values())
-                   and not one_class))
+        passed=bool(
+            all(v >= VIT_GATE['source_val_min'] for v in source_val.values()) and not one_class))
 
 
 def gates(rows):

@@ -133,6 +133,7 @@ class _PretrainNet(nn.Module):
     def __init__(self, kind: str, model_file: Optional[str] = None):
         super().__init__()
         from mmseg.registry import MODELS
+
         # ``model_file``: another model file of the same kind (default the recipe's), e.g. the
         # sim2real ViT group's vfm_vit_tiny_deeplabv3plus_demo.py (its ViT has layer scale)
         backbone = copy.deepcopy(_model_cfg(model_file or RECIPES[kind]['model_file']).backbone)

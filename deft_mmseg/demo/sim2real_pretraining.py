@@ -216,8 +216,9 @@ def _pretrain_real_encoder(out_file, settings, recipe, log):
     # ``model_file`` (absent from RECIPE, so the ResNet recipe keeps its hash): the network file
     # whose encoder is pretrained, where it is not the kind's demo file
     model_file = recipe.get('model_file')
-    net = (PatchClassifier(recipe['kind'], patch, model_file)
-           if patches else _PretrainNet(recipe['kind'], model_file))
+    net = (
+        PatchClassifier(recipe['kind'], patch, model_file) if patches else _PretrainNet(
+            recipe['kind'], model_file))
     accuracy = functools.partial(_patch_accuracy, patch=patch) if patches else _pixel_accuracy
     optim = torch.optim.AdamW(
         net.parameters(), lr=recipe['lr'], weight_decay=recipe['weight_decay'])

@@ -181,26 +181,32 @@ def test_head_override_builds_the_wider_decode_head(monkeypatch, tmp_path):
     assert calib.main(['rows', '--head', '{"width": 64}', '--warmup', '1', '--decoupled', '1']) == 2
 
 
-def test_pretraining_override_gets_its_own_encoder_and_records(monkeypatch, tmp_path):
+def _fake_pretraining(monkeypatch, tmp_path, **meta):
+    """Pretraining replaced by a file with ``meta``, under ``tmp_path``; returns the list of
+    (out_file, settings, recipe) each call was asked for."""
     from deft_mmseg.demo import sim2real_pretraining
     made = []
 
     def fake_ensure(out_file, settings=None, recipe=None, log=print):
         import torch
-        made.append((out_file, recipe))
-        torch.save(
-            dict(meta=dict(steps=1, held_out_pixel_accuracy=0.5, reached=True, seconds=0.0)),
-            out_file)
+        made.append((out_file, settings, recipe))
+        torch.save(dict(meta=dict(reached=True, seconds=0.0, **meta)), out_file)
         return out_file
 
     monkeypatch.setattr(sim2real_pretraining, 'ensure_real_encoder', fake_ensure)
     monkeypatch.setattr(calib, 'REPO', str(tmp_path))
     (tmp_path / 'data' / 'sim2real' / 'pretrained').mkdir(parents=True)
+    return made
+
+
+def test_pretraining_override_gets_its_own_encoder_and_records(monkeypatch, tmp_path):
+    from deft_mmseg.demo import sim2real_pretraining
+    made = _fake_pretraining(monkeypatch, tmp_path, steps=1, held_out_pixel_accuracy=0.5)
     plain = calib.real_encoder({})
     monkeypatch.setitem(calib.PRETRAINING, 'patch', 16)
     coarse = calib.real_encoder({})
     # its own file, named by the resolved recipe's hash; the recipe's overrides reach pretraining
-    assert plain[2] != coarse[2] and made[1][1] == {'patch': 16} and made[0][1] == {}
+    assert plain[2] != coarse[2] and made[1][2] == {'patch': 16} and made[0][2] == {}
     assert osp.basename(
         plain[2]).endswith(calib.settings_hash(sim2real_pretraining.RECIPE) + '.pth')
     assert coarse[3]['patch'] == 16 and 'patch' not in plain[3]
@@ -249,20 +255,8 @@ def test_table8_betas_keep_the_papers_horizons_as_fractions_of_decoupled_finetun
 def test_vit_encoder_gets_its_own_file_and_the_resnet_keeps_the_recorded_name(
         monkeypatch, tmp_path, capsys):
     from deft_mmseg.demo import sim2real_pretraining
-    made = []
-
-    def fake_ensure(out_file, settings=None, recipe=None, log=print):
-        import torch
-        made.append((out_file, settings, recipe))
-        torch.save(
-            dict(meta=dict(steps=3000, held_out_pixel_accuracy=0.61, reached=True, seconds=9.0)),
-            out_file)
-        return out_file
-
-    monkeypatch.setattr(sim2real_pretraining, 'ensure_real_encoder', fake_ensure)
-    monkeypatch.setattr(calib, 'REPO', str(tmp_path))
+    made = _fake_pretraining(monkeypatch, tmp_path, steps=3000, held_out_pixel_accuracy=0.61)
     monkeypatch.setattr(calib, 'PRETRAINING', {})  # main() sets it from --encoder / --pretraining
-    (tmp_path / 'data' / 'sim2real' / 'pretrained').mkdir(parents=True)
     assert calib.main(['pretrain']) == 0 and calib.main(['pretrain', '--encoder', 'vit']) == 0
     (resnet, settings, recipe), (vit, vit_settings, vit_recipe) = made
     # the fixed protocol's encoder, under the name its recorded runs loaded (an exact quantity)
@@ -294,15 +288,21 @@ def test_vit_network_loads_its_r_encoder_and_freezes_exactly_the_trunk(monkeypat
     assert encoder and all(torch.equal(state['backbone.' + k], v) for k, v in encoder.items())
     calib.set_trainable(model, False, True)  # the warm-up: frozen trunk, everything else trains
     frozen = {n for n, p in model.named_parameters() if not p.requires_grad}
-    assert frozen == {'backbone.' + k for k in encoder if k in dict(model.backbone.named_parameters())}
+    assert frozen == {
+        'backbone.' + k
+        for k in encoder if k in dict(model.backbone.named_parameters())
+    }
     assert any(n.startswith('neck.') for n, p in model.named_parameters() if p.requires_grad)
     assert model.training  # the literal convention: frozen parts stay in train mode
     # the calibration's images (128 x 64), with the neck: a logit per pixel and class
     assert calib.logits_of(model, torch.zeros(2, 3, 64, 128)).shape == (2, 19, 64, 128)
     import numpy as np
     counts = np.zeros(19, dtype=np.int64)
-    calib.evaluate(model, np.zeros((2, 64, 128, 3), np.uint8), np.zeros((2, 64, 128), np.uint8),
-                   predicted=counts)
+    calib.evaluate(
+        model,
+        np.zeros((2, 64, 128, 3), np.uint8),
+        np.zeros((2, 64, 128), np.uint8),
+        predicted=counts)
     assert counts.sum() == 2 * 64 * 128  # every pixel's predicted class, counted once
     # the first protocol's tiny ViT (vfm_vit_tiny_demo.py) has no layer scale: its weights
     # would leave the network's gammas at their init, so they are refused
@@ -313,6 +313,7 @@ def test_vit_network_loads_its_r_encoder_and_freezes_exactly_the_trunk(monkeypat
 
 
 def test_vit_gate_needs_both_source_val_figures_and_no_one_class_row():
+
     def row(src, classes=(7, 6, 8)):
         return dict(
             source_val_miou=src,
