@@ -55,9 +55,12 @@ demo-compare: $(STAMP)
 	$(PY) tools/make_demo_data.py data/demo
 	$(PY) benchmarks/mini_dg.py --seeds 0 1 2 --out $(MINI_DG_DIR)
 
-# The default test run (CI): everything but the tests marked `slow`.
+# The default test run (CI): everything but the tests marked `slow`, on two worker processes
+# (pytest-xdist; CI has 2 cores; tests/conftest.py gives each worker one torch thread). Tests
+# that take long go to the idle worker (worksteal); every test builds what it needs, so no test
+# depends on another having run in the same process.
 test: $(STAMP)
-	$(PY) -m pytest tests -m "not slow" -q
+	$(PY) -m pytest tests -m "not slow" -q -n 2 --dist worksteal
 
 # Slower end-to-end checks (multi-process DDP, long resumes, every config): documented in README.
 test-slow: $(STAMP)

@@ -42,7 +42,7 @@ setup(
         for name, spec in VERSION['SUPPORTED_VERSIONS'].items() if name in VERSION['REQUIRED']
     ] + ['numpy'],
     extras_require={
-        'tests': ['pytest>=7'],
+        'tests': ['pytest>=7', 'pytest-xdist>=3.5'],
         'vfm': [f'{name}{VERSION["SUPPORTED_VERSIONS"][name]}'
                 for name in ('mmdet', 'mmpretrain')] + ['ftfy', 'regex'],
     },

@@ -6,7 +6,9 @@ import os
 
 import pytest
 
-os.environ.setdefault('OMP_NUM_THREADS', '2')
+# two torch threads for a serial run; one per worker under `make test`'s two pytest-xdist workers
+# (2 cores: more threads than cores slows every test down)
+os.environ.setdefault('OMP_NUM_THREADS', '1' if os.environ.get('PYTEST_XDIST_WORKER') else '2')
 
 from mmengine.registry import init_default_scope  # noqa: E402
 
