@@ -97,6 +97,14 @@ VIT_PRETRAINING = dict(
     kind='vit', steps=None, eval_every=1000, model_file='vfm_vit_tiny_deeplabv3plus_demo.py')
 #: what the warm-up does not depend on (left out of the warm-up files' names)
 NOT_WARMUP_OPTIM = ('lr_decoupled', )
+#: the optimizer of the calibration loop (``--optimizer``): 'SGD' (the ResNet group's, the DeFT
+#: paper's recipe; momentum from OPTIM) or 'AdamW' (the VFM methods' recipe, the shipped Rein /
+#: FisherTune / VFM baseline configs after w1oves/Rein: betas (0.9, 0.999), eps 1e-8, no weight
+#: decay on norm layers; lr and the weight decays from OPTIM, e.g. ``--optim '{"lr": 1e-4,
+#: "wd_warmup": 0.05, "wd_decoupled": 0.05}'``). Kept out of OPTIM, so that the fixed
+#: protocol's resolved recipe (and its hash) stays as it was; a record without the key ran SGD.
+OPTIMIZERS = ('SGD', 'AdamW')
+OPTIMIZER = dict(type='SGD')
 
 
 def decoupled_lr(optim=None) -> float:
@@ -400,7 +408,7 @@ def train(model,
     set_trainable(model, *trainable)
     params = [p for p in model.parameters() if p.requires_grad]
     lr = OPTIM['lr'] if lr is None else lr
-    optim = torch.optim.SGD(params, lr=lr, momentum=OPTIM['momentum'], weight_decay=wd)
+    optim = build_optimizer(model, lr, wd)
     running = []
     images, labels = data['sim']
     for step in range(iters):
@@ -422,6 +430,30 @@ def train(model,
             if stop is not None and stop(curves):
                 break
     return model
+
+
+def build_optimizer(model, lr, wd):
+    """:data:`OPTIMIZER`'s optimizer over the trainable parameters of ``model``: SGD with OPTIM's
+    momentum and weight decay ``wd`` on every parameter, or AdamW with ``wd`` on all but the
+    norm layers' (mmengine's ``norm_decay_mult=0``, as the shipped VFM configs set it)."""
+    import torch
+    from torch.nn.modules.batchnorm import _BatchNorm
+    params = [p for p in model.parameters() if p.requires_grad]
+    if OPTIMIZER['type'] == 'SGD':
+        return torch.optim.SGD(params, lr=lr, momentum=OPTIM['momentum'], weight_decay=wd)
+    norm_types = (_BatchNorm, torch.nn.LayerNorm, torch.nn.GroupNorm)
+    norm = {
+        id(p)
+        for m in model.modules() if isinstance(m, norm_types) for p in m.parameters(recurse=False)
+    }
+    groups = [
+        dict(params=[p for p in params if id(p) not in norm], weight_decay=wd),
+        dict(params=[p for p in params if id(p) in norm], weight_decay=0.0)
+    ]
+    return torch.optim.AdamW([g for g in groups if g['params']],
+                             lr=lr,
+                             betas=(0.9, 0.999),
+                             eps=1e-8)
 
 
 def curve_point(model, data, targets, step, train_loss):
@@ -772,6 +804,7 @@ def base_record(kind, round_name, seed, settings, tag, pretraining):
         head=HEAD,
         pretraining_overrides=PRETRAINING,
         pretraining=pretraining,
+        optimizer=OPTIMIZER['type'],
         torch=torch.__version__,
         threads=torch.get_num_threads(),
         date=time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime()))
@@ -783,9 +816,10 @@ def warm_file_of(pretrained, seed, warmup):
     optim = '' if _same(warm, default) else f'_o{settings_hash(warm)}'
     data = '' if _same(DATA, DEFAULT_DATA) else f'_d{settings_hash(DATA)}'
     head = f'_h{settings_hash(HEAD)}' if HEAD else ''
+    opt = '' if OPTIMIZER['type'] == 'SGD' else f'_{OPTIMIZER["type"]}'
     return osp.join(
         REPO, 'data', 'sim2real', 'work',
-        f'warm_{osp.basename(pretrained)[:-4]}_s{seed}_w{warmup}{optim}{data}{head}.pth')
+        f'warm_{osp.basename(pretrained)[:-4]}_s{seed}_w{warmup}{optim}{data}{head}{opt}.pth')
 
 
 def _same(a, b):
@@ -800,7 +834,8 @@ def _of_this_run(record, tag):
     return record['settings_hash'] == tag and _same(dict(
         DEFAULT_OPTIM, **record['optim']), OPTIM) and _same(record['data'], DATA) and _same(
             record.get('head', {}), HEAD) and _same(
-                record.get('pretraining_overrides', {}), PRETRAINING)
+                record.get('pretraining_overrides', {}), PRETRAINING) and record.get(
+                    'optimizer', 'SGD') == OPTIMIZER['type']
 
 
 def _changed(values, defaults):
@@ -1011,6 +1046,12 @@ def main(argv=None):
     parser.add_argument(
         '--lengths', nargs='+', type=int, help='sweep: warm-up lengths, e.g. 2800 5600 11200')
     parser.add_argument(
+        '--optimizer',
+        choices=OPTIMIZERS,
+        default='SGD',
+        help='SGD (the ResNet group\'s) or AdamW (the VFM configs\' recipe; lr and weight decays '
+        'from --optim)')
+    parser.add_argument(
         '--encoder',
         choices=list(ENCODER_STEMS),
         default='resnet',
@@ -1042,6 +1083,7 @@ def main(argv=None):
     OPTIM.update(optim)
     DATA.update(data)
     HEAD.update(head)
+    OPTIMIZER['type'] = args.optimizer
     PRETRAINING.update(VIT_PRETRAINING if args.encoder == 'vit' else {})
     PRETRAINING.update(pretraining)
     if args.curve_images:

@@ -326,3 +326,30 @@ def test_vit_gate_needs_both_source_val_figures_and_no_one_class_row():
     assert not calib.vit_gate(dict(ok, lpft=row(39.9)))['passed']
     failed = calib.vit_gate(dict(ok, **{'freeze-decoder': row(50, (5, 1, 4))}))
     assert not failed['passed'] and failed['one_class_rows'] == ['freeze-decoder']
+
+
+def test_adamw_option_spares_the_norm_layers_and_keeps_its_records_and_warmups_apart(monkeypatch):
+    import torch
+    net = torch.nn.Sequential(
+        torch.nn.Conv2d(3, 4, 1), torch.nn.BatchNorm2d(4), torch.nn.Linear(4, 4),
+        torch.nn.LayerNorm(4))
+    net[2].weight.requires_grad_(False)  # frozen parameters stay out of the optimizer
+    sgd = calib.build_optimizer(net, 0.04, 5e-4)
+    assert isinstance(sgd, torch.optim.SGD) and sgd.defaults['momentum'] == 0.9
+    assert sum(len(g['params']) for g in sgd.param_groups) == 7
+    warm_sgd = calib.warm_file_of('/x/enc.pth', 100, 1400)
+    record = dict(settings_hash='t', optim=calib.OPTIM, data=calib.DATA, head={})
+    assert calib._of_this_run(record, 't')  # a record without the key ran SGD
+    monkeypatch.setitem(calib.OPTIMIZER, 'type', 'AdamW')
+    adamw = calib.build_optimizer(net, 1e-4, 0.05)
+    assert isinstance(adamw, torch.optim.AdamW)
+    decay, no_decay = adamw.param_groups
+    # Conv2d weight + bias, Linear bias decay; BatchNorm's and LayerNorm's weight + bias do not
+    assert (len(decay['params']), decay['weight_decay']) == (3, 0.05)
+    assert (len(no_decay['params']), no_decay['weight_decay']) == (4, 0.0)
+    assert adamw.defaults['betas'] == (0.9, 0.999) and adamw.defaults['eps'] == 1e-8
+    assert calib.warm_file_of('/x/enc.pth', 100, 1400) == warm_sgd[:-4] + '_AdamW.pth'
+    assert not calib._of_this_run(record, 't')
+    assert calib._of_this_run(dict(record, optimizer='AdamW'), 't')
+    # the fixed protocol does not depend on the calibration's optimizer option
+    assert calib.protocol_hash() == '682f053ff246'
