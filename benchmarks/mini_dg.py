@@ -861,19 +861,23 @@ def plot(results,
     ax.set_title(title)
     ax.legend(fontsize=8, loc='upper right', ncol=4)
     ax.set_ylim(0, max(t['mIoU'][d][0] for t in table for d in domains) * 1.2)
-    for method, style in (('joint', ':'), ('lpft', '--'), ('deft', '-'), ('deft-distreg', '-.')):
-        runs = results.get(method, {})
+    styles = {'joint': ':', 'lpft': '--', 'deft': '-', 'deft-distreg': '-.'}
+    ordered = [m for m in styles if m in results] + sorted(m for m in results if m not in styles)
+    for method in ordered:
+        style = styles.get(method, (0, (5, 1, 1, 1)))  # the Table 8 rows: dash-dot-dot
+        runs = results[method]
         curves = [r['curves'].get('dist_l2/encoder') for r in runs.values()]
         curves = [c for c in curves if c]
         if curves:
             steps = [s for s, _ in curves[0]]
             n = min(len(c) for c in curves)
             mean = np.mean([[v for _, v in c[:n]] for c in curves], axis=0)
-            ax2.plot(steps[:n], mean, style, label=f'{method}: encoder at inference')
+            ax2.plot(steps[:n], mean, linestyle=style, label=f'{method}: encoder at inference')
     ax2.set_xlabel('iteration')
     ax2.set_ylabel('L2 distance from the pretrained weights')
     ax2.set_title('Fig. 3-style: encoder distance from initialization')
-    ax2.legend(fontsize=8)
+    if ax2.get_legend_handles_labels()[0]:
+        ax2.legend(fontsize=8)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
