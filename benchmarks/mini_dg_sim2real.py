@@ -403,10 +403,8 @@ def train(model,
     poly decay unless ``constant_lr``); every ``eval_every`` steps append a
     :func:`curve_point` to ``curves``; stop early when ``stop(curves)`` is true after an
     evaluation."""
-    import torch
     import torch.nn.functional as F
     set_trainable(model, *trainable)
-    params = [p for p in model.parameters() if p.requires_grad]
     lr = OPTIM['lr'] if lr is None else lr
     optim = build_optimizer(model, lr, wd)
     running = []
@@ -670,12 +668,12 @@ def vit_gate(rows) -> dict:
     one_class = sorted(
         name for name, row in rows.items()
         if name in ROWS and min(row.get('target_predicted_classes', {}).values(), default=2) <= 1)
+    source_val_pass = all(v >= VIT_GATE['source_val_min'] for v in source_val.values())
     return dict(
         source_val=source_val,
-        source_val_pass=all(v >= VIT_GATE['source_val_min'] for v in source_val.values()),
+        source_val_pass=source_val_pass,
         one_class_rows=one_class,
-        passed=bool(
-            all(v >= VIT_GATE['source_val_min'] for v in source_val.values()) and not one_class))
+        passed=source_val_pass and not one_class)
 
 
 def gates(rows):
