@@ -312,6 +312,7 @@ def build_model(pretrained):
     from mmseg.utils import register_all_modules
 
     from deft_mmseg.demo.pretraining import _model_cfg
+    from deft_mmseg.models.pretrained_parts import load_part, sub_part
     register_all_modules()
     kind = encoder_kind()
     cfg = copy.deepcopy(_model_cfg(NETWORK_FILES[kind]))
@@ -327,13 +328,12 @@ def build_model(pretrained):
     finally:
         logger.setLevel(level)
     state = torch.load(pretrained, map_location='cpu', weights_only=False)['state_dict']
+    # the R-pretrained file holds the encoder only: for the ViT its trunk (``vit.*``), for the
+    # ResNet the whole backbone; a file of another tiny network is refused, not half-loaded
     if kind == 'vit':
-        missing, unexpected = model.backbone.load_state_dict(state, strict=False)
-        wrong = unexpected + [k for k in missing if k.startswith('vit.')]
-        if wrong:
-            raise RuntimeError(f'the R-pretrained ViT does not fit the tiny ViT: {wrong[:4]}')
+        load_part(model.backbone.vit, sub_part(state, 'vit.'), pretrained, 'the tiny ViT')
     else:
-        model.backbone.load_state_dict(state)
+        load_part(model.backbone, state, pretrained, 'the tiny ResNet')
     return model
 
 

@@ -5,6 +5,8 @@ import sys
 
 import pytest
 
+from deft_mmseg.utils.errors import CheckpointMismatchError
+
 sys.path.insert(0, osp.join(osp.dirname(__file__), '..', '..', 'benchmarks'))
 import mini_dg_sim2real as calib  # noqa: E402
 
@@ -308,7 +310,7 @@ def test_vit_network_loads_its_r_encoder_and_freezes_exactly_the_trunk(monkeypat
     # would leave the network's gammas at their init, so they are refused
     other = PatchClassifier('vit').encoder_state_dict()
     torch.save(dict(state_dict=other), path)
-    with pytest.raises(RuntimeError, match='does not fit the tiny ViT.*gamma'):
+    with pytest.raises(CheckpointMismatchError, match='does not fit the tiny ViT.*gamma'):
         calib.build_model(path)
 
 
