@@ -1,17 +1,7 @@
 # Rein on a frozen DINOv2-L with a deeplabv3plus head (through MultiLevelNeck), GTAV -> C/B/M: the Rein
 # layers without the query link (a deeplabv3plus head has no queries). Rein's recipe.
 _base_ = [
-    '../_base_/models/vfm_dinov2-l_deeplabv3plus.py',
+    '../_base_/models/rein_dinov2-l_deeplabv3plus.py',
     '../_base_/datasets/protocol_rein_gtav_to_cbm.py', '../_base_/default_runtime.py',
     '../_base_/schedules/adamw_poly_40k_peft.py'
 ]
-model = dict(
-    backbone=dict(
-        reins=dict(
-            type='LoRAReins',
-            token_length=100,
-            embed_dims=1024,
-            num_layers=24,
-            patch_size=16,
-            link_token_to_query=False,
-            lora_dim=16)))

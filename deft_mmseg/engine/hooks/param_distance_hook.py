@@ -43,26 +43,26 @@ def distance_norms(current: Sequence[Tensor], anchor: Sequence[Tensor]) -> Dict[
 
 
 def inference_parts(model: nn.Module) -> Dict[str, List[nn.Module]]:
-    """``{'encoder': [modules], 'decoder': [modules]}`` of the model used at inference
-    (for DeFT: e~2 and d~1 once decoupled finetuning started)."""
+    """``{'encoder': [modules], 'decoder': [modules]}`` of the model used at inference (for DeFT:
+    e~2 and d~1 once decoupled finetuning started; a neck goes with the component its
+    ``neck_part`` names). A plain ``EncoderDecoder``: its backbone, and its neck and head, as the
+    staged segmentors' default ``neck_part='decoder'`` groups them (a joint-finetuning row and
+    DeFT measure the same modules)."""
     if isinstance(model, TwoStageSegmentor):
-        enc, dec = model.inference_modules()
-    else:
-        enc, dec = model, model
-    neck = getattr(enc, 'neck', None)  # mmseg's EncoderDecoder has no attribute without a neck
-    enc_mods = [enc.backbone] + ([neck] if neck is not None else [])
-    return dict(encoder=enc_mods, decoder=[dec.decode_head])
+        return model.inference_components()
+    neck = [model.neck] if model.with_neck else []
+    return dict(encoder=[model.backbone], decoder=neck + [model.decode_head])
 
 
 def uc_parts(model: nn.Module) -> Dict[str, List[nn.Module]]:
-    """``{'encoder_uc': [e1 modules], 'decoder_uc': [d2]}``: DeFT's usual components, the ones
-    the gradient trains (DeFT paper, Sec. 3.2); ``{}`` for every other model. At the start of
+    """``{'encoder_uc': [e1 modules], 'decoder_uc': [d2 modules]}``: DeFT's usual components, the
+    ones the gradient trains (DeFT paper, Sec. 3.2); ``{}`` for every other model. At the start of
     decoupled finetuning e1 = e~2 and d2 = d~1 (Alg. 2, lines 6-10), so the anchor of
     :func:`inference_parts` is their start as well."""
     if not isinstance(model, DualPathwaySegmentor):
         return {}
     return dict(
-        encoder_uc=model.encoder_modules(model.pathway1), decoder_uc=[model.pathway2.decode_head])
+        encoder_uc=model.encoder_of(model.pathway1), decoder_uc=model.decoder_of(model.pathway2))
 
 
 @HOOKS.register_module()

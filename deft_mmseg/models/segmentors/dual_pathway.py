@@ -13,7 +13,7 @@ from mmseg.utils import (ConfigType, OptConfigType, OptMultiConfig, OptSampleLis
 from torch import Tensor
 
 from ...utils.errors import TwoStageConfigError
-from .two_stage import TwoStageSegmentor, check_frozen_module_mode
+from .two_stage import TwoStageSegmentor, check_frozen_module_mode, check_neck_part
 
 #: Table 7 of the DeFT paper: which encoder / decoder the model used for inference takes.
 FINAL_MODELS = {
@@ -47,7 +47,8 @@ class DualPathwaySegmentor(TwoStageSegmentor, EncoderDecoder):
     - ``pathway1`` = f1 = d~1 o e1: trainable encoder e1 (UC), EMA decoder d~1 (GC);
     - ``pathway2`` = f2 = d2 o e~2: EMA encoder e~2 (GC), trainable decoder d2 (UC).
 
-    "Encoder" is the backbone plus the neck (if any), "decoder" the decode head. ``requires_grad`` is
+    "Encoder" is the backbone, "decoder" the decode head; a neck (if any) belongs to the component
+    ``neck_part`` names (by default the decoder; :class:`TwoStageSegmentor`). ``requires_grad`` is
     fixed here, once (DDP and the optimizer need it final): GC parameters never require grad, so
     the optimizer (weight decay and momentum included) never changes them; only
     :class:`CrossEMAHook` does, by Eq. 2.
@@ -96,6 +97,9 @@ class DualPathwaySegmentor(TwoStageSegmentor, EncoderDecoder):
             both pathways, so frozen weights exist once in memory; only the trainable parts
             (Rein layers) are duplicated into UC/GC. Modules with forward hooks (ViTLoRA) are
             not shared. Default True.
+        neck_part (str): ``'decoder'`` (default) or ``'encoder'``: the component of the neck, if
+            any (:data:`~.two_stage.NECK_PARTS`): it follows that component through the stages,
+            the cross EMA (Eq. 2) and the final model.
     """
 
     def __init__(self,
@@ -112,7 +116,8 @@ class DualPathwaySegmentor(TwoStageSegmentor, EncoderDecoder):
                  frozen_module_mode: str = 'train',
                  distance_reg: OptConfigType = None,
                  share_frozen_encoder_parts: bool = True,
-                 checkpoint_gc_decoder: bool = False) -> None:
+                 checkpoint_gc_decoder: bool = False,
+                 neck_part: str = 'decoder') -> None:
         # EncoderDecoder.__init__ would build one more backbone and head; the two pathways are
         # built here instead and inference delegates to them (extract_feat, encode_decode)
         BaseSegmentor.__init__(self, data_preprocessor=data_preprocessor, init_cfg=init_cfg)
@@ -122,6 +127,8 @@ class DualPathwaySegmentor(TwoStageSegmentor, EncoderDecoder):
                 'auxiliary CE loss (DeFT paper, Sec. 4.1). Remove it from the model config '
                 '(e.g. auxiliary_head=None).')
         check_frozen_module_mode(frozen_module_mode, type(self).__name__)
+        check_neck_part(neck_part, type(self).__name__)
+        self.neck_part = neck_part
         pathway = dict(
             type='EncoderDecoder',
             backbone=copy.deepcopy(backbone),
@@ -162,10 +169,8 @@ class DualPathwaySegmentor(TwoStageSegmentor, EncoderDecoder):
         self.distance_reg = None
         if distance_reg is not None:
             self.distance_reg = MODELS.build(distance_reg)
-            uc_names = ['pathway1.backbone', 'pathway2.decode_head']
-            if self.pathway1.with_neck:
-                uc_names.insert(1, 'pathway1.neck')
-            self.distance_reg.bind(self, uc_names)
+            names = {id(m): n for n, m in self.named_modules()}
+            self.distance_reg.bind(self, [names[id(m)] for m in self.uc_modules()])
 
     def _frozen_encoder_parts(self) -> Dict[str, nn.Module]:
         """``{'backbone.vit': module}``: direct children of pathway1's backbone/neck/decode head
@@ -185,24 +190,22 @@ class DualPathwaySegmentor(TwoStageSegmentor, EncoderDecoder):
         return parts
 
     # ----------------------------------------------------------------------------- components
-    @staticmethod
-    def encoder_modules(pathway: EncoderDecoder) -> List[nn.Module]:
-        """The backbone (and neck) of ``pathway`` as a list of modules."""
-        return [pathway.backbone] + ([pathway.neck] if pathway.with_neck else [])
-
     def uc_modules(self) -> List[nn.Module]:
-        """Usual components: e1 (backbone/neck of pathway1) and d2 (decode head of pathway2)."""
-        return self.encoder_modules(self.pathway1) + [self.pathway2.decode_head]
+        """Usual components: e1 (the encoder of pathway1) and d2 (the decoder of pathway2)."""
+        return self.encoder_of(self.pathway1) + self.decoder_of(self.pathway2)
 
     def gc_modules(self) -> List[nn.Module]:
-        """Generalized components: e~2 (backbone/neck of pathway2), d~1 (head of pathway1)."""
-        return self.encoder_modules(self.pathway2) + [self.pathway1.decode_head]
+        """Generalized components: e~2 (the encoder of pathway2), d~1 (the decoder of
+        pathway1)."""
+        return self.encoder_of(self.pathway2) + self.decoder_of(self.pathway1)
 
     def cross_pairs(self) -> List[Tuple[nn.Module, nn.Module]]:
-        """``(gc_module, uc_module)`` pairs of Eq. 2: (e~2, e1) and (d~1, d2)."""
-        pairs = list(zip(self.encoder_modules(self.pathway2), self.encoder_modules(self.pathway1)))
-        pairs.append((self.pathway1.decode_head, self.pathway2.decode_head))
-        return pairs
+        """``(gc_module, uc_module)`` pairs of Eq. 2: (e~2, e1) and (d~1, d2), module by
+        module."""
+        return list(
+            zip(
+                self.encoder_of(self.pathway2) + self.decoder_of(self.pathway1),
+                self.encoder_of(self.pathway1) + self.decoder_of(self.pathway2)))
 
     # ---------------------------------------------------- the two-stage contract (TwoStageSegmentor)
     @property
@@ -229,7 +232,7 @@ class DualPathwaySegmentor(TwoStageSegmentor, EncoderDecoder):
 
     def inference_modules(self) -> Tuple[EncoderDecoder, EncoderDecoder]:
         """``(encoder pathway, decoder pathway)`` of the model that segments at test time: the
-        backbone/neck of the first and the decode head of the second."""
+        encoder of the first and the decoder of the second."""
         if self.in_warmup:
             return self.pathway1, self.pathway2  # warm-up model d2 o e1
         enc = self.pathway2 if self.final_model['encoder'] == 'gc' else self.pathway1
@@ -256,8 +259,10 @@ class DualPathwaySegmentor(TwoStageSegmentor, EncoderDecoder):
         return self.inference_decode_head().out_channels
 
     def extract_feat(self, inputs: Tensor) -> List[Tensor]:
-        """Features of the inference encoder, ``(N, 3, H, W)`` -> its multi-level outputs."""
-        return self.inference_modules()[0].extract_feat(inputs)
+        """``(N, 3, H, W)`` -> what the inference model's decode head reads: the inference
+        encoder's multi-level outputs, through the neck of the inference model."""
+        enc, dec = self.inference_modules()
+        return self.decoder_input(dec, self.encode(enc, inputs))
 
     def encode_decode(self, inputs: Tensor, batch_img_metas: List[dict]) -> Tensor:
         """``(N, 3, H, W)`` -> ``(N, C, H, W)`` scores of the inference model (mmseg's
@@ -272,18 +277,21 @@ class DualPathwaySegmentor(TwoStageSegmentor, EncoderDecoder):
     # ------------------------------------------------------------------------------ training
     def loss(self, inputs: Tensor, data_samples: SampleList) -> Dict[str, Tensor]:
         """Losses of the current stage (see the class docstring)."""
+        p1, p2 = self.pathway1, self.pathway2
         if self.in_warmup:
             with torch.no_grad():
-                feats = self.pathway1.extract_feat(inputs)  # frozen pretrained encoder e1
-            losses = self.pathway2.decode_head.loss(feats, data_samples, self.train_cfg)
+                feats = self.encode(p1, inputs)  # frozen pretrained encoder e1
+            losses = p2.decode_head.loss(
+                self.decoder_input(p2, feats), data_samples, self.train_cfg)
             return add_prefix(losses, 'warmup')
         # e~2 (GC) first, without an autograd graph: its transient activations are freed before
         # f1's graph is built, so they do not add to the step's peak memory
         with torch.no_grad():
-            feats2 = self.pathway2.extract_feat(inputs)
-        feats1 = self.pathway1.extract_feat(inputs)  # e1 (UC)
+            feats2 = self.encode(p2, inputs)
+        feats1 = self.encode(p1, inputs)  # e1 (UC)
         losses1 = self._gc_decoder_loss(feats1, data_samples)  # d~1 (GC)
-        losses2 = self.pathway2.decode_head.loss(feats2, data_samples, self.train_cfg)  # d2
+        losses2 = p2.decode_head.loss(self.decoder_input(p2, feats2), data_samples,
+                                      self.train_cfg)  # d2
         losses = add_prefix(losses1, 'f1')
         losses.update(add_prefix(losses2, 'f2'))
         if self.distance_reg is not None:
@@ -291,15 +299,19 @@ class DualPathwaySegmentor(TwoStageSegmentor, EncoderDecoder):
         return losses
 
     def _gc_decoder_loss(self, feats: List[Tensor], data_samples: SampleList) -> Dict[str, Tensor]:
-        """Losses of f1's decoder d~1 on e1's features, optionally activation-checkpointed."""
-        head = self.pathway1.decode_head
+        """Losses of f1's decoder d~1 (its neck where it is the decoder's, its head) on e1's
+        outputs, optionally activation-checkpointed."""
+        p1 = self.pathway1
+        head = p1.decode_head
         if not self.checkpoint_gc_decoder:
-            return head.loss(feats, data_samples, self.train_cfg)
+            return head.loss(self.decoder_input(p1, feats), data_samples, self.train_cfg)
         flat, spec = _flatten_feats(feats)
         keys, others = [], {}
 
         def run(*tensors):
-            losses = head.loss(_unflatten_feats(tensors, spec), data_samples, self.train_cfg)
+            losses = head.loss(
+                self.decoder_input(p1, _unflatten_feats(tensors, spec)), data_samples,
+                self.train_cfg)
             keys[:] = [k for k, v in losses.items() if torch.is_tensor(v) and v.requires_grad]
             others.update({k: v for k, v in losses.items() if k not in keys})
             return tuple(losses[k] for k in keys)
@@ -316,7 +328,7 @@ class DualPathwaySegmentor(TwoStageSegmentor, EncoderDecoder):
         super().train(mode)
         if mode:
             if self.in_warmup and self.frozen_module_mode == 'eval':
-                for module in self.encoder_modules(self.pathway1):
+                for module in self.encoder_of(self.pathway1):
                     module.eval()
             elif not self.in_warmup and not self.gc_train_mode:
                 for module in self.gc_modules():
@@ -335,18 +347,6 @@ class DualPathwaySegmentor(TwoStageSegmentor, EncoderDecoder):
         expand_plain_state_dict(state_dict, prefix)
         super()._load_from_state_dict(state_dict, prefix, local_metadata, strict, missing_keys,
                                       unexpected_keys, error_msgs)
-
-    def final_model_state_dict(self) -> Dict[str, Tensor]:
-        """State dict of the inference model as a plain ``EncoderDecoder``
-        (``backbone.*``, ``neck.*``, ``decode_head.*``)."""
-        enc, dec = self.inference_modules()
-        state = {}
-        for name in ('backbone', 'neck'):
-            module = getattr(enc, name, None)
-            if module is not None:
-                state.update(add_prefix(module.state_dict(), name))
-        state.update(add_prefix(dec.decode_head.state_dict(), 'decode_head'))
-        return {k: v.detach().clone() for k, v in state.items()}
 
     def describe_final_model(self) -> str:
         enc, dec = self.inference_modules()

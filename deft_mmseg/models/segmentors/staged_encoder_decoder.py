@@ -10,7 +10,7 @@ from torch import Tensor
 from torch.func import functional_call
 
 from ...utils.errors import TwoStageConfigError
-from .two_stage import TwoStageSegmentor, check_frozen_module_mode
+from .two_stage import TwoStageSegmentor, check_frozen_module_mode, check_neck_part
 
 AFTER_WARMUP = ('joint', 'freeze_encoder', 'freeze_decoder')
 
@@ -30,8 +30,10 @@ class StagedEncoderDecoder(TwoStageSegmentor, EncoderDecoder):
       gradients reach the encoder through it while its own weights, momentum and weight decay are
       untouched) (Table 1, "Freezing Decoder").
 
-    A frozen module (the encoder in the warm-up and under ``'freeze_encoder'``, the decoder under
-    ``'freeze_decoder'``) runs in ``frozen_module_mode``.
+    The encoder is the backbone, the decoder the decode head; a neck belongs to the component
+    ``neck_part`` names (:class:`TwoStageSegmentor`). A frozen module (the encoder in the warm-up
+    and under ``'freeze_encoder'``, the decoder under ``'freeze_decoder'``) runs in
+    ``frozen_module_mode``.
 
     ``requires_grad`` is never changed after construction (DDP needs it final): frozen modules just
     receive no gradient, which torch optimizers skip.
@@ -43,6 +45,8 @@ class StagedEncoderDecoder(TwoStageSegmentor, EncoderDecoder):
             paper's ``freezing_weights`` = shachoi/RobustNet ``network/mynn.py``
             ``freeze_weights`` (``requires_grad`` off only); the stage switch changes no module's
             mode. ``'eval'``: frozen modules run in eval mode (the mmseg-native configs).
+        neck_part (str): ``'decoder'`` (default) or ``'encoder'``: the component of the neck,
+            if any (:data:`~.two_stage.NECK_PARTS`).
         distance_reg (dict, optional): :class:`ParamDistanceRegularizer` config (Eq. 3) added in
             stage 2 as ``loss_dist``, anchored when stage 2 starts. Default coverage: the modules
             stage 2 trains (a frozen module must get no gradient at all, or weight decay and
@@ -55,8 +59,11 @@ class StagedEncoderDecoder(TwoStageSegmentor, EncoderDecoder):
                  after_warmup: str = 'joint',
                  frozen_module_mode: str = 'train',
                  distance_reg: OptConfigType = None,
+                 neck_part: str = 'decoder',
                  **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        check_neck_part(neck_part, type(self).__name__)
+        self.neck_part = neck_part
         if after_warmup not in AFTER_WARMUP:
             raise TwoStageConfigError(f'StagedEncoderDecoder: after_warmup must be one of '
                                       f'{AFTER_WARMUP}, got {after_warmup!r}.')
@@ -67,13 +74,15 @@ class StagedEncoderDecoder(TwoStageSegmentor, EncoderDecoder):
         self.distance_reg = None
         if distance_reg is not None:
             self.distance_reg = MODELS.build(distance_reg)
-            encoder = ['backbone'] + (['neck'] if self.with_neck else [])
+            neck = ['neck'] if self.with_neck else []
+            encoder = ['backbone'] + (neck if neck_part == 'encoder' else [])
+            decoder = (neck if neck_part == 'decoder' else []) + ['decode_head']
             frozen = {
                 'joint': [],
                 'freeze_encoder': encoder,
-                'freeze_decoder': ['decode_head']
+                'freeze_decoder': decoder
             }[after_warmup]
-            trained = [m for m in encoder + ['decode_head'] if m not in frozen]
+            trained = [m for m in encoder + decoder if m not in frozen]
             covered = self.distance_reg.module_names or trained
             if set(covered) & set(frozen):
                 raise TwoStageConfigError(
@@ -98,14 +107,11 @@ class StagedEncoderDecoder(TwoStageSegmentor, EncoderDecoder):
     def second_stage_description(self) -> str:
         return f"stage 2 starts ({self.after_warmup.replace('_', ' ')})."
 
-    def _encoder_modules(self) -> List[nn.Module]:
-        return [self.backbone] + ([self.neck] if self.with_neck else [])
-
     def frozen_modules(self) -> List[nn.Module]:
         """The modules the current stage freezes (no gradient reaches their weights)."""
         if self.in_warmup or self.after_warmup == 'freeze_encoder':
-            return self._encoder_modules()
-        return [self.decode_head] if self.after_warmup == 'freeze_decoder' else []
+            return self.encoder_of(self)
+        return self.decoder_of(self) if self.after_warmup == 'freeze_decoder' else []
 
     def train(self, mode: bool = True) -> 'StagedEncoderDecoder':
         """Set train/eval mode; frozen modules run in ``frozen_module_mode``."""
@@ -117,11 +123,10 @@ class StagedEncoderDecoder(TwoStageSegmentor, EncoderDecoder):
 
     def _frozen_decoder_loss(self, feats: List[Tensor],
                              data_samples: SampleList) -> Dict[str, Tensor]:
-        head = self.decode_head
-        detached = {k: v.detach() for k, v in head.named_parameters()}
-        detached.update(dict(head.named_buffers()))
-        seg_logits = functional_call(head, detached, (feats, ))
-        return head.loss_by_feat(seg_logits, data_samples)
+        """The decode head's losses on ``feats``, its weights detached: the gradient passes
+        through to ``feats`` only."""
+        seg_logits = _detached_call(self.decode_head, feats)
+        return self.decode_head.loss_by_feat(seg_logits, data_samples)
 
     def loss_mode(self) -> str:
         """How :meth:`loss` trains now: ``'warmup'``, ``'joint'``, ``'freeze_encoder'``,
@@ -136,14 +141,17 @@ class StagedEncoderDecoder(TwoStageSegmentor, EncoderDecoder):
             return super().loss(inputs, data_samples)
         if mode in ('warmup', 'freeze_encoder'):
             with torch.no_grad():
-                feats = self.extract_feat(inputs)
+                feats = self.encode(self, inputs)
+            feats = self.decoder_input(self, feats)
             losses = add_prefix(
                 self.decode_head.loss(feats, data_samples, self.train_cfg),
                 'warmup' if mode == 'warmup' else 'decode')
             if self.with_auxiliary_head:
                 losses.update(self._auxiliary_head_forward_train(feats, data_samples))
         elif mode == 'freeze_decoder':
-            feats = self.extract_feat(inputs)
+            feats = self.encode(self, inputs)
+            if self._neck_in(self, 'decoder'):  # the frozen decoder's neck, weights detached
+                feats = _detached_call(self.neck, feats)
             losses = add_prefix(self._frozen_decoder_loss(feats, data_samples), 'decode')
             if self.with_auxiliary_head:
                 losses.update(self._auxiliary_head_forward_train(feats, data_samples))
@@ -152,3 +160,11 @@ class StagedEncoderDecoder(TwoStageSegmentor, EncoderDecoder):
         if self.distance_reg is not None and mode != 'warmup':
             losses['loss_dist'] = self.distance_reg()
         return losses
+
+
+def _detached_call(module: nn.Module, inputs):
+    """``module(inputs)`` with its parameters detached (buffers as they are): gradients flow to
+    ``inputs`` only."""
+    weights = {k: v.detach() for k, v in module.named_parameters()}
+    weights.update(dict(module.named_buffers()))
+    return functional_call(module, weights, (inputs, ))
