@@ -172,7 +172,10 @@ def test_vfm_with_neck_feeds_deeplabv3plus_and_segformer_heads_under_deft(head):
     model.train()
     model.end_warmup()
     total_loss(model.loss(inputs, samples)).backward()
-    assert model.pathway1.neck.lateral_convs[0].conv.weight.grad is not None  # e1 includes neck
+    # the neck is the decoder's (neck_part='decoder'): d2's trains, d~1's is the cross EMA's
+    assert model.pathway2.neck.lateral_convs[0].conv.weight.grad is not None
+    assert model.pathway1.neck.lateral_convs[0].conv.weight.grad is None
+    assert model.pathway1.backbone.reins.mlp_delta_f.weight.grad is not None  # e1: the Reins
     opt.step()
     assert same(trunk, snapshot(model.pathway1.backbone.vit))
     model.eval()
