@@ -4,13 +4,15 @@
     python benchmarks/mini_dg.py --methods lpft deft --seeds 0 --out work_dirs/demo   # make demo
     python benchmarks/mini_dg.py --protocol sim2real --methods lpft --seeds 100 --iters 200  # smoke
 
-Two protocols (``--protocol``, default ``streets``): ``streets``, the first miniature (below), and
+Three protocols (``--protocol``, default ``streets``): ``streets``, the first miniature (below),
 ``sim2real`` (issue 25, docs/mini_dg_sim2real.md): a synthetic source ``sim`` and the three real
 targets of ``deft_mmseg.demo.sim2real_streets.REAL_TARGETS``, an encoder pretrained on the real
 family R; its values are ``PROTOCOL`` of ``benchmarks/mini_dg_sim2real.py`` (the calibration's
-file) and :func:`build_sim2real_config` says how each shipped config gets them. Under sim2real
-``--iters N`` is a smoke option (W and D scaled to N in all, W : D kept; it changes the protocol
-hash), as is ``--data JSON`` (smaller data sizes); only the ResNet rows are wired so far.
+file) and :func:`build_sim2real_config` says how each shipped config gets them; and
+``sim2real-vit``, the same data with the ViT group (``VIT_PROTOCOL``: the tiny ViT pretrained on
+R, AdamW; the ResNet group's baselines and DeFT with the ViT as their encoder, Rein, FisherTune,
+DeFT on Rein). Under both, ``--iters N`` is a smoke option (W and D scaled to N in all, W : D
+kept; it changes the protocol hash), as is ``--data JSON`` (smaller data sizes).
 
 The ``streets`` protocol (fixed and committed before the first comparison; see
 docs/benchmarks.md):
@@ -92,7 +94,9 @@ METHODS = OrderedDict([
 #: DeFT rows evaluated again with the other final models of Table 7 (same checkpoints)
 TABLE7 = OrderedDict([('I', 'e1 + d2 (UC)'), ('II', 'e1 + d~1 (f1)'), ('III', 'e~2 + d2 (f2)')])
 
-PROTOCOLS = ('streets', 'sim2real')
+PROTOCOLS = ('streets', 'sim2real', 'sim2real-vit')
+#: the protocols of issue 25: the ResNet group (``PROTOCOL``) and the ViT group (``VIT_PROTOCOL``)
+SIM2REAL_PROTOCOLS = ('sim2real', 'sim2real-vit')
 DEFAULT_PROTOCOL = 'streets'
 #: Table 8 under sim2real: DeFT with the paper's other update ratios beta (its config, its rows),
 #: each rescaled to the protocol's D by ``mini_dg_sim2real.table8_betas``; the paper's 0.9999 row
@@ -101,16 +105,32 @@ SIM2REAL_TABLE8 = OrderedDict([
     ('deft-beta0.99', (0.99, (44.37, 40.79, 46.81))),
     ('deft-beta0.999', (0.999, (46.19, 42.14, 48.81))),
 ])
-#: the rows wired under sim2real: the ResNet group of METHODS (the ViT group: not yet) and Table 8
+#: the rows wired under sim2real: the ResNet group of METHODS and Table 8 (the ViT group's:
+#: SIM2REAL_VIT_METHODS, under sim2real-vit)
 SIM2REAL_METHODS = ('joint', 'lpft', 'freeze-encoder', 'freeze-decoder', 'deft',
                     'deft-distreg') + tuple(SIM2REAL_TABLE8)
 #: the methods under study (not the calibration's baselines): under sim2real they refuse the
 #: protocol's full schedule until ``PROTOCOL['fixed']`` (smoke runs, ``--iters``, are allowed)
 SIM2REAL_GUARDED = ('deft', 'deft-distreg') + tuple(SIM2REAL_TABLE8)
+#: ``--protocol sim2real-vit``: the VFM methods' configs with the DeepLabv3+ head every method can
+#: use (issue 25 item 6; Rein without its query link, which needs Mask2Former's queries)
+SIM2REAL_VIT_CONFIGS = OrderedDict([
+    ('rein', 'configs/rein/rein_dinov2-l_deeplabv3plus_1xb4-40k_gtav-512x512.py'),
+    ('fishertune', 'configs/fishertune/fishertune_dinov2-l_deeplabv3plus_1xb4-44k_gtav-512x512.py'),
+    ('deft-rein', 'configs/deft/deft-rein_dinov2-l_deeplabv3plus_1xb4-48k_gtav-512x512.py'),
+])
+#: the ViT group's rows: the ResNet group's baselines and DeFT with the tiny ViT in place of the
+#: ResNet (the whole trunk is their encoder), then the VFM methods
+SIM2REAL_VIT_METHODS = ('joint', 'lpft', 'freeze-encoder', 'freeze-decoder',
+                        'deft') + tuple(SIM2REAL_VIT_CONFIGS)
+SIM2REAL_VIT_GUARDED = ('deft', ) + tuple(SIM2REAL_VIT_CONFIGS)
+#: the ViT group's second paired figure: DeFT on Rein minus Rein
+SIM2REAL_VIT_SECOND_PAIR = ('deft-rein', 'rein')
 SIM2REAL_DATA_ROOT = 'data/sim2real'
 #: S's validation split: each sim2real row's source mIoU is tested on it (not a target)
 SOURCE_VAL = 'sim_val'
 SIM2REAL_TITLE = 'Mini DG sim2real: synthetic source -> three unseen real targets'
+SIM2REAL_VIT_TITLE = SIM2REAL_TITLE + ' (tiny ViT)'
 #: the recorded sim2real runs (each row's result.json; the final models of the picture's seed)
 SIM2REAL_RECORD = osp.join(REPO, 'benchmarks', 'results', 'mini_dg_sim2real')
 #: the R-pretrained encoder the recorded runs started from (identical to the distance anchor in
@@ -253,11 +273,41 @@ def sim2real_domains():
     return tuple(REAL_TARGETS)
 
 
-def check_sim2real_method(method):
-    """Raise ``ValueError`` (one line) for a method not wired under sim2real yet."""
-    if method not in SIM2REAL_METHODS:
-        raise ValueError(f'{method} is not wired under --protocol sim2real yet (the ViT rows need '
-                         f'an R-pretrained tiny ViT); sim2real runs {", ".join(SIM2REAL_METHODS)}')
+def sim2real_is_vit(proto=None) -> bool:
+    """Whether the sim2real protocol ``proto`` is the ViT group's (its R pretraining's kind)."""
+    return _sim2real().protocol(proto)['pretraining']['kind'] == 'vit'
+
+
+def sim2real_protocol_name(proto=None) -> str:
+    """``'sim2real-vit'`` or ``'sim2real'``: the ``--protocol`` that runs ``proto``."""
+    return 'sim2real-vit' if sim2real_is_vit(proto) else 'sim2real'
+
+
+def sim2real_base_protocol(name):
+    """The protocol dict ``--protocol name`` runs: ``VIT_PROTOCOL`` or ``PROTOCOL``."""
+    s2r = _sim2real()
+    return s2r.VIT_PROTOCOL if name == 'sim2real-vit' else s2r.PROTOCOL
+
+
+def sim2real_methods(proto=None):
+    """The rows wired under ``proto``: :data:`SIM2REAL_VIT_METHODS` or :data:`SIM2REAL_METHODS`."""
+    return SIM2REAL_VIT_METHODS if sim2real_is_vit(proto) else SIM2REAL_METHODS
+
+
+def sim2real_config(method, proto=None):
+    """The shipped config a sim2real row runs (the ViT group's VFM rows: the DeepLabv3+ ones)."""
+    if sim2real_is_vit(proto) and method in SIM2REAL_VIT_CONFIGS:
+        return SIM2REAL_VIT_CONFIGS[method]
+    return method_entry(method)[0]
+
+
+def check_sim2real_method(method, proto=None):
+    """Raise ``ValueError`` (one line) for a method not wired under the protocol ``proto``."""
+    wired = sim2real_methods(proto)
+    if method not in wired:
+        name = sim2real_protocol_name(proto)
+        raise ValueError(f'{method} is not wired under --protocol {name}; it runs '
+                         f'{", ".join(wired)}')
 
 
 def sim2real_data_root(proto=None):
@@ -374,47 +424,64 @@ def literal_bn_problems(cfg):
 
 def build_sim2real_config(method, seed, work_dir, pretrained, proto=None, data_root=None):
     """The shipped config of ``method`` under the sim2real protocol ``proto`` (default
-    ``mini_dg_sim2real.PROTOCOL``).
+    ``mini_dg_sim2real.PROTOCOL``; ``VIT_PROTOCOL`` for the ViT group).
 
     ``make_demo_config(..., keep_protocol=False)`` (the demo's pipelines, which the calibration
     loop applies, and whole-image inference), then: the protocol's network in place of the tiny
-    network of the config's family (the calibration's ResNet-18 V1c / DepthwiseSeparableASPPHead:
-    the R encoder is pretrained for it; the paper configs' torchvision-stem tiny network does
-    not fit that file), its backbone initialized from ``pretrained``; the source ``sim`` (GTAV
-    layout, ``data_root/sim``) for training, every real target (Cityscapes layout, all its
-    images) for test; W and D as the stages of the two-stage loop (W + D iterations for joint
-    finetuning without a warm-up); the protocol's SGD lr, momentum, poly power and batch; its
-    per-stage weight decays on the two stage schedulers
-    (``StageConstantParamScheduler(param_name='weight_decay')``, as
+    network of the config's family, its backbone initialized from ``pretrained`` (the R encoder
+    is pretrained for that network). The ResNet group: the calibration's ResNet-18 V1c /
+    DepthwiseSeparableASPPHead (the paper configs' torchvision-stem tiny network does not fit
+    the R encoder). The ViT group: the tiny ViT DeepLabv3+; a ResNet config's rows get it with a
+    trainable trunk (``freeze_vit=False``: the method's stages freeze or train it, the whole ViT
+    is their encoder), a VFM config keeps its method's parts (Reins, ``freeze_vit``), as
+    ``--demo`` sizes them. Then the source ``sim`` (GTAV layout, ``data_root/sim``) for
+    training, every real target (Cityscapes layout, all its images) for test; W and D as the
+    stages of the two-stage loops (W + D iterations for a one-stage row); the protocol's
+    optimizer: SGD with its lr, momentum, poly power and batch and its per-stage weight decays
+    on the two stage schedulers (``StageConstantParamScheduler(param_name='weight_decay')``, as
     ``_base_/schedules/two_stage_sgd_8k_40k.py`` expresses them), the decoupled one as the
-    optimizer's (the one joint finetuning runs with); CrossEMAHook beta = 1 - 4 / D;
-    ParamDistanceHook. The BatchNorm convention is checked to be the literal Alg. 1-2 one
-    (:func:`literal_bn_problems`)."""
+    optimizer's (the one joint finetuning runs with); or AdamW (``protocol['optimizer']``) as
+    the shipped VFM configs run it (``_base_/schedules/optim_adamw_peft.py``: no decay on norm
+    layers, Rein's tokens and scales), one weight decay for both stages; CrossEMAHook beta =
+    1 - 4 / D; ParamDistanceHook. The BatchNorm convention is the literal Alg. 1-2 one
+    (:func:`literal_bn_problems`; FisherTune's segmentor, whose default is ``'eval'``, runs its
+    frozen modules in train mode as every other row)."""
     from mmengine.config import Config, ConfigDict
 
     from deft_mmseg.demo import make_demo_config
-    from deft_mmseg.demo.demo_config import CONFIG_ROOT, NETWORK_KEYS
-    check_sim2real_method(method)
+    from deft_mmseg.demo.demo_config import CONFIG_ROOT, NETWORK_KEYS, TINY_VFM_MODELS
+    check_sim2real_method(method, proto)
     s2r = _sim2real()
     p = s2r.protocol(proto)
+    vit = p['pretraining']['kind'] == 'vit'
     w, d = p['warmup_iters'], p['decoupled_iters']
-    cfg = make_demo_config(
-        Config.fromfile(osp.join(REPO,
-                                 method_entry(method)[0])),
-        warmup_iters=w,
-        iters=w + d,
-        keep_protocol=False)
+    source = Config.fromfile(osp.join(REPO, sim2real_config(method, proto)))
+    cfg = make_demo_config(source, warmup_iters=w, iters=w + d, keep_protocol=False)
     if cfg.model.get('auxiliary_head') is not None:
         raise ValueError(f'{method}: an auxiliary head is not part of the sim2real rows')
     net = p['network']
-    tiny = Config.fromfile(osp.join(CONFIG_ROOT, '_base_', 'models', net['model'])).model
-    model = ConfigDict({k: v for k, v in cfg.model.items() if k not in NETWORK_KEYS})
-    model.update({
-        k: copy.deepcopy(v)
-        for k, v in tiny.items() if k in NETWORK_KEYS and k != 'type'
-    })
+    vfm = source.model.backbone.type == 'VFMVisionTransformer'
+    if vfm:
+        # the tiny network --demo gives the config (its method's parts kept) must be the
+        # protocol's
+        head = source.model.decode_head.type
+        if not vit or TINY_VFM_MODELS.get(head) != net['model']:
+            raise ValueError(f'{method}: its tiny network ({TINY_VFM_MODELS.get(head)}) is not '
+                             f"the protocol's {net['model']}")
+        model = cfg.model
+    else:
+        tiny = Config.fromfile(osp.join(CONFIG_ROOT, '_base_', 'models', net['model'])).model
+        model = ConfigDict({k: v for k, v in cfg.model.items() if k not in NETWORK_KEYS})
+        model.update({
+            k: copy.deepcopy(v)
+            for k, v in tiny.items() if k in NETWORK_KEYS and k != 'type'
+        })
+        if vit:
+            model.backbone.freeze_vit = False
     model.decode_head.loss_decode.avg_non_ignore = net['loss_avg_non_ignore']
     model.backbone.init_cfg = dict(type='Pretrained', checkpoint=pretrained)
+    if model.type == 'FisherTuneEncoderDecoder':
+        model.frozen_module_mode = 'train'  # the protocol's one convention (issue 25 item 4)
     cfg.model = model
     # data: the source for training, every real target for test (no source-val in the loop)
     root = data_root or sim2real_data_root(proto)
@@ -430,41 +497,14 @@ def build_sim2real_config(method, seed, work_dir, pretrained, proto=None, data_r
     loop = cfg.train_cfg
     if loop.type == 'TwoStageTrainLoop':
         loop.warmup_iters, loop.decoupled_iters = w, d
+    elif loop.type == 'FisherTuneTrainLoop':
+        loop.warmup_iters, loop.tune_iters = w, d
+        loop.estimate_iters = p['fishertune_estimate_iters']
     elif loop.type != 'IterBasedTrainLoop' or loop.max_iters != w + d:
         raise ValueError(f'{method}: unexpected train loop {loop.type} for the sim2real rows')
+    two_stage = loop.type != 'IterBasedTrainLoop'
     loop.val_interval = 10 * (w + d)  # no validation during training: one test at the end
-    # optimizer: the protocol's recipe for every row
-    o = p['optim']
-    optimizer = cfg.optim_wrapper.optimizer
-    if optimizer.type != 'SGD':
-        raise ValueError(f'{method}: the sim2real rows take SGD, the config has {optimizer.type}')
-    # decoupled finetuning's base lr where it differs from the warm-up's: the decoupled stage's
-    # StagePolyLR starts at factor * lr (its ``factor``); joint finetuning (one stage) runs at it
-    lr_decoupled = s2r.decoupled_lr(o)
-    two_stage = loop.type == 'TwoStageTrainLoop'
-    optimizer.update(
-        lr=o['lr'] if two_stage else lr_decoupled,
-        momentum=o['momentum'],
-        weight_decay=o['wd_decoupled'])
-    schedulers = cfg.param_scheduler if isinstance(cfg.param_scheduler,
-                                                   list) else [cfg.param_scheduler]
-    decays = []
-    for sched in schedulers:
-        if sched.type in ('PolyLR', 'StagePolyLR'):
-            sched.power = o['power']
-            if sched.get('factor', 1.0) != 1.0:
-                raise ValueError(f'{method}: the sim2real rows set the stage lr themselves, '
-                                 f'the config has StagePolyLR factor={sched.factor}')
-            if sched.get('stage') == 'decoupled':
-                sched.factor = lr_decoupled / o['lr']
-        elif sched.type == 'StageConstantParamScheduler' and sched.param_name == 'weight_decay':
-            sched.value = o[f'wd_{sched.stage}']
-            decays.append(sched.stage)
-        else:
-            raise ValueError(f'{method}: unexpected scheduler {sched.type} for the sim2real rows')
-    if sorted(decays) != (['decoupled', 'warmup'] if loop.type == 'TwoStageTrainLoop' else []):
-        raise ValueError(f'{method}: per-stage weight decays {decays} are not the two-stage '
-                         "recipe's (one StageConstantParamScheduler per stage)")
+    _sim2real_optimizer(cfg, method, p, two_stage)
     hooks = [h for h in cfg.get('custom_hooks', []) if h['type'] != 'ParamDistanceHook']
     for hook in hooks:
         if hook['type'] == 'CrossEMAHook':
@@ -482,6 +522,61 @@ def build_sim2real_config(method, seed, work_dir, pretrained, proto=None, data_r
     if problems:
         raise ValueError(f'{method}: not the literal Alg. 1-2 BatchNorm convention: {problems}')
     return cfg
+
+
+def _sim2real_optimizer(cfg, method, p, two_stage):
+    """The resolved protocol ``p``'s optimizer recipe into ``cfg`` (see
+    :func:`build_sim2real_config`)."""
+    from mmengine.config import Config, ConfigDict
+
+    from deft_mmseg.demo.demo_config import CONFIG_ROOT
+    o = p['optim']
+    kind = p.get('optimizer', 'SGD')
+    optimizer = cfg.optim_wrapper.optimizer
+    if kind == 'AdamW':
+        if o['wd_warmup'] != o['wd_decoupled']:
+            raise ValueError('sim2real: per-stage weight decays under AdamW are not supported (a '
+                             "stage scheduler would overwrite the norm layers' decay of 0)")
+        if optimizer.type != 'AdamW':  # the ResNet group's configs: the VFM configs' recipe
+            recipe = Config.fromfile(
+                osp.join(CONFIG_ROOT, '_base_', 'schedules', 'optim_adamw_peft.py'))
+            cfg.optim_wrapper = ConfigDict(copy.deepcopy(recipe.peft_adamw_optim_wrapper))
+            optimizer = cfg.optim_wrapper.optimizer
+        optimizer.update(lr=o['lr'], weight_decay=o['wd_decoupled'])
+    elif optimizer.type != 'SGD':
+        raise ValueError(f'{method}: the sim2real rows take SGD, the config has {optimizer.type}')
+    # decoupled finetuning's base lr where it differs from the warm-up's: the decoupled stage's
+    # StagePolyLR starts at factor * lr (its ``factor``); joint finetuning (one stage) runs at it
+    lr_decoupled = _sim2real().decoupled_lr(o)
+    if kind == 'SGD':
+        optimizer.update(
+            lr=o['lr'] if two_stage else lr_decoupled,
+            momentum=o['momentum'],
+            weight_decay=o['wd_decoupled'])
+    schedulers = cfg.param_scheduler if isinstance(cfg.param_scheduler,
+                                                   list) else [cfg.param_scheduler]
+    kept, decays = [], []
+    for sched in schedulers:
+        if sched.type in ('PolyLR', 'StagePolyLR'):
+            sched.power = o['power']
+            if sched.get('factor', 1.0) != 1.0:
+                raise ValueError(f'{method}: the sim2real rows set the stage lr themselves, '
+                                 f'the config has StagePolyLR factor={sched.factor}')
+            if sched.get('stage') == 'decoupled':
+                sched.factor = lr_decoupled / o['lr']
+        elif sched.type == 'StageConstantParamScheduler' and sched.param_name == 'weight_decay':
+            decays.append(sched.stage)
+            if kind == 'AdamW':
+                continue  # the optimizer's one decay, per parameter group
+            sched.value = o[f'wd_{sched.stage}']
+        else:
+            raise ValueError(f'{method}: unexpected scheduler {sched.type} for the sim2real rows')
+        kept.append(sched)
+    cfg.param_scheduler = kept
+    expected = ['decoupled', 'warmup'] if cfg.train_cfg.type == 'TwoStageTrainLoop' else []
+    if kind == 'SGD' and sorted(decays) != expected:
+        raise ValueError(f'{method}: per-stage weight decays {decays} are not the two-stage '
+                         "recipe's (one StageConstantParamScheduler per stage)")
 
 
 def sim2real_source_val_loader(cfg):
@@ -510,13 +605,14 @@ def run_one(method, seed, out, protocol_name=DEFAULT_PROTOCOL, proto=None):
     from deft_mmseg.utils.curves import load_curves
     work_dir = osp.join(out, method, f'seed{seed}')
     start = time.time()
-    sim2real = protocol_name == 'sim2real'
+    sim2real = protocol_name in SIM2REAL_PROTOCOLS
     if sim2real:
         s2r = _sim2real()
         pretrained = ensure_sim2real_encoder(proto)
         cfg = build_sim2real_config(method, seed, work_dir, pretrained, proto,
                                     ensure_sim2real_data(proto))
-        check_encoder_fits(cfg.model.backbone, pretrained, 'resnet')
+        check_encoder_fits(cfg.model.backbone, pretrained,
+                           'vit' if sim2real_is_vit(proto) else 'resnet')
         domains, tag = sim2real_domains(), s2r.protocol_hash(proto)
     else:
         pretrained = ensure_pretrained_encoder(PRETRAINED_ROOT, METHODS[method][1])
@@ -555,7 +651,7 @@ def run_one(method, seed, out, protocol_name=DEFAULT_PROTOCOL, proto=None):
                                                 _figure().FINAL_MODEL_DIR),
                            getattr(model, 'dataset_meta', None))
     curves = {}
-    if method_entry(method)[1].startswith('resnet'):
+    if sim2real or method_entry(method)[1].startswith('resnet'):
         curves = {k: v for k, v in load_curves(work_dir).items() if k.startswith('dist_l2/')}
     result = dict(
         method=method,
@@ -570,9 +666,9 @@ def run_one(method, seed, out, protocol_name=DEFAULT_PROTOCOL, proto=None):
         from bench_utils import machine  # benchmarks/ is this script's folder
         p = s2r.protocol(proto)
         result.update(
-            protocol_name='sim2real',
+            protocol_name=sim2real_protocol_name(proto),
             source_val_mIoU=source_val_miou,
-            config=method_entry(method)[0],
+            config=sim2real_config(method, proto),
             schedule=dict(
                 warmup_iters=p['warmup_iters'],
                 decoupled_iters=p['decoupled_iters'],
@@ -649,7 +745,7 @@ def _domain_miou(flat, domains=DOMAINS):
 def load_results(out, protocol_name=DEFAULT_PROTOCOL, proto=None):
     """The results under ``out`` of this protocol (its hash; under sim2real also its name and each
     method's config), by method and seed."""
-    sim2real = protocol_name == 'sim2real'
+    sim2real = protocol_name in SIM2REAL_PROTOCOLS
     tag = _sim2real().protocol_hash(proto) if sim2real else protocol_hash()
     results = {}
     for method in list(METHODS) + (list(SIM2REAL_TABLE8) if sim2real else []):
@@ -661,8 +757,8 @@ def load_results(out, protocol_name=DEFAULT_PROTOCOL, proto=None):
                     r = json.load(f)
                 if r.get('protocol') != tag:
                     continue
-                if sim2real and (r.get('protocol_name') != 'sim2real'
-                                 or r.get('config') != method_entry(method)[0]):
+                if sim2real and (r.get('protocol_name') != sim2real_protocol_name(proto)
+                                 or r.get('config') != sim2real_config(method, proto)):
                     continue
                 results.setdefault(method, {})[r['seed']] = r
     return results
@@ -675,6 +771,11 @@ def rows(results, domains=DOMAINS):
     table = []
     for method, runs in results.items():
         entry = method_entry(method)
+        # a ResNet config's row under sim2real-vit runs the tiny ViT: the ViT group, and the
+        # paper's figure (a ResNet's) is not its reference
+        on_vit = next(iter(runs.values())).get('protocol_name') == 'sim2real-vit'
+        vit_row = entry[1] == 'vit' or on_vit
+        paper = entry[3] if entry[1] == 'vit' or not on_vit else None
         first = next(iter(runs.values()))['mIoU']
         for variant in ['final'] + [v for v in TABLE7 if v in first]:
             per = OrderedDict()
@@ -691,10 +792,10 @@ def rows(results, domains=DOMAINS):
                 dict(
                     key=method if final else f'{method}-{variant}',
                     label=entry[2] if final else f'  Table 7 {variant}: {TABLE7[variant]}',
-                    group='vit' if entry[1] == 'vit' else 'resnet',
+                    group='vit' if vit_row else 'resnet',
                     mIoU=per,
-                    paper=entry[3] if final else None,
-                    source=entry[4] if final else 'same checkpoints'))
+                    paper=paper if final else None,
+                    source=(entry[4] if paper else '-') if final else 'same checkpoints'))
     return table
 
 
@@ -929,7 +1030,7 @@ def main(argv=None):
             f'error: unknown --protocol {args.protocol!r}; known: {", ".join(PROTOCOLS)}',
             file=sys.stderr)
         return 2
-    if args.protocol == 'sim2real':
+    if args.protocol in SIM2REAL_PROTOCOLS:
         return _main_sim2real(args)
     sim2real_only = [
         o for o, v in (('--data', args.data), ('--demo', args.demo),
@@ -1010,18 +1111,20 @@ def _run_all(args, worker_args, done, what):
 
 
 def _main_sim2real(args):
-    """``main`` under ``--protocol sim2real``."""
+    """``main`` under ``--protocol sim2real`` (the ResNet group) or ``sim2real-vit``."""
     s2r = _sim2real()
-    methods = args.methods or list(SIM2REAL_METHODS)
+    base = sim2real_base_protocol(args.protocol)
+    vit = args.protocol == 'sim2real-vit'
+    methods = args.methods or list(sim2real_methods(base))
     for method in methods:
         try:
-            check_sim2real_method(method)
+            check_sim2real_method(method, base)
         except ValueError as e:
             print(f'error: {e}', file=sys.stderr)
             return 2
     try:
         data = json.loads(args.data) if args.data else None
-        proto = s2r.smoke_protocol(iters=args.iters, data=data)
+        proto = s2r.smoke_protocol(iters=args.iters, data=data, proto=base)
         resolved = s2r.protocol(proto)
     except (ValueError, TypeError) as e:  # JSON errors are ValueErrors
         print(f'error: --iters / --data: {e}', file=sys.stderr)
@@ -1033,20 +1136,21 @@ def _main_sim2real(args):
             print(f'error: --demo: {problem}', file=sys.stderr)
             return 2
         methods = list(SIM2REAL_DEMO_METHODS)
-    guarded = [m for m in methods if m in SIM2REAL_GUARDED]
+    guarded = [m for m in methods if m in (SIM2REAL_VIT_GUARDED if vit else SIM2REAL_GUARDED)]
     if not resolved['fixed'] and not smoke and guarded:
+        name = 'VIT_PROTOCOL' if vit else 'PROTOCOL'
         print(
-            f'error: {", ".join(guarded)} under the sim2real protocol before it is fixed '
-            "(PROTOCOL['fixed'] is False in benchmarks/mini_dg_sim2real.py): smoke runs only "
+            f'error: {", ".join(guarded)} under the {args.protocol} protocol before it is fixed '
+            f"({name}['fixed'] is False in benchmarks/mini_dg_sim2real.py): smoke runs only "
             '(--iters N)',
             file=sys.stderr)
         return 2
     args.methods = methods
     args.seeds = args.seeds if args.seeds is not None else list(resolved['seeds'])
-    args.out = osp.abspath(args.out or 'work_dirs/mini_dg_sim2real')
+    args.out = osp.abspath(args.out or f'work_dirs/mini_dg_{args.protocol.replace("-", "_")}')
     os.chdir(REPO)  # data and pretrained paths are relative to the repository
     if args.worker:
-        run_one(args.worker[0], int(args.worker[1]), args.out, 'sim2real', proto)
+        run_one(args.worker[0], int(args.worker[1]), args.out, args.protocol, proto)
         return 0
     if args.add_final_distances:
         n = add_final_distances(args.out, proto)
@@ -1056,9 +1160,10 @@ def _main_sim2real(args):
         args.seeds = copy_recorded_runs(args.out, args.methods, args.seeds, proto)
     tag = s2r.protocol_hash(proto)
     w, d = resolved['warmup_iters'], resolved['decoupled_iters']
-    print(f'[mini_dg] sim2real protocol {tag}{" (smoke)" if smoke else ""}'
-          f'{"" if resolved["fixed"] else " (not fixed yet: placeholder values)"}: W {w}, D {d}, '
-          f'lr {resolved["optim"]["lr"]}, batch {resolved["optim"]["batch"]}')
+    print(f'[mini_dg] {args.protocol} protocol {tag}{" (smoke)" if smoke else ""}'
+          f'{"" if resolved["fixed"] else " (not fixed yet)"}: W {w}, D {d}, '
+          f'{resolved.get("optimizer", "SGD")} lr {resolved["optim"]["lr"]}, '
+          f'batch {resolved["optim"]["batch"]}')
     ensure_sim2real_data(proto)
     done = load_results(args.out, 'sim2real', proto)
     if any(k not in done.get(m, {}) for k in args.seeds for m in args.methods):
@@ -1079,20 +1184,23 @@ def _main_sim2real(args):
     }
     table = rows(results, domains)
     paired = paired_difference(results, domains=domains)
-    text = (
-        format_paired(paired) + '\n\n' + format_table(table, domains) + '\n\n' +
-        format_secondary(results, domains))
-    png = osp.join(args.out, 'mini_dg_sim2real.png')
-    plot(results, table, png, domains, SIM2REAL_TITLE)
+    text = format_paired(paired)
+    if vit:  # the ViT group's second pair: DeFT on Rein minus Rein
+        second = paired_difference(results, *SIM2REAL_VIT_SECOND_PAIR, domains=domains)
+        text += '\n' + format_paired(second)
+    text += '\n\n' + format_table(table, domains) + '\n\n' + format_secondary(results, domains)
+    stem = f'mini_dg_{args.protocol.replace("-", "_")}'
+    png = osp.join(args.out, f'{stem}.png')
+    plot(results, table, png, domains, SIM2REAL_VIT_TITLE if vit else SIM2REAL_TITLE)
     note = '' if resolved['fixed'] else ' (NOT FIXED: placeholder values)'
     ran_on = sorted(
         {r['machine']
          for runs in results.values()
          for r in runs.values() if r.get('machine')}) or [machine()]
-    with open(osp.join(args.out, 'mini_dg_sim2real.md'), 'w') as f:
-        f.write(text + f'\n\nRuns measured on: {"; ".join(ran_on)}; sim2real protocol {tag}'
-                f'{note}{"; smoke " + json.dumps(proto["smoke"]) if smoke else ""}.\n')
-    with open(osp.join(args.out, 'mini_dg_sim2real.json'), 'w') as f:
+    with open(osp.join(args.out, f'{stem}.md'), 'w') as f:
+        f.write(text + f'\n\nRuns measured on: {"; ".join(ran_on)}; {args.protocol} protocol '
+                f'{tag}{note}{"; smoke " + json.dumps(proto["smoke"]) if smoke else ""}.\n')
+    with open(osp.join(args.out, f'{stem}.json'), 'w') as f:
         json.dump(
             dict(
                 protocol=resolved,
@@ -1103,7 +1211,7 @@ def _main_sim2real(args):
             f,
             indent=1)
     print('\n' + text)
-    print(f'\nTable: {osp.join(args.out, "mini_dg_sim2real.md")}\nPlot:  {png}')
+    print(f'\nTable: {osp.join(args.out, stem + ".md")}\nPlot:  {png}')
     seed = picture_seed(results, args.out)
     if seed is None:
         return 0
@@ -1128,6 +1236,8 @@ def _main_sim2real(args):
 
 def _demo_problem(args, resolved, smoke):
     """Why ``--demo`` cannot run with these arguments (None if it can)."""
+    if args.protocol != 'sim2real':
+        return 'it shows the ResNet group\'s recorded runs; use --protocol sim2real'
     if smoke:
         return 'it shows the protocol\'s recorded runs; drop --iters / --data'
     if not resolved['fixed']:

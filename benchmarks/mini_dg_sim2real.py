@@ -159,6 +159,36 @@ PROTOCOL = dict(
     table8_betas=[0.99, 0.999, 0.9999],
     version=2)
 
+#: The ViT group's protocol (``benchmarks/mini_dg.py --protocol sim2real-vit``; issue 25 item 6,
+#: docs/mini_dg_sim2real.md "The ViT group under sim2real"): the fixed protocol's data and generator
+#: settings, the R pretraining of the tiny ViT (:data:`VIT_PRETRAINING`), the tiny ViT DeepLabv3+
+#: (its MultiLevelNeck with the head: the two-stage segmentors' ``neck_part='decoder'``, as this
+#: calibration's decoder), the VFM methods' optimizer (``optimizer``: AdamW, no decay on norm
+#: layers, the shipped ``optim_adamw_peft.py`` recipe at the lr below), W and D from calibration
+#: round v2 (the probe on seed 100; the ViT gate on seeds 100 and 101). Its own dict, so that the
+#: ResNet protocol's hash and results stay as they are. Keys as :data:`PROTOCOL`'s, plus
+#: ``optimizer`` and ``fishertune_estimate_iters`` (FisherTune's DR-FIM batches: its config's 500
+#: for 40K tuning iterations, scaled to D as W and D are: 500 x 16,000 / 40,000 = 200).
+VIT_PROTOCOL = dict(
+    fixed=False,
+    settings={'sim_palette_swap': [[8, 9], [0, 1]]},
+    optimizer='AdamW',
+    optim={
+        'lr': 1e-3,
+        'wd_warmup': 0.05,
+        'wd_decoupled': 0.05,
+        'batch': 16
+    },
+    warmup_iters=3200,
+    decoupled_iters=16000,
+    data=dict(DATA),
+    pretraining=dict(VIT_PRETRAINING),
+    seeds=[0, 1, 2, 3, 4],
+    network=dict(model=VIT_PRETRAINING['model_file'], loss_avg_non_ignore=True),
+    distance_interval=200,
+    fishertune_estimate_iters=200,
+    version=1)
+
 #: the decoupled length Table 8's betas were run with (the DeFT paper's 40K)
 PAPER_DECOUPLED_ITERS = 40000
 
@@ -217,6 +247,9 @@ def smoke_protocol(iters=None, data=None, proto=None) -> dict:
                              f'W : D = {w} : {d} and needs D >= 8 (beta = 1 - 4 / D); '
                              f'use at least {max(warmup + 8, 12)}')
         p['warmup_iters'], p['decoupled_iters'] = warmup, iters - warmup
+        if 'fishertune_estimate_iters' in p:  # a share of D, as in the protocol
+            p['fishertune_estimate_iters'] = max(
+                1, round(p['fishertune_estimate_iters'] * (iters - warmup) / d))
         p['distance_interval'] = min(p['distance_interval'], max(1, iters // 4))
         smoke['iters'] = iters
     if data:

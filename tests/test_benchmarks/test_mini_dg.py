@@ -316,7 +316,7 @@ def _cli_error(capsys, argv):
 
 def test_cli_refuses_an_unknown_protocol_in_one_line(capsys):
     err = _cli_error(capsys, ['--protocol', 'sim2rael', '--methods', 'lpft'])
-    assert 'sim2rael' in err and 'streets, sim2real' in err
+    assert 'sim2rael' in err and 'streets, sim2real, sim2real-vit' in err
 
 
 def test_cli_refuses_the_vit_rows_under_sim2real_in_one_line(capsys):
@@ -332,6 +332,114 @@ def test_cli_keeps_deft_off_an_unfixed_sim2real_protocol(capsys, monkeypatch):
     monkeypatch.setattr(s2r, 'PROTOCOL', dict(s2r.PROTOCOL, fixed=False))
     err = _cli_error(capsys, ['--protocol', 'sim2real', '--methods', 'lpft', 'deft'])
     assert 'deft' in err and 'smoke' in err
+
+
+@pytest.mark.parametrize('method', mini_dg.SIM2REAL_VIT_METHODS)
+def test_every_vit_row_runs_the_tiny_vit_with_the_protocols_adamw(method):
+    vit = s2r.VIT_PROTOCOL
+    p = s2r.protocol(vit)
+    cfg = mini_dg.build_sim2real_config(method, 0, '/tmp/w', 'v.pth', vit)
+    model = cfg.model
+    assert (model.backbone.type, model.neck.type) == ('VFMVisionTransformer', 'MultiLevelNeck')
+    assert model.decode_head.type == 'DepthwiseSeparableASPPHead'
+    assert model.backbone.vit.arch.embed_dims == 32  # the network the R encoder is for
+    assert model.backbone.init_cfg == dict(type='Pretrained', checkpoint='v.pth')
+    assert model.get('neck_part', 'decoder') == 'decoder'  # the calibration's decoder
+    vfm_method = method in mini_dg.SIM2REAL_VIT_CONFIGS
+    assert cfg.filename.endswith(mini_dg.sim2real_config(method, vit).split('/')[-1])
+    # the whole trunk is the encoder of the ResNet group's configs; Rein freezes it
+    assert model.backbone.freeze_vit == (method in ('rein', 'deft-rein'))
+    if method in ('rein', 'deft-rein'):
+        assert model.backbone.reins.link_token_to_query is False
+    optim = cfg.optim_wrapper
+    assert optim.optimizer.type == 'AdamW'
+    assert (optim.optimizer.lr, optim.optimizer.weight_decay) == (1e-3, 0.05)
+    assert optim.paramwise_cfg.norm_decay_mult == 0.0
+    assert all(sched.type in ('PolyLR', 'StagePolyLR') for sched in cfg.param_scheduler)
+    assert all(sched.get('factor', 1.0) == 1.0 for sched in cfg.param_scheduler)
+    w, d = p['warmup_iters'], p['decoupled_iters']
+    loop = cfg.train_cfg
+    if loop.type == 'IterBasedTrainLoop':
+        assert loop.max_iters == w + d
+    elif loop.type == 'FisherTuneTrainLoop':
+        assert (loop.warmup_iters, loop.tune_iters, loop.estimate_iters) == (w, d, 200)
+    else:
+        assert (loop.warmup_iters, loop.decoupled_iters) == (w, d)
+    assert cfg.train_dataloader.batch_size == 16
+    assert mini_dg.literal_bn_problems(cfg) == []
+    if model.type != 'EncoderDecoder':
+        # FisherTune's 'eval' default overridden; the others' default is 'train'
+        assert model.get('frozen_module_mode', 'train') == 'train'
+    hooks = {h['type']: h for h in cfg.custom_hooks}
+    assert hooks['ParamDistanceHook']['interval'] == 200
+    if model.type == 'DualPathwaySegmentor':
+        assert hooks['CrossEMAHook']['beta'] == 1 - 4 / d
+    assert vfm_method == (cfg.model.backbone.get('reins') is not None or method == 'fishertune')
+
+
+def test_vit_protocol_is_its_own_and_leaves_the_resnet_rows_as_they_were():
+    assert s2r.protocol_hash(s2r.VIT_PROTOCOL) != s2r.protocol_hash()
+    assert mini_dg.sim2real_protocol_name(s2r.VIT_PROTOCOL) == 'sim2real-vit'
+    assert mini_dg.sim2real_protocol_name() == 'sim2real'
+    # a ResNet row's config under the ResNet protocol: SGD and its per-stage decays, as fixed
+    cfg = mini_dg.build_sim2real_config('lpft', 0, '/tmp/w', 'r.pth')
+    assert cfg.optim_wrapper.optimizer.type == 'SGD' and cfg.model.backbone.type != 'VFMVisionTransformer'
+    assert sorted(s.stage for s in cfg.param_scheduler
+                  if s.type == 'StageConstantParamScheduler') == ['decoupled', 'warmup']
+    smoke = s2r.smoke_protocol(iters=24, proto=s2r.VIT_PROTOCOL)
+    # FisherTune's estimate keeps its share of D (200 of 16,000)
+    assert smoke['fishertune_estimate_iters'] == max(1,
+                                                     round(200 * smoke['decoupled_iters'] / 16000))
+
+
+def test_vit_protocol_refuses_per_stage_decays_under_adamw():
+    proto = dict(s2r.VIT_PROTOCOL, optim=dict(s2r.VIT_PROTOCOL['optim'], wd_warmup=0.01))
+    with pytest.raises(ValueError, match='per-stage weight decays under AdamW'):
+        mini_dg.build_sim2real_config('lpft', 0, '/tmp/w', 'v.pth', proto)
+
+
+def test_cli_vit_protocol_refuses_unwired_rows_and_guards_the_methods(capsys, monkeypatch):
+    err = _cli_error(capsys, ['--protocol', 'sim2real-vit', '--methods', 'deft-distreg'])
+    assert 'deft-distreg' in err and 'sim2real-vit' in err
+    monkeypatch.setattr(s2r, 'VIT_PROTOCOL', dict(s2r.VIT_PROTOCOL, fixed=False))
+    for method in ('deft', 'rein', 'fishertune', 'deft-rein'):
+        err = _cli_error(capsys, ['--protocol', 'sim2real-vit', '--methods', 'lpft', method])
+        assert method in err and 'VIT_PROTOCOL' in err and 'smoke' in err
+    err = _cli_error(capsys, ['--protocol', 'sim2real-vit', '--demo'])
+    assert '--protocol sim2real' in err
+
+
+def test_vit_results_are_not_mixed_with_the_resnet_groups(tmp_path):
+    vit = s2r.smoke_protocol(iters=24, proto=s2r.VIT_PROTOCOL)
+    folder = tmp_path / 'rein' / 'seed0'
+    folder.mkdir(parents=True)
+    good = dict(
+        _result('rein', 0, (1, 2, 3)),
+        mIoU=dict(final=dict(zip(mini_dg.sim2real_domains(), (1, 2, 3)))),
+        protocol=s2r.protocol_hash(vit),
+        protocol_name='sim2real-vit',
+        config=mini_dg.SIM2REAL_VIT_CONFIGS['rein'])
+    for stale in (
+            dict(good, config=mini_dg.METHODS['rein'][0]),  # the Mask2Former config
+            dict(good, protocol_name='sim2real')):
+        (folder / 'result.json').write_text(json.dumps(stale))
+        assert mini_dg.load_results(str(tmp_path), 'sim2real-vit', vit) == {}
+    (folder / 'result.json').write_text(json.dumps(good))
+    results = mini_dg.load_results(str(tmp_path), 'sim2real-vit', vit)
+    assert list(results) == ['rein']
+    assert mini_dg.load_results(str(tmp_path), 'sim2real', s2r.smoke_protocol(iters=12)) == {}
+    # an LP-FT row under the ViT protocol is a ViT row, without the ResNet paper's figure
+    lpft = tmp_path / 'lpft' / 'seed0'
+    lpft.mkdir(parents=True)
+    (lpft / 'result.json').write_text(
+        json.dumps(dict(good, method='lpft', config=mini_dg.METHODS['lpft'][0])))
+    table = {
+        r['key']: r
+        for r in mini_dg.rows(
+            mini_dg.load_results(str(tmp_path), 'sim2real-vit', vit), mini_dg.sim2real_domains())
+    }
+    assert table['lpft']['group'] == 'vit' and table['lpft']['paper'] is None
+    assert table['rein']['paper'] == mini_dg.METHODS['rein'][3]
 
 
 def test_sim2real_results_of_another_protocol_are_not_mixed_in(tmp_path):
