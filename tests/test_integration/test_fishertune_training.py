@@ -150,6 +150,7 @@ def test_fishertune_reuses_a_saved_estimate_and_resumes(demo_cwd):
     assert ARTIFACT_FILE in proc.stderr and 'Traceback' not in proc.stderr
 
 
+@pytest.mark.slow  # its candidate rows: test_fishertune.py (in process)
 def test_fishertune_demo_on_eva02_tunes_its_swiglu_ffn(demo_cwd):
     work = str(demo_cwd / 'eva')
     config = config_path('fishertune', 'fishertune_eva02-l_mask2former_1xb4-44k_gtav-512x512.py')

@@ -457,3 +457,22 @@ def test_table1_other_vfms_trainable_counts(config, backbone, tuned):
     assert model.num_backbone_params == backbone
     assert model.num_selected_at(40000, 40000) == tuned
     assert abs(model.num_selected_at(0, 40000) - tuned / 5) <= 1
+
+
+def test_eva02_candidates_are_its_swiglu_ffn_rows():
+    """In process, the candidate rows of the EVA02 FisherTune config's network (its tiny
+    ``--demo`` size): the FFN group is EVA02's SwiGLU (``w12``, ``w3``), not a plain MLP's
+    (the training run that checks these rows move is under ``slow``)."""
+    from deft_mmseg.demo import make_demo_config
+    cfg = make_demo_config(
+        Config.fromfile(
+            config_path('fishertune', 'fishertune_eva02-l_mask2former_1xb4-44k_gtav-512x512.py')))
+    cfg.model.data_preprocessor = None
+    model = MODELS.build(cfg.model)
+    meta = model.candidate_meta()
+    assert meta['backbone'] == 'ViTEVA02'
+    ffn = {
+        r['name'].split('layers.0.')[-1]
+        for r in meta['rows'] if r['block'] == 0 and r['group'] == 'ffn'
+    }
+    assert ffn == {'mlp.w12.weight', 'mlp.w12.bias', 'mlp.w3.weight', 'mlp.w3.bias'}

@@ -52,6 +52,7 @@ def _variational(curvature, iters, average, seed=0, batch_size=32):
     return estimate, exact_h, exact_f
 
 
+@pytest.mark.slow  # the 'hessian' curvature, not the default 'fisher' (tested below)
 def test_averaged_sgvb_precision_ranks_like_the_exact_hessian_diagonal():
     """SGVB on Eq. 11 (reparameterization gradient) on a network with a non-diagonal Hessian:
     the averaged log precision correlates with the exact Hessian diagonal. The last iterate of

@@ -15,9 +15,10 @@ from repo_paths import REPO
 @pytest.mark.parametrize(
     'where',
     [
-        # the root case also runs in the default suite through test_infer_tool's export from a shell
+        # the default suite runs the export from a shell in another directory than the
+        # repository through test_infer_tool's export-then-infer test
         pytest.param('repository root', marks=pytest.mark.slow),
-        'another directory'
+        pytest.param('another directory', marks=pytest.mark.slow)
     ])
 def test_export_from_a_fresh_shell(short_deft_run, tmp_path, where):
     ckpt = str(short_deft_run / 'run' / 'iter_3.pth')
