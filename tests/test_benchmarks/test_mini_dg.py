@@ -183,6 +183,17 @@ def test_the_sim2real_protocol_is_fixed_and_its_hash_is_unchanged():
     assert s2r.protocol_hash() == '682f053ff246'
 
 
+def test_the_sim2real_vit_protocol_is_fixed_and_its_hash_is_unchanged():
+    # fixed in the commit "Fix the sim2real ViT protocol (before any method run)" after the ViT
+    # gate held on calibration seeds 100 and 101 (docs/mini_dg_sim2real.md, round v2)
+    p = s2r.protocol(s2r.VIT_PROTOCOL)
+    assert p['fixed'] and (p['warmup_iters'], p['decoupled_iters']) == (3200, 16000)
+    assert p['optimizer'] == 'AdamW' and p['pretraining']['kind'] == 'vit'
+    assert (p['optim']['lr'], p['optim']['wd_warmup'], p['optim']['batch']) == (1e-3, 0.05, 16)
+    assert p['network']['model'] == 'vfm_vit_tiny_deeplabv3plus_demo.py'
+    assert s2r.protocol_hash(s2r.VIT_PROTOCOL) == '4f305018353a'
+
+
 @pytest.mark.parametrize('method', ['lpft', 'deft'])
 def test_sim2real_config_gets_the_protocol(method):
     from deft_mmseg.demo.sim2real_streets import REAL_TARGETS
