@@ -2,12 +2,18 @@
 painted overlays.
 
     python tools/infer.py CONFIG CHECKPOINT INPUT --out DIR [--palette NAME] [--opacity 0.5]
-        [--batch-size 4] [--device cpu] [--cfg-options k=v ...]
+        [--batch-size 4] [--device cpu] [--domain NAME] [--cfg-options k=v ...]
 
 DIR/pred/<name>.png: the predicted train ids (uint8, one value per class index); DIR/vis/<name>.png:
 the image with the prediction painted over it. A video gives DIR/pred/frame_000000.png ... and
 DIR/<video name>_overlay.mp4. Runs mmseg's own ``MMSegInferencer`` on the model of CONFIG (for
 DeFT, the final model d̃1∘ẽ2), so it works as well on an exported plain-mmseg model.
+
+The images are prepared by the config's ``test_pipeline`` (mmseg's inferencer reads
+``test_dataloader.dataset.pipeline``). A multi-domain config may test some domains with their own
+pipeline (e.g. the Rein protocol resizes BDD100K to 1280x720, Cityscapes to 1024x512);
+``--domain NAME`` takes that domain's pipeline, so that images of that domain are segmented as
+``tools/test.py`` segments them.
 """
 import argparse
 import os
@@ -35,6 +41,11 @@ def parse_args(argv=None):
         '--opacity', type=float, default=0.5, help='opacity of the painted prediction, in (0, 1]')
     parser.add_argument('--batch-size', type=int, default=1)
     parser.add_argument('--device', default='cpu', help="e.g. 'cpu', 'cuda:0'")
+    parser.add_argument(
+        '--domain',
+        help="the config's test domain (a key of test_dataloader.datasets) whose test pipeline "
+        "prepares the images, as tools/test.py does for that domain; default: the config's "
+        'test_pipeline')
     add_cfg_options(parser, 'override config settings, as for tools/train.py')
     add_demo_argument(parser, with_iters=False)
     return parser.parse_args(demo_argv(argv))
@@ -48,6 +59,8 @@ def build_inferencer(args):
     cfg = load_config(args.config, demo_iters(args.demo), demo_data=False)
     if args.cfg_options:
         cfg.merge_from_dict(args.cfg_options)
+    if args.domain is not None:
+        use_domain_pipeline(cfg, args.domain)
     if not osp.isfile(args.checkpoint):
         raise FileNotFoundError(f'checkpoint {args.checkpoint!r} does not exist.')
     # the inferencer paints in memory and this tool writes the files: no visualizer backends
@@ -62,6 +75,23 @@ def build_inferencer(args):
             model=cfg, weights=args.checkpoint, palette=args.palette, device=args.device)
     inferencer.show_progress = False  # one bar over all inputs below
     return inferencer
+
+
+def use_domain_pipeline(cfg, domain):
+    """Set the inferencer's pipeline (``test_dataloader.dataset.pipeline``) to the test pipeline
+    of the multi-domain config's ``domain``; a config without that domain is a ``ConfigError``
+    naming the ones it has."""
+    import copy
+
+    from deft_mmseg.utils.errors import ConfigError
+    datasets = cfg.test_dataloader.get('datasets') or {}
+    if domain not in datasets or 'pipeline' not in datasets[domain]:
+        known = ', '.join(datasets) if datasets else 'none: it has a single test dataset'
+        raise ConfigError(f'--domain {domain}: not a test domain of {cfg.filename} (its '
+                          f'test_dataloader.datasets: {known})')
+    cfg.test_dataloader.dataset = dict(
+        cfg.test_dataloader.get('dataset') or {},
+        pipeline=copy.deepcopy(datasets[domain]['pipeline']))
 
 
 def frames_of(path):

@@ -127,7 +127,7 @@ def test_infer_video(short_deft_run, varied_deft_checkpoint, tmp_path):
 
 
 @pytest.mark.parametrize('case', [
-    'missing', 'broken video',
+    'missing', 'broken video', 'unknown domain',
     pytest.param('empty folder', marks=pytest.mark.slow),
     pytest.param('opacity', marks=pytest.mark.slow)
 ])
@@ -144,7 +144,8 @@ def test_infer_bad_inputs_write_nothing(short_deft_run, varied_deft_checkpoint, 
         'missing': (str(tmp_path / 'missing.png'), [], 'does not exist'),
         'empty folder': (str(empty), [], 'holds no images'),
         'broken video': (str(broken), [], 'cannot be opened'),
-        'opacity': (FOG, ['--opacity', '0'], '--opacity 0.0')
+        'opacity': (FOG, ['--opacity', '0'], '--opacity 0.0'),
+        'unknown domain': (FOG, ['--domain', 'demo_snow'], 'demo_real, demo_fog, demo_night')
     }[case]
     out = str(tmp_path / 'out')
     args = [*DEFT_DEMO, varied_deft_checkpoint, path, '--out', out, *extra]
@@ -179,7 +180,19 @@ def assert_infer_matches_test_tool(config, ckpt, tmp_path, cwd):
         cwd=str(elsewhere),
         env=env)
     assert not osp.exists(elsewhere / 'data')
-    run_tool_ok('infer.py', config, ckpt, FOG, '--demo', '--out', str(tmp_path / 'infer'), cwd=cwd)
+    # the fog images take the fog domain's test pipeline, as test.py gives them (a config may
+    # test a domain with its own: the Rein protocol's BDD100K pipeline becomes demo_fog's)
+    run_tool_ok(
+        'infer.py',
+        config,
+        ckpt,
+        FOG,
+        '--demo',
+        '--domain',
+        'demo_fog',
+        '--out',
+        str(tmp_path / 'infer'),
+        cwd=cwd)
     preds = read_preds(str(tmp_path / 'infer'))
     assert len(preds) == 4
     for name, pred in preds.items():
@@ -222,3 +235,21 @@ def test_infer_fishertune_model_matches_test_tool(short_deft_run, tmp_path):
     ckpt = str(tmp_path / 'fishertune.pth')
     torch.save(dict(state_dict=model.state_dict(), meta={}), ckpt)
     assert_infer_matches_test_tool(config, ckpt, tmp_path, short_deft_run)
+
+
+def test_domain_takes_that_domains_test_pipeline():
+    """--domain NAME: the inferencer's pipeline is the domain's own, as tools/test.py gives it
+    (the Rein protocol resizes BDD100K, the demo's second domain, to its own scale)."""
+    import infer as infer_tool
+
+    from deft_mmseg.apis.tool_config import load_config
+    from repo_paths import config_path
+    cfg = load_config(
+        config_path('rein', 'rein_dinov2-l_mask2former_1xb4-40k_gtav-512x512.py'),
+        6,
+        demo_data=False)
+    default = cfg.test_dataloader.dataset.pipeline
+    fog = cfg.test_dataloader.datasets['demo_fog'].pipeline
+    assert fog != default  # the premise: this config tests fog with its own pipeline
+    infer_tool.use_domain_pipeline(cfg, 'demo_fog')
+    assert cfg.test_dataloader.dataset.pipeline == fog
