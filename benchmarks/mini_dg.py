@@ -133,6 +133,8 @@ SIM2REAL_TITLE = 'Mini DG sim2real: synthetic source -> three unseen real target
 SIM2REAL_VIT_TITLE = SIM2REAL_TITLE + ' (tiny ViT)'
 #: the recorded sim2real runs (each row's result.json; the final models of the picture's seed)
 SIM2REAL_RECORD = osp.join(REPO, 'benchmarks', 'results', 'mini_dg_sim2real')
+#: the ViT group's recorded runs (``--protocol sim2real-vit``), laid out the same way
+SIM2REAL_VIT_RECORD = osp.join(REPO, 'benchmarks', 'results', 'mini_dg_sim2real_vit')
 #: the R-pretrained encoder the recorded runs started from (identical to the distance anchor in
 #: their checkpoints), restored into data/ where missing
 SIM2REAL_ENCODER_RECORD = osp.join(SIM2REAL_RECORD, 'encoder')
@@ -1157,7 +1159,8 @@ def _main_sim2real(args):
         print(f'[mini_dg] final_distances added to {n} result(s) under {args.out}')
         return 0
     if args.demo:
-        args.seeds = copy_recorded_runs(args.out, args.methods, args.seeds, proto)
+        args.seeds = copy_recorded_runs(args.out, args.methods, args.seeds, proto,
+                                        sim2real_record(args.protocol))
     tag = s2r.protocol_hash(proto)
     w, d = resolved['warmup_iters'], resolved['decoupled_iters']
     print(f'[mini_dg] {args.protocol} protocol {tag}{" (smoke)" if smoke else ""}'
@@ -1185,7 +1188,8 @@ def _main_sim2real(args):
     table = rows(results, domains)
     paired = paired_difference(results, domains=domains)
     text = format_paired(paired)
-    if vit:  # the ViT group's second pair: DeFT on Rein minus Rein
+    if vit and set(SIM2REAL_VIT_SECOND_PAIR) & set(args.methods):
+        # the ViT group's second pair: DeFT on Rein minus Rein
         second = paired_difference(results, *SIM2REAL_VIT_SECOND_PAIR, domains=domains)
         text += '\n' + format_paired(second)
     text += '\n\n' + format_table(table, domains) + '\n\n' + format_secondary(results, domains)
@@ -1225,7 +1229,8 @@ def _main_sim2real(args):
                 f'{"; ".join(mismatched)}',
                 file=sys.stderr)
             return 1
-    figure = sim2real_picture(results, args.out, seed, proto)
+    figure = sim2real_picture(results, args.out, seed, proto,
+                              SIM2REAL_VIT_TITLE if vit else SIM2REAL_TITLE)
     print(f'Picture: {figure}')
     return 0
 
@@ -1236,16 +1241,22 @@ def _main_sim2real(args):
 
 def _demo_problem(args, resolved, smoke):
     """Why ``--demo`` cannot run with these arguments (None if it can)."""
-    if args.protocol != 'sim2real':
-        return 'it shows the ResNet group\'s recorded runs; use --protocol sim2real'
+    if args.protocol not in SIM2REAL_PROTOCOLS:
+        return 'it shows the recorded sim2real runs; use --protocol sim2real or sim2real-vit'
     if smoke:
         return 'it shows the protocol\'s recorded runs; drop --iters / --data'
     if not resolved['fixed']:
-        return ("the sim2real protocol is not fixed yet (PROTOCOL['fixed'] in "
+        name = 'VIT_PROTOCOL' if args.protocol == 'sim2real-vit' else 'PROTOCOL'
+        return (f"the {args.protocol} protocol is not fixed yet ({name}['fixed'] in "
                 'benchmarks/mini_dg_sim2real.py), so there are no recorded runs to show')
     if args.methods and sorted(args.methods) != sorted(SIM2REAL_DEMO_METHODS):
         return f'it shows {" and ".join(SIM2REAL_DEMO_METHODS)}; drop --methods'
     return None
+
+
+def sim2real_record(protocol_name):
+    """The folder of a sim2real protocol's recorded runs (``--demo`` copies them)."""
+    return SIM2REAL_VIT_RECORD if protocol_name == 'sim2real-vit' else SIM2REAL_RECORD
 
 
 def copy_recorded_runs(out, methods, seeds, proto=None, record=SIM2REAL_RECORD, log=print):
@@ -1311,7 +1322,7 @@ def retest_recorded(results, out, seed, proto=None, methods=SIM2REAL_DEMO_METHOD
     return mismatched
 
 
-def sim2real_picture(results, out, seed, proto=None):
+def sim2real_picture(results, out, seed, proto=None, title=SIM2REAL_TITLE):
     """``out/mini_dg_sim2real_predictions.png``: the first image of each target, its ground
     truth, LP-FT's and DeFT's predictions (seed ``seed``), the distance curves (mean over
     seeds)."""
@@ -1335,7 +1346,7 @@ def sim2real_picture(results, out, seed, proto=None):
             if n:
                 curves[f'{label} {part} (mean of {n} seed(s))'] = figure.mean_curve(runs, key)
     return figure.draw(examples, predictions, curves, palette,
-                       osp.join(out, 'mini_dg_sim2real_predictions.png'), SIM2REAL_TITLE)
+                       osp.join(out, 'mini_dg_sim2real_predictions.png'), title)
 
 
 if __name__ == '__main__':

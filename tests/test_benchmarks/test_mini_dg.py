@@ -417,7 +417,7 @@ def test_cli_vit_protocol_refuses_unwired_rows_and_guards_the_methods(capsys, mo
         err = _cli_error(capsys, ['--protocol', 'sim2real-vit', '--methods', 'lpft', method])
         assert method in err and 'VIT_PROTOCOL' in err and 'smoke' in err
     err = _cli_error(capsys, ['--protocol', 'sim2real-vit', '--demo'])
-    assert '--protocol sim2real' in err
+    assert 'not fixed' in err and 'VIT_PROTOCOL' in err
 
 
 def test_vit_results_are_not_mixed_with_the_resnet_groups(tmp_path):
@@ -521,9 +521,24 @@ def test_demo_is_a_sim2real_option_for_the_fixed_protocol_only(capsys, monkeypat
     assert '--add-final-distances' in err and 'sim2real' in err
     err = _cli_error(capsys, ['--protocol', 'sim2real', '--demo', '--iters', '12'])
     assert 'recorded' in err and '--iters' in err
+    err = _cli_error(capsys, ['--protocol', 'sim2real-vit', '--demo', '--iters', '12'])
+    assert 'recorded' in err and '--iters' in err
     monkeypatch.setattr(s2r, 'PROTOCOL', dict(s2r.PROTOCOL, fixed=False))
     err = _cli_error(capsys, ['--protocol', 'sim2real', '--demo'])
-    assert 'not fixed' in err
+    assert 'not fixed' in err and "PROTOCOL['fixed']" in err and 'VIT_PROTOCOL' not in err
+
+
+def test_demo_of_each_group_copies_that_groups_record():
+    # the ViT demo must not show the ResNet group's LP-FT and DeFT (same method names, same
+    # layout): each protocol has its own record, the one the runs were committed to
+    assert mini_dg.sim2real_record('sim2real').endswith(
+        osp.join('benchmarks', 'results', 'mini_dg_sim2real'))
+    assert mini_dg.sim2real_record('sim2real-vit').endswith(
+        osp.join('benchmarks', 'results', 'mini_dg_sim2real_vit'))
+    vit = mini_dg.load_results(
+        mini_dg.sim2real_record('sim2real-vit'), 'sim2real', s2r.VIT_PROTOCOL)
+    assert {0} <= set(vit['lpft']) & set(vit['deft'])
+    assert all(r['protocol_name'] == 'sim2real-vit' for r in vit['deft'].values())
 
 
 def test_figure_colours_train_ids_and_finds_each_targets_label(tmp_path):
