@@ -49,6 +49,7 @@ import subprocess
 import sys
 import time
 from collections import OrderedDict
+from typing import NamedTuple, Tuple
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 DOMAINS = ('demo_real', 'demo_fog', 'demo_night')
@@ -95,8 +96,6 @@ METHODS = OrderedDict([
 TABLE7 = OrderedDict([('I', 'e1 + d2 (UC)'), ('II', 'e1 + d~1 (f1)'), ('III', 'e~2 + d2 (f2)')])
 
 PROTOCOLS = ('streets', 'sim2real', 'sim2real-vit')
-#: the protocols of issue 25: the ResNet group (``PROTOCOL``) and the ViT group (``VIT_PROTOCOL``)
-SIM2REAL_PROTOCOLS = ('sim2real', 'sim2real-vit')
 DEFAULT_PROTOCOL = 'streets'
 #: Table 8 under sim2real: DeFT with the paper's other update ratios beta (its config, its rows),
 #: each rescaled to the protocol's D by ``mini_dg_sim2real.table8_betas``; the paper's 0.9999 row
@@ -130,11 +129,33 @@ SIM2REAL_DATA_ROOT = 'data/sim2real'
 #: S's validation split: each sim2real row's source mIoU is tested on it (not a target)
 SOURCE_VAL = 'sim_val'
 SIM2REAL_TITLE = 'Mini DG sim2real: synthetic source -> three unseen real targets'
-SIM2REAL_VIT_TITLE = SIM2REAL_TITLE + ' (tiny ViT)'
 #: the recorded sim2real runs (each row's result.json; the final models of the picture's seed)
 SIM2REAL_RECORD = osp.join(REPO, 'benchmarks', 'results', 'mini_dg_sim2real')
-#: the ViT group's recorded runs (``--protocol sim2real-vit``), laid out the same way
-SIM2REAL_VIT_RECORD = osp.join(REPO, 'benchmarks', 'results', 'mini_dg_sim2real_vit')
+
+
+class Sim2RealGroup(NamedTuple):
+    """What a ``--protocol`` of issue 25 is: its protocol dict (the name of the
+    ``benchmarks/mini_dg_sim2real.py`` attribute), its rows, the rows that wait for the protocol
+    to be fixed, the folder of its recorded runs (``--demo`` copies them) and its plots' title."""
+    protocol_attr: str
+    methods: Tuple[str, ...]
+    guarded: Tuple[str, ...]
+    record: str
+    title: str
+
+
+#: every per-protocol choice of the two sim2real groups, looked up by ``--protocol`` name
+SIM2REAL_GROUPS = OrderedDict([
+    ('sim2real',
+     Sim2RealGroup('PROTOCOL', SIM2REAL_METHODS, SIM2REAL_GUARDED, SIM2REAL_RECORD,
+                   SIM2REAL_TITLE)),
+    ('sim2real-vit',
+     Sim2RealGroup('VIT_PROTOCOL', SIM2REAL_VIT_METHODS, SIM2REAL_VIT_GUARDED,
+                   osp.join(REPO, 'benchmarks', 'results', 'mini_dg_sim2real_vit'),
+                   SIM2REAL_TITLE + ' (tiny ViT)')),
+])
+#: the protocols of issue 25: the ResNet group (``PROTOCOL``) and the ViT group (``VIT_PROTOCOL``)
+SIM2REAL_PROTOCOLS = tuple(SIM2REAL_GROUPS)
 #: the R-pretrained encoder the recorded runs started from (identical to the distance anchor in
 #: their checkpoints), restored into data/ where missing
 SIM2REAL_ENCODER_RECORD = osp.join(SIM2REAL_RECORD, 'encoder')
@@ -287,13 +308,12 @@ def sim2real_protocol_name(proto=None) -> str:
 
 def sim2real_base_protocol(name):
     """The protocol dict ``--protocol name`` runs: ``VIT_PROTOCOL`` or ``PROTOCOL``."""
-    s2r = _sim2real()
-    return s2r.VIT_PROTOCOL if name == 'sim2real-vit' else s2r.PROTOCOL
+    return getattr(_sim2real(), SIM2REAL_GROUPS[name].protocol_attr)
 
 
 def sim2real_methods(proto=None):
     """The rows wired under ``proto``: :data:`SIM2REAL_VIT_METHODS` or :data:`SIM2REAL_METHODS`."""
-    return SIM2REAL_VIT_METHODS if sim2real_is_vit(proto) else SIM2REAL_METHODS
+    return SIM2REAL_GROUPS[sim2real_protocol_name(proto)].methods
 
 
 def sim2real_config(method, proto=None):
@@ -1115,8 +1135,8 @@ def _run_all(args, worker_args, done, what):
 def _main_sim2real(args):
     """``main`` under ``--protocol sim2real`` (the ResNet group) or ``sim2real-vit``."""
     s2r = _sim2real()
+    group = SIM2REAL_GROUPS[args.protocol]
     base = sim2real_base_protocol(args.protocol)
-    vit = args.protocol == 'sim2real-vit'
     methods = args.methods or list(sim2real_methods(base))
     for method in methods:
         try:
@@ -1138,12 +1158,11 @@ def _main_sim2real(args):
             print(f'error: --demo: {problem}', file=sys.stderr)
             return 2
         methods = list(SIM2REAL_DEMO_METHODS)
-    guarded = [m for m in methods if m in (SIM2REAL_VIT_GUARDED if vit else SIM2REAL_GUARDED)]
+    guarded = [m for m in methods if m in group.guarded]
     if not resolved['fixed'] and not smoke and guarded:
-        name = 'VIT_PROTOCOL' if vit else 'PROTOCOL'
         print(
             f'error: {", ".join(guarded)} under the {args.protocol} protocol before it is fixed '
-            f"({name}['fixed'] is False in benchmarks/mini_dg_sim2real.py): smoke runs only "
+            f"({group.protocol_attr}['fixed'] is False in benchmarks/mini_dg_sim2real.py): smoke runs only "
             '(--iters N)',
             file=sys.stderr)
         return 2
@@ -1159,8 +1178,7 @@ def _main_sim2real(args):
         print(f'[mini_dg] final_distances added to {n} result(s) under {args.out}')
         return 0
     if args.demo:
-        args.seeds = copy_recorded_runs(args.out, args.methods, args.seeds, proto,
-                                        sim2real_record(args.protocol))
+        args.seeds = copy_recorded_runs(args.out, args.methods, args.seeds, proto, group.record)
     tag = s2r.protocol_hash(proto)
     w, d = resolved['warmup_iters'], resolved['decoupled_iters']
     print(f'[mini_dg] {args.protocol} protocol {tag}{" (smoke)" if smoke else ""}'
@@ -1188,14 +1206,14 @@ def _main_sim2real(args):
     table = rows(results, domains)
     paired = paired_difference(results, domains=domains)
     text = format_paired(paired)
-    if vit and set(SIM2REAL_VIT_SECOND_PAIR) & set(args.methods):
+    if args.protocol == 'sim2real-vit' and set(SIM2REAL_VIT_SECOND_PAIR) & set(args.methods):
         # the ViT group's second pair: DeFT on Rein minus Rein
         second = paired_difference(results, *SIM2REAL_VIT_SECOND_PAIR, domains=domains)
         text += '\n' + format_paired(second)
     text += '\n\n' + format_table(table, domains) + '\n\n' + format_secondary(results, domains)
     stem = f'mini_dg_{args.protocol.replace("-", "_")}'
     png = osp.join(args.out, f'{stem}.png')
-    plot(results, table, png, domains, SIM2REAL_VIT_TITLE if vit else SIM2REAL_TITLE)
+    plot(results, table, png, domains, group.title)
     note = '' if resolved['fixed'] else ' (NOT FIXED: placeholder values)'
     ran_on = sorted(
         {r['machine']
@@ -1229,8 +1247,7 @@ def _main_sim2real(args):
                 f'{"; ".join(mismatched)}',
                 file=sys.stderr)
             return 1
-    figure = sim2real_picture(results, args.out, seed, proto,
-                              SIM2REAL_VIT_TITLE if vit else SIM2REAL_TITLE)
+    figure = sim2real_picture(results, args.out, seed, proto, group.title)
     print(f'Picture: {figure}')
     return 0
 
@@ -1246,17 +1263,12 @@ def _demo_problem(args, resolved, smoke):
     if smoke:
         return 'it shows the protocol\'s recorded runs; drop --iters / --data'
     if not resolved['fixed']:
-        name = 'VIT_PROTOCOL' if args.protocol == 'sim2real-vit' else 'PROTOCOL'
+        name = SIM2REAL_GROUPS[args.protocol].protocol_attr
         return (f"the {args.protocol} protocol is not fixed yet ({name}['fixed'] in "
                 'benchmarks/mini_dg_sim2real.py), so there are no recorded runs to show')
     if args.methods and sorted(args.methods) != sorted(SIM2REAL_DEMO_METHODS):
         return f'it shows {" and ".join(SIM2REAL_DEMO_METHODS)}; drop --methods'
     return None
-
-
-def sim2real_record(protocol_name):
-    """The folder of a sim2real protocol's recorded runs (``--demo`` copies them)."""
-    return SIM2REAL_VIT_RECORD if protocol_name == 'sim2real-vit' else SIM2REAL_RECORD
 
 
 def copy_recorded_runs(out, methods, seeds, proto=None, record=SIM2REAL_RECORD, log=print):

@@ -528,17 +528,31 @@ def test_demo_is_a_sim2real_option_for_the_fixed_protocol_only(capsys, monkeypat
     assert 'not fixed' in err and "PROTOCOL['fixed']" in err and 'VIT_PROTOCOL' not in err
 
 
-def test_demo_of_each_group_copies_that_groups_record():
+class _StopAfterCopy(Exception):
+    """Raised in place of the demo's data step: the test stops once the record is copied."""
+
+
+@pytest.mark.parametrize('protocol', mini_dg.SIM2REAL_PROTOCOLS)
+def test_demo_of_each_group_copies_that_groups_record(protocol, tmp_path, monkeypatch):
     # the ViT demo must not show the ResNet group's LP-FT and DeFT (same method names, same
-    # layout): each protocol has its own record, the one the runs were committed to
-    assert mini_dg.sim2real_record('sim2real').endswith(
-        osp.join('benchmarks', 'results', 'mini_dg_sim2real'))
-    assert mini_dg.sim2real_record('sim2real-vit').endswith(
-        osp.join('benchmarks', 'results', 'mini_dg_sim2real_vit'))
-    vit = mini_dg.load_results(
-        mini_dg.sim2real_record('sim2real-vit'), 'sim2real', s2r.VIT_PROTOCOL)
-    assert {0} <= set(vit['lpft']) & set(vit['deft'])
-    assert all(r['protocol_name'] == 'sim2real-vit' for r in vit['deft'].values())
+    # layout): `--demo` copies the record its own protocol's runs were committed to. Runs the
+    # demo's path of main up to its data step, on the real records.
+    def stop(proto=None):
+        raise _StopAfterCopy
+
+    monkeypatch.chdir(tmp_path)  # main chdirs to the repository; undone after the test
+    monkeypatch.setattr(mini_dg, 'ensure_sim2real_data', stop)
+    out = tmp_path / 'out'
+    with pytest.raises(_StopAfterCopy):
+        mini_dg.main(['--protocol', protocol, '--demo', '--out', str(out)])
+    record = mini_dg.SIM2REAL_GROUPS[protocol].record
+    assert osp.basename(record) == f'mini_dg_{protocol.replace("-", "_")}'
+    for method in mini_dg.SIM2REAL_DEMO_METHODS:
+        copied = json.loads((out / method / 'seed0' / 'result.json').read_text())
+        assert copied['protocol_name'] == protocol
+        assert (out / method / 'seed0' / 'final_model' / 'final_model.pth').is_file()
+        with open(osp.join(record, method, 'seed0', 'result.json')) as f:
+            assert copied == json.load(f)
 
 
 def test_figure_colours_train_ids_and_finds_each_targets_label(tmp_path):
