@@ -771,22 +771,32 @@ def test_the_recorded_encoder_is_the_protocols_and_is_restored_never_over_a_file
 
 @pytest.mark.slow
 def test_pretraining_here_reproduces_the_recorded_encoder(tmp_path):
-    """About 3 minutes: the protocol's recipe pretrained again gives the recorded weights
-    exactly (on 1 thread; on another kind of CPU it may not, and this test then says so: the
+    """About 3 minutes: the protocol's recipe pretrained again reaches the recorded encoder's
+    held-out accuracy at the same step on any CPU, and gives its weights exactly on the kind of
+    CPU the record was made on (1 thread). On another kind the float operations round in
+    another order and the weights differ; the test says so and skips that check (the
     protocol's runs restore the recorded file instead of pretraining)."""
     import torch
 
     from deft_mmseg.demo.sim2real_pretraining import pretrain_real_encoder
     out = str(tmp_path / 'enc.pth')
-    pretrain_real_encoder(
+    meta = pretrain_real_encoder(
         out,
         settings=mini_dg._settings_overrides(s2r.protocol()),
         recipe=s2r.PROTOCOL.get('pretraining', {}),
         log=lambda *a: None)
-    mine = torch.load(out, weights_only=False)['state_dict']
     recorded = torch.load(
-        osp.join(mini_dg.SIM2REAL_ENCODER_RECORD, _encoder_name()),
-        weights_only=False)['state_dict']
-    assert sorted(mine) == sorted(recorded)
-    differ = [k for k in mine if not torch.equal(mine[k], recorded[k])]
+        osp.join(mini_dg.SIM2REAL_ENCODER_RECORD, _encoder_name()), weights_only=False)
+    assert meta['reached'] and meta['steps'] == recorded['meta']['steps']
+    assert meta['held_out_pixel_accuracy'] == pytest.approx(
+        recorded['meta']['held_out_pixel_accuracy'], abs=0.03)
+    mine = torch.load(out, weights_only=False)['state_dict']
+    assert sorted(mine) == sorted(recorded['state_dict'])
+    with open(osp.join(mini_dg.SIM2REAL_RECORD, 'lpft', 'seed0', 'result.json')) as f:
+        recorded_cpu = json.load(f)['machine'].split(',')[0]  # the encoder came with these runs
+    cpu = mini_dg._sibling('bench_utils').machine().split(',')[0]
+    differ = [k for k in mine if not torch.equal(mine[k], recorded['state_dict'][k])]
+    if differ and cpu != recorded_cpu:
+        pytest.skip(f'{len(differ)} tensors differ from the record made on {recorded_cpu}; '
+                    f'this CPU is {cpu}: exact equality is checked on that kind only')
     assert not differ, f'{len(differ)} tensors differ, e.g. {differ[:3]}'
