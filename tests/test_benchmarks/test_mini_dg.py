@@ -800,3 +800,27 @@ def test_pretraining_here_reproduces_the_recorded_encoder(tmp_path):
         pytest.skip(f'{len(differ)} tensors differ from the record made on {recorded_cpu}; '
                     f'this CPU is {cpu}: exact equality is checked on that kind only')
     assert not differ, f'{len(differ)} tensors differ, e.g. {differ[:3]}'
+
+
+@pytest.mark.parametrize('doc', ['README.md', osp.join('docs', 'benchmarks.md')])
+@pytest.mark.parametrize('protocol', mini_dg.SIM2REAL_PROTOCOLS)
+def test_the_measured_figure_quoted_in_the_docs_is_the_records(protocol, doc):
+    # the primary figure a reader quotes (README, docs/benchmarks.md) is recomputed from the
+    # committed result.json files: a seed recorded without updating the text fails here
+    import re
+    marker = f'{protocol}-measured'
+    with open(osp.join(REPO, doc)) as f:
+        text = f.read()
+    block = text.split(f'<!-- {marker} -->', 1)[1].split(f'<!-- /{marker} -->', 1)[0]
+    quoted = re.search(
+        r'([+-]\d+\.\d\d) ± (\d+\.\d\d) \(sample std\), one-sided paired t-test p = (\d\.\d+), '
+        r'DeFT ahead in (\d) of (\d) seeds', block)
+    assert quoted, f'{doc}: no paired figure in the {marker} block'
+    group = mini_dg.SIM2REAL_GROUPS[protocol]
+    results = mini_dg.load_results(group.record, 'sim2real',
+                                   getattr(s2r, group.protocol_attr))
+    paired = mini_dg.paired_difference(results, domains=mini_dg.sim2real_domains())
+    decimals = len(quoted.group(3)) - 2
+    assert quoted.groups() == (f'{paired["mean"]:+.2f}', f'{paired["std"]:.2f}',
+                               f'{paired["p"]:.{decimals}f}',
+                               str(sum(d > 0 for d in paired['diffs'])), str(paired['n']))
