@@ -817,8 +817,7 @@ def test_the_measured_figure_quoted_in_the_docs_is_the_records(protocol, doc):
         r'DeFT ahead in (\d) of (\d) seeds', block)
     assert quoted, f'{doc}: no paired figure in the {marker} block'
     group = mini_dg.SIM2REAL_GROUPS[protocol]
-    results = mini_dg.load_results(group.record, 'sim2real',
-                                   getattr(s2r, group.protocol_attr))
+    results = mini_dg.load_results(group.record, 'sim2real', getattr(s2r, group.protocol_attr))
     paired = mini_dg.paired_difference(results, domains=mini_dg.sim2real_domains())
     decimals = len(quoted.group(3)) - 2
     assert quoted.groups() == (f'{paired["mean"]:+.2f}', f'{paired["std"]:.2f}',
