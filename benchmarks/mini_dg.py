@@ -49,7 +49,7 @@ import subprocess
 import sys
 import time
 from collections import OrderedDict
-from typing import NamedTuple, Tuple
+from typing import NamedTuple, Optional, Tuple
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 DOMAINS = ('demo_real', 'demo_fog', 'demo_night')
@@ -123,8 +123,6 @@ SIM2REAL_VIT_CONFIGS = OrderedDict([
 SIM2REAL_VIT_METHODS = ('joint', 'lpft', 'freeze-encoder', 'freeze-decoder',
                         'deft') + tuple(SIM2REAL_VIT_CONFIGS)
 SIM2REAL_VIT_GUARDED = ('deft', ) + tuple(SIM2REAL_VIT_CONFIGS)
-#: the ViT group's second paired figure: DeFT on Rein minus Rein
-SIM2REAL_VIT_SECOND_PAIR = ('deft-rein', 'rein')
 SIM2REAL_DATA_ROOT = 'data/sim2real'
 #: S's validation split: each sim2real row's source mIoU is tested on it (not a target)
 SOURCE_VAL = 'sim_val'
@@ -136,12 +134,14 @@ SIM2REAL_RECORD = osp.join(REPO, 'benchmarks', 'results', 'mini_dg_sim2real')
 class Sim2RealGroup(NamedTuple):
     """What a ``--protocol`` of issue 25 is: its protocol dict (the name of the
     ``benchmarks/mini_dg_sim2real.py`` attribute), its rows, the rows that wait for the protocol
-    to be fixed, the folder of its recorded runs (``--demo`` copies them) and its plots' title."""
+    to be fixed, the folder of its recorded runs (``--demo`` copies them), its plots' title and
+    its second paired figure (method, baseline), if any."""
     protocol_attr: str
     methods: Tuple[str, ...]
     guarded: Tuple[str, ...]
     record: str
     title: str
+    second_pair: Optional[Tuple[str, str]] = None
 
 
 #: every per-protocol choice of the two sim2real groups, looked up by ``--protocol`` name
@@ -150,9 +150,13 @@ SIM2REAL_GROUPS = OrderedDict([
      Sim2RealGroup('PROTOCOL', SIM2REAL_METHODS, SIM2REAL_GUARDED, SIM2REAL_RECORD,
                    SIM2REAL_TITLE)),
     ('sim2real-vit',
-     Sim2RealGroup('VIT_PROTOCOL', SIM2REAL_VIT_METHODS, SIM2REAL_VIT_GUARDED,
-                   osp.join(REPO, 'benchmarks', 'results', 'mini_dg_sim2real_vit'),
-                   SIM2REAL_TITLE + ' (tiny ViT)')),
+     Sim2RealGroup(
+         'VIT_PROTOCOL',
+         SIM2REAL_VIT_METHODS,
+         SIM2REAL_VIT_GUARDED,
+         osp.join(REPO, 'benchmarks', 'results', 'mini_dg_sim2real_vit'),
+         SIM2REAL_TITLE + ' (tiny ViT)',
+         second_pair=('deft-rein', 'rein'))),  # DeFT on Rein minus Rein
 ])
 #: the protocols of issue 25: the ResNet group (``PROTOCOL``) and the ViT group (``VIT_PROTOCOL``)
 SIM2REAL_PROTOCOLS = tuple(SIM2REAL_GROUPS)
@@ -1162,8 +1166,8 @@ def _main_sim2real(args):
     if not resolved['fixed'] and not smoke and guarded:
         print(
             f'error: {", ".join(guarded)} under the {args.protocol} protocol before it is fixed '
-            f"({group.protocol_attr}['fixed'] is False in benchmarks/mini_dg_sim2real.py): smoke runs only "
-            '(--iters N)',
+            f"({group.protocol_attr}['fixed'] is False in benchmarks/mini_dg_sim2real.py): "
+            'smoke runs only (--iters N)',
             file=sys.stderr)
         return 2
     args.methods = methods
@@ -1206,9 +1210,8 @@ def _main_sim2real(args):
     table = rows(results, domains)
     paired = paired_difference(results, domains=domains)
     text = format_paired(paired)
-    if args.protocol == 'sim2real-vit' and set(SIM2REAL_VIT_SECOND_PAIR) & set(args.methods):
-        # the ViT group's second pair: DeFT on Rein minus Rein
-        second = paired_difference(results, *SIM2REAL_VIT_SECOND_PAIR, domains=domains)
+    if group.second_pair and set(group.second_pair) & set(args.methods):
+        second = paired_difference(results, *group.second_pair, domains=domains)
         text += '\n' + format_paired(second)
     text += '\n\n' + format_table(table, domains) + '\n\n' + format_secondary(results, domains)
     stem = f'mini_dg_{args.protocol.replace("-", "_")}'

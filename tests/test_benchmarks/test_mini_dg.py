@@ -817,7 +817,8 @@ def test_the_measured_figure_quoted_in_the_docs_is_the_records(protocol, doc):
         r'DeFT ahead in (\d) of (\d) seeds', block)
     assert quoted, f'{doc}: no paired figure in the {marker} block'
     group = mini_dg.SIM2REAL_GROUPS[protocol]
-    results = mini_dg.load_results(group.record, 'sim2real', getattr(s2r, group.protocol_attr))
+    results = mini_dg.load_results(group.record, 'sim2real',
+                                   mini_dg.sim2real_base_protocol(protocol))
     paired = mini_dg.paired_difference(results, domains=mini_dg.sim2real_domains())
     decimals = len(quoted.group(3)) - 2
     assert quoted.groups() == (f'{paired["mean"]:+.2f}', f'{paired["std"]:.2f}',
