@@ -1091,7 +1091,7 @@ def main(argv=None):
     if _run_all(args, ['--iters', str(ITERS)], load_results(args.out), f'{ITERS} iterations'):
         return 1
     from bench_utils import machine  # benchmarks/ is this script's folder
-    results = {m: r for m, r in load_results(args.out).items() if m in args.methods}
+    results = load_results(args.out)  # every recorded row, as under sim2real
     table = rows(results)
     text = format_table(table)
     png = osp.join(args.out, 'mini_dg.png')
@@ -1203,14 +1203,13 @@ def _main_sim2real(args):
         return 1
     from bench_utils import machine  # benchmarks/ is this script's folder
     domains = sim2real_domains()
-    results = {
-        m: r
-        for m, r in load_results(args.out, 'sim2real', proto).items() if m in args.methods
-    }
+    # every row recorded under --out, not only this invocation's: a run of one row into a
+    # record must not rewrite the record's summary as that row alone
+    results = load_results(args.out, 'sim2real', proto)
     table = rows(results, domains)
     paired = paired_difference(results, domains=domains)
     text = format_paired(paired)
-    if group.second_pair and set(group.second_pair) & set(args.methods):
+    if group.second_pair and set(group.second_pair) & set(results):
         second = paired_difference(results, *group.second_pair, domains=domains)
         text += '\n' + format_paired(second)
     text += '\n\n' + format_table(table, domains) + '\n\n' + format_secondary(results, domains)

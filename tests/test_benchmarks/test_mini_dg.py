@@ -555,6 +555,32 @@ def test_demo_of_each_group_copies_that_groups_record(protocol, tmp_path, monkey
             assert copied == json.load(f)
 
 
+def test_a_run_of_one_row_summarizes_every_recorded_row(tmp_path, monkeypatch):
+    # the committed summary (md / json) of a record was rewritten as the last invoked row alone
+    # when one row was added to it: the summary covers every row recorded under --out
+    proto = s2r.smoke_protocol()
+    out = tmp_path / 'out'
+    domains = mini_dg.sim2real_domains()
+    for method, value in (('lpft', 10.0), ('deft', 12.0), ('joint', 8.0)):
+        folder = _recorded(out, method, 0, proto, value)
+        r = json.loads((folder / 'result.json').read_text())
+        r.update(mIoU=dict(final=dict.fromkeys(domains, value)), source_val_mIoU=50.0)
+        (folder / 'result.json').write_text(json.dumps(r))
+    monkeypatch.chdir(tmp_path)  # main chdirs to the repository; undone after the test
+    monkeypatch.setattr(mini_dg, 'ensure_sim2real_data', lambda proto=None: None)
+    monkeypatch.setattr(mini_dg, 'plot', lambda *a, **k: None)
+    monkeypatch.setattr(mini_dg, 'sim2real_picture', lambda *a, **k: 'picture.png')
+    assert mini_dg.main(
+        ['--protocol', 'sim2real', '--methods', 'joint', '--seeds', '0', '--out',
+         str(out)]) == 0
+    summary = json.loads((out / 'mini_dg_sim2real.json').read_text())
+    assert {row['key'] for row in summary['rows']} == {'lpft', 'deft', 'joint'}
+    assert summary['paired_difference']['diffs'] == pytest.approx([2.0])
+    text = (out / 'mini_dg_sim2real.md').read_text()
+    for method in ('lpft', 'deft', 'joint'):
+        assert f'| {mini_dg.method_entry(method)[2]} |' in text
+
+
 def test_figure_colours_train_ids_and_finds_each_targets_label(tmp_path):
     import numpy as np
     figure = mini_dg._figure()
