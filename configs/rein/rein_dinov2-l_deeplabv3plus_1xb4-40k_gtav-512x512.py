@@ -5,3 +5,7 @@ _base_ = [
     '../_base_/datasets/protocol_rein_gtav_to_cbm.py', '../_base_/default_runtime.py',
     '../_base_/schedules/adamw_poly_40k_peft.py'
 ]
+# DDP (several GPUs): the DeepLabv3+ head reads two of MultiLevelNeck's four levels (in_index 2, and
+# level 0 for its low-level branch); the neck's layers of levels 1 and 3 get no gradient, which
+# DDP refuses unless told to look for unused parameters (the Mask2Former configs use every level)
+model_wrapper_cfg = dict(type='MMDistributedDataParallel', find_unused_parameters=True)

@@ -1,4 +1,6 @@
-"""A 2-process CPU DDP run of DeFT: GC weights identical on every rank, EMA applied."""
+"""DDP: every config either gives each trainable parameter a gradient or has DDP look for unused
+ones (in process); 2-process CPU runs of DeFT (GC weights identical on every rank, EMA applied),
+FisherTune and Rein without its query link."""
 import os
 import os.path as osp
 import subprocess
@@ -8,7 +10,37 @@ import pytest
 import torch
 
 from e2e_helpers import DEFT
-from repo_paths import REPO
+from repo_paths import CONFIGS, REPO, shipped_config
+
+#: the configs that had a trainable parameter the loss does not reach, without
+#: find_unused_parameters: DDP stopped at their second iteration
+NO_UNUSED_DEFAULT = [
+    'rein/rein_dinov2-l_deeplabv3plus_1xb4-40k_gtav-512x512.py',
+    'rein/rein_dinov2-l_segformer_1xb4-40k_gtav-512x512.py'
+]
+
+
+@pytest.mark.parametrize(
+    'name', NO_UNUSED_DEFAULT +
+    [pytest.param(c, marks=pytest.mark.slow) for c in CONFIGS if c not in NO_UNUSED_DEFAULT])
+def test_every_trainable_parameter_gets_a_gradient_or_ddp_looks_for_unused(name):
+    """One loss of the config's network at ``--demo`` size (its structure: neck levels, heads,
+    Rein's query link; only widths shrink): a trainable parameter without a gradient stops DDP
+    at its second iteration unless ``model_wrapper_cfg`` sets ``find_unused_parameters``."""
+    from mmseg.registry import MODELS
+
+    from deft_mmseg.demo.demo_config import DEMO_CROP, config_crop, demo_model_config
+    from deft_helpers import batch, total_loss
+    cfg = shipped_config(name)
+    if (cfg.get('model_wrapper_cfg') or {}).get('find_unused_parameters'):
+        pytest.skip('model_wrapper_cfg sets find_unused_parameters')
+    model_cfg = demo_model_config(cfg, DEMO_CROP / config_crop(cfg))
+    model_cfg.data_preprocessor = None
+    torch.manual_seed(0)
+    model = MODELS.build(model_cfg)
+    model.train()
+    total_loss(model.loss(*batch(n=2, size=64))).backward()
+    assert [n for n, p in model.named_parameters() if p.requires_grad and p.grad is None] == []
 
 
 @pytest.mark.slow  # two training processes: the slow tier (make test-slow)
@@ -68,4 +100,33 @@ def test_two_process_ddp_fishertune_selects_the_same_weights_on_every_rank(demo_
     masks = [k for k in rank0 if k.startswith('mask.')]
     assert len(masks) == 24 and sum(int(rank0[k].sum()) for k in masks) == 2123
     for key in rank0:
+        assert torch.equal(rank0[key], rank1[key]), key
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize('name', NO_UNUSED_DEFAULT)
+def test_two_process_ddp_trains_rein_without_its_query_link(demo_cwd, name):
+    """The user's path: tools/train.py's config handling under torchrun, 2 CPU processes, the
+    config's own DDP settings; the ranks end with the same weights."""
+    from repo_paths import config_path
+    work = str(demo_cwd / 'ddp_rein')
+    env = dict(os.environ, OMP_NUM_THREADS='1', MASTER_PORT='29535')
+    torchrun = osp.join(osp.dirname(sys.executable), 'torchrun')
+    proc = subprocess.run([
+        torchrun, '--nproc_per_node', '2', '--master_port', '29535',
+        osp.join(REPO, 'tests', 'ddp_worker.py'),
+        config_path(name), work, 'train_cfg.max_iters=3'
+    ],
+                          cwd=demo_cwd,
+                          env=env,
+                          capture_output=True,
+                          text=True,
+                          timeout=600)
+    assert proc.returncode == 0, proc.stderr[-4000:]
+    rank0 = torch.load(osp.join(work, 'rank0.pth'))
+    rank1 = torch.load(osp.join(work, 'rank1.pth'))
+    params = [
+        k for k in rank0 if not k.endswith(('running_mean', 'running_var', 'num_batches_tracked'))
+    ]
+    for key in params:
         assert torch.equal(rank0[key], rank1[key]), key

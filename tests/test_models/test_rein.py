@@ -181,3 +181,25 @@ def test_vfm_with_neck_feeds_deeplabv3plus_and_segformer_heads_under_deft(head):
     model.eval()
     with torch.no_grad():
         assert model.predict(*batch(n=1, size=64))[0].seg_logits.data.shape == (19, 64, 64)
+
+
+@pytest.mark.parametrize('link', [True, False])
+def test_the_query_link_layers_keep_their_keys_and_train_only_with_the_link(link):
+    # built whatever the link, as the official Reins builds them (checkpoints keep the release's
+    # keys); without the link nothing reaches them, and DDP refuses a trainable parameter
+    # without a gradient (tests/test_integration/test_ddp.py runs the configs)
+    from deft_mmseg.models.peft.reins import LoRAReins
+    reins = LoRAReins(
+        num_layers=2,
+        embed_dims=8,
+        patch_size=8,
+        token_length=3,
+        lora_dim=2,
+        link_token_to_query=link)
+    assert {'transform.weight', 'transform.bias', 'merge.weight',
+            'merge.bias'} <= set(reins.state_dict())
+    assert {
+        n
+        for n, p in reins.named_parameters() if not p.requires_grad
+    } == (
+        set() if link else {'transform.weight', 'transform.bias', 'merge.weight', 'merge.bias'})

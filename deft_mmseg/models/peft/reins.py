@@ -25,7 +25,9 @@ class Reins(nn.Module):
 
     The class token passes through unchanged. With ``link_token_to_query`` the tokens of all
     layers also produce the Mask2Former queries (:meth:`queries`): max-, mean-pooled over layers and
-    the last layer's, projected to ``query_dims`` and merged, shape (m, query_dims).
+    the last layer's, projected to ``query_dims`` and merged, shape (m, query_dims). Without it
+    (a DeepLabv3+ or SegFormer head) those projection layers exist, with the release's keys, and
+    are frozen.
 
     Args:
         num_layers (int): ViT blocks. embed_dims (int): ViT width. patch_size (int): ViT patch
@@ -71,8 +73,16 @@ class Reins(nn.Module):
         self.mlp_delta_f = nn.Linear(self.embed_dims, self.embed_dims)
         nn.init.kaiming_uniform_(self.mlp_delta_f.weight, a=math.sqrt(5))
         nn.init.kaiming_uniform_(self.mlp_token2feat.weight, a=math.sqrt(5))
+        # the query link's layers are built whatever the link, as the official Reins builds them
+        # (w1oves/Rein rein/models/backbones/reins.py, create_model): checkpoints keep the
+        # release's keys. Without the link they take no part in the loss, and DDP (without
+        # find_unused_parameters) stops at the second iteration on a trainable parameter that
+        # gets no gradient: frozen from construction (requires_grad is final for DDP)
         self.transform = nn.Linear(self.embed_dims, self.query_dims)
         self.merge = nn.Linear(self.query_dims * 3, self.query_dims)
+        if not self.link_token_to_query:
+            self.transform.requires_grad_(False)
+            self.merge.requires_grad_(False)
         if self.zero_mlp_delta_f:
             del self.scale
             self.scale = 1.0
