@@ -10,7 +10,7 @@ import pytest
 import torch
 
 from e2e_helpers import DEFT
-from repo_paths import CONFIGS, REPO, shipped_config
+from repo_paths import CONFIGS, REPO, config_path, shipped_config
 
 #: the configs that had a trainable parameter the loss does not reach, without
 #: find_unused_parameters: DDP stopped at their second iteration
@@ -43,14 +43,16 @@ def test_every_trainable_parameter_gets_a_gradient_or_ddp_looks_for_unused(name)
     assert [n for n, p in model.named_parameters() if p.requires_grad and p.grad is None] == []
 
 
-@pytest.mark.slow  # two training processes: the slow tier (make test-slow)
-def test_two_process_ddp_keeps_gc_weights_identical(demo_cwd):
-    work = str(demo_cwd / 'ddp')
-    env = dict(os.environ, OMP_NUM_THREADS='1', MASTER_PORT='29533')
+def _train_two_ranks(demo_cwd, port, config, work_name, *cfg_options):
+    """``tests/ddp_worker.py config`` under torchrun with 2 CPU processes (gloo): each rank's
+    weights at the end, (rank0, rank1)."""
+    work = str(demo_cwd / work_name)
+    env = dict(os.environ, OMP_NUM_THREADS='1', MASTER_PORT=str(port))
     torchrun = osp.join(osp.dirname(sys.executable), 'torchrun')
     proc = subprocess.run([
-        torchrun, '--nproc_per_node', '2', '--master_port', '29533',
-        osp.join(REPO, 'tests', 'ddp_worker.py'), DEFT, work
+        torchrun, '--nproc_per_node', '2', '--master_port',
+        str(port),
+        osp.join(REPO, 'tests', 'ddp_worker.py'), config, work, *cfg_options
     ],
                           cwd=demo_cwd,
                           env=env,
@@ -58,14 +60,23 @@ def test_two_process_ddp_keeps_gc_weights_identical(demo_cwd):
                           text=True,
                           timeout=600)
     assert proc.returncode == 0, proc.stderr[-4000:]
-    rank0 = torch.load(osp.join(work, 'rank0.pth'))
-    rank1 = torch.load(osp.join(work, 'rank1.pth'))
-    assert rank0['decoupled_flag'] == 1 and rank1['decoupled_flag'] == 1
-    # all parameters (UC all-reduced by DDP, GC updated by the same EMA on each rank) agree.
-    # BN running statistics are per rank with plain BN (SyncBN syncs them on GPUs).
-    params = [
-        k for k in rank0 if not k.endswith(('running_mean', 'running_var', 'num_batches_tracked'))
+    return tuple(torch.load(osp.join(work, f'rank{r}.pth')) for r in (0, 1))
+
+
+def _parameters(state):
+    """The keys of ``state`` but BN running statistics (per rank with plain BN; SyncBN syncs
+    them on GPUs)."""
+    return [
+        k for k in state if not k.endswith(('running_mean', 'running_var', 'num_batches_tracked'))
     ]
+
+
+@pytest.mark.slow  # two training processes: the slow tier (make test-slow)
+def test_two_process_ddp_keeps_gc_weights_identical(demo_cwd):
+    rank0, rank1 = _train_two_ranks(demo_cwd, 29533, DEFT, 'ddp')
+    assert rank0['decoupled_flag'] == 1 and rank1['decoupled_flag'] == 1
+    # all parameters (UC all-reduced by DDP, GC updated by the same EMA on each rank) agree
+    params = _parameters(rank0)
     gc = [k for k in params if k.startswith(('pathway1.decode_head', 'pathway2.backbone'))]
     assert len(gc) > 20
     for key in params:
@@ -79,24 +90,11 @@ def test_two_process_ddp_keeps_gc_weights_identical(demo_cwd):
 def test_two_process_ddp_fishertune_selects_the_same_weights_on_every_rank(demo_cwd):
     """Each rank estimates on its own batches; the all-reduced estimate gives one selection, and
     the tuned weights stay identical across ranks."""
-    from repo_paths import config_path
-    work = str(demo_cwd / 'ddp_ft')
-    env = dict(os.environ, OMP_NUM_THREADS='1', MASTER_PORT='29534')
-    torchrun = osp.join(osp.dirname(sys.executable), 'torchrun')
-    proc = subprocess.run([
-        torchrun, '--nproc_per_node', '2', '--master_port', '29534',
-        osp.join(REPO, 'tests', 'ddp_worker.py'),
-        config_path('fishertune', 'fishertune_dinov2-l_mask2former_1xb4-44k_gtav-512x512.py'), work,
-        'train_cfg.warmup_iters=2', 'train_cfg.estimate_iters=2', 'train_cfg.tune_iters=3'
-    ],
-                          cwd=demo_cwd,
-                          env=env,
-                          capture_output=True,
-                          text=True,
-                          timeout=600)
-    assert proc.returncode == 0, proc.stderr[-4000:]
-    rank0 = torch.load(osp.join(work, 'rank0.pth'))
-    rank1 = torch.load(osp.join(work, 'rank1.pth'))
+    rank0, rank1 = _train_two_ranks(
+        demo_cwd, 29534,
+        config_path('fishertune',
+                    'fishertune_dinov2-l_mask2former_1xb4-44k_gtav-512x512.py'), 'ddp_ft',
+        'train_cfg.warmup_iters=2', 'train_cfg.estimate_iters=2', 'train_cfg.tune_iters=3')
     masks = [k for k in rank0 if k.startswith('mask.')]
     assert len(masks) == 24 and sum(int(rank0[k].sum()) for k in masks) == 2123
     for key in rank0:
@@ -108,25 +106,7 @@ def test_two_process_ddp_fishertune_selects_the_same_weights_on_every_rank(demo_
 def test_two_process_ddp_trains_rein_without_its_query_link(demo_cwd, name):
     """The user's path: tools/train.py's config handling under torchrun, 2 CPU processes, the
     config's own DDP settings; the ranks end with the same weights."""
-    from repo_paths import config_path
-    work = str(demo_cwd / 'ddp_rein')
-    env = dict(os.environ, OMP_NUM_THREADS='1', MASTER_PORT='29535')
-    torchrun = osp.join(osp.dirname(sys.executable), 'torchrun')
-    proc = subprocess.run([
-        torchrun, '--nproc_per_node', '2', '--master_port', '29535',
-        osp.join(REPO, 'tests', 'ddp_worker.py'),
-        config_path(name), work, 'train_cfg.max_iters=3'
-    ],
-                          cwd=demo_cwd,
-                          env=env,
-                          capture_output=True,
-                          text=True,
-                          timeout=600)
-    assert proc.returncode == 0, proc.stderr[-4000:]
-    rank0 = torch.load(osp.join(work, 'rank0.pth'))
-    rank1 = torch.load(osp.join(work, 'rank1.pth'))
-    params = [
-        k for k in rank0 if not k.endswith(('running_mean', 'running_var', 'num_batches_tracked'))
-    ]
-    for key in params:
+    rank0, rank1 = _train_two_ranks(demo_cwd, 29535, config_path(name),
+                                    f'ddp_{osp.basename(name)[:-3]}', 'train_cfg.max_iters=3')
+    for key in _parameters(rank0):
         assert torch.equal(rank0[key], rank1[key]), key
