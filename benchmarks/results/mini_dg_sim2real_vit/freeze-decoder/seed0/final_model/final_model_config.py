@@ -1,0 +1,107 @@
+custom_imports = dict(
+    allow_failed_imports=False, imports=[
+        'deft_mmseg',
+    ])
+default_scope = 'mmseg'
+model = dict(
+    backbone=dict(
+        freeze_vit=False,
+        out_indices=(
+            0,
+            1,
+            2,
+            3,
+        ),
+        scales=(
+            4,
+            2,
+            1,
+            0.5,
+        ),
+        type='VFMVisionTransformer',
+        vit=dict(
+            arch=dict(
+                embed_dims=32,
+                feedforward_channels=64,
+                num_heads=2,
+                num_layers=4),
+            drop_path_rate=0.0,
+            img_size=64,
+            layer_scale_init_value=1e-05,
+            patch_size=8,
+            type='mmpretrain.VisionTransformer')),
+    data_preprocessor=dict(
+        bgr_to_rgb=True,
+        mean=[
+            123.675,
+            116.28,
+            103.53,
+        ],
+        pad_val=0,
+        seg_pad_val=255,
+        size=(
+            64,
+            64,
+        ),
+        std=[
+            58.395,
+            57.12,
+            57.375,
+        ],
+        test_cfg=None,
+        type='SegDataPreProcessor'),
+    decode_head=dict(
+        align_corners=False,
+        c1_channels=8,
+        c1_in_channels=16,
+        channels=16,
+        dilations=(
+            1,
+            2,
+            3,
+            4,
+        ),
+        dropout_ratio=0.1,
+        in_channels=16,
+        in_index=2,
+        loss_decode=dict(
+            avg_non_ignore=True,
+            loss_weight=1.0,
+            type='CrossEntropyLoss',
+            use_sigmoid=False),
+        norm_cfg=dict(requires_grad=True, type='BN'),
+        num_classes=19,
+        type='DepthwiseSeparableASPPHead'),
+    neck=dict(
+        in_channels=[
+            32,
+            32,
+            32,
+            32,
+        ],
+        out_channels=16,
+        scales=[
+            1,
+            1,
+            1,
+            1,
+        ],
+        type='MultiLevelNeck'),
+    test_cfg=dict(mode='whole'),
+    train_cfg=dict(),
+    type='EncoderDecoder')
+test_dataloader = dict(
+    dataset=dict(pipeline=[
+        dict(type='LoadImageFromFile'),
+        dict(type='PackSegInputs'),
+    ]))
+test_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='PackSegInputs'),
+]
+visualizer = dict(
+    name='visualizer',
+    type='SegLocalVisualizer',
+    vis_backends=[
+        dict(type='LocalVisBackend'),
+    ])
