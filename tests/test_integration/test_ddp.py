@@ -12,17 +12,17 @@ import torch
 from e2e_helpers import DEFT
 from repo_paths import CONFIGS, REPO, config_path, shipped_config
 
-#: the configs that had a trainable parameter the loss does not reach, without
-#: find_unused_parameters: DDP stopped at their second iteration
-NO_UNUSED_DEFAULT = [
+#: the configs that had a trainable parameter the loss does not reach (Rein without its query link),
+#: without find_unused_parameters: DDP stopped at their second iteration
+REIN_WITHOUT_QUERY_LINK = [
     'rein/rein_dinov2-l_deeplabv3plus_1xb4-40k_gtav-512x512.py',
     'rein/rein_dinov2-l_segformer_1xb4-40k_gtav-512x512.py'
 ]
 
 
 @pytest.mark.parametrize(
-    'name', NO_UNUSED_DEFAULT +
-    [pytest.param(c, marks=pytest.mark.slow) for c in CONFIGS if c not in NO_UNUSED_DEFAULT])
+    'name', REIN_WITHOUT_QUERY_LINK +
+    [pytest.param(c, marks=pytest.mark.slow) for c in CONFIGS if c not in REIN_WITHOUT_QUERY_LINK])
 def test_every_trainable_parameter_gets_a_gradient_or_ddp_looks_for_unused(name):
     """One loss of the config's network at ``--demo`` size (its structure: neck levels, heads,
     Rein's query link; only widths shrink): a trainable parameter without a gradient stops DDP
@@ -102,7 +102,7 @@ def test_two_process_ddp_fishertune_selects_the_same_weights_on_every_rank(demo_
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize('name', NO_UNUSED_DEFAULT)
+@pytest.mark.parametrize('name', REIN_WITHOUT_QUERY_LINK)
 def test_two_process_ddp_trains_rein_without_its_query_link(demo_cwd, name):
     """The user's path: tools/train.py's config handling under torchrun, 2 CPU processes, the
     config's own DDP settings; the ranks end with the same weights."""
