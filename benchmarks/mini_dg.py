@@ -504,6 +504,7 @@ def build_sim2real_config(method, seed, work_dir, pretrained, proto=None, data_r
         })
         if vit:
             model.backbone.freeze_vit = False
+    s2r.pin_network(model, p['pretraining']['kind'])
     model.decode_head.loss_decode.avg_non_ignore = net['loss_avg_non_ignore']
     model.backbone.init_cfg = dict(type='Pretrained', checkpoint=pretrained)
     if model.type == 'FisherTuneEncoderDecoder':

@@ -388,6 +388,23 @@ def test_every_vit_row_runs_the_tiny_vit_with_the_protocols_adamw(method):
     assert vfm_method == (cfg.model.backbone.get('reins') is not None or method == 'fishertune')
 
 
+@pytest.mark.parametrize('method', mini_dg.SIM2REAL_VIT_METHODS)
+def test_every_vit_row_builds_the_network_its_recorded_run_ran(method):
+    """The ViT protocol names its network by file, and that file's head later moved to the last
+    ViT block (the DeepLabv3+ VFM mend): each row must still build the network its recorded
+    run ran (the record's final_model_config.py, written by that run)."""
+    from mmengine.config import Config
+    recorded = Config.fromfile(
+        osp.join(REPO, 'benchmarks', 'results', 'mini_dg_sim2real_vit', method, 'seed0',
+                 'final_model', 'final_model_config.py')).model
+    built = mini_dg.build_sim2real_config(method, 0, '/tmp/w', 'v.pth', s2r.VIT_PROTOCOL).model
+    for key in ('out_indices', 'scales', 'vit'):
+        assert built.backbone[key] == recorded.backbone[key], key
+    assert built.neck == recorded.neck
+    assert built.decode_head == recorded.decode_head
+    assert (built.backbone.scales, built.decode_head.in_index) == ((4, 2, 1, 0.5), 2)
+
+
 def test_vit_protocol_is_its_own_and_leaves_the_resnet_rows_as_they_were():
     assert s2r.protocol_hash(s2r.VIT_PROTOCOL) != s2r.protocol_hash()
     assert mini_dg.sim2real_protocol_name(s2r.VIT_PROTOCOL) == 'sim2real-vit'

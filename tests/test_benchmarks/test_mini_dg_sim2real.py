@@ -286,6 +286,9 @@ def test_vit_network_loads_its_r_encoder_and_freezes_exactly_the_trunk(monkeypat
     path = str(tmp_path / 'vit.pth')
     torch.save(dict(state_dict=encoder), path)
     model = calib.build_model(path)
+    # the network the ViT gate was measured with (the model file's head before the DeepLabv3+ VFM
+    # mend moved it to the last block): the ASPP on level 2, the levels at x4, x2, x1, x0.5
+    assert (model.decode_head.in_index, model.backbone.scales) == (2, (4, 2, 1, 0.5))
     state = model.state_dict()
     assert encoder and all(torch.equal(state['backbone.' + k], v) for k, v in encoder.items())
     calib.set_trainable(model, False, True)  # the warm-up: frozen trunk, everything else trains

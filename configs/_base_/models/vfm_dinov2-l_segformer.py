@@ -1,7 +1,9 @@
 # A frozen DINOv2-L (+ optional Reins) with SegFormer's all-MLP head through mmseg's
-# MultiLevelNeck (four levels reduced to 256 channels).
+# MultiLevelNeck (four levels reduced to 256 channels). The head reads all four levels as a
+# pyramid: strides 4, 8, 16, 32 (the Mask2Former base's scales, which the DeepLabv3+ base changes).
 _base_ = ['./vfm_dinov2-l_deeplabv3plus.py']
 model = dict(
+    backbone=dict(scales=(4, 2, 1, 0.5)),
     decode_head=dict(
         _delete_=True,
         type='SegformerHead',

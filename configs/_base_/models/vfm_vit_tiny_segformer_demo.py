@@ -1,7 +1,9 @@
 # vfm_dinov2-l_segformer.py at a tiny size: the tiny ViT and 16-channel neck of
-# vfm_vit_tiny_deeplabv3plus_demo.py with a 16-channel SegFormer head, for the demo data on CPU.
+# vfm_vit_tiny_deeplabv3plus_demo.py with a 16-channel SegFormer head, for the demo data on CPU;
+# its four levels a pyramid (scales 4, 2, 1, 0.5) as vfm_dinov2-l_segformer.py's.
 _base_ = ['./vfm_vit_tiny_deeplabv3plus_demo.py']
 model = dict(
+    backbone=dict(scales=(4, 2, 1, 0.5)),
     decode_head=dict(
         _delete_=True,
         type='SegformerHead',
