@@ -21,7 +21,7 @@ from typing import Optional
 
 from mmengine.runner.checkpoint import _load_checkpoint, _load_checkpoint_to_model
 
-from ..engine.hooks.checkpoint_match_hook import check_checkpoint_matches
+from ..engine.hooks.checkpoint_match_hook import check_checkpoint_matches, check_feature_layout
 from ..utils.errors import CheckpointMismatchError
 
 #: how a checkpoint of another architecture is used with mmseg's API (appended to the error)
@@ -34,10 +34,12 @@ USE_ITS_CONFIG = ('Build the model from the config the checkpoint was trained wi
 
 def check_inference_checkpoint(model, checkpoint: dict, source: str = 'the checkpoint') -> None:
     """Raise :class:`CheckpointMismatchError` (one line) if ``checkpoint`` does not fit
-    ``model``: weights of another shape, no common weight names, or model weights it lacks."""
+    ``model``: weights of another shape, no common weight names, model weights it lacks, or a
+    recorded config with another feature layout (``check_feature_layout``)."""
     state_dict = checkpoint.get('state_dict', checkpoint) if isinstance(checkpoint, dict) else {}
     try:
         check_checkpoint_matches(model, state_dict, source)
+        check_feature_layout(model, checkpoint, source)
     except CheckpointMismatchError as exc:
         message = str(exc)
         if 'ViT trunk' not in message:  # that one names its own fix (the trunk file)

@@ -8,10 +8,12 @@ import torch
 from mmengine.logging import HistoryBuffer
 from mmengine.runner.checkpoint import CheckpointLoader, _load_checkpoint
 
-from deft_mmseg.engine.hooks import check_checkpoint_matches
+from deft_mmseg.engine.hooks import (CheckpointMatchHook, check_checkpoint_matches,
+                                     check_feature_layout)
 from deft_mmseg.utils.checkpoint_loading import ALLOW_PICKLE_ENV, load_local_checkpoint
 from deft_mmseg.utils.errors import CheckpointMismatchError, CheckpointSecurityError
 from deft_helpers import build, tiny_model_cfg
+from repo_paths import config_path
 
 
 class Untrusted:
@@ -74,6 +76,47 @@ def test_checkpoint_of_another_architecture_is_refused():
     check_checkpoint_matches(model, partial, allow_missing=True)
     plain = build(tiny_model_cfg('EncoderDecoder'))
     check_checkpoint_matches(model, plain.state_dict())  # plain keys go to both pathways
+
+
+def test_a_checkpoint_of_another_feature_layout_is_refused():
+    """A tiny ViT DeepLabv3+ trained when its head read level 2 (levels x4, x2, x1, x0.5) fits
+    the mended network (head on level 3, x4, x2, x1, x1) weight for weight: only the config its
+    run recorded (``meta['cfg']``) tells them apart."""
+    import copy
+    from types import SimpleNamespace
+
+    from mmengine.config import Config
+    cfg = Config.fromfile(config_path('_base_', 'models', 'vfm_vit_tiny_deeplabv3plus_demo.py'))
+    model = build(cfg.model)
+    old = copy.deepcopy(cfg)
+    old.model.decode_head.in_index = 2
+    old.model.backbone.scales = (4, 2, 1, 0.5)
+    state = model.state_dict()
+    check_checkpoint_matches(model, state)  # every weight fits
+    checkpoint = dict(meta=dict(cfg=old.pretty_text), state_dict=state)
+    with pytest.raises(
+            CheckpointMismatchError,
+            match=r'another feature layout .*backbone\.scales: checkpoint \(4, 2, 1, 0\.5\), '
+            r'model \(4, 2, 1, 1\); decode_head\.in_index: checkpoint 2, model 3\)'):
+        check_feature_layout(model, checkpoint)
+    check_feature_layout(model, dict(meta=dict(cfg=cfg.pretty_text), state_dict=state))
+    check_feature_layout(model, dict(state_dict=state))  # no recorded config: nothing to compare
+    # the runner's hook, and its opt-out
+    runner = SimpleNamespace(model=model)
+    with pytest.raises(CheckpointMismatchError, match='check_layout=False'):
+        CheckpointMatchHook().after_load_checkpoint(runner, checkpoint)
+    CheckpointMatchHook(check_layout=False).after_load_checkpoint(runner, checkpoint)
+
+
+def test_the_layout_of_a_dual_pathway_model_is_its_pathways():
+    model = build(tiny_model_cfg())  # DualPathwaySegmentor, a ResNet DeepLabv3+ in each pathway
+    head = model.pathway1.decode_head
+    cfg = tiny_model_cfg()
+    cfg['decode_head'] = dict(cfg['decode_head'], in_index=head.in_index - 1)
+    from mmengine.config import Config
+    recorded = Config(dict(model=cfg)).pretty_text
+    with pytest.raises(CheckpointMismatchError, match='decode_head.in_index'):
+        check_feature_layout(model, dict(meta=dict(cfg=recorded)))
 
 
 class _SneakyGetattr:

@@ -48,6 +48,31 @@ def test_the_dumped_config_loads_the_demo_checkpoint_exactly(demo_run, demo_root
     np.testing.assert_array_equal(got, expected)
 
 
+def test_init_model_refuses_a_checkpoint_of_another_feature_layout(tmp_path):
+    """Every weight fits, the head reads another level: only the recorded config tells."""
+    import copy
+
+    from mmengine.config import Config
+    from mmseg.apis import init_model
+    from mmseg.registry import MODELS
+
+    from deft_mmseg.utils.errors import CheckpointMismatchError
+    from repo_paths import config_path
+    cfg = Config.fromfile(config_path('_base_', 'models', 'vfm_vit_tiny_deeplabv3plus_demo.py'))
+    cfg.model.backbone.init_cfg = None
+    old = copy.deepcopy(cfg)
+    old.model.decode_head.in_index = 2
+    path = str(tmp_path / 'old_layout.pth')
+    torch.save(
+        dict(meta=dict(cfg=old.pretty_text), state_dict=MODELS.build(cfg.model).state_dict()), path)
+    config = str(tmp_path / 'model.py')
+    cfg.dump(config)
+    with pytest.raises(CheckpointMismatchError, match='decode_head.in_index: checkpoint 2'):
+        init_model(config, path, device='cpu')
+    old.dump(config)
+    init_model(config, path, device='cpu')  # the config it was trained with
+
+
 def test_the_check_can_be_given_back_to_mmseg():
     from mmengine.runner import checkpoint
     from mmseg.apis import inference, mmseg_inferencer

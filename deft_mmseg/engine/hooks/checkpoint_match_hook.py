@@ -1,7 +1,9 @@
-"""Refuse checkpoints that do not fit the model, instead of loading them half-way."""
-from typing import Dict
+"""Refuse checkpoints that do not fit the model, instead of loading them half-way or into a
+network that would feed their weights other features."""
+from typing import Dict, List, Optional
 
 import torch.nn as nn
+from mmengine.config import Config
 from mmengine.hooks import Hook
 from mmengine.runner import Runner
 from mmseg.registry import HOOKS
@@ -56,22 +58,81 @@ def check_checkpoint_matches(model: nn.Module,
             f'deliberate partial load.')
 
 
+#: settings without weights that decide which features the weights see: the blocks a backbone
+#: outputs, their rescaling, the level a head reads. A checkpoint trained under other values fits
+#: every weight shape, loads without a word and predicts wrong (e.g. a DeepLabv3+ VFM checkpoint
+#: from before its head moved to the last ViT block, docs/vfm.md).
+LAYOUT_SETTINGS = (('backbone', 'out_indices'), ('backbone', 'scales'), ('neck', 'scales'),
+                   ('decode_head', 'in_index'))
+
+
+def _network_of(model: nn.Module) -> Optional[nn.Module]:
+    """The first module with a backbone and a decode head: the segmentor itself, or the first
+    pathway of a :class:`DualPathwaySegmentor` (both pathways are built from one config)."""
+    return next(
+        (m for m in model.modules() if hasattr(m, 'backbone') and hasattr(m, 'decode_head')), None)
+
+
+def _plain(value):
+    return [float(v) for v in value] if isinstance(value, (list, tuple)) else value
+
+
+def layout_differences(model: nn.Module, checkpoint: dict) -> List[str]:
+    """The :data:`LAYOUT_SETTINGS` in which the config a runner recorded in ``checkpoint``
+    (``meta['cfg']``) differs from ``model``, as ``'part.key: checkpoint A, model B'``; empty
+    when the checkpoint records no config (a converted release, a slim export)."""
+    text = (checkpoint.get('meta') or {}).get('cfg') if isinstance(checkpoint, dict) else None
+    network = _network_of(model)
+    if not isinstance(text, str) or network is None:
+        return []
+    try:
+        trained = Config.fromstring(text, '.py').get('model') or {}
+    except Exception:  # a recorded config this mmengine cannot read: nothing to compare with
+        return []
+    differences = []
+    for part, key in LAYOUT_SETTINGS:
+        recorded = (trained.get(part) or {}).get(key)
+        current = getattr(getattr(network, part, None), key, None)
+        if recorded is not None and current is not None and _plain(recorded) != _plain(current):
+            differences.append(f'{part}.{key}: checkpoint {recorded}, model {current}')
+    return differences
+
+
+def check_feature_layout(model: nn.Module, checkpoint: dict, source: str = 'checkpoint') -> None:
+    """Raise :class:`CheckpointMismatchError` (one line) if ``checkpoint`` was trained with
+    another feature layout than ``model``'s (:func:`layout_differences`)."""
+    differences = layout_differences(model, checkpoint)
+    if differences:
+        raise CheckpointMismatchError(
+            f'{source} was trained with another feature layout than this model\'s '
+            f'({"; ".join(differences)}): its weights fit, but would see other features and '
+            f'predict wrong. Use the config it was trained with (its run dumped it into the work '
+            f'dir), or set default_hooks.checkpoint_match.check_layout=False to load it on '
+            f'purpose.')
+
+
 @HOOKS.register_module()
 class CheckpointMatchHook(Hook):
     """Check every checkpoint the runner loads (``load_from``, ``--resume``, ``tools/test.py``)
-    against the model before its weights are copied; see :func:`check_checkpoint_matches`.
+    against the model before its weights are copied; see :func:`check_checkpoint_matches` and
+    :func:`check_feature_layout`.
 
     Args:
         allow_missing (bool): accept checkpoints lacking some of the model's weights.
+        check_layout (bool): refuse a checkpoint whose recorded config has another feature
+            layout (:data:`LAYOUT_SETTINGS`) than the model. Default True.
     """
 
     priority = 'VERY_HIGH'
 
-    def __init__(self, allow_missing: bool = False) -> None:
+    def __init__(self, allow_missing: bool = False, check_layout: bool = True) -> None:
         self.allow_missing = allow_missing
+        self.check_layout = check_layout
 
     def after_load_checkpoint(self, runner: Runner, checkpoint: dict) -> None:
         model = unwrap_model(runner.model)
         state_dict = checkpoint.get('state_dict', checkpoint)
         check_checkpoint_matches(
             model, state_dict, 'the loaded checkpoint', allow_missing=self.allow_missing)
+        if self.check_layout:
+            check_feature_layout(model, checkpoint, 'the loaded checkpoint')
