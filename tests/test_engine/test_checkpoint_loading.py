@@ -101,6 +101,9 @@ def test_a_checkpoint_of_another_feature_layout_is_refused():
         check_feature_layout(model, checkpoint)
     check_feature_layout(model, dict(meta=dict(cfg=cfg.pretty_text), state_dict=state))
     check_feature_layout(model, dict(state_dict=state))  # no recorded config: nothing to compare
+    same = copy.deepcopy(cfg)
+    same.model.backbone.out_indices = (0, 1, 2, -1)  # the same blocks, counted from the end
+    check_feature_layout(model, dict(meta=dict(cfg=same.pretty_text), state_dict=state))
     # the runner's hook, and its opt-out
     runner = SimpleNamespace(model=model)
     with pytest.raises(CheckpointMismatchError, match='check_layout=False'):

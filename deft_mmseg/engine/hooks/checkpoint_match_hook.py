@@ -92,7 +92,12 @@ def layout_differences(model: nn.Module, checkpoint: dict) -> List[str]:
     differences = []
     for part, key in LAYOUT_SETTINGS:
         recorded = (trained.get(part) or {}).get(key)
-        current = getattr(getattr(network, part, None), key, None)
+        module = getattr(network, part, None)
+        current = getattr(module, key, None)
+        blocks = getattr(getattr(module, 'vit', None), 'layers', None)
+        if key == 'out_indices' and blocks is not None and recorded is not None:
+            # VFMVisionTransformer counts negative indices from the end (-1: the last block)
+            recorded = type(recorded)(i if i >= 0 else len(blocks) + i for i in recorded)
         if recorded is not None and current is not None and _plain(recorded) != _plain(current):
             differences.append(f'{part}.{key}: checkpoint {recorded}, model {current}')
     return differences
