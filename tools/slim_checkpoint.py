@@ -44,13 +44,9 @@ def recorded_trunk_file(ckpt):
     """The trunk file named by the config a runner recorded in ``ckpt`` (``meta['cfg']``):
     ``''`` when that config loaded none (a random-init ViT, e.g. a ``--demo`` run), ``None``
     when the checkpoint records no config."""
-    from mmengine.config import Config
-    text = (ckpt.get('meta') or {}).get('cfg')
-    if not isinstance(text, str):
-        return None
-    try:
-        cfg = Config.fromstring(text, '.py')
-    except Exception:  # a config text that no longer parses: nothing recorded to go by
+    from deft_mmseg.utils.checkpoint_loading import recorded_config
+    cfg = recorded_config(ckpt)
+    if cfg is None:
         return None
     init_cfg = cfg.get('model', {}).get('backbone', {}).get('init_cfg') or {}
     return (init_cfg.get('checkpoint') or '') if isinstance(init_cfg, dict) else ''

@@ -154,3 +154,17 @@ def read_checkpoint_meta(filename):
         except (RuntimeError, pickle.UnpicklingError):  # legacy (non-zip) files cannot be mapped
             ckpt = load_local_checkpoint(filename, map_location='cpu')
     return ckpt.get('meta', {}) if isinstance(ckpt, dict) else {}
+
+
+def recorded_config(checkpoint):
+    """The config a runner recorded in ``checkpoint`` (``meta['cfg']``, mmengine's
+    ``Runner.save_checkpoint``) as a ``Config``; ``None`` when it records none (a converted
+    release, a slim export) or its text no longer parses."""
+    from mmengine.config import Config
+    text = (checkpoint.get('meta') or {}).get('cfg') if isinstance(checkpoint, dict) else None
+    if not isinstance(text, str):
+        return None
+    try:
+        return Config.fromstring(text, '.py')
+    except Exception:  # a config text this mmengine cannot read: nothing recorded to go by
+        return None

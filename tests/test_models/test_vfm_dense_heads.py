@@ -2,20 +2,21 @@
 ``vfm_dinov2-l_segformer.py``): every block of the trunk reaches the output, so every block (and
 its Rein layer, its FisherTune weights) can train. The DeepLabv3+ head once read block 15 of 24:
 blocks 16-23 were computed and never trained (docs/vfm.md)."""
-import glob
+import fnmatch
 import os.path as osp
 
 import pytest
 import torch
 
 from deft_helpers import batch, total_loss
-from repo_paths import REPO, shipped_config
+from repo_paths import CONFIGS, shipped_config
 
 #: every shipped config of a ViT trunk with a DeepLabv3+ or SegFormer head
-VFM_DENSE_CONFIGS = sorted(
-    osp.relpath(p, osp.join(REPO, 'configs'))
-    for pattern in ('*_dinov2-l_deeplabv3plus_*.py', '*_dinov2-l_segformer_*.py')
-    for p in glob.glob(osp.join(REPO, 'configs', '**', pattern), recursive=True))
+VFM_DENSE_CONFIGS = [
+    c for c in CONFIGS if any(
+        fnmatch.fnmatch(osp.basename(c), pattern)
+        for pattern in ('*_dinov2-l_deeplabv3plus_*.py', '*_dinov2-l_segformer_*.py'))
+]
 
 
 def test_the_vfm_dense_configs_are_found():
@@ -38,8 +39,8 @@ def test_the_head_reads_the_last_block_at_stride_16_or_finer(name):
     if head.type == 'DepthwiseSeparableASPPHead':
         assert backbone.out_indices[head.in_index] == last
         assert backbone.vit.patch_size / backbone.scales[head.in_index] == 16
-        assert backbone.vit.patch_size / backbone.scales[head.c1_index if 'c1_index' in
-                                                         head else 0] == 4
+        # its low-level branch always reads level 0 (mmseg's DepthwiseSeparableASPPHead)
+        assert backbone.vit.patch_size / backbone.scales[0] == 4
     else:  # SegFormer: a pyramid, strides 4, 8, 16, 32
         assert [backbone.vit.patch_size / s for s in backbone.scales] == [4, 8, 16, 32]
 

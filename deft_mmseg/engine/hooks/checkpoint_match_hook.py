@@ -3,13 +3,13 @@ network that would feed their weights other features."""
 from typing import Dict, List, Optional
 
 import torch.nn as nn
-from mmengine.config import Config
 from mmengine.hooks import Hook
 from mmengine.runner import Runner
 from mmseg.registry import HOOKS
 from torch import Tensor
 
 from ...models.segmentors import DualPathwaySegmentor, expand_plain_state_dict
+from ...utils.checkpoint_loading import recorded_config
 from ...utils.errors import CheckpointMismatchError
 from ...utils.model_wrappers import unwrap_model
 
@@ -81,14 +81,11 @@ def layout_differences(model: nn.Module, checkpoint: dict) -> List[str]:
     """The :data:`LAYOUT_SETTINGS` in which the config a runner recorded in ``checkpoint``
     (``meta['cfg']``) differs from ``model``, as ``'part.key: checkpoint A, model B'``; empty
     when the checkpoint records no config (a converted release, a slim export)."""
-    text = (checkpoint.get('meta') or {}).get('cfg') if isinstance(checkpoint, dict) else None
+    recorded_cfg = recorded_config(checkpoint)
     network = _network_of(model)
-    if not isinstance(text, str) or network is None:
+    if recorded_cfg is None or network is None:
         return []
-    try:
-        trained = Config.fromstring(text, '.py').get('model') or {}
-    except Exception:  # a recorded config this mmengine cannot read: nothing to compare with
-        return []
+    trained = recorded_cfg.get('model') or {}
     differences = []
     for part, key in LAYOUT_SETTINGS:
         recorded = (trained.get(part) or {}).get(key)
