@@ -2,6 +2,7 @@
 regression guard that runs the benchmark at one seed and checks what held across the seeds."""
 import importlib.util
 import json
+import os
 import os.path as osp
 import subprocess
 import sys
@@ -867,3 +868,87 @@ def test_the_measured_figure_quoted_in_the_docs_is_the_records(protocol, doc):
     assert quoted.groups() == (f'{paired["mean"]:+.2f}', f'{paired["std"]:.2f}',
                                f'{paired["p"]:.{decimals}f}',
                                str(sum(d > 0 for d in paired['diffs'])), str(paired['n']))
+
+
+#: a per-seed table row's label (its start) -> the method whose result.json it quotes; the first
+#: prefix that matches wins (longer prefixes first)
+_ROW_METHODS = (('DeFT on Rein', 'deft-rein'), ('DeFT + distance regularizer', 'deft-distreg'),
+                ('DeFT beta 0.9999 (', 'deft'), ('DeFT beta 0.999 (', 'deft-beta0.999'),
+                ('DeFT beta 0.99 (', 'deft-beta0.99'), ('DeFT', 'deft'), ('LP-FT', 'lpft'),
+                ('Rein', 'rein'), ('FisherTune', 'fishertune'), ('Joint finetuning', 'joint'),
+                ('Freezing the encoder', 'freeze-encoder'), ('Freezing the decoder',
+                                                             'freeze-decoder'))
+
+
+def _sim2real_doc_rows():
+    """Every row of docs/mini_dg_sim2real.md's per-seed tables (header ``| row | seed | targets
+    ...``) as ``(protocol, method, seed, targets, avg, source_val)``; rows after the ViT
+    section's heading are the ViT group's."""
+    rows, protocol, header = [], 'sim2real', None
+    with open(osp.join(REPO, 'docs', 'mini_dg_sim2real.md')) as f:
+        for line in f:
+            if line.startswith('### The ViT group under sim2real'):
+                protocol = 'sim2real-vit'
+            if not line.startswith('|'):
+                header = None
+                continue
+            cells = [c.strip() for c in line.strip().strip('|').split('|')]
+            if header is None:
+                header = cells
+                continue
+            if header[:4] != ['row', 'seed', 'targets (day, overcast, dusk)', 'avg'] or \
+                    set(cells[0]) <= set('-: '):
+                continue
+            method = next(m for prefix, m in _ROW_METHODS if cells[0].startswith(prefix))
+            source_val = cells[header.index('source-val')]
+            rows.append((protocol, method, int(cells[1]), cells[2], cells[3], source_val))
+    return rows
+
+
+def test_the_per_seed_tables_in_the_docs_are_the_records():
+    # every row of docs/mini_dg_sim2real.md's per-seed tables is its result.json, rounded; every
+    # recorded seed of a row the tables show is in them (a finished run not written down, or a
+    # number mistyped, fails here)
+    rows = _sim2real_doc_rows()
+    assert len(rows) > 40
+    shown = set()
+    for protocol, method, seed, targets, avg, source_val in rows:
+        group = mini_dg.SIM2REAL_GROUPS[protocol]
+        with open(osp.join(group.record, method, f'seed{seed}', 'result.json')) as f:
+            result = json.load(f)
+        final = [result['mIoU']['final'][d] for d in mini_dg.sim2real_domains()]
+        where = f'{protocol} {method} seed {seed}'
+        assert targets == ', '.join(f'{v:.2f}' for v in final), where
+        assert avg == f'{sum(final) / len(final):.2f}', where
+        assert source_val == f'{result["source_val_mIoU"]:.2f}', where
+        shown.add((protocol, method, seed))
+    for protocol, group in mini_dg.SIM2REAL_GROUPS.items():
+        for method in {m for p, m, _ in shown if p == protocol}:
+            for path in os.listdir(osp.join(group.record, method)):
+                if osp.isfile(osp.join(group.record, method, path, 'result.json')):
+                    seed = int(path[len('seed'):])
+                    assert (protocol, method, seed) in shown, \
+                        f'{protocol} {method} seed {seed} is recorded but in no table'
+
+
+def test_the_commands_in_the_docs_name_the_recorded_seeds():
+    # each `python benchmarks/mini_dg.py ... --seeds ... --out benchmarks/results/...` line of
+    # docs/mini_dg_sim2real.md names exactly the seeds recorded there for its methods, so that
+    # running it reproduces the tables (and reuses, rather than misses, what is recorded)
+    import re
+    commands = 0
+    with open(osp.join(REPO, 'docs', 'mini_dg_sim2real.md')) as f:
+        for line in f:
+            m = re.match(
+                r'python benchmarks/mini_dg\.py --protocol \S+ --methods ([\w. -]+?) '
+                r'--seeds ([\d ]+) --out (benchmarks/results/\S+)$', line.strip())
+            if not m:
+                continue
+            commands += 1
+            for method in m.group(1).split():
+                folder = osp.join(REPO, m.group(3), method)
+                recorded = sorted(
+                    int(p[len('seed'):]) for p in os.listdir(folder)
+                    if osp.isfile(osp.join(folder, p, 'result.json')))
+                assert [int(s) for s in m.group(2).split()] == recorded, line
+    assert commands >= 10
