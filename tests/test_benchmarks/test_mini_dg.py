@@ -2,7 +2,6 @@
 regression guard that runs the benchmark at one seed and checks what held across the seeds."""
 import importlib.util
 import json
-import os
 import os.path as osp
 import subprocess
 import sys
@@ -905,50 +904,54 @@ def _sim2real_doc_rows():
     return rows
 
 
+def _recorded(protocol):
+    """The committed results of a sim2real group, by method and seed (``load_results``: only
+    those of the fixed protocol)."""
+    group = mini_dg.SIM2REAL_GROUPS[protocol]
+    return mini_dg.load_results(group.record, 'sim2real', mini_dg.sim2real_base_protocol(protocol))
+
+
 def test_the_per_seed_tables_in_the_docs_are_the_records():
     # every row of docs/mini_dg_sim2real.md's per-seed tables is its result.json, rounded; every
     # recorded seed of a row the tables show is in them (a finished run not written down, or a
     # number mistyped, fails here)
     rows = _sim2real_doc_rows()
     assert len(rows) > 40
+    recorded = {protocol: _recorded(protocol) for protocol in mini_dg.SIM2REAL_GROUPS}
     shown = set()
     for protocol, method, seed, targets, avg, source_val in rows:
-        group = mini_dg.SIM2REAL_GROUPS[protocol]
-        with open(osp.join(group.record, method, f'seed{seed}', 'result.json')) as f:
-            result = json.load(f)
-        final = [result['mIoU']['final'][d] for d in mini_dg.sim2real_domains()]
         where = f'{protocol} {method} seed {seed}'
+        result = recorded[protocol].get(method, {}).get(seed)
+        assert result, f'{where}: no result.json of the fixed protocol'
+        final = [result['mIoU']['final'][d] for d in mini_dg.sim2real_domains()]
         assert targets == ', '.join(f'{v:.2f}' for v in final), where
         assert avg == f'{sum(final) / len(final):.2f}', where
         assert source_val == f'{result["source_val_mIoU"]:.2f}', where
         shown.add((protocol, method, seed))
-    for protocol, group in mini_dg.SIM2REAL_GROUPS.items():
-        for method in {m for p, m, _ in shown if p == protocol}:
-            for path in os.listdir(osp.join(group.record, method)):
-                if osp.isfile(osp.join(group.record, method, path, 'result.json')):
-                    seed = int(path[len('seed'):])
-                    assert (protocol, method, seed) in shown, \
-                        f'{protocol} {method} seed {seed} is recorded but in no table'
+    for protocol, method in {(p, m) for p, m, _ in shown}:
+        for seed in recorded[protocol][method]:
+            assert (protocol, method, seed) in shown, \
+                f'{protocol} {method} seed {seed} is recorded but in no table'
 
 
 def test_the_commands_in_the_docs_name_the_recorded_seeds():
-    # each `python benchmarks/mini_dg.py ... --seeds ... --out benchmarks/results/...` line of
-    # docs/mini_dg_sim2real.md names exactly the seeds recorded there for its methods, so that
+    # each `python benchmarks/mini_dg.py --protocol P --methods ... --seeds ... --out RECORD` line
+    # of docs/mini_dg_sim2real.md names exactly the seeds recorded there for its methods, so that
     # running it reproduces the tables (and reuses, rather than misses, what is recorded)
     import re
+    recorded = {protocol: _recorded(protocol) for protocol in mini_dg.SIM2REAL_GROUPS}
     commands = 0
     with open(osp.join(REPO, 'docs', 'mini_dg_sim2real.md')) as f:
         for line in f:
             m = re.match(
-                r'python benchmarks/mini_dg\.py --protocol \S+ --methods ([\w. -]+?) '
+                r'python benchmarks/mini_dg\.py --protocol (\S+) --methods ([\w. -]+?) '
                 r'--seeds ([\d ]+) --out (benchmarks/results/\S+)$', line.strip())
             if not m:
                 continue
             commands += 1
-            for method in m.group(1).split():
-                folder = osp.join(REPO, m.group(3), method)
-                recorded = sorted(
-                    int(p[len('seed'):]) for p in os.listdir(folder)
-                    if osp.isfile(osp.join(folder, p, 'result.json')))
-                assert [int(s) for s in m.group(2).split()] == recorded, line
+            protocol = m.group(1)
+            assert osp.join(REPO, m.group(4)) == mini_dg.SIM2REAL_GROUPS[protocol].record, line
+            for method in m.group(2).split():
+                seeds = sorted(recorded[protocol].get(method, {}))
+                assert [int(s) for s in m.group(3).split()] == seeds, line
     assert commands >= 10
