@@ -904,7 +904,7 @@ def _sim2real_doc_rows():
     return rows
 
 
-def _recorded(protocol):
+def _group_results(protocol):
     """The committed results of a sim2real group, by method and seed (``load_results``: only
     those of the fixed protocol)."""
     group = mini_dg.SIM2REAL_GROUPS[protocol]
@@ -917,7 +917,7 @@ def test_the_per_seed_tables_in_the_docs_are_the_records():
     # number mistyped, fails here)
     rows = _sim2real_doc_rows()
     assert len(rows) > 40
-    recorded = {protocol: _recorded(protocol) for protocol in mini_dg.SIM2REAL_GROUPS}
+    recorded = {protocol: _group_results(protocol) for protocol in mini_dg.SIM2REAL_GROUPS}
     shown = set()
     for protocol, method, seed, targets, avg, source_val in rows:
         where = f'{protocol} {method} seed {seed}'
@@ -939,7 +939,7 @@ def test_the_commands_in_the_docs_name_the_recorded_seeds():
     # of docs/mini_dg_sim2real.md names exactly the seeds recorded there for its methods, so that
     # running it reproduces the tables (and reuses, rather than misses, what is recorded)
     import re
-    recorded = {protocol: _recorded(protocol) for protocol in mini_dg.SIM2REAL_GROUPS}
+    recorded = {protocol: _group_results(protocol) for protocol in mini_dg.SIM2REAL_GROUPS}
     commands = 0
     with open(osp.join(REPO, 'docs', 'mini_dg_sim2real.md')) as f:
         for line in f:
